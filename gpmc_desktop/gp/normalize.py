@@ -1,0 +1,108 @@
+"""Turn GP's raw, padded, dirty values into clean ones.
+
+The e-mail choice mirrors Microsoft's own GP migration logic: the primary address first, then To, Cc and Bcc,
+split on ``;``, strip ``mailto:``, lower-case, validate, first valid wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+GP_EMPTY_DATE = dt.date(1900, 1, 1)
+
+# Deliberately conservative: Mailchimp rejects far more than RFC 5322 allows, and a skipped record with a
+# clear reason is better than a 400 from Mailchimp on every run.
+_EMAIL_RE = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+_SPLIT_RE = re.compile(r"[;,\s]+")
+
+
+def trim(value: object) -> str:
+    """GP pads char columns with spaces to their width; every consumer must trim."""
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def is_valid_email(address: str) -> bool:
+    return len(address) <= 254 and _EMAIL_RE.match(address) is not None
+
+
+def email_candidates(field_value: str) -> list[str]:
+    """Split one GP e-mail field (``a@x.com;mailto:b@y.com``) into lower-cased candidates."""
+    out = []
+    for raw in _SPLIT_RE.split(field_value or ""):
+        item = raw.strip().strip("<>\"'")
+        if item.lower().startswith("mailto:"):
+            item = item[len("mailto:"):]
+        item = item.strip().lower()
+        if item:
+            out.append(item)
+    return out
+
+
+def pick_email(fields_in_order: Iterable[str]) -> tuple[str | None, tuple[str, ...]]:
+    """First valid address across the fields in priority order, and every invalid one seen before it."""
+    rejected: list[str] = []
+    for field_value in fields_in_order:
+        for candidate in email_candidates(field_value):
+            if is_valid_email(candidate):
+                return candidate, tuple(rejected)
+            rejected.append(candidate)
+    return None, tuple(rejected)
+
+
+def clean_phone(value: object) -> str:
+    """GP keeps phones as digit strings: 3+3+4 digits plus a 4-digit extension.
+
+    All zeros means "no phone"; ``E+`` means someone round-tripped the column through Excel and the digits are
+    gone.  Both become empty, as in Microsoft's migration.
+    """
+    text = trim(value)
+    if not text or "E+" in text.upper():
+        return ""
+    digits = re.sub(r"\D", "", text)
+    if not digits or set(digits) == {"0"}:
+        return ""
+    if len(digits) in (10, 14) and digits == text:
+        number = f"{digits[0:3]}-{digits[3:6]}-{digits[6:10]}"
+        extension = digits[10:].lstrip("0")
+        return f"{number} x{extension}" if extension else number
+    return text
+
+
+def split_contact(contact_person: str, company_name: str) -> tuple[str, str]:
+    """First and last name from GP's single ContactPerson field; the company name when there is no contact."""
+    contact = " ".join(contact_person.split())
+    if not contact:
+        return company_name, ""
+    first, _, last = contact.partition(" ")
+    return first, last
+
+
+def parse_gp_date(value: object) -> dt.date | None:
+    """GP dates are date-only (midnight, no zone); 1900-01-01 is GP's empty date."""
+    text = trim(value)
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+    return None if day == GP_EMPTY_DATE else day
+
+
+def money(value: object) -> Decimal:
+    """GP keeps numeric(19,5); Mailchimp wants 2 decimals (and float noise like 93.98999 is a known bug)."""
+    if isinstance(value, dict):
+        value = value.get("Value")
+    try:
+        amount = Decimal(str(value if value is not None else "0"))
+    except InvalidOperation:
+        return Decimal("0.00")
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

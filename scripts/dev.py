@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""The README's two set-up commands, for a fresh Debian machine that has only python3.
+
+    python3 scripts/dev.py demo    # the product on its built-in demo (GP + Mailchimp simulators)
+    python3 scripts/dev.py test    # lint + the whole test suite
+
+Each makes sure the Debian packages it needs are present (apt-get, as root or through sudo), creates `.venv`
+beside this repository, installs the project into it (skipped when pyproject.toml has not changed since the
+last install) and runs.  Anything after the command word is passed on (to `gpmc demo` or to pytest).
+Standard library only: nothing else exists yet when this runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+
+# Building gssapi (pulled in by requests-kerberos) needs the Kerberos headers and a compiler.
+BUILD_PACKAGES = ["gcc", "libkrb5-dev", "krb5-user"]
+# Qt's offscreen platform plugin still links these (PySide6-Essentials wheels do not bundle them).
+QT_PACKAGES = [
+    "libglib2.0-0", "libegl1", "libgl1", "libx11-6", "libdbus-1-3", "libfontconfig1", "libfreetype6",
+    "libxkbcommon0",
+]
+DEMO_PACKAGES = BUILD_PACKAGES + QT_PACKAGES
+TEST_PACKAGES = BUILD_PACKAGES + QT_PACKAGES
+
+
+def say(msg: str) -> None:
+    print(f"[dev] {msg}", flush=True)
+
+
+def run(cmd: list[str], **kw: object) -> None:
+    subprocess.run(cmd, check=True, **kw)  # type: ignore[call-overload]
+
+
+def missing_debian_packages(names: list[str]) -> list[str]:
+    if not shutil.which("dpkg-query"):
+        return []
+    missing = []
+    for name in names:
+        out = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True, check=False
+        )
+        if "install ok installed" not in out.stdout:
+            missing.append(name)
+    return missing
+
+
+def ensure_system_packages(names: list[str]) -> None:
+    wanted = list(names)
+    try:
+        import ensurepip  # noqa: F401  (Debian's python3 ships venv without it until python3-venv is in)
+    except ImportError:
+        wanted.append("python3-venv")
+    if not Path(sysconfig.get_paths()["include"], "Python.h").is_file():
+        wanted.append("python3-dev")
+    missing = missing_debian_packages(wanted)
+    if not missing:
+        return
+    if not shutil.which("apt-get"):
+        say(f"not a Debian system: make sure these are installed yourself: {' '.join(missing)}")
+        return
+    prefix: list[str] = []
+    if os.geteuid() != 0:
+        if not shutil.which("sudo"):
+            sys.exit(f"[dev] need root (or sudo) to install: {' '.join(missing)}")
+        prefix = ["sudo"]
+    say(f"installing Debian packages: {' '.join(missing)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run([*prefix, "apt-get", "update", "-qq"], env=env)
+    run([*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_venv(extras: str) -> Path:
+    py = venv_python()
+    if not py.exists():
+        say(f"creating virtual environment in {VENV}")
+        run([sys.executable, "-m", "venv", str(VENV)])
+        run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+    stamp = VENV / f".installed-{extras or 'base'}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return py
+    target = f".[{extras}]" if extras else "."
+    say(f"installing gpmc-desktop{f'[{extras}]' if extras else ''} (the first time builds gssapi: ~3 min)")
+    run([str(py), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT)
+    stamp.write_text(digest)
+    return py
+
+
+def cmd_demo(args: list[str]) -> int:
+    ensure_system_packages(DEMO_PACKAGES)
+    py = ensure_venv("")
+    return subprocess.call([str(py), "-m", "gpmc_desktop.cli.main", "demo", *args], cwd=ROOT)
+
+
+def cmd_test(args: list[str]) -> int:
+    ensure_system_packages(TEST_PACKAGES)
+    py = ensure_venv("test")
+    say("ruff check")
+    lint = subprocess.call([str(py), "-m", "ruff", "check", "gpmc_desktop", "tests", "scripts"], cwd=ROOT)
+    if lint != 0:
+        return lint
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    workers = ["-n", str(min(4, os.cpu_count() or 1))] if "-n" not in args else []
+    say("pytest")
+    return subprocess.call([str(py), "-m", "pytest", *workers, *args], cwd=ROOT, env=env)
+
+
+def main() -> int:
+    commands = {"demo": cmd_demo, "test": cmd_test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
