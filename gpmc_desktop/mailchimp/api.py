@@ -1,0 +1,114 @@
+"""The Mailchimp Marketing API calls the sync makes, one method each, on top of the capped transport.
+
+Only endpoints in Mailchimp's published contract are used, and an order is never PUT (created with POST,
+updated with PATCH).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from gpmc_desktop.mailchimp.errors import MailchimpError
+from gpmc_desktop.mailchimp.keys import subscriber_hash
+from gpmc_desktop.mailchimp.transport import Answer, MailchimpTransport
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+class MailchimpApi:
+    def __init__(self, transport: MailchimpTransport) -> None:
+        self.t = transport
+
+    # -- account and audience -------------------------------------------------------------------------------
+    def ping(self) -> dict[str, Any]:
+        return self.t.get("/ping")
+
+    def account(self) -> dict[str, Any]:
+        return self.t.get("/", params={"fields": "account_id,account_name,email,total_subscribers"})
+
+    def lists(self) -> list[dict[str, Any]]:
+        body = self.t.get("/lists", params={"count": 1000, "fields": "lists.id,lists.name,total_items"})
+        return list(body.get("lists", []))
+
+    def get_list(self, list_id: str) -> dict[str, Any]:
+        return self.t.get(f"/lists/{_seg(list_id)}")
+
+    def merge_fields(self, list_id: str) -> list[dict[str, Any]]:
+        body = self.t.get(f"/lists/{_seg(list_id)}/merge-fields", params={"count": 1000})
+        return list(body.get("merge_fields", []))
+
+    def create_merge_field(self, list_id: str, field: dict[str, Any]) -> dict[str, Any]:
+        return self.t.request("POST", f"/lists/{_seg(list_id)}/merge-fields", field).body
+
+    # -- members ---------------------------------------------------------------------------------------------
+    def upsert_member(self, list_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"/lists/{_seg(list_id)}/members/{subscriber_hash(body['email_address'])}"
+        return self.t.request("PUT", path, body, params={"skip_merge_validation": "true"}).body
+
+    def get_member(self, list_id: str, email: str) -> dict[str, Any] | None:
+        try:
+            return self.t.get(f"/lists/{_seg(list_id)}/members/{subscriber_hash(email)}")
+        except MailchimpError as err:
+            if err.is_not_found:
+                return None
+            raise
+
+    def set_tags(self, list_id: str, email: str, tags: list[dict[str, str]], is_syncing: bool) -> None:
+        path = f"/lists/{_seg(list_id)}/members/{subscriber_hash(email)}/tags"
+        self.t.request("POST", path, {"tags": tags, "is_syncing": is_syncing})
+
+    # -- e-commerce store --------------------------------------------------------------------------------------
+    def get_store(self, store_id: str) -> dict[str, Any] | None:
+        try:
+            return self.t.get(f"/ecommerce/stores/{_seg(store_id)}")
+        except MailchimpError as err:
+            if err.is_not_found:
+                return None
+            raise
+
+    def create_store(self, body: dict[str, Any]) -> dict[str, Any]:
+        path = "/ecommerce/stores"
+        return self.t.request("POST", path, body, verify_path=f"{path}/{_seg(body['id'])}").body
+
+    def patch_store(self, store_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.t.request("PATCH", f"/ecommerce/stores/{_seg(store_id)}", body).body
+
+    def put_product(self, store_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"/ecommerce/stores/{_seg(store_id)}/products/{_seg(body['id'])}"
+        return self.t.request("PUT", path, body).body
+
+    def get_product(self, store_id: str, product_id: str) -> dict[str, Any] | None:
+        try:
+            return self.t.get(f"/ecommerce/stores/{_seg(store_id)}/products/{_seg(product_id)}")
+        except MailchimpError as err:
+            if err.is_not_found:
+                return None
+            raise
+
+    # -- e-commerce customers ------------------------------------------------------------------------------------
+    def put_customer(self, store_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"/ecommerce/stores/{_seg(store_id)}/customers/{_seg(body['id'])}"
+        return self.t.request("PUT", path, body).body
+
+    def delete_customer(self, store_id: str, customer_id: str) -> None:
+        self.t.request("DELETE", f"/ecommerce/stores/{_seg(store_id)}/customers/{_seg(customer_id)}")
+
+    # -- orders: POST to create, PATCH to update, never PUT -------------------------------------------------------
+    def get_order(self, store_id: str, order_id: str) -> dict[str, Any] | None:
+        try:
+            return self.t.get(f"/ecommerce/stores/{_seg(store_id)}/orders/{_seg(order_id)}")
+        except MailchimpError as err:
+            if err.is_not_found:
+                return None
+            raise
+
+    def create_order(self, store_id: str, body: dict[str, Any]) -> Answer:
+        path = f"/ecommerce/stores/{_seg(store_id)}/orders"
+        return self.t.request("POST", path, body, verify_path=f"{path}/{_seg(body['id'])}")
+
+    def update_order(self, store_id: str, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"/ecommerce/stores/{_seg(store_id)}/orders/{_seg(order_id)}"
+        return self.t.request("PATCH", path, body).body

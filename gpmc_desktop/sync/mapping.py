@@ -1,0 +1,143 @@
+"""What each GP record becomes in Mailchimp, and the content hash that decides whether it changed.
+
+The hash is taken over the *mapped* payload, so a record is re-sent exactly when what we would send differs
+from what we sent last time (a GP edit that does not affect Mailchimp causes no write).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from gpmc_desktop.gp.model import Customer, Document
+
+# Merge tags are at most 10 characters in Mailchimp's UI.
+TAG_COMPANY = "COMPANY"
+TAG_GP_NUMBER = "GPCUSTNO"
+EXTRA_MERGE_FIELDS = (
+    {"tag": TAG_COMPANY, "name": "Company", "type": "text", "public": False},
+    {"tag": TAG_GP_NUMBER, "name": "GP customer number", "type": "text", "public": False},
+)
+CLASS_TAG_PREFIX = "GP class: "
+
+PRODUCT_ID = "gp-receivables-invoice"
+PRODUCT = {
+    "id": PRODUCT_ID,
+    "title": "GP receivables invoice",
+    "description": "Placeholder product: each order carries one line at the invoice total.",
+    "variants": [{"id": PRODUCT_ID, "title": "GP receivables invoice"}],
+}
+
+DEFAULT_CURRENCY = "USD"
+
+
+def content_hash(payload: Any) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def class_tag(class_id: str) -> str:
+    return f"{CLASS_TAG_PREFIX}{class_id}"
+
+
+def member_payload(customer: Customer, status_if_new: str) -> dict[str, Any]:
+    """The member upsert: ``status_if_new`` only, never ``status``, so Mailchimp-side choices stay."""
+    assert customer.email, "only customers with a valid e-mail become members"
+    merge: dict[str, Any] = {
+        "FNAME": customer.first_name,
+        "LNAME": customer.last_name,
+        "PHONE": customer.phone,
+        TAG_COMPANY: customer.company_name,
+        TAG_GP_NUMBER: customer.number,
+    }
+    addr = customer.address
+    if addr.is_complete:  # a partial ADDRESS is rejected (or silently dropped): send all or nothing
+        merge["ADDRESS"] = {
+            "addr1": addr.line1,
+            "addr2": addr.line2,
+            "city": addr.city,
+            "state": addr.state,
+            "zip": addr.postal_code,
+            "country": addr.country_code or "",
+        }
+    return {"email_address": customer.email, "status_if_new": status_if_new, "merge_fields": merge}
+
+
+def ecommerce_customer_payload(customer: Customer) -> dict[str, Any]:
+    """The buyer of the orders; ``opt_in_status`` false: consent only ever flows through the member call."""
+    assert customer.email
+    body: dict[str, Any] = {
+        "id": customer.number,
+        "email_address": customer.email,
+        "opt_in_status": False,
+        "company": customer.company_name,
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+    }
+    addr = customer.address
+    if addr.line1 or addr.city:
+        body["address"] = {
+            "address1": addr.line1,
+            "address2": addr.line2,
+            "city": addr.city,
+            "province": addr.state,
+            "postal_code": addr.postal_code,
+            "country_code": addr.country_code,
+        }
+    return body
+
+
+def foreign_timestamp(day: dt.date) -> str:
+    """GP dates are date-only; Mailchimp wants ISO 8601 with an explicit offset."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).isoformat()
+
+
+def order_status(doc: Document) -> str:
+    if doc.is_voided:
+        return "cancelled"
+    return "paid" if doc.is_paid else "pending"
+
+
+def order_payload(doc: Document, customer_id: str, currency: str) -> dict[str, Any]:
+    total = float(doc.amount)
+    body: dict[str, Any] = {
+        "id": doc.number,
+        "customer": {"id": customer_id},
+        "currency_code": currency,
+        "order_total": total,
+        "financial_status": order_status(doc),
+        "lines": [
+            {"id": "1", "product_id": PRODUCT_ID, "product_variant_id": PRODUCT_ID, "quantity": 1, "price": total}
+        ],
+    }
+    if doc.date:
+        body["processed_at_foreign"] = foreign_timestamp(doc.date)
+    if doc.is_voided:
+        body["cancelled_at_foreign"] = foreign_timestamp(doc.void_date or doc.date or dt.date.today())
+    return body
+
+
+def order_patch(payload: dict[str, Any]) -> dict[str, Any]:
+    """A PATCH carries everything but the id (the URL names the order)."""
+    return {k: v for k, v in payload.items() if k != "id"}
+
+
+def iso_currency(doc_currency: str, fallback: str) -> str:
+    code = doc_currency.strip().upper()
+    return code if len(code) == 3 and code.isalpha() else fallback
+
+
+def store_currency(documents: Iterable[Document]) -> str:
+    """The store's currency: the one most invoices are in (GP currency ids like Z-US$ are not ISO codes)."""
+    counts = Counter(iso_currency(d.currency, "") for d in documents if d.is_invoice)
+    counts.pop("", None)
+    return counts.most_common(1)[0][0] if counts else DEFAULT_CURRENCY
+
+
+def money_text(amount: Decimal) -> str:
+    return f"{amount:.2f}"
