@@ -107,6 +107,8 @@ class SimServer(ThreadingHTTPServer):
         super().__init__((host, port), handler)
         self.tls = tls
         self._thread: threading.Thread | None = None
+        self._live_lock = threading.Lock()
+        self._live: set[socket.socket] = set()  # open connections, closed by stop() so keep-alive ends too
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, addr = super().get_request()
@@ -123,6 +125,16 @@ class SimServer(ThreadingHTTPServer):
                 return  # an untrusting client hangs up mid-handshake: that is its right, not our error
         super().finish_request(request, client_address)
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._live_lock:
+            self._live.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._live_lock:
+            self._live.discard(request)
+        super().shutdown_request(request)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         return  # resets and aborted handshakes are expected under fault injection
 
@@ -131,13 +143,22 @@ class SimServer(ThreadingHTTPServer):
         return int(self.server_address[1])
 
     def start(self) -> SimServer:
-        self._thread = threading.Thread(target=self.serve_forever, name=f"sim-{self.port}", daemon=True)
+        # A short poll interval: stop() waits for the loop to notice, and tests start and stop servers a lot.
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sim-{self.port}", daemon=True
+        )
         self._thread.start()
         return self
 
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+        # Handler threads of idle keep-alive connections would otherwise go on answering after stop().
+        with self._live_lock:
+            live = list(self._live)
+        for sock in live:
+            with contextlib.suppress(OSError):  # already gone
+                sock.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=5)
 

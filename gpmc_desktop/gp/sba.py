@@ -82,7 +82,8 @@ class SbaSource:
         host = urlsplit(self.settings.url).netloc
         timeout = self.settings.timeout_seconds
         try:
-            resp = self.session.get(url, timeout=(10.0, timeout))
+            # verify= on every call: requests lets REQUESTS_CA_BUNDLE override a session-level setting.
+            resp = self.session.get(url, timeout=(10.0, timeout), verify=self.session.verify)
         except requests.exceptions.SSLError as exc:
             raise GPError(
                 Stage.TLS,

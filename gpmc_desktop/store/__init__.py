@@ -1,0 +1,166 @@
+"""Local state: a peewee/SQLite database (WAL) in the per-user data folder, shared by the sync engine, the
+CLI and the GUI. Qt-free.
+
+    store = open_store()                     # creates, or backs up and migrates, then binds the models
+    run_id = start_run(profile.id, RunKind.INCREMENTAL)
+    record_audit(run_id, events)
+    finish_run(run_id, Outcome.OK)
+    store.close()
+
+Modules: `paths` (where), `connection` (open/close, pragmas, threads), `migrations` (versions, backups),
+`models` (tables), and one module per concern: `profiles`, `runs`, `audit`, `synced`, `ledger`,
+`watermarks`, `engine_state`. Nothing here stores a credential: see `secrets_guard`.
+"""
+
+from __future__ import annotations
+
+from gpmc_desktop.store.audit import (
+    CSV_HEADER,
+    AuditEventRow,
+    AuditFilter,
+    AuditPage,
+    NewAuditEvent,
+    audit_page,
+    export_audit_csv,
+    iter_audit,
+    record_audit,
+    record_trace,
+)
+from gpmc_desktop.store.clock import Clock, from_iso, to_iso, utc_now
+from gpmc_desktop.store.connection import Store, open_store, write_transaction
+from gpmc_desktop.store.engine_state import (
+    BACKFILL_IN_PROGRESS,
+    LAST_FULL_COMPARE_AT,
+    all_state,
+    delete_state,
+    get_state,
+    set_state,
+)
+from gpmc_desktop.store.errors import (
+    MigrationError,
+    NotAStateFileError,
+    SchemaTooNewError,
+    StoreAlreadyOpenError,
+    StoreError,
+)
+from gpmc_desktop.store.ledger import (
+    DEFAULT_BACKOFF,
+    BackoffPolicy,
+    LedgerEntry,
+    dismiss_failure,
+    due_for_retry,
+    failure_map,
+    get_failure,
+    list_failures,
+    next_retry_time,
+    record_failure,
+    replay_failure,
+    replay_failures,
+    resolve_failure,
+)
+from gpmc_desktop.store.migrations import CURRENT_SCHEMA_VERSION, MIGRATIONS, Migration, list_backups
+from gpmc_desktop.store.paths import DATA_DIR_ENV, data_dir, state_db_path
+from gpmc_desktop.store.profiles import (
+    ProfileRow,
+    delete_profile,
+    get_profile,
+    get_profile_by_id,
+    list_profiles,
+    rename_profile,
+    save_profile,
+)
+from gpmc_desktop.store.runs import (
+    RunRow,
+    close_interrupted_runs,
+    finish_run,
+    get_run,
+    list_runs,
+    run_counts,
+    running_runs,
+    start_run,
+)
+from gpmc_desktop.store.secrets_guard import SecretFieldError
+from gpmc_desktop.store.synced import SyncedState, delete_synced, get_synced, synced_map, upsert_synced
+from gpmc_desktop.store.vocab import Action, Entity, FailureCategory, Outcome, RunKind
+from gpmc_desktop.store.watermarks import clear_watermark, get_watermark, set_watermark, watermarks
+
+__all__ = [
+    "BACKFILL_IN_PROGRESS",
+    "CSV_HEADER",
+    "CURRENT_SCHEMA_VERSION",
+    "DATA_DIR_ENV",
+    "DEFAULT_BACKOFF",
+    "LAST_FULL_COMPARE_AT",
+    "MIGRATIONS",
+    "Action",
+    "AuditEventRow",
+    "AuditFilter",
+    "AuditPage",
+    "BackoffPolicy",
+    "Clock",
+    "Entity",
+    "FailureCategory",
+    "LedgerEntry",
+    "Migration",
+    "MigrationError",
+    "NewAuditEvent",
+    "NotAStateFileError",
+    "Outcome",
+    "ProfileRow",
+    "RunKind",
+    "RunRow",
+    "SchemaTooNewError",
+    "SecretFieldError",
+    "Store",
+    "StoreAlreadyOpenError",
+    "StoreError",
+    "SyncedState",
+    "all_state",
+    "audit_page",
+    "clear_watermark",
+    "close_interrupted_runs",
+    "data_dir",
+    "delete_profile",
+    "delete_state",
+    "delete_synced",
+    "dismiss_failure",
+    "due_for_retry",
+    "export_audit_csv",
+    "failure_map",
+    "finish_run",
+    "from_iso",
+    "get_failure",
+    "get_profile",
+    "get_profile_by_id",
+    "get_run",
+    "get_state",
+    "get_synced",
+    "get_watermark",
+    "iter_audit",
+    "list_backups",
+    "list_failures",
+    "list_profiles",
+    "list_runs",
+    "next_retry_time",
+    "open_store",
+    "record_audit",
+    "record_failure",
+    "record_trace",
+    "rename_profile",
+    "replay_failure",
+    "replay_failures",
+    "resolve_failure",
+    "run_counts",
+    "running_runs",
+    "save_profile",
+    "set_state",
+    "set_watermark",
+    "start_run",
+    "state_db_path",
+    "synced_map",
+    "to_iso",
+    "upsert_synced",
+    "utc_now",
+    "watermarks",
+    "write_transaction",
+]

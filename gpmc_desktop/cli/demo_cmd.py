@@ -1,0 +1,40 @@
+"""``gpmc demo``: the whole product on the built-in simulators, no servers needed."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    demo = sub.add_parser("demo", help="run the built-in demo: GP and Mailchimp simulators with seeded data")
+    demo.add_argument("--customers", type=int, default=500, help="size of the demo company (50..100000)")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--workdir", type=Path, default=None, help="keep the demo's files here")
+    demo.add_argument("--gp-port", type=int, default=0, help="GP simulator port (default: any free one)")
+    demo.add_argument("--mailchimp-port", type=int, default=0)
+    demo.add_argument("--exit", action="store_true", help="stop after setting up (for scripts and tests)")
+    demo.set_defaults(handler=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from gpmc_desktop.demo.environment import DEMO_COMPANY, DEMO_DOMAIN, DEMO_USER, DemoEnvironment
+
+    env = DemoEnvironment(customers=args.customers, seed=args.seed, workdir=args.workdir,
+                          gp_port=args.gp_port, mailchimp_port=args.mailchimp_port)
+    with env:
+        profile = env.write_profile()
+        print("gpmc demo: both simulators are running on 127.0.0.1", flush=True)
+        print(f"  GP (SBA, HTTPS + NTLM) : {env.gp.base_url}   company {DEMO_COMPANY}, "
+              f"user {DEMO_DOMAIN}\\{DEMO_USER}, password {env.secrets.gp_password}")
+        print(f"  GP's CA certificate    : {env.gp.ca_path}")
+        print(f"  Mailchimp              : {env.mailchimp.api_base}   API key {env.api_key}")
+        print(f"  profile for gpmc       : {profile}")
+        print(f"  headless sync          : GPMC_GP_PASSWORD='{env.secrets.gp_password}' "
+              f"GPMC_MAILCHIMP_API_KEY='{env.api_key}' gpmc sync --config {profile}", flush=True)
+        if not args.exit:
+            print("Ctrl-C stops the demo.", flush=True)
+            threading.Event().wait()
+    return 0

@@ -1,0 +1,44 @@
+"""``gpmc``: the headless command line.
+
+The sub-commands, their flags, exit codes and ``--json`` lines are a published contract that IT scripts depend
+on: extend it, never rename.  Each sub-command lives in its own module with a ``register(subparsers)`` function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gpmc_desktop import __version__
+from gpmc_desktop.cli import demo_cmd, sim_cmd, sync_cmd
+
+# Exit codes shared by every sub-command (see README, "Headless use").
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_FAILED = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gpmc",
+        description="Sync Microsoft Dynamics GP customers and receivables invoices into Mailchimp.",
+    )
+    parser.add_argument("--version", action="version", version=f"gpmc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sync_cmd.register(sub)
+    sim_cmd.register(sub)
+    demo_cmd.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

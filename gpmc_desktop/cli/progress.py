@@ -1,0 +1,38 @@
+"""A one-line progress bar for a terminal, with honest counts (done / total per phase)."""
+
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+PHASE_NAMES = {"gp": "reading GP", "customers": "customers", "orders": "orders"}
+
+
+class TerminalProgress:
+    def __init__(self, out: TextIO, width: int = 30, min_interval: float = 0.1) -> None:
+        self.out = out
+        self.width = width
+        self.min_interval = min_interval
+        self._last = 0.0
+        self._shown = False
+
+    def update(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done not in (0, total) and now - self._last < self.min_interval:
+            return
+        self._last = now
+        name = PHASE_NAMES.get(phase, phase)
+        if total:
+            filled = int(self.width * done / total)
+            bar = "#" * filled + "-" * (self.width - filled)
+            line = f"{name:<10} [{bar}] {done}/{total}"
+        else:
+            line = f"{name:<10} ..."
+        self.out.write(f"\r{line:<70}")
+        self.out.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            self.out.write("\n")
+            self.out.flush()

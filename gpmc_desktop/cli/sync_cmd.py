@@ -1,0 +1,135 @@
+"""``gpmc sync``, ``gpmc check`` and ``gpmc audit``: the headless contract IT scripts depend on.
+
+Exit codes: 0 everything synced or unchanged; 1 the run finished but some records failed (see the ledger and
+the audit); 2 the run could not proceed (unreachable, authentication refused, bad config).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from gpmc_desktop import store
+from gpmc_desktop.cli.progress import TerminalProgress
+from gpmc_desktop.sync.check import check_gp, check_mailchimp
+from gpmc_desktop.sync.config import ConfigError, Profile, load_profile, secrets_from_env
+from gpmc_desktop.sync.report import ExitCode, RunReport
+from gpmc_desktop.sync.runner import run_profile, save_profile_settings
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("sync", help="run one poll cycle: GP → Mailchimp")
+    p.add_argument("--config", required=True, metavar="FILE", help="profile TOML file")
+    p.add_argument("--full", action="store_true", help="re-send every record, ignoring what was sent before")
+    p.add_argument("--dry-run", action="store_true", help="send nothing; report what would happen")
+    p.add_argument("--json", action="store_true", help="end with one JSON line of counts")
+    p.set_defaults(handler=cmd_sync)
+
+    c = sub.add_parser("check", help="test the GP and Mailchimp connections stage by stage")
+    c.add_argument("--config", required=True, metavar="FILE")
+    c.set_defaults(handler=cmd_check)
+
+    a = sub.add_parser("audit", help="print or export the audit trail")
+    a.add_argument("--config", required=True, metavar="FILE")
+    a.add_argument("--csv", metavar="OUT", help="write CSV to OUT ('-' for stdout)")
+    a.add_argument("--run", type=int, help="only this run id")
+    a.add_argument("--entity", choices=["customer", "order", "member", "product", "store", "merge_field"])
+    a.add_argument("--action", choices=["created", "updated", "unchanged", "skipped", "failed"])
+    a.add_argument("--search", metavar="TEXT", help="GP key, Mailchimp id or e-mail starting with TEXT")
+    a.add_argument("--limit", type=int, default=200, help="rows to print (default 200; CSV exports all)")
+    a.set_defaults(handler=cmd_audit)
+
+
+def _fail(message: str, as_json: bool) -> int:
+    print(f"gpmc: {message}", file=sys.stderr)
+    if as_json:
+        print(json.dumps(RunReport(outcome="failed", error=message).json_line()))
+    return int(ExitCode.FAILED)
+
+
+@contextmanager
+def _open_state(profile: Profile) -> Iterator[store.Store]:
+    with store.open_store(profile.database) as handle:
+        yield handle
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    try:
+        profile = load_profile(args.config)
+        secrets = secrets_from_env()
+    except ConfigError as err:
+        return _fail(str(err), args.json)
+    progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        with _open_state(profile):
+            report = run_profile(profile, secrets, full=args.full, dry_run=args.dry_run,
+                                 progress=progress.update if progress else None)
+    except ConfigError as err:
+        return _fail(str(err), args.json)
+    except store.StoreError as err:
+        return _fail(f"state database: {err}", args.json)
+    if progress:
+        progress.close()
+    _print_summary(report, sys.stdout if not args.json else sys.stderr)
+    if args.json:
+        print(json.dumps(report.json_line()), flush=True)
+    return int(report.exit_code)
+
+
+def _print_summary(report: RunReport, out: TextIO) -> None:
+    kind = "dry run (nothing sent)" if report.dry_run else "sync"
+    print(f"run {report.run_id}: {kind} {report.outcome}", file=out)
+    for name, counts in (("customers", report.customers), ("orders", report.orders)):
+        print(f"  {name:<9} " + "  ".join(f"{k} {v}" for k, v in counts.items()), file=out)
+    if report.dry_run:
+        print(f"  new contacts the Mailchimp plan must cover: {report.new_contacts}", file=out)
+    for reason, n in report.skip_reasons.most_common(10):
+        print(f"  skipped {n:>6}  {reason}", file=out)
+    if report.ignored_documents:
+        ignored = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(report.ignored_documents.items()))
+        print(f"  not orders (ignored): {ignored}", file=out)
+    if report.error:
+        print(f"  error: {report.error}", file=out)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    try:
+        profile = load_profile(args.config)
+        secrets = secrets_from_env()
+    except ConfigError as err:
+        return _fail(str(err), False)
+    ok = True
+    for result in (*check_gp(profile.gp, secrets.gp_password),
+                   *check_mailchimp(profile.mailchimp, secrets.mailchimp_api_key)):
+        print(result.line(), flush=True)
+        ok = ok and result.ok
+    return int(ExitCode.OK if ok else ExitCode.FAILED)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    try:
+        profile = load_profile(args.config)
+    except ConfigError as err:
+        return _fail(str(err), False)
+    with _open_state(profile):
+        profile_id = save_profile_settings(profile)
+        filters = store.AuditFilter(profile_id=profile_id, run_id=args.run, entity=args.entity,
+                                    action=args.action, text=args.search)
+        if args.csv:
+            if args.csv == "-":
+                store.export_audit_csv(sys.stdout, filters)
+            else:
+                with open(args.csv, "w", newline="", encoding="utf-8-sig") as out:
+                    n = store.export_audit_csv(out, filters)
+                print(f"wrote {n} audit rows to {args.csv}")
+            return int(ExitCode.OK)
+        page = store.audit_page(filters, limit=args.limit, newest_first=True)
+        for row in reversed(page.rows):
+            status = f" HTTP {row.http_status}" if row.http_status else ""
+            print(f"{row.at:%Y-%m-%d %H:%M:%S} run {row.run_id:<4} {row.entity:<11} {row.action:<9} "
+                  f"{row.gp_key:<16} {row.email or '':<32} {row.reason or ''}{status}")
+    return int(ExitCode.OK)

@@ -1,0 +1,114 @@
+"""Both simulators with seeded data, and a profile that points at them: the built-in demo.
+
+The CLI (``gpmc demo``), the tray app's demo mode and the tests all start the demo through this one class.
+The demo's credentials are throwaway values of the simulators, not anybody's secrets.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from gpmc_desktop.demo.gp_generate import generate_dataset
+from gpmc_desktop.demo.gp_sba import GPSimulator
+from gpmc_desktop.demo.mailchimp_sim import DEMO_LIST_ID, MailchimpSimulator, demo_key
+from gpmc_desktop.sync.config import Secrets
+
+DEMO_DOMAIN, DEMO_USER, DEMO_PASSWORD = "CORP", "svc-gp", "Gp-Demo-2024!"
+DEMO_COMPANY = "TWO"
+DEMO_STORE = "gp-two"
+DEMO_DC = "us6"
+
+
+@dataclass
+class DemoEnvironment:
+    customers: int = 500
+    seed: int = 7
+    workdir: Path | None = None
+    gp_port: int = 0
+    mailchimp_port: int = 0
+    host: str = "127.0.0.1"
+
+    def __post_init__(self) -> None:
+        self._own_dir = self.workdir is None
+        if self.workdir is None:
+            self.workdir = Path(tempfile.mkdtemp(prefix="gpmc-demo-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.dataset = generate_dataset(self.customers, seed=self.seed)
+        self.gp = GPSimulator(
+            self.dataset, host=self.host, port=self.gp_port,
+            users=[(DEMO_DOMAIN, DEMO_USER, DEMO_PASSWORD, {"*"})], workdir=self.workdir / "gp",
+        )
+        self.mailchimp = MailchimpSimulator(
+            host=self.host, port=self.mailchimp_port, dc=DEMO_DC, seed=self.seed,
+            cache_dir=self.workdir / "cache",
+        )
+
+    def start(self) -> DemoEnvironment:
+        self.gp.start()
+        self.mailchimp.start()
+        return self
+
+    def stop(self) -> None:
+        self.mailchimp.stop()
+        self.gp.stop()
+
+    def __enter__(self) -> DemoEnvironment:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def api_key(self) -> str:
+        return demo_key(DEMO_DC)
+
+    @property
+    def secrets(self) -> Secrets:
+        return Secrets(gp_password=DEMO_PASSWORD, mailchimp_api_key=self.api_key)
+
+    @property
+    def database_path(self) -> Path:
+        assert self.workdir is not None
+        return self.workdir / "state.sqlite"
+
+    def profile_toml(self, **overrides: str) -> str:
+        """A profile file for ``gpmc sync --config`` against the running simulators."""
+        values = {
+            "name": "Demo (Fabrikam)",
+            "database": str(self.database_path),
+            "url": self.gp.base_url,
+            "company": DEMO_COMPANY,
+            "username": f"{DEMO_DOMAIN}\\\\{DEMO_USER}",
+            "ca_bundle": str(self.gp.ca_path),
+            "list_id": DEMO_LIST_ID,
+            "store_id": DEMO_STORE,
+            "status_if_new": "transactional",
+            "api_base": self.mailchimp.api_base,
+            **overrides,
+        }
+        return (
+            "[profile]\n"
+            f'name = "{values["name"]}"\n'
+            f'database = "{values["database"]}"\n'
+            "[gp]\n"
+            'api = "sba"\n'
+            f'url = "{values["url"]}"\n'
+            'tenant = "DefaultTenant"\n'
+            f'company = "{values["company"]}"\n'
+            'auth = "ntlm"\n'
+            f'username = "{values["username"]}"\n'
+            f'ca_bundle = "{values["ca_bundle"]}"\n'
+            "[mailchimp]\n"
+            f'list_id = "{values["list_id"]}"\n'
+            f'store_id = "{values["store_id"]}"\n'
+            f'status_if_new = "{values["status_if_new"]}"\n'
+            f'api_base = "{values["api_base"]}"\n'
+        )
+
+    def write_profile(self, name: str = "demo-profile.toml", **overrides: str) -> Path:
+        assert self.workdir is not None
+        path = self.workdir / name
+        path.write_text(self.profile_toml(**overrides), encoding="utf-8")
+        return path

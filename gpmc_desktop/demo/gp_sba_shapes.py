@@ -1,0 +1,182 @@
+"""GP rows rendered as the SBA JSON/XML shapes of gp-sba-contract.md.
+
+Kept apart from the transport so the shapes can be corrected in one place once a capture from a real GP
+server exists.  Collections are encoded item by item, so 100,000 customers never exist as one big list of
+dicts in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+from gpmc_desktop.demo.gp_model import (
+    CURRENCIES,
+    FUNCTIONAL_CURRENCY,
+    AddressRow,
+    CompanyData,
+    CompanyRow,
+    CustomerRow,
+    DocumentRow,
+    InternetRow,
+    doc_key,
+)
+
+
+@dataclass(frozen=True)
+class ShapeOptions:
+    trim_strings: bool = False  # GP pads char columns; whether SBA trims them is unconfirmed, padding is the default
+    amounts: str = "transactional"  # "transactional": the document's currency (MC020102); "functional": RM20101
+
+
+def gp_date(value: dt.date) -> str:
+    return f"{value.isoformat()}T00:00:00"
+
+
+def _money(cents: int, currency_id: str) -> dict[str, Any]:
+    iso, digits = CURRENCIES.get(currency_id, (currency_id or "USD", 2))
+    return {"Value": round(cents / 100, digits) if digits else cents // 100, "Currency": iso, "DecimalDigits": digits}
+
+
+def company_payload(row: CompanyRow, opts: ShapeOptions) -> dict[str, Any]:
+    s = str.rstrip if opts.trim_strings else str
+    return {"Id": row.cmpanyid, "DatabaseName": s(row.interid), "Name": s(row.cmpnynam)}
+
+
+def address_payload(addr: AddressRow, inet: InternetRow | None, opts: ShapeOptions) -> dict[str, Any]:
+    s = str.rstrip if opts.trim_strings else str
+    return {
+        "AddressId": s(addr.adrscode),
+        "ContactPerson": s(addr.cntcprsn),
+        "Line1": s(addr.address1),
+        "Line2": s(addr.address2),
+        "Line3": s(addr.address3),
+        "City": s(addr.city),
+        "State": s(addr.state),
+        "PostalCode": s(addr.zip),
+        "CountryRegion": s(addr.country),
+        "CountryCode": s(addr.ccode),
+        "Phone1": s(addr.phone1),
+        "Phone2": s(addr.phone2),
+        "Phone3": s(addr.phone3),
+        "Fax": s(addr.fax),
+        # text columns in SY01200: never padded, served as stored
+        "EmailToAddress": inet.email_to_address if inet else "",
+        "EmailCcAddress": inet.email_cc_address if inet else "",
+        "EmailBccAddress": inet.email_bcc_address if inet else "",
+        "ModifiedDate": gp_date(addr.modifdt),
+    }
+
+
+def customer_payload(data: CompanyData, cust: CustomerRow, opts: ShapeOptions) -> dict[str, Any]:
+    s = str.rstrip if opts.trim_strings else str
+    inet = {r.adrscode.rstrip().upper(): r for r in data.internet.get(cust.custnmbr.rstrip().upper(), [])}
+    return {
+        "CustomerNumber": s(cust.custnmbr),
+        "CustomerName": s(cust.custname),
+        "ShortName": s(cust.shrtname),
+        "ClassId": s(cust.custclas),
+        "IsActive": not cust.inactive,
+        "IsOnHold": bool(cust.hold),
+        "CurrencyId": s(cust.curncyid),
+        "PrimaryAddressId": s(cust.adrscode),
+        "CreatedDate": gp_date(cust.creatddt),
+        "ModifiedDate": gp_date(cust.modifdt),
+        "Addresses": [
+            address_payload(a, inet.get(a.adrscode.rstrip().upper()), opts)
+            for a in data.addresses.get(cust.custnmbr.rstrip().upper(), [])
+        ],
+    }
+
+
+def document_payload(data: CompanyData, row: DocumentRow, state: str, opts: ShapeOptions) -> dict[str, Any]:
+    s = str.rstrip if opts.trim_strings else str
+    mc = data.multicurrency.get(doc_key(row.rmdtypal, row.docnumbr)) if opts.amounts == "transactional" else None
+    if mc is not None:  # amounts in the document's own currency (MC020102)
+        original, current, money_currency = mc.ororgtrx, mc.orctrxam, row.curncyid.rstrip()
+    else:  # RM20101/RM30101 amounts are functional-currency amounts
+        original, current, money_currency = row.ortrxamt, row.curtrxam, FUNCTIONAL_CURRENCY
+    return {
+        "DocumentNumber": s(row.docnumbr),
+        "DocumentType": row.rmdtypal,
+        "CustomerNumber": s(row.custnmbr),
+        "DocumentDate": gp_date(row.docdate),
+        "PostedDate": gp_date(row.postdate),
+        "CurrencyId": s(row.curncyid),
+        "OriginalAmount": _money(original, money_currency),
+        "CurrentAmount": _money(current, money_currency),
+        "IsVoided": bool(row.voidstts),
+        "VoidDate": gp_date(row.voiddate),
+        "TransactionState": state,
+        "ModifiedDate": gp_date(row.lstedtdt),
+    }
+
+
+# ------------------------------------------------------------------------------------------------ encoding
+def json_bytes(payload: Any) -> bytes:
+    return json.dumps({"Payload": payload}, ensure_ascii=False).encode("utf-8")
+
+
+def json_list_bytes(items: Iterable[dict[str, Any]]) -> bytes:
+    """``{"Payload": [...]}`` encoded one item at a time."""
+    parts: list[bytes] = [b'{"Payload": [']
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    first = True
+    for item in items:
+        if not first:
+            parts.append(b", ")
+        parts.append(dumps(item).encode("utf-8"))
+        first = False
+    parts.append(b"]}")
+    return b"".join(parts)
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ITEM_NAMES = {"Addresses": "Address"}
+
+
+def _xml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(_XML_BAD.sub("", str(value)))
+
+
+def _xml_element(name: str, value: Any, out: list[str]) -> None:
+    if isinstance(value, dict):
+        out.append(f"<{name}>")
+        for key, inner in value.items():
+            _xml_element(key, inner, out)
+        out.append(f"</{name}>")
+    elif isinstance(value, list):
+        out.append(f"<{name}>")
+        item = _ITEM_NAMES.get(name, "Item")
+        for inner in value:
+            _xml_element(item, inner, out)
+        out.append(f"</{name}>")
+    else:
+        out.append(f"<{name}>{_xml_value(value)}</{name}>")
+
+
+XML_HEAD = '<?xml version="1.0" encoding="utf-8"?>'
+
+
+def xml_bytes(entity: str, payload: dict[str, Any]) -> bytes:
+    out = [XML_HEAD, "<Payload>"]
+    _xml_element(entity, payload, out)
+    out.append("</Payload>")
+    return "".join(out).encode("utf-8")
+
+
+def xml_list_bytes(entity: str, items: Iterable[dict[str, Any]]) -> bytes:
+    parts = [(XML_HEAD + "<Payload>").encode("utf-8")]
+    for item in items:
+        out: list[str] = []
+        _xml_element(entity, item, out)
+        parts.append("".join(out).encode("utf-8"))
+    parts.append(b"</Payload>")
+    return b"".join(parts)

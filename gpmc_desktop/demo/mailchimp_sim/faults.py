@@ -1,0 +1,113 @@
+"""Fault injection knobs, settable from a test thread while requests are being served (hence the lock)."""
+
+from __future__ import annotations
+
+import fnmatch
+import random
+import threading
+from dataclasses import dataclass
+
+
+@dataclass
+class PlannedFault:
+    kind: str  # "error" or "reset"
+    status: int = 0
+    bodyless: bool = False
+    title: str | None = None
+    detail: str | None = None
+
+
+@dataclass
+class _Queued:
+    fault: PlannedFault
+    remaining: int
+    pattern: str | None
+
+
+def _matches(pattern: str | None, path: str) -> bool:
+    return pattern is None or fnmatch.fnmatchcase(path, pattern)
+
+
+class Faults:
+    """Latency, queued errors/resets, a random error rate and the 120 s cut-off.
+
+    Patterns are shell globs on the path below ``/3.0`` (``"/lists/*/members/*"``); ``None`` means every path.
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+        self._latency = 0.0
+        self._path_latency: list[tuple[str, float]] = []
+        self._queue: list[_Queued] = []
+        self._error_rate = 0.0
+        self._error_status = 500
+        # Mailchimp's CDN closes a call after 120 s with an HTML 502; tests shrink this.
+        self._cutoff_seconds = 120.0
+
+    def set_latency(self, seconds: float, pattern: str | None = None) -> None:
+        """Delay every request (``pattern=None``) or those whose path matches; the latest pattern wins."""
+        with self._lock:
+            if pattern is None:
+                self._latency = seconds
+            else:
+                self._path_latency = [(p, s) for p, s in self._path_latency if p != pattern]
+                self._path_latency.insert(0, (pattern, seconds))
+
+    def latency_for(self, path: str) -> float:
+        with self._lock:
+            return next((s for p, s in self._path_latency if _matches(p, path)), self._latency)
+
+    def fail_next(
+        self,
+        n: int,
+        status: int = 429,
+        *,
+        bodyless: bool = False,
+        pattern: str | None = None,
+        title: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """The next *n* matching requests get *status* (with a problem body unless *bodyless*)."""
+        with self._lock:
+            self._queue.append(_Queued(PlannedFault("error", status, bodyless, title, detail), n, pattern))
+
+    def reset_next(self, n: int, pattern: str | None = None) -> None:
+        """The next *n* matching requests have their connection reset (RST) instead of an answer."""
+        with self._lock:
+            self._queue.append(_Queued(PlannedFault("reset"), n, pattern))
+
+    def set_error_rate(self, rate: float, status: int = 500) -> None:
+        """Answer a seeded-random fraction of requests with *status* (flaky-server tests)."""
+        with self._lock:
+            self._error_rate = rate
+            self._error_status = status
+
+    @property
+    def cutoff_seconds(self) -> float:
+        with self._lock:
+            return self._cutoff_seconds
+
+    def set_cutoff(self, seconds: float) -> None:
+        with self._lock:
+            self._cutoff_seconds = seconds
+
+    def take(self, path: str) -> PlannedFault | None:
+        """The fault this request should suffer, if any (consumes one queued fault)."""
+        with self._lock:
+            for queued in self._queue:
+                if queued.remaining > 0 and _matches(queued.pattern, path):
+                    queued.remaining -= 1
+                    self._queue = [q for q in self._queue if q.remaining > 0]
+                    return queued.fault
+            if self._error_rate > 0 and self._rng.random() < self._error_rate:
+                return PlannedFault("error", self._error_status)
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._latency = 0.0
+            self._path_latency.clear()
+            self._queue.clear()
+            self._error_rate = 0.0
+            self._cutoff_seconds = 120.0

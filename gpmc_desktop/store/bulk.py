@@ -1,0 +1,38 @@
+"""Batch writes as multi-row INSERT statements.
+
+Why not ``executemany``: it steps SQLite once per row and releases the GIL around every step, so a writer
+thread competing with busy Python threads (the GUI) waits for the GIL once per row; 250 rows could take
+seconds. One statement per few hundred rows takes the GIL a few times per batch and is about twice as
+fast even without contention.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+
+from gpmc_desktop.store.models import database_proxy
+
+MAX_ROWS_PER_STATEMENT = 500
+
+
+def _chunks(rows: Iterable[Sequence[object]], size: int) -> Iterator[list[Sequence[object]]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def insert_rows(head: str, width: int, rows: Iterable[Sequence[object]], tail: str = "") -> int:
+    """Run ``{head} VALUES (?, ...), (?, ...) {tail}`` over `rows` (each `width` values) in statements of
+    up to MAX_ROWS_PER_STATEMENT rows; returns the rows changed. Call inside a write transaction."""
+    limit = database_proxy.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(MAX_ROWS_PER_STATEMENT, limit // width))
+    one = "(" + ", ".join("?" * width) + ")"
+    cursor = database_proxy.cursor()
+    changed = 0
+    for chunk in _chunks(rows, per_statement):
+        values = ", ".join([one] * len(chunk))  # full-size chunks repeat one SQL text: cached statement
+        cursor.execute(f"{head} VALUES {values}{tail}", [v for row in chunk for v in row])
+        changed += cursor.rowcount
+    return changed

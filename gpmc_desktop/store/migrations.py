@@ -1,0 +1,268 @@
+"""Schema versions and how a file moves from one to the next.
+
+Each version's DDL is frozen here as SQL text, never generated from the models: a file written by an old
+build must be migrated by exactly what that build created, and the models only describe the newest
+version (a test checks that they agree). To change the schema, append a migration; never edit a past one.
+
+Opening a file older than this build: back it up first (SQLite's online backup API, so a live WAL is
+included and the copy is consistent), prune old backups, then apply one version per transaction, so a
+failure leaves the file at the last version that fully succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+
+import peewee
+
+from gpmc_desktop.store.clock import resolve_now, to_iso
+from gpmc_desktop.store.errors import MigrationError, NotAStateFileError, SchemaTooNewError
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION_KEY = "schema_version"
+DEFAULT_KEEP_BACKUPS = 3
+
+Migration = Callable[[peewee.SqliteDatabase], None]
+"""Moves the schema up by exactly one version. Runs inside a transaction with foreign keys off."""
+
+# ---------------------------------------------------------------------------------------------------------
+# v1: the initial schema (frozen).
+_V1_DDL: tuple[str, ...] = (
+    'CREATE TABLE "meta" ("key" TEXT NOT NULL PRIMARY KEY, "value" TEXT NOT NULL)',
+    """CREATE TABLE "profiles" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "name" TEXT NOT NULL,
+        "gp_api" TEXT, "gp_url" TEXT, "gp_tenant" TEXT, "gp_company" TEXT, "gp_auth" TEXT,
+        "gp_username" TEXT, "gp_ca_bundle" TEXT, "gp_timeout_seconds" REAL,
+        "mailchimp_list_id" TEXT, "mailchimp_store_id" TEXT, "mailchimp_status_if_new" TEXT,
+        "mailchimp_api_base" TEXT, "mailchimp_max_connections" INTEGER,
+        "filters" TEXT NOT NULL, "schedule" TEXT NOT NULL,
+        "created_at" TEXT NOT NULL, "updated_at" TEXT NOT NULL)""",
+    'CREATE UNIQUE INDEX "profiles_name" ON "profiles" ("name")',
+    """CREATE TABLE "runs" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "profile_id" INTEGER NOT NULL,
+        "kind" TEXT NOT NULL,
+        "started_at" TEXT NOT NULL, "finished_at" TEXT,
+        "outcome" TEXT, "counts" TEXT NOT NULL, "error_summary" TEXT,
+        FOREIGN KEY ("profile_id") REFERENCES "profiles" ("id") ON DELETE CASCADE)""",
+    'CREATE INDEX "runs_profile_id" ON "runs" ("profile_id")',
+    """CREATE TABLE "audit_events" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "at" TEXT NOT NULL,
+        "run_id" INTEGER NOT NULL,
+        "profile_id" INTEGER NOT NULL,
+        "entity" TEXT NOT NULL,
+        "gp_key" TEXT NOT NULL COLLATE NOCASE,
+        "mailchimp_id" TEXT COLLATE NOCASE,
+        "email" TEXT COLLATE NOCASE,
+        "action" TEXT NOT NULL,
+        "reason" TEXT, "http_status" INTEGER, "error_title" TEXT, "error_detail" TEXT, "payload_hash" TEXT,
+        FOREIGN KEY ("run_id") REFERENCES "runs" ("id") ON DELETE CASCADE,
+        FOREIGN KEY ("profile_id") REFERENCES "profiles" ("id") ON DELETE CASCADE)""",
+    'CREATE INDEX "audit_events_at" ON "audit_events" ("at")',
+    'CREATE INDEX "audit_events_run_id" ON "audit_events" ("run_id")',
+    'CREATE INDEX "audit_events_profile_id" ON "audit_events" ("profile_id")',
+    'CREATE INDEX "audit_events_entity" ON "audit_events" ("entity")',
+    'CREATE INDEX "audit_events_gp_key" ON "audit_events" ("gp_key")',
+    'CREATE INDEX "audit_events_mailchimp_id" ON "audit_events" ("mailchimp_id")',
+    'CREATE INDEX "audit_events_email" ON "audit_events" ("email")',
+    'CREATE INDEX "audit_events_action" ON "audit_events" ("action")',
+    """CREATE TABLE "synced_records" (
+        "profile_id" INTEGER NOT NULL,
+        "entity" TEXT NOT NULL, "gp_key" TEXT NOT NULL,
+        "content_hash" TEXT NOT NULL, "remote_id" TEXT, "remote_email" TEXT,
+        "last_synced_at" TEXT NOT NULL,
+        PRIMARY KEY ("profile_id", "entity", "gp_key"),
+        FOREIGN KEY ("profile_id") REFERENCES "profiles" ("id") ON DELETE CASCADE) WITHOUT ROWID""",
+    """CREATE TABLE "failure_ledger" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "profile_id" INTEGER NOT NULL,
+        "entity" TEXT NOT NULL, "gp_key" TEXT NOT NULL,
+        "attempts" INTEGER NOT NULL, "category" TEXT NOT NULL, "next_retry_at" TEXT,
+        "last_error_title" TEXT, "last_error_detail" TEXT, "last_http_status" INTEGER,
+        "first_failed_at" TEXT NOT NULL, "last_failed_at" TEXT NOT NULL,
+        "content_hash" TEXT, "dismissed" INTEGER NOT NULL,
+        FOREIGN KEY ("profile_id") REFERENCES "profiles" ("id") ON DELETE CASCADE)""",
+    'CREATE UNIQUE INDEX "failure_ledger_profile_id_entity_gp_key" '
+    'ON "failure_ledger" ("profile_id", "entity", "gp_key")',
+    'CREATE INDEX "failure_ledger_profile_id_dismissed_next_retry_at" '
+    'ON "failure_ledger" ("profile_id", "dismissed", "next_retry_at")',
+    """CREATE TABLE "watermarks" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "profile_id" INTEGER NOT NULL,
+        "entity" TEXT NOT NULL, "value" TEXT NOT NULL, "updated_at" TEXT NOT NULL,
+        FOREIGN KEY ("profile_id") REFERENCES "profiles" ("id") ON DELETE CASCADE)""",
+    'CREATE UNIQUE INDEX "watermarks_profile_id_entity" ON "watermarks" ("profile_id", "entity")',
+    """CREATE TABLE "profile_state" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "profile_id" INTEGER NOT NULL,
+        "key" TEXT NOT NULL, "value" TEXT NOT NULL, "updated_at" TEXT NOT NULL,
+        FOREIGN KEY ("profile_id") REFERENCES "profiles" ("id") ON DELETE CASCADE)""",
+    'CREATE UNIQUE INDEX "profile_state_profile_id_key" ON "profile_state" ("profile_id", "key")',
+)
+
+
+def _to_v1(db: peewee.SqliteDatabase) -> None:
+    for statement in _V1_DDL:
+        db.execute_sql(statement)
+
+
+# Key = the version a migration produces. Append only.
+MIGRATIONS: Mapping[int, Migration] = MappingProxyType({1: _to_v1})
+CURRENT_SCHEMA_VERSION: int = max(MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationReport:
+    from_version: int
+    to_version: int
+    backup_path: Path | None  # None when nothing was migrated or the file was new
+
+
+def read_schema_version(db: peewee.SqliteDatabase) -> int:
+    """0 for an empty file; NotAStateFileError for a file with someone else's tables."""
+    tables = {t for t in db.get_tables() if not t.startswith("sqlite_")}
+    if "meta" not in tables:
+        if tables:
+            names = ", ".join(sorted(tables))
+            raise NotAStateFileError(f"{db.database} has tables ({names}) but no meta table")
+        return 0
+    row = db.execute_sql('SELECT "value" FROM "meta" WHERE "key" = ?', (SCHEMA_VERSION_KEY,)).fetchone()
+    if row is None:
+        raise NotAStateFileError(f"{db.database} has a meta table without {SCHEMA_VERSION_KEY}")
+    return int(row[0])
+
+
+def _write_schema_version(db: peewee.SqliteDatabase, version: int) -> None:
+    db.execute_sql(
+        'INSERT INTO "meta" ("key", "value") VALUES (?, ?) '
+        'ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"',
+        (SCHEMA_VERSION_KEY, str(version)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Backups: "<db name>.bak-v<version>-<UTC timestamp>[-<n>]" beside the database.
+_STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def _backup_pattern(db_path: Path) -> re.Pattern[str]:
+    return re.compile(re.escape(db_path.name) + r"\.bak-v(\d+)-(\d{8}T\d{6}Z)(?:-(\d+))?$")
+
+
+def list_backups(db_path: Path) -> list[Path]:
+    """Backups of `db_path`, newest first."""
+    pattern = _backup_pattern(db_path)
+    found: list[tuple[str, int, Path]] = []
+    if db_path.parent.is_dir():
+        for candidate in db_path.parent.iterdir():
+            match = pattern.match(candidate.name)
+            if match:
+                found.append((match.group(2), int(match.group(3) or 0), candidate))
+    found.sort(reverse=True)
+    return [path for _, _, path in found]
+
+
+def prune_backups(db_path: Path, keep: int) -> list[Path]:
+    """Delete all but the `keep` newest backups; returns what was deleted."""
+    doomed = list_backups(db_path)[max(keep, 0) :]
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return doomed
+
+
+def backup_database(db: peewee.SqliteDatabase, db_path: Path, version: int, *, now: datetime) -> Path:
+    """Consistent copy of the open database, written under a temporary name and renamed when complete."""
+    stem = f"{db_path.name}.bak-v{version}-{now.strftime(_STAMP_FORMAT)}"
+    target = db_path.with_name(stem)
+    n = 1
+    while target.exists():  # two migrations within one second (tests, retries)
+        target = db_path.with_name(f"{stem}-{n}")
+        n += 1
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    dest = sqlite3.connect(partial)
+    try:
+        db.connection().backup(dest)
+    except BaseException:
+        dest.close()
+        partial.unlink(missing_ok=True)
+        raise
+    dest.close()
+    os.replace(partial, target)
+    return target
+
+
+# ---------------------------------------------------------------------------------------------------------
+def _check_registry(migrations: Mapping[int, Migration]) -> int:
+    versions = sorted(migrations)
+    if not versions or versions != list(range(1, versions[-1] + 1)):
+        raise ValueError(f"migrations must be numbered 1..N without gaps, got {versions}")
+    return versions[-1]
+
+
+def migrate(
+    db: peewee.SqliteDatabase,
+    db_path: Path,
+    *,
+    migrations: Mapping[int, Migration] = MIGRATIONS,
+    keep_backups: int = DEFAULT_KEEP_BACKUPS,
+    now: datetime | None = None,
+) -> MigrationReport:
+    """Bring `db` to the newest version in `migrations` (tests pass their own registry)."""
+    target = _check_registry(migrations)
+    current = read_schema_version(db)
+    if current > target:
+        raise SchemaTooNewError(db_path, current, target)
+    if current == target:
+        return MigrationReport(current, current, None)
+
+    moment = resolve_now(now)
+    backup: Path | None = None
+    if current > 0:  # a new, empty file has nothing to lose
+        try:
+            backup = backup_database(db, db_path, current, now=moment)
+        except Exception as exc:
+            raise MigrationError(
+                f"could not back up {db_path} before migrating: {exc}", current, current + 1, None
+            ) from exc
+        prune_backups(db_path, keep_backups)
+        log.info("backed up schema v%d to %s", current, backup)
+
+    # Foreign keys off for the duration (the pragma is a no-op inside a transaction, hence out here):
+    # a table rebuild's DROP TABLE would otherwise cascade-delete children. Each step checks them instead.
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        for version in range(current + 1, target + 1):
+            try:
+                with db.atomic("IMMEDIATE"):
+                    migrations[version](db)
+                    broken = db.execute_sql("PRAGMA foreign_key_check").fetchmany(5)
+                    if broken:
+                        raise RuntimeError(f"foreign key violations after migration: {broken}")
+                    _write_schema_version(db, version)
+                    if version == 1:
+                        created = ("created_at", to_iso(moment))
+                        db.execute_sql('INSERT INTO "meta" ("key", "value") VALUES (?, ?)', created)
+            except Exception as exc:
+                raise MigrationError(
+                    f"migrating {db_path} from schema v{version - 1} to v{version} failed: {exc}; "
+                    f"the file stays at v{version - 1}" + (f", backup at {backup}" if backup else ""),
+                    version - 1,
+                    version,
+                    backup,
+                ) from exc
+            log.info("migrated %s to schema v%d", db_path, version)
+    finally:
+        db.execute_sql("PRAGMA foreign_keys = ON")
+    return MigrationReport(current, target, backup)

@@ -1,0 +1,118 @@
+"""Decide, without touching Mailchimp, what each GP record should become.
+
+Pure functions over normalised GP records: who is eligible (and why not), which GP customers share one member,
+and the payload plus content hash of every member, e-commerce customer and order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gpmc_desktop.gp.model import Customer, Document
+from gpmc_desktop.sync import mapping
+from gpmc_desktop.sync.config import SyncFilters
+
+
+@dataclass
+class MemberPlan:
+    email: str
+    primary: str  # the GP customer whose name and address the member carries
+    customers: list[str]  # every GP customer number with this e-mail, primary first
+    payload: dict[str, Any]
+    tags: list[str]
+    hash: str
+
+
+@dataclass
+class CustomerPlan:
+    customer: Customer
+    payload: dict[str, Any]
+    hash: str
+
+
+@dataclass
+class OrderPlan:
+    doc: Document
+    payload: dict[str, Any]
+    hash: str
+
+
+@dataclass
+class Plan:
+    members: dict[str, MemberPlan] = field(default_factory=dict)  # by e-mail
+    customers: dict[str, CustomerPlan] = field(default_factory=dict)  # by GP customer number
+    skipped_customers: dict[str, tuple[Customer, str]] = field(default_factory=dict)  # number → reason
+    orders: dict[str, OrderPlan] = field(default_factory=dict)  # by document number
+    skipped_orders: dict[str, tuple[Document, str]] = field(default_factory=dict)
+    ignored_documents: dict[str, int] = field(default_factory=dict)  # by document type name
+    currency: str = mapping.DEFAULT_CURRENCY
+
+
+def skip_reason(customer: Customer, filters: SyncFilters) -> str | None:
+    if not customer.number:
+        return "no customer number"
+    if not customer.email:
+        return customer.email_note or "no valid e-mail"
+    if filters.skip_inactive and not customer.is_active:
+        return "inactive in GP"
+    if filters.skip_on_hold and customer.is_on_hold:
+        return "on hold in GP"
+    if filters.customer_classes and customer.class_id not in filters.customer_classes:
+        return f"class {customer.class_id or '(none)'} is not selected"
+    return None
+
+
+def build_plan(
+    customers: Iterable[Customer], documents: Iterable[Document], filters: SyncFilters, status_if_new: str
+) -> Plan:
+    plan = Plan()
+    docs = list(documents)
+    plan.currency = mapping.store_currency(docs)
+    by_email: dict[str, list[Customer]] = defaultdict(list)
+    for customer in customers:
+        reason = skip_reason(customer, filters)
+        if reason:
+            plan.skipped_customers[customer.number] = (customer, reason)
+            continue
+        assert customer.email
+        by_email[customer.email].append(customer)
+        payload = mapping.ecommerce_customer_payload(customer)
+        plan.customers[customer.number] = CustomerPlan(customer, payload, mapping.content_hash(payload))
+
+    for email, group in by_email.items():
+        # Deterministic primary (lowest number), so shared members do not flip between runs.
+        group.sort(key=lambda c: c.number)
+        primary = group[0]
+        payload = mapping.member_payload(primary, status_if_new)
+        tags = sorted({mapping.class_tag(c.class_id) for c in group if c.class_id})
+        plan.members[email] = MemberPlan(
+            email=email,
+            primary=primary.number,
+            customers=[c.number for c in group],
+            payload=payload,
+            tags=tags,
+            hash=mapping.content_hash({"member": payload, "tags": tags}),
+        )
+
+    for doc in docs:
+        if not doc.is_invoice:
+            name = doc.type.name.lower()
+            plan.ignored_documents[name] = plan.ignored_documents.get(name, 0) + 1
+            continue
+        if not doc.number:
+            plan.skipped_orders[doc.number] = (doc, "no document number")
+            continue
+        if doc.customer_number not in plan.customers:
+            skipped = plan.skipped_customers.get(doc.customer_number)
+            why = f"customer not synced: {skipped[1]} ({doc.customer_number})" if skipped else (
+                f"customer does not exist in GP ({doc.customer_number})")
+            plan.skipped_orders[doc.number] = (doc, why)
+            continue
+        payload = mapping.order_payload(
+            doc, doc.customer_number, mapping.iso_currency(doc.currency, plan.currency)
+        )
+        plan.orders[doc.number] = OrderPlan(doc, payload, mapping.content_hash(payload))
+    return plan

@@ -1,0 +1,59 @@
+"""What one run did, in the shape of the ``--json`` line IT scripts read (a published contract)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+ACTIONS = ("created", "updated", "unchanged", "skipped", "failed")
+
+
+class ExitCode(IntEnum):
+    OK = 0  # everything synced or unchanged
+    PARTIAL = 1  # the run finished but some records failed (see the ledger and the audit)
+    FAILED = 2  # the run could not proceed; nothing was marked synced that was not
+
+
+def empty_counts() -> dict[str, int]:
+    return dict.fromkeys(ACTIONS, 0)
+
+
+@dataclass
+class RunReport:
+    run_id: int | None = None
+    customers: dict[str, int] = field(default_factory=empty_counts)
+    orders: dict[str, int] = field(default_factory=empty_counts)
+    outcome: str = "ok"
+    error: str = ""
+    dry_run: bool = False
+    new_contacts: int = 0
+    skip_reasons: Counter[str] = field(default_factory=Counter)
+    ignored_documents: dict[str, int] = field(default_factory=dict)
+    backfill: bool = False
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.outcome in ("failed", "cancelled"):
+            return ExitCode.FAILED
+        if self.customers["failed"] or self.orders["failed"]:
+            return ExitCode.PARTIAL
+        return ExitCode.OK
+
+    def json_line(self) -> dict[str, Any]:
+        """The contract: ``run_id``, ``customers`` and ``orders`` with the five action counts; more keys may
+        be added, none renamed."""
+        line: dict[str, Any] = {
+            "run_id": self.run_id,
+            "customers": dict(self.customers),
+            "orders": dict(self.orders),
+            "outcome": self.outcome,
+            "exit_code": int(self.exit_code),
+            "dry_run": self.dry_run,
+        }
+        if self.dry_run:
+            line["new_contacts"] = self.new_contacts
+        if self.error:
+            line["error"] = self.error
+        return line

@@ -1,0 +1,212 @@
+"""Schema migrations: golden files from every shipped version open with the current code; a migration backs
+the file up first, moves one version per transaction, and a failure leaves the file as it was."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import peewee
+import pytest
+
+from gpmc_desktop import store as st
+from gpmc_desktop.store import CURRENT_SCHEMA_VERSION, MIGRATIONS, MigrationError, list_backups, open_store
+from gpmc_desktop.store.migrations import Migration
+from tests.store.conftest import T0
+from tests.store.golden import build_golden_db, golden_versions
+from tests.store.test_schema import _schema
+
+
+def _dump(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def _version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _columns(path: Path, table: str) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+    finally:
+        conn.close()
+
+
+# A future version, as a test would register it: a column on runs and a new table.
+def _fake_v2(db: peewee.SqliteDatabase) -> None:
+    db.execute_sql('ALTER TABLE "runs" ADD COLUMN "trigger" TEXT')
+    db.execute_sql('CREATE TABLE "notes" ("id" INTEGER PRIMARY KEY, "text" TEXT NOT NULL)')
+
+
+def _registry(*extra: Migration) -> dict[int, Migration]:
+    registry = dict(MIGRATIONS)
+    for migration in extra:
+        registry[max(registry) + 1] = migration
+    return registry
+
+
+def test_there_is_a_golden_file_for_every_schema_version() -> None:
+    assert golden_versions() == list(range(1, CURRENT_SCHEMA_VERSION + 1))
+
+
+@pytest.mark.parametrize("version", golden_versions())
+def test_golden_file_opens_with_current_code(version: int, tmp_path: Path) -> None:
+    path = build_golden_db(version, tmp_path / "state.sqlite")
+    with open_store(path) as s:
+        assert s.schema_version == CURRENT_SCHEMA_VERSION
+        assert s.journal_mode() == "wal"
+        profile = st.get_profile("golden")
+        assert profile is not None
+        assert profile.gp_company == "TWO"
+        assert profile.filters == {"customer_classes": ["RETAIL"], "skip_inactive": True}
+        run = st.list_runs(profile.id)[0]
+        assert run.outcome == "partial"
+        assert run.counts == {"customer": {"created": 1, "failed": 1}, "order": {"created": 1}}
+        page = st.audit_page(st.AuditFilter(profile_id=profile.id, text="aaron"))
+        assert [r.gp_key for r in page.rows] == ["AARONFIT0001"]
+        trace = st.record_trace(profile.id, "customer", "BAKERSEM0001")
+        assert [(r.action, r.http_status) for r in trace] == [("failed", 400)]
+        assert st.synced_map(profile.id, "customer")["AARONFIT0001"].remote_email == "aaron@example.com"
+        failure = st.get_failure(profile.id, "customer", "BAKERSEM0001")
+        assert failure is not None and failure.category == "permanent"
+        assert st.get_watermark(profile.id, "customer") == "2025-01-14"
+        assert st.get_state(profile.id, st.BACKFILL_IN_PROGRESS) is False
+        # The current code can write to the old file too.
+        st.record_audit(
+            st.start_run(profile.id, "incremental"), [st.NewAuditEvent("order", "INV2", "created")]
+        )
+    if version == CURRENT_SCHEMA_VERSION:
+        assert list_backups(path) == []  # nothing to migrate, nothing backed up
+    else:
+        assert list_backups(path)
+
+
+def test_golden_of_current_version_matches_a_fresh_file(tmp_path: Path) -> None:
+    """Catches editing a shipped version's DDL in place instead of adding a migration."""
+    golden = build_golden_db(CURRENT_SCHEMA_VERSION, tmp_path / "golden.sqlite")
+    fresh = tmp_path / "fresh.sqlite"
+    open_store(fresh).close()
+    a, b = sqlite3.connect(golden), sqlite3.connect(fresh)
+    try:
+        assert _schema(a) == _schema(b)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_migration_backs_up_first_then_bumps_the_version(tmp_path: Path) -> None:
+    path = build_golden_db(1, tmp_path / "state.sqlite")
+    before = _dump(path)
+    seen_during_migration: list[list[Path]] = []
+
+    def v2(db: peewee.SqliteDatabase) -> None:
+        seen_during_migration.append(list_backups(path))  # the backup must already exist here
+        _fake_v2(db)
+
+    with open_store(path, migrations=_registry(v2), now=T0) as s:
+        assert (s.migration.from_version, s.migration.to_version) == (1, 2)
+        backup = s.migration.backup_path
+    assert backup is not None
+    assert seen_during_migration == [[backup]]
+    assert re.fullmatch(r"state\.sqlite\.bak-v1-20250301T090000Z", backup.name)
+    assert _version(path) == 2
+    assert "trigger" in _columns(path, "runs")
+    # The backup is a complete, consistent copy of the v1 file.
+    assert _version(backup) == 1
+    assert _dump(backup) == before
+    # Opening again with the same registry does nothing more.
+    with open_store(path, migrations=_registry(v2)) as s:
+        assert s.migration.backup_path is None
+    assert list_backups(path) == [backup]
+
+
+def test_failing_migration_leaves_the_file_and_version_unchanged(tmp_path: Path) -> None:
+    path = build_golden_db(1, tmp_path / "state.sqlite")
+    before = _dump(path)
+
+    def broken_v2(db: peewee.SqliteDatabase) -> None:
+        _fake_v2(db)  # half the work done...
+        db.execute_sql('UPDATE "runs" SET "trigger" = ?', ("schedule",))
+        raise RuntimeError("disk on fire")  # ...then the step fails
+
+    with pytest.raises(MigrationError) as info:
+        open_store(path, migrations=_registry(broken_v2), now=T0)
+    assert (info.value.from_version, info.value.to_version) == (1, 2)
+    assert "disk on fire" in str(info.value)
+    assert info.value.backup_path is not None and info.value.backup_path.exists()
+    assert _version(path) == 1
+    assert _dump(path) == before  # the DDL and the UPDATE were rolled back together
+    with open_store(path) as s:  # and the current code still opens it
+        assert s.schema_version == 1
+        assert st.get_profile("golden") is not None
+
+
+def test_each_version_is_its_own_transaction(tmp_path: Path) -> None:
+    path = build_golden_db(1, tmp_path / "state.sqlite")
+
+    def broken_v3(db: peewee.SqliteDatabase) -> None:
+        db.execute_sql('ALTER TABLE "notes" ADD COLUMN "author" TEXT')
+        raise RuntimeError("v3 fails")
+
+    with pytest.raises(MigrationError) as info:
+        open_store(path, migrations=_registry(_fake_v2, broken_v3), now=T0)
+    assert (info.value.from_version, info.value.to_version) == (2, 3)
+    assert _version(path) == 2  # v2 committed before v3 began
+    assert _columns(path, "notes") == ["id", "text"]
+
+
+def test_a_migration_that_breaks_foreign_keys_is_rolled_back(tmp_path: Path) -> None:
+    path = build_golden_db(1, tmp_path / "state.sqlite")
+
+    def orphaning_v2(db: peewee.SqliteDatabase) -> None:
+        db.execute_sql('DELETE FROM "profiles"')  # foreign keys are off while migrating: checked after
+
+    with pytest.raises(MigrationError, match="foreign key"):
+        open_store(path, migrations=_registry(orphaning_v2))
+    assert _version(path) == 1
+    with open_store(path):
+        assert st.get_profile("golden") is not None
+
+
+def test_only_the_newest_backups_are_kept(tmp_path: Path) -> None:
+    path = build_golden_db(1, tmp_path / "state.sqlite")
+    registry = _registry()
+    made: list[Path] = []
+    for step in range(5):  # v1 -> v2 -> ... -> v6, one migration per opening, a minute apart
+        registry = _registry(*[_noop] * (step + 1))
+        with open_store(path, migrations=registry, keep_backups=3, now=T0 + timedelta(minutes=step)) as s:
+            assert s.migration.backup_path is not None
+            made.append(s.migration.backup_path)
+    assert _version(path) == 6
+    assert list_backups(path) == list(reversed(made[-3:]))
+    assert [p.name.split("-")[1] for p in list_backups(path)] == ["v5", "v4", "v3"]
+
+
+def test_backups_made_within_one_second_get_distinct_names(tmp_path: Path) -> None:
+    path = build_golden_db(1, tmp_path / "state.sqlite")
+    with open_store(path, migrations=_registry(_noop), now=T0) as s:
+        first = s.migration.backup_path
+    with open_store(path, migrations=_registry(_noop, _noop), now=T0) as s:
+        second = s.migration.backup_path
+    assert first is not None and second is not None and first != second
+    assert list_backups(path)[0] == second
+
+
+def _noop(db: peewee.SqliteDatabase) -> None:
+    db.execute_sql("SELECT 1")
+
+
+def test_registry_must_have_no_gaps(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="without gaps"):
+        open_store(tmp_path / "s.sqlite", migrations={1: MIGRATIONS[1], 3: _noop})
