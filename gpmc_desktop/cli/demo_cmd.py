@@ -15,7 +15,8 @@ def register(sub: Any) -> None:
     demo.add_argument("--workdir", type=Path, default=None, help="keep the demo's files here")
     demo.add_argument("--gp-port", type=int, default=0, help="GP simulator port (default: any free one)")
     demo.add_argument("--mailchimp-port", type=int, default=0)
-    demo.add_argument("--exit", action="store_true", help="stop after setting up (for scripts and tests)")
+    demo.add_argument("--exit", action="store_true", help="stop after the first sync (for scripts and tests)")
+    demo.add_argument("--no-sync", action="store_true", help="only start the simulators")
     demo.set_defaults(handler=cmd_demo)
 
 
@@ -34,7 +35,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  profile for gpmc       : {profile}")
         print(f"  headless sync          : GPMC_GP_PASSWORD='{env.secrets.gp_password}' "
               f"GPMC_MAILCHIMP_API_KEY='{env.api_key}' gpmc sync --config {profile}", flush=True)
+        if not args.no_sync:
+            code = _first_sync(env, profile)
+            if args.exit:
+                return code
         if not args.exit:
             print("Ctrl-C stops the demo.", flush=True)
             threading.Event().wait()
     return 0
+
+
+def _first_sync(env: Any, profile_path: Path) -> int:
+    """Run the real engine once against the simulators, as `gpmc sync` would, and show what it did."""
+    import sys
+
+    from gpmc_desktop import store
+    from gpmc_desktop.cli.progress import TerminalProgress
+    from gpmc_desktop.cli.sync_cmd import print_summary
+    from gpmc_desktop.sync.config import load_profile
+    from gpmc_desktop.sync.runner import run_profile
+
+    print("\nFirst sync of the demo company into the Mailchimp simulator:", flush=True)
+    progress = TerminalProgress(sys.stdout) if sys.stdout.isatty() else None
+    with store.open_store(env.database_path):
+        report = run_profile(load_profile(profile_path), env.secrets,
+                             progress=progress.update if progress else None)
+    if progress:
+        progress.close()
+    print_summary(report, sys.stdout)
+    members = len(env.mailchimp.members(env.profile_list_id))
+    orders = len(env.mailchimp.orders(env.profile_store_id))
+    print(f"Mailchimp simulator now holds {members} members and {orders} orders; "
+          f"store is_syncing history {env.mailchimp.is_syncing_history(env.profile_store_id)}.", flush=True)
+    return int(report.exit_code)

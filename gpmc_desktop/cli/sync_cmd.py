@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from gpmc_desktop import store
 from gpmc_desktop.cli.progress import TerminalProgress
+from gpmc_desktop.logsetup import setup_logging
 from gpmc_desktop.sync.check import check_gp, check_mailchimp
 from gpmc_desktop.sync.config import ConfigError, Profile, load_profile, secrets_from_env
 from gpmc_desktop.sync.report import ExitCode, RunReport
@@ -54,6 +55,7 @@ def _fail(message: str, as_json: bool) -> int:
 @contextmanager
 def _open_state(profile: Profile) -> Iterator[store.Store]:
     with store.open_store(profile.database) as handle:
+        setup_logging(handle.path.parent)
         yield handle
 
 
@@ -74,13 +76,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return _fail(f"state database: {err}", args.json)
     if progress:
         progress.close()
-    _print_summary(report, sys.stdout if not args.json else sys.stderr)
+    print_summary(report, sys.stdout if not args.json else sys.stderr)
     if args.json:
         print(json.dumps(report.json_line()), flush=True)
     return int(report.exit_code)
 
 
-def _print_summary(report: RunReport, out: TextIO) -> None:
+def print_summary(report: RunReport, out: TextIO) -> None:
     kind = "dry run (nothing sent)" if report.dry_run else "sync"
     print(f"run {report.run_id}: {kind} {report.outcome}", file=out)
     for name, counts in (("customers", report.customers), ("orders", report.orders)):

@@ -60,6 +60,9 @@ class DemoEnvironment:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    profile_list_id = DEMO_LIST_ID
+    profile_store_id = DEMO_STORE
+
     @property
     def api_key(self) -> str:
         return demo_key(DEMO_DC)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import asdict
 
 from gpmc_desktop import store
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import build_session
+from gpmc_desktop.logsetup import register_secret
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for
 from gpmc_desktop.mailchimp.transport import MailchimpTransport
@@ -15,6 +17,8 @@ from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from gpmc_desktop.sync.config import ConfigError, Profile, Secrets
 from gpmc_desktop.sync.engine import ProgressFn, SyncEngine
 from gpmc_desktop.sync.report import RunReport
+
+log = logging.getLogger(__name__)
 
 
 def save_profile_settings(profile: Profile) -> int:
@@ -62,12 +66,21 @@ def run_profile(
     cancel: threading.Event | None = None,
 ) -> RunReport:
     """One poll cycle of *profile*; the state store must be open."""
+    register_secret(secrets.gp_password)
+    register_secret(secrets.mailchimp_api_key)
     profile_id = save_profile_settings(profile)
+    log.info("sync of profile %r starts (full=%s, dry_run=%s)", profile.name, full, dry_run)
     api, transport = make_api(profile, secrets.mailchimp_api_key)
     source = make_source(profile, secrets.gp_password)
     try:
         engine = SyncEngine(profile, source, api, Bookkeeping(profile_id), progress=progress, cancel=cancel)
-        return engine.run(full=full, dry_run=dry_run)
+        report = engine.run(full=full, dry_run=dry_run)
+    except Exception:
+        log.exception("sync of profile %r crashed", profile.name)
+        raise
     finally:
         transport.close()
         source.session.close()
+    log.info("run %s of %r: %s customers=%s orders=%s%s", report.run_id, profile.name, report.outcome,
+             report.customers, report.orders, f" error={report.error}" if report.error else "")
+    return report

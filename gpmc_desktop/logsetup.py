@@ -1,0 +1,72 @@
+"""The log file: one per day beside the state database, two weeks kept, secrets masked.
+
+Secrets should never reach a log call in the first place; the filter is the second line of defence: every
+secret the process handles is registered, and any record that would contain one is masked before it is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import threading
+from pathlib import Path
+
+LOG_NAME = "gpmc.log"
+MASK = "********"
+
+_secrets: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    if value and len(value) >= 4:  # masking 1-3 character strings would shred ordinary words
+        with _lock:
+            _secrets.add(value)
+
+
+def mask(text: str) -> str:
+    with _lock:
+        known = sorted(_secrets, key=len, reverse=True)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+class SecretFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask(message)
+        if masked != message or record.exc_info:
+            if record.exc_info:
+                # Render the traceback now, masked, so the handler does not re-render the raw one.
+                formatter = logging.Formatter()
+                masked = f"{masked}\n{mask(formatter.formatException(record.exc_info))}"
+                record.exc_info = None
+                record.exc_text = None
+            record.msg, record.args = masked, None
+        return True
+
+
+def log_dir(data_dir: Path) -> Path:
+    return data_dir / "logs"
+
+
+def setup_logging(data_dir: Path, level: int = logging.INFO) -> Path:
+    """Send the ``gpmc_desktop`` loggers to a rotating file under *data_dir*; returns the folder."""
+    folder = log_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger("gpmc_desktop")
+    logger.setLevel(level)
+    for handler in list(logger.handlers):
+        if getattr(handler, "_gpmc", False):
+            logger.removeHandler(handler)
+            handler.close()
+    handler = logging.handlers.TimedRotatingFileHandler(
+        folder / LOG_NAME, when="midnight", backupCount=14, encoding="utf-8", delay=True
+    )
+    handler._gpmc = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"))
+    handler.addFilter(SecretFilter())
+    logger.addHandler(handler)
+    return folder
