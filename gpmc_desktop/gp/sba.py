@@ -8,6 +8,7 @@ explicit timeout, and idempotent GETs are retried with backoff on transient fail
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from collections.abc import Callable
@@ -81,9 +82,16 @@ class SbaSource:
     def _get_once(self, url: str, *, what: str, in_company: bool) -> Any:
         host = urlsplit(self.settings.url).netloc
         timeout = self.settings.timeout_seconds
+        verify = self.session.verify
+        if isinstance(verify, str) and not os.path.exists(verify):
+            # requests would raise a bare OSError ("Could not find a suitable TLS CA certificate bundle").
+            raise GPError(
+                Stage.TLS, f"The CA certificate file {verify} does not exist.",
+                "Check the CA certificate file path (ca_bundle in the profile): the .pem file IT gave you.",
+            )
         try:
             # verify= on every call: requests lets REQUESTS_CA_BUNDLE override a session-level setting.
-            resp = self.session.get(url, timeout=(10.0, timeout), verify=self.session.verify)
+            resp = self.session.get(url, timeout=(10.0, timeout), verify=verify)
         except requests.exceptions.SSLError as exc:
             raise GPError(
                 Stage.TLS,
@@ -93,7 +101,7 @@ class SbaSource:
             ) from exc
         except requests.exceptions.Timeout as exc:
             raise GPError(
-                Stage.REACH, f"The GP server at {host} did not answer {what} within {timeout:.0f} seconds.",
+                Stage.REACH, f"The GP server at {host} did not answer {what} within {timeout:g} seconds.",
                 "It may be busy; the sync will try again. Raise timeout_seconds for very large companies.",
                 transient=True,
             ) from exc
@@ -149,7 +157,11 @@ class SbaSource:
             )
         try:
             names = [c.label() for c in self.companies()]
-        except GPError:
+        except GPError as err:
+            # The company list itself is missing: the tenant is wrong, and "no company X" would send the user
+            # looking in the wrong place.
+            if err.stage is Stage.COMPANY:
+                return err
             names = []
         listing = f" Companies on this server: {', '.join(names)}." if names else ""
         return GPError(

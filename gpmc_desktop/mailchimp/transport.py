@@ -86,7 +86,8 @@ class MailchimpTransport:
 
     # -- one attempt -------------------------------------------------------------------------------------
     def _once(self, method: str, path: str, json_body: Any, params: dict[str, Any] | None) -> Answer:
-        if method == "PUT" and _ORDER_PATH.search(path):
+        # Upper-cased and without a query string, so "put" or "...?x=1" cannot slip past the guard.
+        if method.upper() == "PUT" and _ORDER_PATH.search(path.split("?", 1)[0]):
             raise ForbiddenRequest("never PUT an order: create with POST, update with PATCH")
         url = f"{self.api_base}{path}"
         with self._slots:
@@ -137,7 +138,9 @@ class MailchimpTransport:
                 with self._stats_lock:
                     self.retries += 1
                 self._sleep(self.retry.delay(attempt, self._rng))
-                if method == "POST" and err.status is None and verify_path:
+                # In transit (no status) or a 5xx: Mailchimp may have done the work anyway.  Its CDN answers 502
+                # at 120 s while the call runs on, so a blind re-POST would fail with "already exists".
+                if method == "POST" and verify_path and (err.status is None or err.status >= 500):
                     existing = self._probe(verify_path)
                     if existing is not None:
                         return existing

@@ -50,7 +50,11 @@ def check_gp(settings: GPSettings, password: str) -> Iterator[StageResult]:
         return
     yield StageResult("gp", "reach", True, f"{host}:{port} answers")
 
-    source = SbaSource(settings, build_session(settings, password), attempts=1)
+    try:
+        source = SbaSource(settings, build_session(settings, password), attempts=1)
+    except GPError as err:  # e.g. Basic over http:// or an unknown method: a result line, not a traceback
+        yield StageResult("gp", err.stage.value, False, str(err))
+        return
     if settings.url.lower().startswith("https://"):
         try:
             # No credentials yet: any HTTP answer (even 401) proves the certificate is trusted.
@@ -61,6 +65,10 @@ def check_gp(settings: GPSettings, password: str) -> Iterator[StageResult]:
             return
         except requests.RequestException as exc:
             yield StageResult("gp", "tls", False, f"TLS to {host} failed: {exc}")
+            return
+        except OSError:  # requests' "Could not find a suitable TLS CA certificate bundle, invalid path"
+            yield StageResult("gp", "tls", False, f"The CA certificate file {settings.ca_bundle} does not exist. "
+                              "Check its path: the .pem file IT gave you.")
             return
         yield StageResult("gp", "tls", True, "certificate trusted")
     else:
@@ -85,6 +93,15 @@ def _company_fact(source: SbaSource, wanted: str) -> str:
     for company in companies:
         if wanted.casefold() in (company.database.casefold(), company.name.casefold()):
             return f"company {company.label()}"
+    # GP lists only the companies this user may open, so a missing name may be a company the user has no
+    # access to: ask for it, and let a 403 say so instead of "no company" (which sent admins hunting typos).
+    try:
+        source.raw_customers()
+    except GPError as err:
+        if err.stage is not Stage.COMPANY:
+            raise
+    else:
+        return f"company {wanted}"
     listing = ", ".join(c.label() for c in companies) or "none visible to this user"
     raise GPError(Stage.COMPANY, f"GP has no company {wanted!r}. Companies on this server: {listing}.",
                   "Pick one of them (database name or display name).")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 @dataclass
 class PlannedFault:
-    kind: str  # "error" or "reset"
+    kind: str  # "error", "reset" (before the work) or "reset_after" (the work is done, the answer is lost)
     status: int = 0
     bodyless: bool = False
     title: str | None = None
@@ -76,6 +76,12 @@ class Faults:
         """The next *n* matching requests have their connection reset (RST) instead of an answer."""
         with self._lock:
             self._queue.append(_Queued(PlannedFault("reset"), n, pattern))
+
+    def reset_after_next(self, n: int, pattern: str | None = None) -> None:
+        """The next *n* matching requests are carried out, then their connection is reset: the client never
+        hears that the work was done (what a client that re-sends blindly turns into a duplicate)."""
+        with self._lock:
+            self._queue.append(_Queued(PlannedFault("reset_after"), n, pattern))
 
     def set_error_rate(self, rate: float, status: int = 500) -> None:
         """Answer a seeded-random fraction of requests with *status* (flaky-server tests)."""

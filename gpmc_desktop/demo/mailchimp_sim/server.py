@@ -165,7 +165,7 @@ class MailchimpSimulator(Inspection):
         release = True
         try:
             fault = self.faults.take(path)
-            if fault is not None:
+            if fault is not None and fault.kind != "reset_after":
                 return self._inject(fault, request_id)
             override = headers.get("X-HTTP-Method-Override")
             effective = override.strip().upper() if override else method
@@ -183,7 +183,10 @@ class MailchimpSimulator(Inspection):
                 return Response(502, _CUTOFF_HTML, "text/html", [("X-Request-Id", request_id)])
             if latency > 0:
                 time.sleep(latency)
-            return self.pipeline.execute(effective, path, query, body, request_id)
+            response = self.pipeline.execute(effective, path, query, body, request_id)
+            if fault is not None:  # "reset_after": carried out, but the answer never reaches the client
+                raise ResetConnection()
+            return response
         finally:
             if release:
                 self.slots.release()

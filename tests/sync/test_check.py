@@ -1,0 +1,233 @@
+"""``gpmc check``: each stage against the simulators, stopping at the first failure with plain words."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import certifi
+import pytest
+
+from gpmc_desktop.demo.gp_generate import generate_dataset
+from gpmc_desktop.demo.gp_model import GPDataset
+from gpmc_desktop.demo.gp_sba import GPSimulator
+from gpmc_desktop.demo.mailchimp_sim import DEMO_LIST_NAME, MailchimpSimulator
+from gpmc_desktop.mailchimp.api import MailchimpApi
+from gpmc_desktop.mailchimp.transport import MailchimpTransport
+from gpmc_desktop.sync.check import StageResult, check_gp, check_mailchimp
+from gpmc_desktop.sync.config import GPSettings, MailchimpSettings
+from tests.demo.mailchimp_support import KEY, LIST, running
+
+PW = "Check:Pa55-1"
+PW_TWO = "Check-Two-2"
+USER = "CORP\\svc-check"
+USER_TWO = "CORP\\check-two"
+TRICKY = "Compañía de Papelería (Bermuda), Ltd."
+GP_STAGES = ["reach", "tls", "auth", "company", "data"]
+MC_STAGES = ["key", "ping", "audience", "store"]
+
+
+@pytest.fixture(autouse=True)
+def _system_ca_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
+    monkeypatch.setenv("CURL_CA_BUNDLE", certifi.where())
+
+
+@pytest.fixture(scope="module")
+def dataset() -> GPDataset:
+    return generate_dataset(40, seed=9)
+
+
+@pytest.fixture(scope="module")
+def gp(dataset: GPDataset, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GPSimulator]:
+    users = [("CORP", "svc-check", PW, {"*"}), ("CORP", "check-two", PW_TWO, {"TWO"})]
+    with GPSimulator(dataset, users=users, workdir=tmp_path_factory.mktemp("gp-check")) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def mc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailchimpSimulator]:
+    with running(tmp_path_factory) as sim:
+        sim.add_list("f0e1d2c3b4", "Wholesale")
+        yield sim
+
+
+@pytest.fixture(autouse=True)
+def _no_contract_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "mc" in request.fixturenames:
+        sim: MailchimpSimulator = request.getfixturevalue("mc")
+        assert sim.contract_violations == []
+
+
+def gp_settings(sim: GPSimulator, **changes: Any) -> GPSettings:
+    base = GPSettings(url=sim.base_url, company="TWO", username=USER, ca_bundle=str(sim.ca_path),
+                      timeout_seconds=10.0)
+    return replace(base, **changes)
+
+
+def mc_settings(sim: MailchimpSimulator, **changes: Any) -> MailchimpSettings:
+    base = MailchimpSettings(list_id=LIST, store_id="gp-check", api_base=sim.api_base)
+    return replace(base, **changes)
+
+
+def outcome(results: list[StageResult]) -> list[tuple[str, bool]]:
+    return [(r.stage, r.ok) for r in results]
+
+
+def failed(results: list[StageResult]) -> StageResult:
+    assert not results[-1].ok, results
+    assert all(r.ok for r in results[:-1]), results  # it stops at the first failure
+    return results[-1]
+
+
+# ------------------------------------------------------------------------------------------------------- GP
+def test_gp_all_stages_pass(gp: GPSimulator, dataset: GPDataset) -> None:
+    results = list(check_gp(gp_settings(gp), PW))
+    assert outcome(results) == [(s, True) for s in GP_STAGES]
+    assert all(r.system == "gp" for r in results)
+    by_stage = {r.stage: r.message for r in results}
+    assert by_stage["tls"] == "certificate trusted"
+    assert by_stage["auth"] == f"signed in as {USER} (2 companies visible)"
+    assert by_stage["company"] == "company TWO (Fabrikam, Inc.)"
+    assert by_stage["data"] == f"{len(dataset.companies['TWO'].customers)} customers readable"
+    assert results[0].line().startswith("ok   gp        reach")
+
+
+def test_gp_company_by_display_name(gp: GPSimulator, dataset: GPDataset) -> None:
+    results = list(check_gp(gp_settings(gp, company=TRICKY), PW))
+    assert outcome(results) == [(s, True) for s in GP_STAGES]
+    assert results[3].message == f"company CPBDA ({TRICKY})"
+    assert results[4].message == f"{len(dataset.companies['CPBDA'].customers)} customers readable"
+
+
+def test_gp_unreachable_port(gp: GPSimulator) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    results = list(check_gp(gp_settings(gp, url=f"https://127.0.0.1:{port}"), PW))
+    result = failed(results)
+    assert outcome(results) == [("reach", False)]
+    assert f"Cannot reach 127.0.0.1:{port}" in result.message
+    assert "server name and port" in result.message
+    assert result.line().startswith("FAIL gp        reach")
+
+
+def test_gp_untrusted_tls(gp: GPSimulator) -> None:
+    before = gp.request_count
+    results = list(check_gp(gp_settings(gp, ca_bundle=None), PW))
+    result = failed(results)
+    assert outcome(results) == [("reach", True), ("tls", False)]
+    assert "does not trust" in result.message and "CA certificate file" in result.message
+    assert gp.request_count == before  # no credentials went over the untrusted channel
+
+
+def test_gp_missing_ca_file(gp: GPSimulator, tmp_path: Any) -> None:
+    missing = tmp_path / "corp-root.pem"
+    results = list(check_gp(gp_settings(gp, ca_bundle=str(missing)), PW))
+    result = failed(results)
+    assert outcome(results) == [("reach", True), ("tls", False)]
+    assert f"The CA certificate file {missing} does not exist" in result.message
+
+
+def test_gp_basic_over_plain_http_is_refused_before_sending(gp: GPSimulator) -> None:
+    before = gp.request_count
+    results = list(check_gp(gp_settings(gp, url=gp.base_url.replace("https://", "http://"), auth="basic"), PW))
+    result = failed(results)
+    assert outcome(results) == [("reach", True), ("auth", False)]
+    assert "in the clear" in result.message
+    assert gp.request_count == before
+
+
+def test_gp_wrong_password(gp: GPSimulator) -> None:
+    results = list(check_gp(gp_settings(gp), "wrong"))
+    result = failed(results)
+    assert outcome(results)[-1] == ("auth", False) and len(results) == 3
+    assert f"GP refused the Windows credentials of {USER}" in result.message
+    assert "password" in result.message
+
+
+def test_gp_unknown_company_lists_the_companies(gp: GPSimulator) -> None:
+    results = list(check_gp(gp_settings(gp, company="FABRIKAM"), PW))
+    result = failed(results)
+    assert outcome(results)[-1] == ("company", False) and len(results) == 4
+    assert "'FABRIKAM'" in result.message
+    assert "TWO (Fabrikam, Inc.)" in result.message and f"CPBDA ({TRICKY})" in result.message
+
+
+def test_gp_company_the_user_may_not_open_says_so(gp: GPSimulator) -> None:
+    # GP lists only the companies a user may open: the check must not call CPBDA "unknown".
+    results = list(check_gp(gp_settings(gp, username=USER_TWO, company="CPBDA"), PW_TWO))
+    result = failed(results)
+    assert outcome(results)[-1] == ("company", False)
+    assert "does not let that user read" in result.message
+    assert "User Access Setup" in result.message
+
+
+def test_gp_negotiate_passes_without_kerberos(gp: GPSimulator, monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Any) -> None:
+    conf = tmp_path / "krb5.conf"
+    conf.write_text("[libdefaults]\n  dns_lookup_kdc = false\n", encoding="utf-8")
+    monkeypatch.setenv("KRB5_CONFIG", str(conf))
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path / 'none'}")
+    results = list(check_gp(gp_settings(gp, auth="negotiate"), PW))
+    assert outcome(results) == [(s, True) for s in GP_STAGES]
+
+
+# ------------------------------------------------------------------------------------------------ Mailchimp
+def test_mailchimp_all_stages_pass(mc: MailchimpSimulator) -> None:
+    results = list(check_mailchimp(mc_settings(mc), KEY))
+    assert outcome(results) == [(s, True) for s in MC_STAGES]
+    by_stage = {r.stage: r.message for r in results}
+    assert by_stage["key"] == "data centre us6"
+    assert by_stage["ping"] == "API key accepted"
+    assert by_stage["audience"] == f"audience {DEMO_LIST_NAME!r}"
+    assert by_stage["store"] == "store 'gp-check' will be created on first sync"
+
+
+def test_mailchimp_existing_store_on_the_same_audience(mc: MailchimpSimulator) -> None:
+    api = MailchimpApi(MailchimpTransport(mc.api_base, KEY))
+    api.create_store({"id": "gp-check-same", "list_id": LIST, "name": "Same", "currency_code": "USD",
+                      "is_syncing": True})
+    api.t.close()
+    results = list(check_mailchimp(mc_settings(mc, store_id="gp-check-same"), KEY))
+    assert outcome(results) == [(s, True) for s in MC_STAGES]
+    assert results[-1].message == "store 'gp-check-same' ready (is_syncing is on: automations paused)"
+
+
+@pytest.mark.parametrize("key", ["", "paste-key-here", "0123456789abcdef0123456789abcdef"])
+def test_mailchimp_bad_key_format(mc: MailchimpSimulator, key: str) -> None:
+    results = list(check_mailchimp(mc_settings(mc), key))
+    result = failed(results)
+    assert outcome(results) == [("key", False)]
+    assert "not a Mailchimp API key" in result.message
+    assert "Profile > Extras > API keys" in result.message
+
+
+def test_mailchimp_wrong_key(mc: MailchimpSimulator) -> None:
+    results = list(check_mailchimp(mc_settings(mc), "ffffffffffffffffffffffffffffffff-us6"))
+    result = failed(results)
+    assert outcome(results) == [("key", True), ("ping", False)]
+    assert result.message.startswith("API Key Invalid:")
+    assert "Mailchimp refused the API key" in result.message
+
+
+def test_mailchimp_unknown_audience_lists_the_audiences(mc: MailchimpSimulator) -> None:
+    results = list(check_mailchimp(mc_settings(mc, list_id="0000000000"), KEY))
+    result = failed(results)
+    assert outcome(results)[-1] == ("audience", False) and len(results) == 3
+    assert "No audience '0000000000'" in result.message
+    assert f"{LIST} ({DEMO_LIST_NAME})" in result.message and "f0e1d2c3b4 (Wholesale)" in result.message
+
+
+def test_mailchimp_store_tied_to_another_audience(mc: MailchimpSimulator) -> None:
+    api = MailchimpApi(MailchimpTransport(mc.api_base, KEY))
+    api.create_store({"id": "gp-wholesale", "list_id": "f0e1d2c3b4", "name": "Wholesale", "currency_code": "USD"})
+    api.t.close()
+    results = list(check_mailchimp(mc_settings(mc, store_id="gp-wholesale"), KEY))
+    result = failed(results)
+    assert outcome(results) == [(s, True) for s in MC_STAGES[:-1]] + [("store", False)]
+    assert "belongs to audience 'f0e1d2c3b4'" in result.message
+    assert "Choose another store id" in result.message
