@@ -30,8 +30,11 @@ QT_PACKAGES = [
     "libglib2.0-0", "libegl1", "libgl1", "libx11-6", "libdbus-1-3", "libfontconfig1", "libfreetype6",
     "libxkbcommon0",
 ]
+# The real Secret Service keyring test: dbus-run-session (in dbus-daemon) and a Secret Service provider.
+# Python reaches it through SecretStorage/jeepney (pure Python, pulled in by keyring): no libsecret binding.
+KEYRING_TEST_PACKAGES = ["dbus-daemon", "gnome-keyring"]
 DEMO_PACKAGES = BUILD_PACKAGES + QT_PACKAGES
-TEST_PACKAGES = BUILD_PACKAGES + QT_PACKAGES
+TEST_PACKAGES = BUILD_PACKAGES + QT_PACKAGES + KEYRING_TEST_PACKAGES
 
 
 def say(msg: str) -> None:
