@@ -29,6 +29,7 @@ BUILD_PACKAGES = ["gcc", "libkrb5-dev", "krb5-user"]
 QT_PACKAGES = [
     "libglib2.0-0", "libegl1", "libgl1", "libx11-6", "libdbus-1-3", "libfontconfig1", "libfreetype6",
     "libxkbcommon0",
+    "fonts-dejavu-core",  # without any font, offscreen Qt draws every letter as a box (screenshots, tests)
 ]
 # The real Secret Service keyring test: dbus-run-session (in dbus-daemon) and a Secret Service provider.
 # Python reaches it through SecretStorage/jeepney (pure Python, pulled in by keyring): no libsecret binding.
