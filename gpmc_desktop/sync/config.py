@@ -7,6 +7,7 @@ take them from ``GPMC_GP_PASSWORD`` and ``GPMC_MAILCHIMP_API_KEY``, the desktop 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ GP_APIS = ("sba", "soap")
 GP_AUTH_METHODS = ("ntlm", "kerberos", "negotiate", "basic")
 STATUS_IF_NEW = ("transactional", "subscribed", "pending")
 SECRET_KEYS = {"password", "api_key", "apikey", "secret", "token"}
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 
 ENV_GP_PASSWORD = "GPMC_GP_PASSWORD"
 ENV_MAILCHIMP_API_KEY = "GPMC_MAILCHIMP_API_KEY"
@@ -37,6 +40,15 @@ class GPSettings:
     auth: str = "ntlm"
     ca_bundle: str | None = None
     timeout_seconds: float = 120.0
+    # api = "soap" only: the endpoint path on the server url (default: the legacy .asmx endpoint), the list
+    # row cap GP Web Services enforces, and how often a full comparison re-reads everything (e-mail-only edits
+    # do not move ModifiedDate, so the incremental poll cannot see them).
+    soap_path: str | None = None
+    soap_list_cap: int = 1000
+    full_compare_days: float = 7.0
+    # Kerberos only: the name the GP server is registered under (HTTP/<spn_host>) when the URL's host differs,
+    # e.g. a URL written with an IP address or a DNS alias.  Default: the URL's host.
+    spn_host: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,23 @@ def profile_from_mapping(doc: Mapping[str, Any]) -> Profile:
     ca_bundle = gp.get("ca_bundle")
     if ca_bundle is not None and not isinstance(ca_bundle, str):
         raise ConfigError("[gp] ca_bundle must be the path of a PEM file")
+    soap_path = gp.get("soap_path")
+    if soap_path is not None and (not isinstance(soap_path, str) or not soap_path.strip().startswith("/")):
+        raise ConfigError(
+            "[gp] soap_path must be a path on the server, like /DynamicsGPWebServices/DynamicsGPService.asmx"
+        )
+    list_cap = gp.get("soap_list_cap", 1000)
+    if not isinstance(list_cap, int) or isinstance(list_cap, bool) or not 10 <= list_cap <= 1_000_000:
+        raise ConfigError("[gp] soap_list_cap must be a whole number from 10 to 1000000 (GP's default is 1000)")
+    full_days = gp.get("full_compare_days", 7.0)
+    if not isinstance(full_days, int | float) or isinstance(full_days, bool) or not 0 <= full_days <= 366:
+        raise ConfigError("[gp] full_compare_days must be a number of days from 0 (every run) to 366")
+    spn_host = gp.get("spn_host")
+    if spn_host is not None and (not isinstance(spn_host, str) or not _HOST_NAME.fullmatch(spn_host.strip())):
+        raise ConfigError(
+            "[gp] spn_host must be the GP server's name as registered for Kerberos, like gp01.corp.example "
+            "(no https://, no port)"
+        )
     api_base = mc.get("api_base")
     if api_base is not None:
         api_base = _check_url(_str(mc, "mailchimp", "api_base"), "mailchimp", "api_base")
@@ -158,6 +187,10 @@ def profile_from_mapping(doc: Mapping[str, Any]) -> Profile:
             username=_str(gp, "gp", "username"),
             ca_bundle=ca_bundle,
             timeout_seconds=float(timeout),
+            soap_path=soap_path.strip() if soap_path else None,
+            soap_list_cap=list_cap,
+            full_compare_days=float(full_days),
+            spn_host=spn_host.strip() if spn_host else None,
         ),
         mailchimp=MailchimpSettings(
             list_id=_str(mc, "mailchimp", "list_id"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -31,6 +31,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 FLUSH_EVERY = 200
+# The synced hash of an order that must be sent again as an update (never a real content hash).
+RESEND_HASH = "resend"
 
 
 class GPSource(Protocol):
@@ -135,29 +137,61 @@ class SyncEngine:
 
     # ================================================================================================ dry run
     def _dry_run(self, plan: Plan, report: RunReport, full: bool) -> None:
+        """Count what :meth:`_sync` would do, by the same rules, without a single Mailchimp call.
+
+        The rules are the real run's: a member change counts on the group's first sendable customer, and a
+        record held by the failure ledger counts as failed (skipped when dismissed) and is not sent, so its
+        contact is not new and its orders wait.  (Comparing customer hashes only, the old count called
+        ledgered records "created" on every dry run, put them into ``new_contacts``, and missed member-only
+        changes such as a class tag.)"""
         members = self.book.synced("member")
         customers = self.book.synced("customer")
         orders = self.book.synced("order")
-        for number, (_c, reason) in plan.skipped_customers.items():
+        customer_ledger, order_ledger = self.book.failures("customer"), self.book.failures("order")
+        now = self.now()
+        for _customer, reason in plan.skipped_customers.values():
             report.customers["skipped"] += 1
             report.skip_reasons[f"customer: {_reason_group(reason)}"] += 1
-            del number
-        for number, cp in plan.customers.items():
-            prior = customers.get(number)
-            if prior is None:
-                report.customers["created"] += 1
-            elif full or prior.hash != cp.hash:
-                report.customers["updated"] += 1
-            else:
-                report.customers["unchanged"] += 1
-        report.new_contacts = sum(1 for email in plan.members if email not in members)
+        held: set[str] = set()
+        for member in plan.members.values():
+            prior_member = members.get(member.email)
+            member_changes = full or prior_member is None or prior_member.hash != member.hash
+            sendable = 0
+            for number in member.customers:
+                cp = plan.customers[number]
+                blocked = _blocked_reason(customer_ledger.get(number),
+                                          mapping.content_hash([member.hash, cp.hash]), now)
+                if blocked:
+                    report.customers["skipped" if "dismissed" in blocked else "failed"] += 1
+                    held.add(number)
+                    continue
+                sendable += 1
+                prior = customers.get(number)
+                action = "unchanged"
+                if sendable == 1 and member_changes:
+                    action = "created" if prior is None and prior_member is None else "updated"
+                if full or prior is None or prior.hash != cp.hash:
+                    action = "created" if prior is None else "updated"
+                report.customers[action] += 1
+            if sendable and prior_member is None:
+                report.new_contacts += 1
         for _doc, reason in plan.skipped_orders.values():
             report.orders["skipped"] += 1
             report.skip_reasons[f"order: {_reason_group(reason)}"] += 1
         for number, op in plan.orders.items():
+            if op.doc.customer_number in held and op.doc.customer_number not in customers:
+                report.orders["skipped"] += 1
+                report.skip_reasons["order: customer not synced yet"] += 1
+                continue
             prior = orders.get(number)
-            key = "created" if prior is None else ("updated" if full or prior.hash != op.hash else "unchanged")
-            report.orders[key] += 1
+            if not full and prior is not None and prior.hash == op.hash:
+                report.orders["unchanged"] += 1
+                continue
+            blocked = _blocked_reason(order_ledger.get(number), op.hash, now)
+            if blocked:
+                report.orders["skipped" if "dismissed" in blocked else "failed"] += 1
+                continue
+            report.orders["created" if prior is None else "updated"] += 1
 
     # ================================================================================================ sync
     def _sync(self, plan: Plan, report: RunReport, full: bool) -> None:
@@ -256,6 +290,7 @@ class SyncEngine:
     def _sync_customers(self, plan: Plan, report: RunReport, full: bool) -> None:
         synced_members = self.book.synced("member")
         synced_customers = self.book.synced("customer")
+        synced_orders = self.book.synced("order")
         seen_skips = self.book.synced("customer_skip")
         ledger = self.book.failures("customer")
         now = self.now()
@@ -297,10 +332,16 @@ class SyncEngine:
 
         for done, results in enumerate(self._parallel(groups, work), start=1):
             for result in results:
-                self._apply(result, report.customers)
+                self._apply(result, report.customers, ledger)
                 if result.resend_orders_of:
                     for order_no in self._orders_of(plan, result.resend_orders_of):
-                        self.book.forget("order", order_no)
+                        if order_no in synced_orders:
+                            # The order still exists in Mailchimp: keep it known with a stale hash so the
+                            # orders step PATCHes it onto the new customer.  Forgetting it made that step POST
+                            # it first, a write Mailchimp refuses ("already exists"), then PATCH anyway.
+                            self.book.mark_synced("order", order_no, RESEND_HASH, order_no, "", {})
+                        else:
+                            self.book.forget("order", order_no)
             self.progress("customers", done, total)
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
@@ -322,9 +363,10 @@ class SyncEngine:
         if full or prior_member is None or prior_member.hash != member.hash:
             try:
                 answer = self.api.upsert_member(list_id, member.payload)
-                previous = set(prior_member.meta.get("tags", [])) if prior_member else set()
-                tags = [{"name": t, "status": "active"} for t in member.tags]
-                tags += [{"name": t, "status": "inactive"} for t in sorted(previous - set(member.tags))]
+                # The member's tags as Mailchimp holds them now, from the upsert's answer.  (The synced state
+                # keeps no tag list, so the old code never removed the class tag of a customer whose class
+                # changed, and re-posted unchanged tags on every member update.)
+                tags = mapping.tag_changes(member.tags, answer.get("tags"))
                 if tags:
                     self.api.set_tags(list_id, member.email, tags, is_syncing=True)
             except MailchimpError as err:
@@ -422,7 +464,7 @@ class SyncEngine:
             return self._push_order(op, synced_orders.get(op.doc.number) is not None)
 
         for done, result in enumerate(self._parallel(todo, work), start=1):
-            self._apply(result, report.orders)
+            self._apply(result, report.orders, ledger)
             self.progress("orders", done, total)
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
@@ -486,13 +528,19 @@ class SyncEngine:
                 for future in finished:
                     yield future.result()
 
-    def _apply(self, result: RecordResult, counts: dict[str, int]) -> None:
+    def _apply(self, result: RecordResult, counts: dict[str, int], ledger: Container[str]) -> None:
         counts[result.action] += 1
         for entity, key, digest, remote_id, email, meta in result.synced:
             self.book.mark_synced(entity, key, digest, remote_id, email, meta)
         if result.action == "failed" and result.error is not None:
-            self.book.record_failure(result.entity, result.gp_key, result.error, result.ledger_hash)
-        elif result.action != "failed":
+            # A refused key is not this record's fault: the run aborts (exit 2), and once the key is fixed the
+            # next run must send the record.  Ledgered, it counted as a permanent failure of the record and
+            # was never tried again until its GP data changed.
+            if result.error.category is not Category.AUTH:
+                self.book.record_failure(result.entity, result.gp_key, result.error, result.ledger_hash)
+        elif result.action != "failed" and result.gp_key in ledger:
+            # Only records the ledger holds: resolving is a write transaction of its own, and one per record
+            # made every poll write once for each unchanged customer (a quarter of a no-change run's time).
             self.book.resolve_failure(result.entity, result.gp_key)
         if result.action != "unchanged":
             err = result.error

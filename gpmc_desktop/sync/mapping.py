@@ -45,6 +45,17 @@ def class_tag(class_id: str) -> str:
     return f"{CLASS_TAG_PREFIX}{class_id}"
 
 
+def tag_changes(wanted: list[str], current: Any) -> list[dict[str, str]]:
+    """The tag updates that bring a member from *current* (the ``tags`` of Mailchimp's member answer) to
+    *wanted*: missing tags become active, GP class tags no longer wanted inactive.  Tags without our prefix
+    were added by people in Mailchimp and are left alone."""
+    have = {str(t.get("name", "")) for t in current or [] if isinstance(t, dict)}
+    changes = [{"name": t, "status": "active"} for t in wanted if t not in have]
+    changes += [{"name": t, "status": "inactive"} for t in sorted(have - set(wanted))
+                if t.startswith(CLASS_TAG_PREFIX)]
+    return changes
+
+
 def member_payload(customer: Customer, status_if_new: str) -> dict[str, Any]:
     """The member upsert: ``status_if_new`` only, never ``status``, so Mailchimp-side choices stay."""
     assert customer.email, "only customers with a valid e-mail become members"

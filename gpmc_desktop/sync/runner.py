@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from gpmc_desktop import store
 from gpmc_desktop.gp.sba import SbaSource
@@ -17,6 +18,10 @@ from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from gpmc_desktop.sync.config import ConfigError, Profile, Secrets, profile_from_mapping
 from gpmc_desktop.sync.engine import ProgressFn, SyncEngine
 from gpmc_desktop.sync.report import RunReport
+
+if TYPE_CHECKING:
+    from gpmc_desktop.gp.soap import SoapSource
+    from gpmc_desktop.gp.soap_sync import SoapPollingSource
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +79,21 @@ def make_api(profile: Profile, api_key: str) -> tuple[MailchimpApi, MailchimpTra
     return MailchimpApi(transport), transport
 
 
-def make_source(profile: Profile, password: str) -> SbaSource:
-    if profile.gp.api != "sba":
-        raise ConfigError(f"[gp] api = {profile.gp.api!r} is not supported by this version; use \"sba\"")
-    return SbaSource(profile.gp, build_session(profile.gp, password))
+def make_source(
+    profile: Profile, password: str, *, full: bool = False, profile_id: int | None = None
+) -> SbaSource | SoapSource | SoapPollingSource:
+    """The GP source of the profile's ``api``.  For SOAP with a *profile_id* (the state store open), the source
+    reads incrementally from the watermarks and re-reads everything when *full* or a full comparison is due."""
+    if profile.gp.api == "sba":
+        return SbaSource(profile.gp, build_session(profile.gp, password))
+    if profile.gp.api == "soap":
+        # Imported here: zeep and the WSDL parse are only paid for by SOAP profiles.
+        from gpmc_desktop.gp.soap import SoapSource
+        from gpmc_desktop.gp.soap_sync import SoapPollingSource
+
+        source = SoapSource(profile.gp, build_session(profile.gp, password))
+        return source if profile_id is None else SoapPollingSource(source, profile_id, full=full)
+    raise ConfigError(f"[gp] api = {profile.gp.api!r} is not supported; use \"sba\" or \"soap\"")
 
 
 def run_profile(
@@ -95,7 +111,7 @@ def run_profile(
     profile_id = save_profile_settings(profile)
     log.info("sync of profile %r starts (full=%s, dry_run=%s)", profile.name, full, dry_run)
     api, transport = make_api(profile, secrets.mailchimp_api_key)
-    source = make_source(profile, secrets.gp_password)
+    source = make_source(profile, secrets.gp_password, full=full, profile_id=profile_id)
     try:
         engine = SyncEngine(profile, source, api, Bookkeeping(profile_id), progress=progress, cancel=cancel)
         report = engine.run(full=full, dry_run=dry_run)

@@ -1,0 +1,144 @@
+"""GP Web Services business objects (as zeep reads them) turned into the sync's model.
+
+The choices mirror :mod:`gpmc_desktop.gp.sba_shapes` on purpose, so switching a profile from SBA to SOAP does not
+change who is synced or what is sent: the primary address first, e-mail from EmailTo/Cc/Bcc of each address in
+that order, the contact split into first/last name, Line2 and Line3 joined, Phone1 before Phone2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from zeep.helpers import serialize_object
+
+from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
+from gpmc_desktop.gp.normalize import GP_EMPTY_DATE, clean_phone, money, parse_gp_date, pick_email, split_contact, trim
+
+# ReceivablesDocumentType enumeration of the WSDL, in RMDTYPAL order.
+DOCUMENT_TYPES = {
+    "Balance Brought Forward": DocumentType.BALANCE_FORWARD,
+    "Invoice": DocumentType.INVOICE,
+    "Scheduled Payment": DocumentType.SCHEDULED_PAYMENT,
+    "Debit Memo": DocumentType.DEBIT_MEMO,
+    "Finance Charge": DocumentType.FINANCE_CHARGE,
+    "Service Repair": DocumentType.SERVICE_REPAIR,
+    "Warranty": DocumentType.WARRANTY,
+    "Credit Memo": DocumentType.CREDIT_MEMO,
+    "Return": DocumentType.RETURN,
+    "Cash Receipt": DocumentType.PAYMENT,
+}
+
+
+def plain(value: Any) -> Any:
+    """zeep's objects as nested dicts and lists (``None`` stays ``None``)."""
+    return serialize_object(value, target_cls=dict)
+
+
+def dig(value: Any, *path: str) -> Any:
+    for name in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(name)
+    return value
+
+
+def gp_day(value: Any) -> dt.date | None:
+    """A GP date-only value (midnight ``xs:dateTime``); GP's 1900-01-01 means "none"."""
+    if isinstance(value, dt.datetime):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        return parse_gp_date(value)
+    return None if day == GP_EMPTY_DATE else day
+
+
+def phone(value: Any) -> str:
+    """PhoneNumber{Value, Extension}: GP keeps 10 digits plus a 4-digit extension in one column."""
+    number, extension = trim(dig(value, "Value")), trim(dig(value, "Extension"))
+    if extension.isdigit() and number.isdigit() and len(number) == 10:
+        number += extension.zfill(4)[-4:]
+    return clean_phone(number)
+
+
+def key_id(value: Any) -> str:
+    """The trimmed ``Key/Id`` of a summary or business object."""
+    return trim(dig(value, "Key", "Id"))
+
+
+def _addresses_in_priority(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    addresses = [a for a in dig(raw, "Addresses", "CustomerAddress") or [] if isinstance(a, Mapping)]
+    primary = trim(dig(raw, "DefaultAddressKey", "Id"))
+    return sorted(addresses, key=lambda a: trim(dig(a, "Key", "Id")) != primary)
+
+
+def customer_from_soap(customer: Any) -> Customer:
+    """A ``Customer`` answer of GetCustomerByKey."""
+    raw = customer if isinstance(customer, Mapping) else plain(customer)
+    addresses = _addresses_in_priority(raw)
+    email_fields: list[str] = []
+    for addr in addresses:
+        inet = dig(addr, "InternetAddresses") or {}
+        email_fields += [inet.get("EmailToAddress") or "", inet.get("EmailCcAddress") or "",
+                         inet.get("EmailBccAddress") or ""]
+    email, rejected = pick_email(email_fields)
+    primary = addresses[0] if addresses else {}
+    company = trim(raw.get("Name"))
+    first, last = split_contact(trim(primary.get("ContactPerson")), company)
+    if email:
+        note = "" if not rejected else f"skipped invalid: {', '.join(rejected)}"
+    elif rejected:
+        note = f"no valid e-mail (invalid: {', '.join(rejected)})"
+    else:
+        note = "no e-mail in GP"
+    line2 = " ".join(p for p in (trim(primary.get("Line2")), trim(primary.get("Line3"))) if p)
+    active, on_hold = raw.get("IsActive"), raw.get("IsOnHold")
+    return Customer(
+        number=key_id(raw),
+        company_name=company,
+        first_name=first,
+        last_name=last,
+        email=email,
+        email_note=note,
+        address=PostalAddress(
+            line1=trim(primary.get("Line1")),
+            line2=line2,
+            city=trim(primary.get("City")),
+            state=trim(primary.get("State")),
+            postal_code=trim(primary.get("PostalCode")),
+            country_code=trim(dig(primary, "CountryRegionCodeKey", "Id")),
+        ),
+        phone=phone(primary.get("Phone1")) or phone(primary.get("Phone2")),
+        class_id=trim(dig(raw, "ClassKey", "Id")),
+        # The service names currencies by ISO code only; GP's own currency id (Z-US$) is not in the object.
+        currency_id=trim(dig(raw, "CurrencyKey", "ISOCode")),
+        is_active=True if active is None else bool(active),
+        is_on_hold=bool(on_hold),
+        modified_date=gp_day(raw.get("ModifiedDate")),
+        rejected_emails=rejected,
+    )
+
+
+def invoice_from_soap(invoice: Any) -> Document:
+    """A ``ReceivablesInvoice`` answer of GetReceivablesInvoiceByKey: the balance and void state live only here."""
+    raw = invoice if isinstance(invoice, Mapping) else plain(invoice)
+    kind = raw.get("Type")
+    doc_type = DocumentType.INVOICE if kind is None else DOCUMENT_TYPES.get(str(kind))
+    if doc_type is None:
+        raise ValueError(f"unknown receivables document type {kind!r}")
+    amount = raw.get("DocumentAmount")
+    currency = trim(dig(amount, "Currency")) or trim(dig(raw, "CurrencyKey", "ISOCode"))
+    return Document(
+        number=key_id(raw),
+        type=doc_type,
+        customer_number=trim(dig(raw, "CustomerKey", "Id")),
+        date=gp_day(raw.get("Date")),
+        amount=money(amount),
+        balance=money(raw.get("CurrentDocumentAmount")),
+        currency=currency,
+        is_voided=bool(raw.get("IsVoided")),
+        void_date=gp_day(raw.get("VoidDate")),
+        modified_date=gp_day(raw.get("ModifiedDate")),
+    )

@@ -1,0 +1,190 @@
+"""The sync engine with ``api = "soap"``: the built-in demo on the GP Web Services simulator, run the way the CLI and
+the tray app run it (``run_profile``), from the first load through incremental polls and a full comparison."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gpmc_desktop import store
+from gpmc_desktop.demo.environment import DemoEnvironment
+from gpmc_desktop.demo.gp_mutate import GPMutator
+from gpmc_desktop.demo.gp_soap import GPSoapSimulator
+from gpmc_desktop.demo.gp_soap_shapes import Shape, customer_object
+from gpmc_desktop.demo.mailchimp_sim import MailchimpSimulator, shared_validator
+from gpmc_desktop.gp.model import Customer
+from gpmc_desktop.gp.soap_shapes import customer_from_soap
+from gpmc_desktop.gp.soap_sync import SoapPollingSource
+from gpmc_desktop.sync.config import Profile, Secrets, load_profile
+from gpmc_desktop.sync.report import ExitCode, RunReport
+from gpmc_desktop.sync.runner import make_source, run_profile, save_profile_settings
+
+COMPANY = "TWO"
+PRINCIPAL = "CORP\\svc-gp"
+
+
+@dataclass
+class SoapDemo:
+    env: DemoEnvironment
+    profile: Profile
+    db: Path
+    mutator: GPMutator
+
+    @property
+    def gp(self) -> GPSoapSimulator:
+        assert self.env.gp_soap is not None
+        return self.env.gp_soap
+
+    @property
+    def mc(self) -> MailchimpSimulator:
+        return self.env.mailchimp
+
+    def run(self, *, db: Path | None = None, secrets: Secrets | None = None, full: bool = False) -> RunReport:
+        """One poll cycle, with its GP calls counted from zero."""
+        self.gp.clear_log()
+        with store.open_store(db or self.db):
+            return run_profile(self.profile, secrets or self.env.secrets, full=full)
+
+    def state(self, key: str) -> object:
+        with store.open_store(self.db):
+            return store.get_state(save_profile_settings(self.profile), key)
+
+    def customers(self) -> dict[str, Customer]:
+        """What GP holds now, normalised as the SOAP source does (no HTTP)."""
+        data = self.env.dataset.companies[COMPANY]
+        with self.env.dataset.lock:
+            return {c.number: c for c in (customer_from_soap(customer_object(data, row, Shape()))
+                                          for row in data.customers.values())}
+
+    def member(self, email: str) -> dict[str, object] | None:
+        return self.mc.member(self.env.profile_list_id, email)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoapDemo]:
+    # The parsed Mailchimp spec: one cache per test session, shared with the other engine tests.
+    base = tmp_path_factory.getbasetemp()
+    shared_validator(None, (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)
+                     / "mailchimp-contract-cache")
+    workdir = tmp_path_factory.mktemp("soap-demo")
+    env = DemoEnvironment(customers=100, seed=7, workdir=workdir / "sims", gp_api="soap").start()
+    try:
+        env.mailchimp.config.fake_email_domains.clear()  # every GP address is deliverable: exit codes mean one thing
+        db = workdir / "data" / "state.sqlite"
+        profile = load_profile(env.write_profile(database=str(db)))
+        yield SoapDemo(env, profile, db, GPMutator(env.dataset))
+    finally:
+        problems = env.mailchimp.internal_errors
+        env.stop()
+        assert problems == []
+
+
+def unique_primary(demo: SoapDemo, exclude: set[str]) -> Customer:
+    """An eligible customer that is alone on its e-mail and has a complete address."""
+    everyone = demo.customers().values()
+    emails = [c.email for c in everyone]
+    return next(c for c in sorted(everyone, key=lambda c: c.number)
+                if c.email and c.is_active and emails.count(c.email) == 1 and c.address.is_complete
+                and c.number not in exclude)
+
+
+def test_initial_sync_quiet_poll_incremental_change_and_full_comparison(demo: SoapDemo) -> None:
+    mc, list_id, store_id = demo.mc, demo.env.profile_list_id, demo.env.profile_store_id
+    gp_customers = demo.customers()
+    eligible = {n: c for n, c in gp_customers.items() if c.email and c.is_active}
+
+    # 1. First load: everything read in full (one ByKey call per customer and per invoice), everything sent.
+    first = demo.run()
+    assert first.exit_code is ExitCode.OK, first.error
+    assert demo.gp.calls["GetCustomerByKey"] == len(gp_customers)
+    assert {m["email_address"] for m in mc.members(list_id)} == {c.email for c in eligible.values()}
+    assert set(mc.customers(store_id)) == set(eligible)
+    assert first.orders["created"] == len(mc.orders(store_id)) > 100
+    assert demo.state(store.LAST_FULL_COMPARE_AT)
+    assert mc.contract_violations == [] and not demo.gp.rejected
+
+    # 2. Nothing changed: an incremental poll, and not one Mailchimp write.
+    writes = mc.writes
+    quiet = demo.run()
+    assert quiet.exit_code is ExitCode.OK, quiet.error
+    assert mc.writes == writes
+    assert quiet.customers["unchanged"] == first.customers["created"]
+    assert demo.gp.calls["GetCustomerByKey"] < len(gp_customers) // 4  # only the last day or two is re-read
+
+    # 3. An address edit moves the customer's ModifiedDate: the incremental poll picks it up.
+    moved = unique_primary(demo, set())
+    demo.mutator.clock.advance(days=1)
+    demo.mutator.change_address(moved.number, line1="77 Harbour Road")
+    after_move = demo.run()
+    assert after_move.exit_code is ExitCode.OK, after_move.error
+    assert after_move.customers["updated"] == 1
+    assert demo.member(moved.email or "")["merge_fields"]["ADDRESS"]["addr1"] == "77 Harbour Road"  # type: ignore[index]
+    assert demo.gp.calls["GetCustomerByKey"] < len(gp_customers) // 4
+
+    # 4. An e-mail-only edit (SY01200) leaves ModifiedDate alone: incremental polls cannot see it...
+    renamed = unique_primary(demo, {moved.number})
+    new_email = "accounts.payable@contoso-mail.com"
+    demo.mutator.change_email(renamed.number, new_email)
+    missed = demo.run()
+    assert missed.customers["updated"] == 0 and demo.member(new_email) is None
+    # ...the scheduled full comparison does, once a week has passed since the last one.
+    with store.open_store(demo.db):
+        pid = save_profile_settings(demo.profile)
+        week_ago = store.utc_now() - dt.timedelta(days=8)
+        store.set_state(pid, store.LAST_FULL_COMPARE_AT, store.to_iso(week_ago))
+    compared = demo.run()
+    assert compared.exit_code is ExitCode.OK, compared.error
+    assert demo.gp.calls["GetCustomerByKey"] == len(gp_customers)  # a full read
+    assert demo.member(new_email) is not None
+    assert mc.customers(store_id)[renamed.number]["email_address"] == new_email
+    assert store.from_iso(str(demo.state(store.LAST_FULL_COMPARE_AT))) > week_ago
+
+    # 5. Compliance: a new GP customer whose address Mailchimp has forgotten (GDPR) fails alone -> exit 1.
+    forgotten = "erased.person@contoso-mail.com"
+    mc.set_member_status(list_id, forgotten, "forgotten")
+    added = demo.mutator.add_customers(1)[0].key
+    demo.mutator.set_status(added, inactive=False, hold=False)
+    demo.mutator.change_email(added, forgotten)
+    refused = demo.run()
+    assert refused.exit_code is ExitCode.PARTIAL
+    assert refused.customers["failed"] == 1
+    with store.open_store(demo.db):
+        ledger = store.failure_map(save_profile_settings(demo.profile), "customer")
+    assert set(ledger) == {added}
+    assert demo.gp.calls["GetCustomerByKey"] < len(gp_customers) // 4  # a new customer is seen incrementally
+
+
+def test_full_on_demand_reads_everything(demo: SoapDemo, tmp_path: Path) -> None:
+    with store.open_store(tmp_path / "state.sqlite"):
+        pid = save_profile_settings(demo.profile)
+        store.set_state(pid, store.LAST_FULL_COMPARE_AT, store.to_iso(store.utc_now()))
+        for full, mode in ((True, "full"), (False, "incremental")):
+            source = make_source(demo.profile, demo.env.secrets.gp_password, full=full, profile_id=pid)
+            assert isinstance(source, SoapPollingSource)
+            assert source.decide() == mode
+            source.session.close()
+
+
+def test_refused_credentials_stop_the_run_with_exit_2(demo: SoapDemo, tmp_path: Path) -> None:
+    wrong = Secrets(gp_password="not-the-password", mailchimp_api_key=demo.env.secrets.mailchimp_api_key)
+    writes = demo.mc.writes
+    report = demo.run(db=tmp_path / "state.sqlite", secrets=wrong)
+    assert report.exit_code is ExitCode.FAILED
+    assert "refused the Windows credentials of CORP\\svc-gp" in report.error
+    assert demo.mc.writes == writes
+
+
+def test_a_missing_role_stops_the_run_with_exit_2_in_plain_words(demo: SoapDemo, tmp_path: Path) -> None:
+    demo.gp.deny(PRINCIPAL, "Query Receivables Invoices")
+    try:
+        report = demo.run(db=tmp_path / "state.sqlite")
+    finally:
+        demo.gp.set_roles(PRINCIPAL, None)
+    assert report.exit_code is ExitCode.FAILED
+    assert "unhandled system exception" in report.error and "LogId" in report.error
+    assert '"Query Receivables Invoices"' in report.error and "Dynamics Security Console" in report.error
