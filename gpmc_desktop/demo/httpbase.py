@@ -63,6 +63,11 @@ class SimHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         body = self.read_body()  # always drain the body, even before a 401, or keep-alive breaks
+        if len(body) < int(self.headers.get("Content-Length") or 0):
+            # The client went away mid-request (killed, timed out): a real server never sees half a body as
+            # a request, so neither do the simulators.
+            self.close_connection = True
+            return
         try:
             response = self.route(self.command, self.path, body)
         except ResetConnection:

@@ -102,6 +102,7 @@ class SyncEngine:
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.workers = profile.mailchimp.max_connections
         self._abort: AbortRun | None = None
+        self._backfill = False
         self._product_lock = threading.Lock()
 
     # ================================================================================================ public
@@ -109,6 +110,8 @@ class SyncEngine:
         report = RunReport(dry_run=dry_run)
         report.run_id = self.book.start_run("dry-run" if dry_run else ("full" if full else "incremental"))
         try:
+            if not dry_run:
+                self._preflight()  # a wrong key or audience shows before a GP pull that may take minutes
             self.progress("gp", 0, 0)
             customers = self.source.customers()
             self.progress("gp", 1, 2)
@@ -195,9 +198,8 @@ class SyncEngine:
 
     # ================================================================================================ sync
     def _sync(self, plan: Plan, report: RunReport, full: bool) -> None:
-        self._preflight()
         backfill = self.book.get_state("backfill_done") != "1"
-        report.backfill = backfill
+        report.backfill = self._backfill = backfill
         if backfill:
             self.book.set_state("backfill_in_progress", "1")
         self._ensure_store(plan.currency, backfill)
@@ -368,7 +370,9 @@ class SyncEngine:
                 # changed, and re-posted unchanged tags on every member update.)
                 tags = mapping.tag_changes(member.tags, answer.get("tags"))
                 if tags:
-                    self.api.set_tags(list_id, member.email, tags, is_syncing=True)
+                    # is_syncing only during the historical load: later, a new class tag is news that
+                    # tag-based automations may act on.
+                    self.api.set_tags(list_id, member.email, tags, is_syncing=self._backfill)
             except MailchimpError as err:
                 return [self._failed_customer(member, cp, err) for cp in cps]
             member_written = True
@@ -496,7 +500,10 @@ class SyncEngine:
                     result.action = "updated"
         except MailchimpError as err:
             if err.missing_product and not retried_product:
-                self._ensure_product(force=True)
+                # Someone deleted the placeholder product in Mailchimp: put it back and try once more.  Only the
+                # API here (this is a worker thread); the product's synced state is left to the engine thread.
+                with self._product_lock:
+                    self.api.put_product(store_id, mapping.PRODUCT)
                 return self._push_order(op, known, retried_product=True)
             if err.category is Category.AUTH:
                 self._abort = self._as_abort(err)
