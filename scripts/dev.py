@@ -34,8 +34,11 @@ QT_PACKAGES = [
 # The real Secret Service keyring test: dbus-run-session (in dbus-daemon) and a Secret Service provider.
 # Python reaches it through SecretStorage/jeepney (pure Python, pulled in by keyring): no libsecret binding.
 KEYRING_TEST_PACKAGES = ["dbus-daemon", "gnome-keyring"]
+# A throwaway MIT Kerberos realm on 127.0.0.1 for the Kerberos/Negotiate tests (kadmin.local lives in
+# krb5-admin-server); faketime runs a clock-shifted KDC for the clock-skew test.
+KERBEROS_TEST_PACKAGES = ["krb5-kdc", "krb5-admin-server", "faketime"]
 DEMO_PACKAGES = BUILD_PACKAGES + QT_PACKAGES
-TEST_PACKAGES = BUILD_PACKAGES + QT_PACKAGES + KEYRING_TEST_PACKAGES
+TEST_PACKAGES = BUILD_PACKAGES + QT_PACKAGES + KEYRING_TEST_PACKAGES + KERBEROS_TEST_PACKAGES
 
 
 def say(msg: str) -> None:

@@ -1,4 +1,8 @@
-"""Windows authentication for the GP simulator: a real NTLM/Negotiate acceptor (pyspnego) and Basic.
+"""Windows authentication for the GP simulator: a real NTLM/Negotiate/Kerberos acceptor (pyspnego) and Basic.
+
+``Negotiate`` is one pyspnego acceptor that takes raw or SPNEGO-wrapped NTLM and Kerberos alike.  Kerberos works
+when the process has a keytab for ``HTTP/<host>`` (``KRB5_KTNAME``; tests make a throwaway realm, see
+``tests/auth/kdc.py``); without one a Kerberos token is refused with a 401 and NTLM still works.
 
 pyspnego's NTLM acceptor looks users up in the file named by the process-wide ``NTLM_USER_FILE`` variable,
 re-read on every handshake.  :class:`NtlmUserFile` therefore keeps one file per process holding the union of
@@ -18,6 +22,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +38,8 @@ from spnego.channel_bindings import GssChannelBindings
 log = logging.getLogger(__name__)
 
 NO_LM_HASH = "AAD3B435B51404EEAAD3B435B51404EE"  # what Windows stores when LM hashes are disabled
+GSS_C_CHANNEL_BOUND_FLAG = 0x800  # MIT krb5 >= 1.19 sets it when the initiator's bindings matched ours
+SCHEMES = ("ntlm", "negotiate")  # what IIS offers with Windows Authentication on (providers NTLM, Negotiate)
 
 
 class NtlmUserConflict(ValueError):
@@ -47,6 +54,7 @@ class GPUser:
     name: str
     password: str
     companies: set[str] = field(default_factory=set)
+    locked: bool = False  # refused at sign-in like a locked-out domain account (IIS: the same 401 as a bad password)
 
     @property
     def principal(self) -> str:
@@ -63,7 +71,7 @@ class GPUser:
     @classmethod
     def of(cls, spec: GPUser | tuple[Any, ...]) -> GPUser:
         if isinstance(spec, GPUser):
-            return GPUser(spec.domain, spec.name, spec.password, set(spec.companies))
+            return GPUser(spec.domain, spec.name, spec.password, set(spec.companies), spec.locked)
         domain, name, password, *rest = spec
         companies = rest[0] if rest else {"*"}
         return cls(domain, name, password, {companies} if isinstance(companies, str) else set(companies))
@@ -156,8 +164,14 @@ class AuthOutcome:
 class WindowsAuthenticator:
     """Decides, per request, whether a connection is authenticated; keeps the handshake in ``conn_state``.
 
-    NTLM authenticates the TCP connection (as IIS does): after a successful handshake later requests on the
-    same connection need no header, a new connection must handshake again.  Basic is checked per request.
+    NTLM and Kerberos authenticate the TCP connection (as IIS does): after a successful handshake later requests
+    on the same connection need no header, a new connection must handshake again.  Basic is checked per request.
+
+    Knobs (plain attributes, act on the next handshake): ``schemes`` the Windows schemes offered and accepted;
+    ``accept_ntlm`` False for a Kerberos-only site (IIS' Negotiate:Kerberos provider); ``send_final_token``
+    whether a finished handshake's last token (Kerberos' AP-REP, which a client requiring mutual
+    authentication checks) goes out with the answer; ``channel_bindings`` to require Extended Protection for
+    NTLM and Kerberos alike.  ``protocols`` counts finished handshakes by protocol ("kerberos", "ntlm").
     """
 
     def __init__(
@@ -168,31 +182,48 @@ class WindowsAuthenticator:
         realm: str = "GPService",
         allow_basic: bool = False,
         channel_bindings: GssChannelBindings | None = None,
+        schemes: Iterable[str] = SCHEMES,
     ) -> None:
         self.users = users  # shared with the simulator, guarded by *lock*
         self.lock = lock
         self.realm = realm
         self.allow_basic = allow_basic
         self.channel_bindings = channel_bindings
+        self.schemes = tuple(s.lower() for s in schemes)
+        self.accept_ntlm = True
+        self.send_final_token = True
         self.handshakes = 0
+        self.protocols: Counter[str] = Counter()
 
     def challenge_headers(self) -> list[tuple[str, str]]:
-        headers = [("WWW-Authenticate", "NTLM"), ("WWW-Authenticate", "Negotiate")]
+        headers = [("WWW-Authenticate", {"ntlm": "NTLM", "negotiate": "Negotiate"}[s]) for s in self.schemes]
         if self.allow_basic:
             headers.append(("WWW-Authenticate", f'Basic realm="{self.realm}"'))
         return headers
 
     def _user(self, principal: str | None) -> GPUser | None:
+        """NTLM names users DOMAIN\\user, Kerberos user@REALM: both find the same account (as AD maps them)."""
         if not principal:
             return None
+        keys = [principal.upper()]
+        if "@" in principal:
+            user, _, realm = principal.upper().rpartition("@")
+            keys += [f"{realm}\\{user}", f"{realm.split('.')[0]}\\{user}"]  # CORP.EXAMPLE -> its NetBIOS name CORP
         with self.lock:
-            return self.users.get(principal.upper())
+            return next((self.users[k] for k in keys if k in self.users), None)
+
+    def lock_account(self, principal: str, locked: bool = True) -> None:
+        user = self._user(principal)
+        if user is None:
+            raise KeyError(f"unknown user {principal!r}")
+        with self.lock:
+            user.locked = locked
 
     def authenticate(self, authorization: str | None, conn_state: dict[str, Any]) -> AuthOutcome:
         if authorization:
             scheme, _, data = authorization.strip().partition(" ")
             scheme = scheme.lower()
-            if scheme in ("ntlm", "negotiate"):
+            if scheme in self.schemes:
                 return self._step(scheme, data.strip(), conn_state)
             if scheme == "basic" and self.allow_basic:
                 return self._basic(data.strip())
@@ -208,6 +239,9 @@ class WindowsAuthenticator:
         except (binascii.Error, ValueError):
             conn_state.clear()
             return AuthOutcome(challenge=self.challenge_headers(), reason="token is not base64")
+        if not self.accept_ntlm and token.startswith(b"NTLMSSP\x00"):
+            conn_state.clear()
+            return AuthOutcome(challenge=self.challenge_headers(), reason="ntlm not accepted")
         # A Negotiate (type 1) or SPNEGO init token starts a new handshake, even on an authenticated connection.
         starts = token.startswith(b"NTLMSSP\x00\x01\x00\x00\x00") or token[:1] == b"\x60"
         ctx = conn_state.get("ctx")
@@ -229,16 +263,28 @@ class WindowsAuthenticator:
         if not ctx.complete:
             return AuthOutcome(challenge=[("WWW-Authenticate", f"{label} {base64.b64encode(out or b'').decode()}")],
                                reason="handshake in progress")
-        conn_state.pop("ctx", None)
+        conn_state.clear()
         principal = ctx.client_principal
+        protocol = ctx.negotiated_protocol or scheme
+        if protocol == "ntlm" and not self.accept_ntlm:  # NTLM wrapped in SPNEGO
+            return AuthOutcome(challenge=self.challenge_headers(), reason="ntlm not accepted")
+        if protocol == "kerberos" and self.channel_bindings is not None and not _channel_bound(ctx):
+            # pyspnego's NTLM acceptor refuses a missing binding itself; MIT krb5 accepts a client that sent
+            # none and only leaves GSS_C_CHANNEL_BOUND_FLAG unset, so Extended Protection "Required" checks it.
+            return AuthOutcome(challenge=self.challenge_headers(), reason="kerberos: no channel binding")
         user = self._user(principal)
-        if user is None:  # known to another simulator of this process, not to this one
-            conn_state.clear()
+        if user is None:  # known to another simulator of this process (or to the KDC), not to this one
             return AuthOutcome(challenge=self.challenge_headers(), reason=f"unknown account {principal}")
+        if user.locked:
+            return AuthOutcome(challenge=self.challenge_headers(), reason=f"account locked {principal}")
         conn_state["principal"] = principal
         with self.lock:
             self.handshakes += 1
-        extra = [("WWW-Authenticate", f"Negotiate {base64.b64encode(out).decode()}")] if out else []
+            self.protocols[protocol] += 1
+        # The final token (Kerberos' AP-REP) rides on the successful answer, as IIS sends it: a client that
+        # requires mutual authentication refuses the answer without it.
+        extra = ([("WWW-Authenticate", f"Negotiate {base64.b64encode(out).decode()}")]
+                 if out and self.send_final_token else [])
         return AuthOutcome(user=user, headers=extra)
 
     def _basic(self, data: str) -> AuthOutcome:
@@ -248,9 +294,15 @@ class WindowsAuthenticator:
             return AuthOutcome(challenge=self.challenge_headers(), reason="basic: bad encoding")
         principal, sep, password = text.partition(":")
         user = self._user(principal)
-        if not sep or user is None or not _same(user.password, password):
+        if not sep or user is None or user.locked or not _same(user.password, password):
             return AuthOutcome(challenge=self.challenge_headers(), reason="basic: wrong user or password")
         return AuthOutcome(user=user)
+
+
+def _channel_bound(ctx: Any) -> bool:
+    """Whether a finished Kerberos context carried the TLS channel binding (pyspnego does not expose the flag)."""
+    inner = getattr(ctx, "_context", ctx)  # NegotiateProxy -> the chosen mech's GSSAPIProxy
+    return bool(getattr(inner, "_context_attr", 0) & GSS_C_CHANNEL_BOUND_FLAG)
 
 
 def _same(a: str, b: str) -> bool:

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from gpmc_desktop.gp import sba_shapes
+from gpmc_desktop.gp import auth_errors, sba_shapes
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.sync.config import GPSettings
@@ -115,11 +115,8 @@ class SbaSource:
 
     def _check(self, resp: requests.Response, what: str, in_company: bool) -> Any:
         status = resp.status_code
-        if status == 401:
-            raise GPError(
-                Stage.AUTH, f"GP refused the Windows credentials of {self.settings.username}.",
-                "Check the domain\\user name and the password; the account may also be locked or expired.",
-            )
+        if status == 401:  # only with a foreign auth object: build_session's own raise a GPAuthError that says why
+            raise auth_errors.refused(self.settings.username)
         if status == 403:
             raise GPError(
                 Stage.ACCESS,

@@ -15,7 +15,7 @@ import requests
 
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.sba import SbaSource
-from gpmc_desktop.gp.session import build_session
+from gpmc_desktop.gp.session import build_session, method_used, signed_in_as
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.errors import MailchimpError
 from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for, datacenter
@@ -75,7 +75,7 @@ def check_gp(settings: GPSettings, password: str) -> Iterator[StageResult]:
         yield StageResult("gp", "tls", True, "plain HTTP (no TLS): use https:// for anything but a lab")
 
     stages: list[tuple[str, Callable[[], str]]] = [
-        ("auth", lambda: f"signed in as {settings.username} ({len(source.companies())} companies visible)"),
+        ("auth", lambda: _auth_fact(source, settings)),
         ("company", lambda: _company_fact(source, settings.company)),
         ("data", lambda: f"{len(source.raw_customers())} customers readable"),
     ]
@@ -86,6 +86,15 @@ def check_gp(settings: GPSettings, password: str) -> Iterator[StageResult]:
             yield StageResult("gp", name, False, str(err))
             return
         yield StageResult("gp", name, True, fact)
+
+
+def _auth_fact(source: SbaSource, settings: GPSettings) -> str:
+    """E.g. "signed in as CORP\\svc-gp with Kerberos (2 companies visible)": the method actually used, because
+    with Automatic (Negotiate) IT wants to know whether Kerberos worked or NTLM covered for it."""
+    visible = len(source.companies())
+    method = method_used(source.session.auth)
+    who = signed_in_as(source.session.auth, settings.username)
+    return f"signed in as {who}{f' with {method}' if method else ''} ({visible} companies visible)"
 
 
 def _company_fact(source: SbaSource, wanted: str) -> str:

@@ -90,7 +90,7 @@ def test_gp_all_stages_pass(gp: GPSimulator, dataset: GPDataset) -> None:
     assert all(r.system == "gp" for r in results)
     by_stage = {r.stage: r.message for r in results}
     assert by_stage["tls"] == "certificate trusted"
-    assert by_stage["auth"] == f"signed in as {USER} (2 companies visible)"
+    assert by_stage["auth"] == f"signed in as {USER} with NTLM (2 companies visible)"
     assert by_stage["company"] == "company TWO (Fabrikam, Inc.)"
     assert by_stage["data"] == f"{len(dataset.companies['TWO'].customers)} customers readable"
     assert results[0].line().startswith("ok   gp        reach")
