@@ -1,0 +1,326 @@
+"""The desktop shell's hub: it owns the status board, the sync manager, the scheduler driver, the tray and
+the main window, and connects them. All state lives in the Qt-free core (store, credentials, scheduling);
+this class only routes signals and asks the core.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QWidget
+
+from gpmc_desktop import store
+from gpmc_desktop.credentials import CredentialStore
+from gpmc_desktop.ui.autostart import Autostart
+from gpmc_desktop.ui.main_window import MainWindow
+from gpmc_desktop.ui.password_dialog import PasswordDialog
+from gpmc_desktop.ui.schedule_driver import ScheduleDriver
+from gpmc_desktop.ui.settings_dialog import SettingsDialog
+from gpmc_desktop.ui.status import (
+    CREDENTIAL_LABELS,
+    StatusBoard,
+    Toast,
+    ToastPolicy,
+    describe_crash,
+    describe_report,
+    describe_run_row,
+)
+from gpmc_desktop.ui.tray import Tray, tray_available
+from gpmc_desktop.ui.worker import ProfileRunner, SyncManager, SyncResult, saved_profile_runner
+
+if TYPE_CHECKING:
+    from gpmc_desktop.demo.environment import DemoEnvironment
+    from gpmc_desktop.ui.wizard import SetupWizard
+
+log = logging.getLogger(__name__)
+
+AUDIT_REFRESH_MS = 1000  # while the shown profile syncs, new audit rows appear this often
+
+
+class DesktopController(QObject):
+    notice_shown = Signal(str)
+    run_finished = Signal(object)  # SyncResult, after the board, the toasts and the pages were updated
+
+    def __init__(
+        self,
+        credentials: CredentialStore,
+        *,
+        use_tray: bool | None = None,
+        log_folder: Path | None = None,
+        autostart: Autostart | None = None,
+        runner: ProfileRunner | None = None,
+        schedule_tick_ms: int | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.credentials = credentials
+        self.log_folder = log_folder
+        self.autostart = autostart
+        self.board = StatusBoard(self)
+        self.manager = SyncManager(runner or saved_profile_runner(credentials), self)
+        self.toast_policy = ToastPolicy()
+        self.toasts: list[Toast] = []  # every toast this session (the tests read it; so could a history view)
+        self.notices: list[str] = []
+        self.has_tray = tray_available() if use_tray is None else use_tray
+        self.window = MainWindow(self.board, stands_in_for_tray=not self.has_tray)
+        self.tray: Tray | None = Tray(self.board, self) if self.has_tray else None
+        self.schedule = ScheduleDriver(self.manager, self.board, tick_ms=schedule_tick_ms, parent=self)
+        self._quitting = False
+        self._dialogs: list[QWidget] = []  # open non-modal dialogs, kept alive
+
+        self._audit_timer = QTimer(self)
+        self._audit_timer.setInterval(AUDIT_REFRESH_MS)
+        self._audit_timer.timeout.connect(self._refresh_live_audit)
+
+        self.manager.started.connect(self._on_started)
+        self.manager.progress.connect(self._on_progress)
+        self.manager.finished.connect(self._on_finished)
+        self.manager.refused.connect(self._on_refused)
+
+        w = self.window
+        w.sync_requested.connect(self.sync_now)
+        w.stop_requested.connect(self.manager.cancel)
+        w.pause_requested.connect(self.set_paused)
+        w.credential_requested.connect(self.ask_credential)
+        w.settings_requested.connect(self.open_settings)
+        w.setup_requested.connect(self.open_setup)
+        w.log_folder_requested.connect(self.open_log_folder)
+        w.quit_requested.connect(self.quit)
+        if self.tray is not None:
+            t = self.tray
+            t.sync_requested.connect(self.sync_all)
+            t.pause_requested.connect(self.set_all_paused)
+            t.open_requested.connect(self.show_window)
+            t.settings_requested.connect(self.open_settings)
+            t.quit_requested.connect(self.quit)
+            t.toast_clicked.connect(self._on_toast_clicked)
+        self.reload_profiles()
+
+    # -- start-up ------------------------------------------------------------------------------------------
+    def start(self, *, show_window: bool = False) -> None:
+        """Show the tray (or the window standing in for it) and start the schedule."""
+        if self.tray is not None:
+            self.tray.show()
+        if show_window or self.tray is None or not self.board.names():
+            self.show_window()
+        self.schedule.start()
+
+    def reload_profiles(self) -> None:
+        """Match the board to the profiles in the store; each new one starts from its last finished run."""
+        rows = {row.name: row for row in store.list_profiles()}
+        for name in self.board.names():
+            if name not in rows and not self.manager.is_running(name):
+                self.board.remove(name)
+        for name, row in rows.items():
+            if self.board.get(name) is None:
+                status = self.board.add(name, row.id)
+                finished = [describe_run_row(r) for r in store.list_runs(row.id, limit=10) if r.finished_at]
+                if finished:
+                    status.set_finished(finished[0])
+                # The toasts compare with the last run that said something about the connection.
+                telling = next((f for f in finished if not f.cancelled), None)
+                if telling is not None:
+                    self.toast_policy.seed(name, telling.health)
+        self.schedule.set_profiles(list(rows.values()))
+
+    # -- sync ----------------------------------------------------------------------------------------------
+    @Slot(str)
+    def sync_now(self, profile: str) -> bool:
+        return self.manager.start(profile)
+
+    @Slot()
+    def sync_all(self) -> int:
+        started = 0
+        for name in self.board.names():
+            if self.manager.is_running(name):
+                self._on_refused(name, f"a sync of {name} is already running")
+            elif self.manager.start(name):
+                started += 1
+        return started
+
+    @Slot(str)
+    def _on_started(self, profile: str) -> None:
+        status = self.board.get(profile)
+        if status is not None:
+            status.set_syncing()
+        self._audit_timer.start()
+
+    @Slot(str, str, int, int)
+    def _on_progress(self, profile: str, phase: str, done: int, total: int) -> None:
+        status = self.board.get(profile)
+        if status is not None:
+            status.set_progress(phase, done, total)
+
+    @Slot(object)
+    def _on_finished(self, result: SyncResult) -> None:
+        if result.cancelled_before_start:
+            return
+        finished_at = datetime.now(UTC)
+        if result.report is not None:
+            summary = describe_report(result.report, finished_at)
+        else:
+            summary = describe_crash(result.error, result.credential_kind, finished_at)
+        status = self.board.get(result.profile)
+        if status is not None:
+            status.set_finished(summary)
+        if not self.manager.running():
+            self._audit_timer.stop()
+        if not self._quitting:
+            toast = self.toast_policy.on_finished(result.profile, summary)
+            if toast is not None:
+                self.notify(toast)
+            self.window.refresh_data(result.profile)
+            self.schedule.refresh()
+        self.run_finished.emit(result)
+
+    @Slot(str, str)
+    def _on_refused(self, profile: str, why: str) -> None:
+        self.show_notice(f"Sync now: {why}.")
+
+    def _refresh_live_audit(self) -> None:
+        current = self.window.current_profile
+        # Only when the audit page is in view: every query on the GUI thread must win the GIL back from the
+        # sync's threads afterwards, which is what makes a busy GUI stutter.
+        if current and self.manager.is_running(current) and self.window.audit_view.isVisible():
+            self.window.audit_view.refresh(runs=False)
+
+    # -- pause / resume ------------------------------------------------------------------------------------
+    @Slot(str, bool)
+    def set_paused(self, profile: str, paused: bool) -> None:
+        self.schedule.set_paused(profile, paused)
+
+    @Slot(bool)
+    def set_all_paused(self, paused: bool) -> None:
+        for name in self.board.names():
+            self.schedule.set_paused(name, paused)
+
+    # -- messages ------------------------------------------------------------------------------------------
+    def notify(self, toast: Toast) -> None:
+        """A toast in the tray, or in the window where there is no tray."""
+        self.toasts.append(toast)
+        log.info("notification: %s: %s", toast.title, toast.message)
+        if self.tray is not None:
+            self.tray.show_toast(toast)
+        else:
+            self.window.show_notice(f"<b>{toast.title}</b><br>{toast.message}")
+
+    def show_notice(self, text: str) -> None:
+        self.notices.append(text)
+        self.window.show_notice(text)
+        if self.tray is not None and not self.window.isVisible():
+            self.tray.icon.showMessage("gpmc-desktop", text)
+        self.notice_shown.emit(text)
+
+    @Slot(object)
+    def _on_toast_clicked(self, toast: Toast) -> None:
+        if toast.credential_kind:
+            self.ask_credential(toast.profile, toast.credential_kind)
+        else:
+            self.window.select_profile(toast.profile)
+            self.show_window()
+
+    # -- dialogs -------------------------------------------------------------------------------------------
+    @Slot()
+    def show_window(self) -> None:
+        self.window.bring_forward()
+
+    def _keep(self, dialog: QWidget) -> QWidget:
+        self._dialogs.append(dialog)
+        dialog.destroyed.connect(lambda *_: self._dialogs.remove(dialog) if dialog in self._dialogs else None)
+        return dialog
+
+    @Slot(str, str)
+    def ask_credential(self, profile: str, kind: str) -> PasswordDialog:
+        """The small dialog that saves one credential; on Save a sync of `profile` starts to prove it."""
+        status = self.board.get(profile)
+        reason = ""
+        if status and status.last and status.last.credential_kind == kind:
+            reason = f"{status.last.text}<br><br>Enter the {CREDENTIAL_LABELS[kind]} of <b>{profile}</b> again."
+        dialog = PasswordDialog(profile, kind, self.credentials, reason, self.window)
+        dialog.accepted.connect(lambda: self.sync_now(profile))
+        dialog.finished.connect(dialog.deleteLater)
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.board.names(), self.credentials.where_text, self.autostart, self.window)
+        dialog.setup_requested.connect(self.open_setup)
+        dialog.edit_requested.connect(lambda name: self.open_setup(edit=name))
+        dialog.credential_requested.connect(self.ask_credential)
+        dialog.remove_requested.connect(self.remove_profile)
+        dialog.log_folder_requested.connect(self.open_log_folder)
+        dialog.finished.connect(dialog.deleteLater)
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    def open_setup(self, *, edit: str | None = None, demo: DemoEnvironment | None = None) -> SetupWizard:
+        """The setup wizard: a new profile (first run, Settings), the demo pre-filled, or `edit` an existing
+        one. The board, the schedule and the pages follow when Finish saves the profile."""
+        from gpmc_desktop.ui.wizard import SetupWizard
+
+        if demo is not None:
+            wizard = SetupWizard.for_demo(demo, self.credentials, self.window)
+        elif edit is not None:
+            wizard = SetupWizard.edit_profile(edit, self.credentials, self.window)
+        else:
+            wizard = SetupWizard.new_profile(self.credentials, self.window)
+        wizard.profileSaved.connect(self._on_profile_saved)
+        wizard.finished.connect(wizard.deleteLater)
+        self._keep(wizard)
+        wizard.open()
+        return wizard
+
+    @Slot(str)
+    def _on_profile_saved(self, name: str) -> None:
+        self.reload_profiles()
+        self.window.select_profile(name)
+        self.show_window()
+        self.schedule.tick()  # a scheduled profile that never synced is due now
+
+    def remove_profile(self, name: str) -> None:
+        if self.manager.is_running(name):
+            self.show_notice(f"{name} is syncing; remove it when the run has finished.")
+            return
+        store.delete_profile(name)
+        try:
+            self.credentials.delete_profile(name)
+        except Exception as err:  # the profile is gone either way; say what was left behind
+            self.show_notice(f"Profile removed, but its saved credentials could not be deleted: {err}")
+        self.reload_profiles()
+
+    @Slot()
+    def open_log_folder(self) -> bool:
+        if self.log_folder is None:
+            return False
+        self.log_folder.mkdir(parents=True, exist_ok=True)
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_folder)))
+
+    # -- quit ----------------------------------------------------------------------------------------------
+    def shutdown(self, timeout_s: float | None = None) -> bool:
+        """Stop the schedule, cancel running syncs and wait for their threads; True if all stopped."""
+        self._quitting = True
+        self.schedule.stop()
+        self._audit_timer.stop()
+        if self.manager.running():
+            self.window.show_notice("Stopping the running sync…")
+        stopped = self.manager.shutdown(timeout_s)
+        if self.tray is not None:
+            self.tray.hide()
+        return stopped
+
+    @Slot()
+    def quit(self) -> None:
+        if self._quitting:
+            return
+        self.shutdown()
+        self.window.hide()
+        QApplication.quit()
+

@@ -1,0 +1,158 @@
+"""The failure ledger of one profile: records whose last push failed, with Retry selected / Retry all
+(replay in the store, then start a sync) and Dismiss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gpmc_desktop import store
+from gpmc_desktop.store import LedgerEntry
+
+COLUMNS = ("Record", "GP key", "Attempts", "Kind", "Error", "HTTP", "Last failed", "Next try")
+Index = QModelIndex | QPersistentModelIndex
+
+
+def _next_try(entry: LedgerEntry) -> str:
+    if entry.dismissed:
+        return "dismissed"
+    if entry.next_retry_at is None:
+        return "when the GP record changes"
+    return f"{entry.next_retry_at.astimezone():%Y-%m-%d %H:%M}"
+
+
+class LedgerTableModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._entries: list[LedgerEntry] = []
+        self.profile_id: int | None = None
+
+    def set_profile(self, profile_id: int | None) -> None:
+        self.profile_id = profile_id
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._entries = [] if self.profile_id is None else store.list_failures(self.profile_id)
+        self.endResetModel()
+
+    def entries(self) -> list[LedgerEntry]:
+        return list(self._entries)
+
+    def entry_at(self, row: int) -> LedgerEntry:
+        return self._entries[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        e = self._entries[index.row()]
+        error = " — ".join(t for t in (e.last_error_title, e.last_error_detail) if t)
+        values = (
+            e.entity,
+            e.gp_key,
+            str(e.attempts),
+            e.category,
+            error,
+            "" if e.last_http_status is None else str(e.last_http_status),
+            f"{e.last_failed_at.astimezone():%Y-%m-%d %H:%M}",
+            _next_try(e),
+        )
+        return values[index.column()]
+
+
+class LedgerView(QWidget):
+    sync_requested = Signal(str)  # profile name: replayed entries are retried by the next sync
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.profile_name: str | None = None
+        self.model = LedgerTableModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.summary = QLabel(self)
+        self.retry_selected_button = QPushButton("Retry selected", self)
+        self.retry_all_button = QPushButton("Retry all", self)
+        self.dismiss_button = QPushButton("Dismiss", self)
+        self.dismiss_button.setToolTip("Stop retrying and showing these records until they change in GP")
+        self.retry_selected_button.clicked.connect(self.retry_selected)
+        self.retry_all_button.clicked.connect(self.retry_all)
+        self.dismiss_button.clicked.connect(self.dismiss_selected)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        for b in (self.retry_selected_button, self.retry_all_button, self.dismiss_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table)
+        self.model.modelReset.connect(self._update_buttons)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+    def set_profile(self, name: str | None, profile_id: int | None) -> None:
+        self.profile_name = name
+        self.model.set_profile(profile_id)
+
+    def reload(self) -> None:
+        self.model.reload()
+
+    def selected_entries(self) -> list[LedgerEntry]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.entry_at(r) for r in rows]
+
+    def _update_buttons(self) -> None:
+        n = self.model.rowCount()
+        selected = bool(self.table.selectionModel().selectedRows()) if self.table.selectionModel() else False
+        self.summary.setText("No failed records." if n == 0 else f"{n} record(s) failed and wait for a retry.")
+        self.retry_all_button.setEnabled(n > 0)
+        self.retry_selected_button.setEnabled(selected)
+        self.dismiss_button.setEnabled(selected)
+
+    def retry_selected(self) -> int:
+        entries = self.selected_entries()
+        n = sum(store.replay_failure(e.profile_id, e.entity, e.gp_key) for e in entries)
+        self._after_replay(n)
+        return n
+
+    def retry_all(self) -> int:
+        if self.model.profile_id is None:
+            return 0
+        n = store.replay_failures(self.model.profile_id)
+        self._after_replay(n)
+        return n
+
+    def _after_replay(self, n: int) -> None:
+        self.reload()
+        if n and self.profile_name:
+            self.sync_requested.emit(self.profile_name)
+
+    def dismiss_selected(self) -> int:
+        n = sum(store.dismiss_failure(e.profile_id, e.entity, e.gp_key) for e in self.selected_entries())
+        self.reload()
+        return n

@@ -1,0 +1,274 @@
+"""The main window: per profile its status, next run, progress with honest counts, the last runs, the audit
+log and the failure ledger. It only shows the `StatusBoard` and asks the controller (through signals) to act.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gpmc_desktop import __version__
+from gpmc_desktop.ui.audit_view import AuditView
+from gpmc_desktop.ui.icons import app_icon, state_pixmap
+from gpmc_desktop.ui.ledger_view import LedgerView
+from gpmc_desktop.ui.runs_model import RunsTableModel
+from gpmc_desktop.ui.status import CREDENTIAL_LABELS, ProfileStatus, State, StatusBoard
+
+NOTICE_MS = 8000
+_STATE_WORDS = {State.IDLE: "Up to date", State.SYNCING: "Syncing", State.WARNING: "Some records failed",
+                State.ERROR: "Error"}
+
+
+class MainWindow(QMainWindow):
+    sync_requested = Signal(str)
+    stop_requested = Signal(str)  # cancel the running sync of that profile
+    pause_requested = Signal(str, bool)  # profile, pause (True) or resume (False)
+    credential_requested = Signal(str, str)  # profile, kind
+    settings_requested = Signal()
+    setup_requested = Signal()
+    log_folder_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, board: StatusBoard, *, stands_in_for_tray: bool = False) -> None:
+        super().__init__()
+        self.board = board
+        self.stands_in_for_tray = stands_in_for_tray  # no tray: closing the window quits the app
+        self.setWindowTitle(f"gpmc-desktop {__version__}")
+        self.setWindowIcon(app_icon())
+
+        # -- header: profile, state, next run, actions -----------------------------------------------------
+        self.profile_box = QComboBox(self)
+        self.state_icon = QLabel(self)
+        self.state_label = QLabel(self)
+        self.state_label.setTextFormat(Qt.TextFormat.RichText)
+        self.result_label = QLabel(self)
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.next_run_label = QLabel(self)
+        self.sync_button = QPushButton("Sync now", self)
+        self.pause_button = QPushButton("Pause", self)
+        self.credential_button = QPushButton(self)
+        self.credential_button.hide()
+        self.setup_button = QPushButton("Set up a profile…", self)
+        self.progress = QProgressBar(self)
+        self.progress.setTextVisible(True)
+        self.progress_label = QLabel(self)
+        self.notice = QLabel(self)
+        self.notice.setWordWrap(True)
+        self.notice.setFrameShape(QFrame.Shape.StyledPanel)
+        self.notice.setStyleSheet("QLabel { background: #fff4ce; padding: 6px; }")
+        self.notice.hide()
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self.notice.hide)
+
+        # -- pages ---------------------------------------------------------------------------------------
+        self.runs_model = RunsTableModel(self)
+        self.runs_table = QTableView(self)
+        self.runs_table.setModel(self.runs_model)
+        self.runs_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.runs_table.verticalHeader().hide()
+        self.runs_table.horizontalHeader().setStretchLastSection(True)
+        self.runs_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.runs_table.doubleClicked.connect(self._show_run_in_audit)
+        self.audit_view = AuditView(self)
+        self.ledger_view = LedgerView(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.runs_table, "Runs")
+        self.tabs.addTab(self.audit_view, "Audit log")
+        self.tabs.addTab(self.ledger_view, "Failures")
+
+        header = QHBoxLayout()
+        header.addWidget(self.state_icon)
+        texts = QVBoxLayout()
+        texts.addWidget(self.state_label)
+        texts.addWidget(self.result_label)
+        texts.addWidget(self.next_run_label)
+        header.addLayout(texts, 1)
+        for w in (self.profile_box, self.sync_button, self.pause_button, self.credential_button, self.setup_button):
+            header.addWidget(w, 0, Qt.AlignmentFlag.AlignTop)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.progress_label)
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.addLayout(header)
+        layout.addLayout(progress_row)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(body)
+        self._build_menu()
+        self.resize(1100, 700)
+
+        self.profile_box.currentIndexChanged.connect(self._on_profile_chosen)
+        self.sync_button.clicked.connect(self._on_sync_clicked)
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.credential_button.clicked.connect(self._on_credential_clicked)
+        self.setup_button.clicked.connect(self.setup_requested)
+        self.ledger_view.sync_requested.connect(self.sync_requested)
+        board.changed.connect(self.refresh_status)
+        board.profiles_changed.connect(self._fill_profiles)
+        self._fill_profiles()
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.triggered.connect(self.settings_requested)
+        self.log_action = QAction("Open &log folder", self)
+        self.log_action.triggered.connect(self.log_folder_requested)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.quit_requested)
+        for action in (self.settings_action, self.log_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+
+    # -- profile selection ---------------------------------------------------------------------------------
+    @property
+    def current_profile(self) -> str | None:
+        return self.profile_box.currentData()
+
+    def current_status(self) -> ProfileStatus | None:
+        name = self.current_profile
+        return None if name is None else self.board.get(name)
+
+    def select_profile(self, name: str) -> None:
+        index = self.profile_box.findData(name)
+        if index >= 0:
+            self.profile_box.setCurrentIndex(index)
+
+    @Slot()
+    def _fill_profiles(self) -> None:
+        current = self.current_profile
+        self.profile_box.blockSignals(True)
+        self.profile_box.clear()
+        for name in self.board.names():
+            self.profile_box.addItem(name, name)
+        index = self.profile_box.findData(current)
+        self.profile_box.setCurrentIndex(index if index >= 0 else (0 if self.board.names() else -1))
+        self.profile_box.blockSignals(False)
+        self.profile_box.setVisible(self.profile_box.count() > 1)
+        self._on_profile_chosen()
+
+    @Slot()
+    def _on_profile_chosen(self) -> None:
+        status = self.current_status()
+        profile_id = status.profile_id if status else None
+        self.runs_model.set_profile(profile_id)
+        self.audit_view.set_profile(profile_id)
+        self.ledger_view.set_profile(status.name if status else None, profile_id)
+        self.refresh_status()
+
+    # -- status --------------------------------------------------------------------------------------------
+    @Slot()
+    def refresh_status(self) -> None:
+        status = self.current_status()
+        has_profile = status is not None
+        self.setup_button.setVisible(not has_profile)
+        for w in (self.sync_button, self.pause_button):
+            w.setEnabled(has_profile)
+        if status is None:
+            self.state_icon.setPixmap(state_pixmap(State.IDLE))
+            self.state_label.setText("<b>No sync profile yet</b>")
+            self.result_label.setText("Set up a profile to connect Dynamics GP to Mailchimp.")
+            self.next_run_label.setText("")
+            self.progress.hide()
+            self.progress_label.setText("")
+            self.credential_button.hide()
+            return
+        state = status.state
+        self.state_icon.setPixmap(state_pixmap(state))
+        self.state_label.setText(f"<b>{status.name}</b> — {_STATE_WORDS[state]}")
+        self.result_label.setText(status.last_result_text)
+        schedule = f"{status.schedule_text} · " if status.schedule_text else ""
+        self.next_run_label.setText(schedule + status.next_run_text)
+        self.pause_button.setText("Resume" if status.paused else "Pause")
+        self.sync_button.setText("Stop sync" if status.syncing else "Sync now")
+        kind = status.last.credential_kind if status.last else None
+        self.credential_button.setVisible(bool(kind) and not status.syncing)
+        if kind:
+            self.credential_button.setText(f"Enter {CREDENTIAL_LABELS[kind]}…")
+        self._show_progress(status)
+
+    def _show_progress(self, status: ProfileStatus) -> None:
+        self.progress.setVisible(status.syncing)
+        self.progress_label.setText(status.progress_text)
+        if not status.syncing:
+            return
+        if status.total and status.phase != "gp":
+            self.progress.setRange(0, status.total)
+            self.progress.setValue(status.done)
+            self.progress.setFormat("%v / %m")
+        else:
+            self.progress.setRange(0, 0)  # busy: GP is being read, no count to show yet
+
+    def refresh_data(self, profile: str | None = None) -> None:
+        """Re-read runs, audit and ledger after a run of `profile` (all pages if None) finished."""
+        if profile is not None and profile != self.current_profile:
+            return
+        self.runs_model.reload()
+        self.audit_view.refresh()
+        self.ledger_view.reload()
+
+    def show_notice(self, text: str, ms: int = NOTICE_MS) -> None:
+        """A message in the window (the tray's balloon when there is no tray, or a refused action)."""
+        self.notice.setText(text)
+        self.notice.show()
+        self._notice_timer.start(ms)
+
+    # -- actions -------------------------------------------------------------------------------------------
+    def _on_sync_clicked(self) -> None:
+        status = self.current_status()
+        if status is None:
+            return
+        if status.syncing:
+            self.stop_requested.emit(status.name)  # the engine stops between records; the run says "cancelled"
+        else:
+            self.sync_requested.emit(status.name)
+
+    def _on_pause_clicked(self) -> None:
+        status = self.current_status()
+        if status:
+            self.pause_requested.emit(status.name, not status.paused)
+
+    def _on_credential_clicked(self) -> None:
+        status = self.current_status()
+        if status and status.last and status.last.credential_kind:
+            self.credential_requested.emit(status.name, status.last.credential_kind)
+
+    def _show_run_in_audit(self, index: QModelIndex) -> None:
+        """Double-click on a run: its audit events."""
+        if index.isValid():
+            self.audit_view.set_run(self.runs_model.run_at(index.row()).id)
+            self.tabs.setCurrentWidget(self.audit_view)
+
+    def bring_forward(self) -> None:
+        self.show()
+        self.setWindowState((self.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive)
+        self.raise_()
+        self.activateWindow()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.stands_in_for_tray:
+            # Without a tray the window is the app: closing it means quitting (cleanly, via the controller).
+            event.ignore()
+            self.quit_requested.emit()
+            return
+        event.ignore()
+        self.hide()  # the tray keeps the app (and its schedule) running

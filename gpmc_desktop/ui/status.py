@@ -1,0 +1,285 @@
+"""Status view-models: one `ProfileStatus` per profile, gathered in a `StatusBoard` that the tray and the
+window both read (Nextcloud's SyncStatusSummary pattern), so the two can never disagree.
+
+Also the words for a finished run (`describe_report`, `describe_run_row`) and `ToastPolicy`, which decides
+when a run's result is news worth a tray notification.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Signal
+
+from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
+from gpmc_desktop.credentials import KIND_LABELS as CREDENTIAL_LABELS
+from gpmc_desktop.store import RunRow
+from gpmc_desktop.sync.report import RunReport
+
+PHASE_NAMES = {"gp": "Reading GP", "customers": "Customers", "orders": "Invoices"}
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    SYNCING = "syncing"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class Health(enum.IntEnum):
+    """How the last finished run went; higher is worse (the toast policy compares them)."""
+
+    OK = 0
+    WARNING = 1  # finished, but some records failed (they are in the failure ledger)
+    ERROR = 2  # the run could not proceed
+
+
+# The engine reports a refused credential only in words (RunReport.error); these are its phrasings.
+_AUTH_MARKERS = (
+    ("refused the Windows credentials", GP_PASSWORD),
+    ("refused the API key", MAILCHIMP_API_KEY),
+)
+
+
+def credential_problem(error: str) -> str | None:
+    """The credential kind an error text blames (so the user can be offered to re-enter it), or None."""
+    for marker, kind in _AUTH_MARKERS:
+        if marker in error:
+            return kind
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """A finished run in the words the status line, the tray tooltip and the toasts use."""
+
+    health: Health
+    text: str
+    finished_at: datetime | None = None
+    credential_kind: str | None = None  # set when a credential was refused or missing
+    cancelled: bool = False  # stopped by the user or by Quit: says nothing about whether syncing works
+
+
+def _counts_text(customers: Mapping[str, int], orders: Mapping[str, int]) -> str:
+    parts: list[str] = []
+    for label, counts in (("customers", customers), ("invoices", orders)):
+        changed = counts.get("created", 0) + counts.get("updated", 0)
+        bit = f"{changed} {label} sent"
+        if counts.get("failed", 0):
+            bit += f", {counts['failed']} failed"
+        parts.append(bit)
+    return "; ".join(parts)
+
+
+def _summary(outcome: str, error: str, customers: Mapping[str, int], orders: Mapping[str, int],
+             finished_at: datetime | None) -> RunSummary:
+    failed = customers.get("failed", 0) + orders.get("failed", 0)
+    if outcome == "failed":
+        return RunSummary(Health.ERROR, f"Failed: {error or 'the run could not proceed'}", finished_at,
+                          credential_problem(error))
+    if outcome == "cancelled":
+        return RunSummary(Health.OK, f"Cancelled ({_counts_text(customers, orders)})", finished_at, cancelled=True)
+    if failed:
+        return RunSummary(Health.WARNING, f"Finished with {failed} failed record(s): {_counts_text(customers, orders)}",
+                          finished_at)
+    return RunSummary(Health.OK, f"OK: {_counts_text(customers, orders)}", finished_at)
+
+
+def describe_report(report: RunReport, finished_at: datetime | None = None) -> RunSummary:
+    return _summary(report.outcome, report.error, report.customers, report.orders, finished_at)
+
+
+def describe_run_row(run: RunRow) -> RunSummary:
+    """The same words for a run read back from the store (the state shown at start-up)."""
+    counts = run.counts or {}
+    return _summary(run.outcome or "", run.error_summary or "", counts.get("customer", {}), counts.get("order", {}),
+                    run.finished_at)
+
+
+def describe_crash(message: str, credential_kind: str | None = None,
+                   finished_at: datetime | None = None) -> RunSummary:
+    """A run that raised instead of returning a report (a bug, a missing credential, a bad profile)."""
+    return RunSummary(Health.ERROR, f"Failed: {message}", finished_at, credential_kind or credential_problem(message))
+
+
+# ---------------------------------------------------------------------------------------------------------
+class ProfileStatus(QObject):
+    """Everything the user sees about one profile; `changed` fires after every update."""
+
+    changed = Signal()
+
+    def __init__(self, name: str, profile_id: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.profile_id = profile_id
+        self.syncing = False
+        self.paused = False
+        self.last: RunSummary | None = None
+        self.next_run: datetime | None = None
+        self.schedule_text = ""  # the cadence in words ("Every 4 hours")
+        self.phase = ""
+        self.done = 0
+        self.total = 0
+
+    @property
+    def state(self) -> State:
+        if self.syncing:
+            return State.SYNCING
+        if self.last is None:
+            return State.IDLE
+        return {Health.OK: State.IDLE, Health.WARNING: State.WARNING, Health.ERROR: State.ERROR}[self.last.health]
+
+    @property
+    def last_result_text(self) -> str:
+        return self.last.text if self.last else "Not synced yet"
+
+    @property
+    def next_run_text(self) -> str:
+        if self.paused:
+            return "Paused: no scheduled runs until resumed"
+        if self.next_run is None:
+            return "Syncs only when you press Sync now"
+        return f"Next run {self.next_run.astimezone():%a %d %b %H:%M}"
+
+    @property
+    def progress_text(self) -> str:
+        if not self.syncing:
+            return ""
+        name = PHASE_NAMES.get(self.phase, self.phase or "Starting")
+        if self.phase == "gp" or not self.total:
+            return f"{name}…"
+        return f"{name}: {self.done:,} / {self.total:,}"
+
+    # -- updates (GUI thread only) -------------------------------------------------------------------------
+    def set_syncing(self) -> None:
+        self.syncing, self.phase, self.done, self.total = True, "", 0, 0
+        self.changed.emit()
+
+    def set_progress(self, phase: str, done: int, total: int) -> None:
+        self.phase, self.done, self.total = phase, done, total
+        self.changed.emit()
+
+    def set_finished(self, summary: RunSummary) -> None:
+        self.syncing = False
+        self.last = summary
+        self.changed.emit()
+
+    def set_next_run(self, when: datetime | None) -> None:
+        if when != self.next_run:
+            self.next_run = when
+            self.changed.emit()
+
+    def set_schedule_text(self, text: str) -> None:
+        if text != self.schedule_text:
+            self.schedule_text = text
+            self.changed.emit()
+
+    def set_paused(self, paused: bool) -> None:
+        if paused != self.paused:
+            self.paused = paused
+            self.changed.emit()
+
+
+class StatusBoard(QObject):
+    """All profiles' statuses and the one state the tray shows for them together."""
+
+    changed = Signal()
+    profiles_changed = Signal()  # a profile was added or removed
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._statuses: dict[str, ProfileStatus] = {}
+
+    def add(self, name: str, profile_id: int) -> ProfileStatus:
+        status = self._statuses.get(name)
+        if status is None:
+            status = ProfileStatus(name, profile_id, self)
+            status.changed.connect(self.changed)
+            self._statuses[name] = status
+            self.profiles_changed.emit()
+        return status
+
+    def remove(self, name: str) -> None:
+        status = self._statuses.pop(name, None)
+        if status is not None:
+            status.deleteLater()
+            self.profiles_changed.emit()
+            self.changed.emit()
+
+    def get(self, name: str) -> ProfileStatus | None:
+        return self._statuses.get(name)
+
+    def __getitem__(self, name: str) -> ProfileStatus:
+        return self._statuses[name]
+
+    def names(self) -> list[str]:
+        return sorted(self._statuses)
+
+    def statuses(self) -> list[ProfileStatus]:
+        return [self._statuses[n] for n in self.names()]
+
+    @property
+    def state(self) -> State:
+        """Syncing wins (it is what is happening now); otherwise the worst of the last results."""
+        states = [s.state for s in self._statuses.values()]
+        if State.SYNCING in states:
+            return State.SYNCING
+        for worst in (State.ERROR, State.WARNING):
+            if worst in states:
+                return worst
+        return State.IDLE
+
+    def tooltip(self) -> str:
+        if not self._statuses:
+            return "gpmc-desktop: no sync profile yet"
+        lines = ["gpmc-desktop"]
+        for s in self.statuses():
+            detail = s.progress_text or s.last_result_text
+            lines.append(f"{s.name}: {detail}")
+            lines.append(f"  {s.next_run_text}")
+        # Windows truncates tray tooltips at 127 characters; the window shows everything.
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Toast:
+    title: str
+    message: str
+    level: Health
+    profile: str
+    credential_kind: str | None = None
+
+
+class ToastPolicy:
+    """Notify on news only: the first run that gets worse (failed, or left failed records) after a good one,
+    and the first good run after a failure. A run that fails like the one before stays quiet, so a
+    retry every five minutes does not nag."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, Health] = {}
+
+    def seed(self, profile: str, health: Health) -> None:
+        """The health of the last run before this process started (no toast for old news)."""
+        self._last[profile] = health
+
+    def on_finished(self, profile: str, summary: RunSummary) -> Toast | None:
+        if summary.cancelled:
+            return None
+        before = self._last.get(profile, Health.OK)
+        self._last[profile] = summary.health
+        if summary.health > before:
+            if summary.health is Health.ERROR:
+                if summary.credential_kind:
+                    label = CREDENTIAL_LABELS[summary.credential_kind]
+                    return Toast(f"{profile}: the {label} was refused",
+                                 f"{summary.text}\nClick here to enter it again.", Health.ERROR, profile,
+                                 summary.credential_kind)
+                return Toast(f"{profile}: sync failed", summary.text, Health.ERROR, profile)
+            return Toast(f"{profile}: some records failed", summary.text, Health.WARNING, profile)
+        if before is Health.ERROR and summary.health < before:
+            return Toast(f"{profile}: sync works again", summary.text, Health.OK, profile)
+        return None

@@ -1,0 +1,179 @@
+"""What every wizard page that proves a connection shares: a "Test" button, a stage list, a background job,
+and "complete" only while the stages passed for the values now in the fields."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, cast
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget, QWizardPage
+
+from gpmc_desktop.sync.check import StageResult
+from gpmc_desktop.ui.wizard.background import Job
+from gpmc_desktop.ui.wizard.stages import StageList
+
+if TYPE_CHECKING:
+    from gpmc_desktop.ui.wizard.wizard import SetupWizard
+
+
+def hint(text: str, parent: QWidget | None = None) -> QLabel:
+    """A grey, wrapped explanatory line under a field or a choice."""
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: palette(dark);")
+    return label
+
+
+def buddy_label(text: str, buddy: QWidget, parent: QWidget | None = None) -> QLabel:
+    """A form label whose &-shortcut focuses *buddy* (QFormLayout only does that when the field is a widget,
+    not a row layout; otherwise the "&" shows)."""
+    label = QLabel(text, parent)
+    label.setBuddy(buddy)
+    return label
+
+
+def banner(parent: QWidget | None = None) -> QLabel:
+    """A hidden notice at the top of a page (why the wizard was opened here, what to do)."""
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setObjectName("banner")
+    label.setStyleSheet("background: #fff4ce; border: 1px solid #e0c060; padding: 6px;")
+    label.hide()
+    return label
+
+
+class Page(QWizardPage):
+    banner: QLabel | None = None
+    _notice_until_passed = False
+
+    def setup_wizard(self) -> SetupWizard:
+        return cast("SetupWizard", self.wizard())
+
+    def show_notice(self, text: str, *, until_passed: bool = False) -> None:
+        """Why the wizard opened here; *until_passed*: hide it once the page's check passes."""
+        if self.banner is not None:
+            self.banner.setText(text)
+            self.banner.show()
+            self._notice_until_passed = until_passed
+
+
+class CheckedPage(Page):
+    """A page whose Next waits for a staged check.
+
+    Subclasses build their fields into `self.form_area`, call `watch()` on each field that the check depends
+    on, implement `signature()` (the values the check proves, secrets included, never stored) and start the
+    check through `run_check()`.
+    """
+
+    #: Shown on the busy line while the check runs.
+    busy_text = "Checking…"
+
+    def __init__(self, button_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self.banner = banner(self)
+        self._layout.addWidget(self.banner)
+        self.form_area = QVBoxLayout()
+        self._layout.addLayout(self.form_area)
+        row = QHBoxLayout()
+        self.test_button = QPushButton(button_text, self)
+        self.test_button.setDefault(False)
+        self.test_button.setAutoDefault(False)  # Enter in a field must not start a network check
+        row.addWidget(self.test_button)
+        row.addStretch(1)
+        self._layout.addLayout(row)
+        self.stages = StageList(self)
+        self._layout.addWidget(self.stages)
+        self._layout.addStretch(1)
+        self._job: Job | None = None
+        self._checked: Hashable | None = None  # signature of the values the last passing check proved
+        self._pending: Hashable | None = None  # signature of the values the running check is proving
+        self._on_done: Callable[[Any], None] | None = None
+
+    # -- to implement ------------------------------------------------------------------------------------
+    def signature(self) -> Hashable:
+        raise NotImplementedError
+
+    def required_stages(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    # -- state ---------------------------------------------------------------------------------------------
+    def watch(self, *signals: Any) -> None:
+        """Any change to these fields makes the last check stale (Next goes grey until tested again)."""
+        for signal in signals:
+            signal.connect(self.invalidate)
+
+    @Slot()
+    def invalidate(self) -> None:
+        """A watched field changed: Next follows whether the values are still the ones proven (typing a
+        character and deleting it again needs no new test)."""
+        if self._checked is not None:
+            self.stages.set_stale(not self.passed())
+        self.completeChanged.emit()
+
+    def passed(self) -> bool:
+        return self._checked is not None and self._checked == self.signature()
+
+    def isComplete(self) -> bool:
+        return self.passed() and not self.running()
+
+    def running(self) -> bool:
+        return self._job is not None and self._job.running and not self._job.stale
+
+    # -- the check -----------------------------------------------------------------------------------------
+    def run_check(self, work: Callable[[Callable[[Any], None]], Any],
+                  on_done: Callable[[Any], None] | None = None) -> None:
+        """Start *work* off the GUI thread; its StageResults fill the list; *on_done* gets its return value."""
+        if self._job is not None:
+            self._job.drop()
+        self._checked = None
+        self._pending = self.signature()
+        self._on_done = on_done
+        self.stages.clear()
+        self.stages.set_busy(self.busy_text)
+        self.test_button.setEnabled(False)
+        self._job = self.setup_wizard().background.start(
+            work, on_item=self._stage, on_result=self._result, on_crash=self._crash, on_finished=self._finished)
+        self.completeChanged.emit()
+
+    def report(self, result: StageResult) -> None:
+        """Show a result computed on the GUI thread (a field the user must fix before any network call)."""
+        self.stages.clear()
+        self.stages.add(result)
+        self._checked = None
+        self.completeChanged.emit()
+
+    def show_stage(self, result: StageResult) -> bool:
+        """Whether a stage row belongs on this page (the company page hides the GP page's passing rows)."""
+        return True
+
+    @Slot(object)
+    def _stage(self, result: StageResult) -> None:
+        if self.show_stage(result):
+            self.stages.add(result)
+            if result.ok:
+                self.stages.set_busy(self.busy_text)
+
+    @Slot(object)
+    def _result(self, value: Any) -> None:
+        if self._on_done is not None:
+            self._on_done(value)
+        if self.stages.passed(*self.required_stages()) and self._pending == self.signature():
+            self._checked = self._pending
+            if self._notice_until_passed:
+                self.banner.hide()  # the problem it announced (a refused secret) is solved
+
+    @Slot(str)
+    def _crash(self, message: str) -> None:
+        self.stages.add(StageResult("wizard", "error", False, message))
+
+    @Slot()
+    def _finished(self) -> None:
+        self._job = None  # the job deletes itself now
+        self.stages.drop_busy()
+        self.test_button.setEnabled(True)
+        self.completeChanged.emit()
+
+    def cleanupPage(self) -> None:  # Back must not undo what the user typed
+        pass

@@ -1,0 +1,251 @@
+"""Pages 1 and 2: the GP connection (reach → TLS → sign-in → company list) and the company (picked from the
+server's list, or typed) with a sample customer that proves read access."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gpmc_desktop.gp.sba import Company
+from gpmc_desktop.sync.check import StageResult
+from gpmc_desktop.sync.config import GPSettings
+from gpmc_desktop.ui.wizard import probes
+from gpmc_desktop.ui.wizard.base import CheckedPage, buddy_label, hint
+
+AUTH_CHOICES = (("Automatic (Negotiate)", "negotiate"), ("NTLM", "ntlm"), ("Kerberos", "kerberos"))
+DEFAULT_TENANT = "DefaultTenant"
+
+
+def field_problem(url: str, username: str, password: str, ca_file: str) -> str | None:
+    """What is wrong with the GP fields before any network call, in words that say what to write."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ("Server URL: write the address of the GP Service like https://gp01.corp.example:443 "
+                "(ask IT for the host name and port of Dynamics GP's Service Based Architecture).")
+    if not username.strip():
+        return "Windows user: write the account that signs in to GP as DOMAIN\\user."
+    if "\\" not in username and "@" not in username:
+        return f"Windows user: write it with its domain, like CORP\\{username.strip()}."
+    if not password:
+        return "Password: enter the Windows password of that account."
+    if ca_file:
+        path = Path(ca_file)
+        if not path.is_file():
+            return f"CA certificate: there is no file {ca_file}. Choose the .pem or .cer file IT gave you."
+        try:
+            head = path.read_bytes()[:65536]
+        except OSError as exc:
+            return f"CA certificate: cannot read {ca_file} ({exc.strerror}). Choose another copy of the file."
+        if b"-----BEGIN CERTIFICATE-----" not in head:
+            return ("CA certificate: this file is not a Base-64 (PEM) certificate. Export it again from the "
+                    "certificate window as \"Base-64 encoded X.509 (.CER)\" and choose that file.")
+    return None
+
+
+class GpPage(CheckedPage):
+    busy_text = "Contacting the GP server…"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Test connection", parent)
+        self.setTitle("Connect to Dynamics GP")
+        self.setSubTitle("The wizard signs in the way the sync will and proves each step. The sync only reads "
+                         "from GP.")
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.url = QLineEdit(self)
+        self.url.setPlaceholderText("https://gp01.corp.example:443")
+        form.addRow("GP Service &URL:", self.url)
+        self.tenant = QLineEdit(DEFAULT_TENANT, self)
+        form.addRow("&Tenant:", self.tenant)
+        self.username = QLineEdit(self)
+        self.username.setPlaceholderText("DOMAIN\\user")
+        form.addRow("&Windows user:", self.username)
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("&Password:", self.password)
+        self.auth = QComboBox(self)
+        for label, value in AUTH_CHOICES:
+            self.auth.addItem(label, value)
+        form.addRow("&Sign-in method:", self.auth)
+        ca_row = QHBoxLayout()
+        self.ca_file = QLineEdit(self)
+        self.ca_file.setPlaceholderText("only for an internal or self-signed certificate")
+        self.browse = QPushButton("Browse…", self)
+        self.browse.setAutoDefault(False)
+        self.browse.clicked.connect(self._choose_ca)
+        ca_row.addWidget(self.ca_file, 1)
+        ca_row.addWidget(self.browse)
+        form.addRow(buddy_label("&CA certificate:", self.ca_file, self), ca_row)
+        api_box = QVBoxLayout()
+        self.api_group = QButtonGroup(self)
+        self.api_sba = QRadioButton("Service Based Architecture (REST): GP 2015 and later", self)
+        self.api_sba.setChecked(True)
+        # The core refuses SOAP (runner.make_source): offer it visibly, but not yet.
+        self.api_soap = QRadioButton("Legacy Web Services (SOAP): coming in a later version", self)
+        self.api_soap.setEnabled(False)
+        self.api_group.addButton(self.api_sba)
+        self.api_group.addButton(self.api_soap)
+        api_box.addWidget(self.api_sba)
+        api_box.addWidget(self.api_soap)
+        form.addRow("GP API:", api_box)
+        self.form_area.addLayout(form)
+        self.test_button.clicked.connect(self.test)
+        self.watch(self.url.textChanged, self.tenant.textChanged, self.username.textChanged,
+                   self.password.textChanged, self.auth.currentIndexChanged, self.ca_file.textChanged)
+
+    # -- values --------------------------------------------------------------------------------------------
+    def auth_method(self) -> str:
+        return str(self.auth.currentData())
+
+    def set_auth_method(self, value: str) -> None:
+        index = self.auth.findData(value)
+        self.auth.setCurrentIndex(max(index, 0))
+
+    def settings(self, company: str = "") -> GPSettings:
+        return self.setup_wizard().build_gp(
+            url=self.url.text().strip().rstrip("/"),
+            company=company,
+            username=self.username.text().strip(),
+            api="sba",
+            tenant=self.tenant.text().strip() or DEFAULT_TENANT,
+            auth=self.auth_method(),
+            ca_bundle=self.ca_file.text().strip() or None,
+        )
+
+    def signature(self) -> Hashable:
+        return (self.settings(), self.password.text())
+
+    def required_stages(self) -> tuple[str, ...]:
+        return ("reach", "tls", "auth", "companies")
+
+    # -- actions ---------------------------------------------------------------------------------------
+    @Slot()
+    def _choose_ca(self) -> None:
+        start = self.ca_file.text().strip() or str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "CA certificate of the GP server", start,
+                                              "Certificates (*.pem *.cer *.crt);;All files (*)")
+        if path:
+            self.ca_file.setText(path)
+
+    @Slot()
+    def test(self) -> None:
+        problem = field_problem(self.url.text().strip(), self.username.text(), self.password.text(),
+                                self.ca_file.text().strip())
+        if problem:
+            self.report(StageResult("gp", "fields", False, problem))
+            return
+        settings, password = self.settings(), self.password.text()
+        self.run_check(lambda report: probes.gp_connect(settings, password, report), self._companies_loaded)
+
+    def _companies_loaded(self, companies: list[Company] | None) -> None:
+        if companies is not None:
+            self.setup_wizard().companies = companies
+
+
+class CompanyPage(CheckedPage):
+    busy_text = "Reading the company…"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Check company", parent)
+        self.setTitle("Choose the GP company")
+        self.setSubTitle("One profile syncs one company. Pick it from the server's list, or type its database "
+                         "name if you were told to use a company the list does not show.")
+        self.companies = QListWidget(self)
+        self.companies.setMaximumHeight(140)
+        self.companies.currentItemChanged.connect(self._picked)
+        self.form_area.addWidget(self.companies)
+        form = QFormLayout()
+        self.company = QLineEdit(self)
+        self.company.setPlaceholderText("database name, e.g. TWO")
+        form.addRow("&Company:", self.company)
+        self.form_area.addLayout(form)
+        self.form_area.addWidget(hint("The check reads the company's customer list, the way the sync will.", self))
+        self.test_button.clicked.connect(self.test)
+        self.watch(self.company.textChanged)
+        self._listed: list[Company] = []
+
+    def initializePage(self) -> None:
+        wiz = self.setup_wizard()
+        if wiz.companies != self._listed:
+            self._listed = list(wiz.companies)
+            typed = self.company.text().strip()
+            self.companies.blockSignals(True)
+            self.companies.clear()
+            for company in self._listed:
+                item = QListWidgetItem(company.label(), self.companies)
+                item.setData(Qt.ItemDataRole.UserRole, company.database)
+                if typed and typed.casefold() in (company.database.casefold(), company.name.casefold()):
+                    self.companies.setCurrentItem(item)
+            self.companies.blockSignals(False)
+            if not typed and len(self._listed) == 1:
+                self.companies.setCurrentRow(0)
+        self.invalidate()  # the GP page may have changed since this page passed
+
+    @Slot()
+    def _picked(self) -> None:
+        item = self.companies.currentItem()
+        if item is not None:
+            self.company.setText(str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def pick(self, database: str) -> bool:
+        """Select *database* in the list (tests, prefill); False when the server did not list it."""
+        for row in range(self.companies.count()):
+            item = self.companies.item(row)
+            if str(item.data(Qt.ItemDataRole.UserRole)).casefold() == database.casefold():
+                self.companies.setCurrentItem(item)
+                return True
+        return False
+
+    def company_name(self) -> str:
+        return self.company.text().strip()
+
+    def display_name(self) -> str:
+        """The company's display name when the server listed it (the profile name's default)."""
+        wanted = self.company_name().casefold()
+        for company in self.setup_wizard().companies:
+            if wanted in (company.database.casefold(), company.name.casefold()):
+                return company.name or company.database
+        return self.company_name()
+
+    def settings(self) -> GPSettings:
+        return self.setup_wizard().gp_page.settings(self.company_name())
+
+    def signature(self) -> Hashable:
+        return (self.settings(), self.setup_wizard().gp_page.password.text())
+
+    def required_stages(self) -> tuple[str, ...]:
+        return ("company", "sample")
+
+    def show_stage(self, result: StageResult) -> bool:
+        # The GP page already showed reach/tls/auth passing; repeat them only if one fails now.
+        return result.stage in ("company", "sample") or not result.ok
+
+    @Slot()
+    def test(self) -> None:
+        if not self.company_name():
+            self.report(StageResult("gp", "company", False, "Pick a company from the list or type its database name."))
+            return
+        settings, password = self.settings(), self.setup_wizard().gp_page.password.text()
+        self.run_check(lambda report: probes.gp_company(settings, password, report), self._sampled)
+
+    def _sampled(self, sample: probes.CompanySample | None) -> None:
+        if sample is not None:
+            self.setup_wizard().sample = sample
+

@@ -1,0 +1,221 @@
+"""Last page: a dry run of the profile (creates / updates / skips with reasons, and the new contacts the
+Mailchimp plan must cover), the profile's name, and Finish, which is the only place anything is saved."""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Hashable
+from typing import Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gpmc_desktop.sync.report import RunReport
+from gpmc_desktop.ui.status import PHASE_NAMES
+from gpmc_desktop.ui.wizard import probes
+from gpmc_desktop.ui.wizard.background import Job
+from gpmc_desktop.ui.wizard.base import Page, hint
+
+MAX_REASONS = 5
+_COLUMNS = (("created", "to create"), ("updated", "to update"), ("unchanged", "unchanged"), ("skipped", "left out"))
+
+
+def report_html(report: RunReport) -> str:
+    """The dry run as a small table plus the reasons records are left out (largest first)."""
+    head = "".join(f"<th align='right'>&nbsp;&nbsp;{label}</th>" for _, label in _COLUMNS)
+    rows = ""
+    for title, counts in (("Customers", report.customers), ("Invoices", report.orders)):
+        cells = "".join(f"<td align='right'>{counts.get(key, 0):,}</td>" for key, _ in _COLUMNS)
+        rows += f"<tr><td><b>{title}</b></td>{cells}</tr>"
+    text = f"<table cellspacing='0' cellpadding='3'><tr><th></th>{head}</tr>{rows}</table>"
+    plural = "s" if report.new_contacts != 1 else ""
+    text += (f"<p><b>{report.new_contacts:,} new contact{plural}</b> will be added to the audience: make sure "
+             "your Mailchimp plan covers them (Mailchimp counts subscribed and transactional contacts).</p>")
+    # The engine tallies reasons as "customer: why" / "order: why"; show them per kind, largest first.
+    for prefix, title in (("customer: ", "Customers left out"), ("order: ", "Invoices left out")):
+        reasons = [(reason.removeprefix(prefix), n) for reason, n in report.skip_reasons.most_common()
+                   if reason.startswith(prefix)]
+        if reasons:
+            items = "".join(f"<li>{n:,}: {html.escape(why)}</li>" for why, n in reasons[:MAX_REASONS])
+            more = f"<li>… and {len(reasons) - MAX_REASONS} more reasons</li>" if len(reasons) > MAX_REASONS else ""
+            text += f"<p style='margin-bottom:0'>{title}, and why:</p><ul style='margin-top:0'>{items}{more}</ul>"
+    if report.ignored_documents:
+        kinds = ", ".join(f"{n:,} {kind.replace('_', ' ')}" for kind, n in sorted(report.ignored_documents.items()))
+        text += f"<p style='color:gray'>Not invoices, so not sent: {html.escape(kinds)}.</p>"
+    return text
+
+
+class PreviewPage(Page):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle("Preview the first sync")
+        self.setSubTitle("A dry run: GP is read, nothing is sent to Mailchimp, and nothing is saved until Finish.")
+        self.setFinalPage(True)
+        layout = QVBoxLayout(self)
+        status_row = QHBoxLayout()
+        self.status = QLabel("", self)
+        self.status.setWordWrap(True)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(False)
+        self.again = QPushButton("Run the preview again", self)
+        self.again.setAutoDefault(False)
+        self.again.clicked.connect(self.run_preview)
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.progress)
+        status_row.addWidget(self.again)
+        layout.addLayout(status_row)
+        self.result = QLabel("", self)
+        self.result.setTextFormat(Qt.TextFormat.RichText)
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.result)
+        line = QFrame(self)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        layout.addWidget(line)
+        form = QFormLayout()
+        self.name = QLineEdit(self)
+        self.name.textChanged.connect(self._name_changed)
+        form.addRow("Profile &name:", self.name)
+        layout.addLayout(form)
+        self.name_problem = QLabel("", self)
+        self.name_problem.setStyleSheet("color: #b3261e;")
+        self.name_problem.setWordWrap(True)
+        self.name_problem.hide()
+        layout.addWidget(self.name_problem)
+        self.schedule_line = hint("", self)
+        layout.addWidget(self.schedule_line)
+        self.where = hint("", self)
+        layout.addWidget(self.where)
+        self.save_error = QLabel("", self)
+        self.save_error.setStyleSheet("color: #b3261e;")
+        self.save_error.setWordWrap(True)
+        self.save_error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.save_error.hide()
+        layout.addWidget(self.save_error)
+        layout.addStretch(1)
+        self.report: RunReport | None = None
+        self.error = ""
+        self._job: Job | None = None
+        self._cancel = threading.Event()
+        self._ran_for: Hashable | None = None
+        self._name_typed = False
+        self.name.textEdited.connect(self._name_edited)
+
+    # -- entering the page ------------------------------------------------------------------------------
+    def initializePage(self) -> None:
+        wiz = self.setup_wizard()
+        if not self._name_typed or not self.name.text().strip():
+            self.name.setText(wiz.default_profile_name())
+        self.where.setText(f"Passwords and API keys: {wiz.credentials.where_text}")
+        self.schedule_line.setText(f"Schedule: {wiz.schedule_text()}")
+        self.save_error.hide()
+        self._name_changed()
+        if self._ran_for != self.signature() or self.report is None:
+            self.run_preview()
+
+    def signature(self) -> Hashable:
+        wiz = self.setup_wizard()
+        return (wiz.profile(name="-"), wiz.secrets_key())
+
+    @Slot()
+    def run_preview(self) -> None:
+        if self._job is not None:
+            self._job.drop()
+        self._cancel.set()  # a still-running older preview stops between records
+        self._cancel = threading.Event()
+        wiz = self.setup_wizard()
+        profile, secrets, existing = wiz.profile(name="-"), wiz.secrets(), wiz.editing_id()
+        cancel = self._cancel
+        self._ran_for = self.signature()
+        self.report, self.error = None, ""
+        self.result.setText("")
+        self.status.setText("Reading GP…")
+        self.progress.show()
+        self.again.setEnabled(False)
+
+        def work(report: Any) -> RunReport:
+            return probes.preview(profile, secrets, existing, cancel=cancel,
+                                  progress=lambda phase, done, total: report((phase, done, total)))
+
+        self._job = wiz.background.start(work, on_item=self._progress, on_result=self._done,
+                                         on_crash=self._crashed, on_finished=self._finished)
+        self.completeChanged.emit()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    # -- results ----------------------------------------------------------------------------------------
+    @Slot(object)
+    def _progress(self, item: tuple[str, int, int]) -> None:
+        phase, done, total = item
+        name = PHASE_NAMES.get(phase, phase)
+        self.status.setText(f"{name}… ({done} of {total})" if total else f"{name}…")
+
+    @Slot(object)
+    def _done(self, report: RunReport) -> None:
+        if report.outcome == "failed":
+            self.error = report.error
+            self.status.setText("The preview could not finish:")
+            self.result.setText(f"<p style='color:#b3261e'>{html.escape(report.error)}</p>"
+                                "<p>Go Back to the page of that system, test it again, then return here.</p>")
+            return
+        self.report = report
+        self.status.setText("Preview of the first sync:" if report.outcome == "ok" else
+                            f"Preview ({report.outcome}):")
+        self.result.setText(report_html(report))
+
+    @Slot(str)
+    def _crashed(self, message: str) -> None:
+        self.error = message
+        self.status.setText("The preview could not finish:")
+        self.result.setText(f"<p style='color:#b3261e'>{html.escape(message)}</p>")
+
+    @Slot()
+    def _finished(self) -> None:
+        self._job = None  # the job deletes itself now
+        self.progress.hide()
+        self.again.setEnabled(True)
+        self.completeChanged.emit()
+
+    def running(self) -> bool:
+        return self._job is not None and self._job.running and not self._job.stale
+
+    # -- the name, and Finish ------------------------------------------------------------------------------
+    @Slot()
+    def _name_edited(self) -> None:
+        self._name_typed = True
+
+    @Slot()
+    def _name_changed(self) -> None:
+        problem = self.setup_wizard().name_problem(self.name.text().strip())
+        self.name_problem.setText(problem or "")
+        self.name_problem.setVisible(bool(problem))
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        wiz = self.setup_wizard()
+        return (self.report is not None and not self.running() and self._ran_for == self.signature()
+                and wiz.name_problem(self.name.text().strip()) is None)
+
+    def validatePage(self) -> bool:  # Finish: where (and only where) things are saved
+        try:
+            self.setup_wizard().save(self.name.text().strip())
+        except Exception as exc:  # the keyring or the state database refused: say so, keep the wizard open
+            self.save_error.setText(f"Nothing was saved: {exc}")
+            self.save_error.show()
+            return False
+        return True

@@ -1,0 +1,399 @@
+"""`SetupWizard`: create or edit one sync profile, proving both connections stage by stage.
+
+    wizard = SetupWizard.new_profile(credentials)                 # first run, or "Add profile…"
+    wizard = SetupWizard.for_demo(env, credentials)               # --demo: simulators pre-filled
+    wizard = SetupWizard.edit_profile("Fabrikam", credentials)    # pre-filled from the store and the keyring
+    wizard = SetupWizard.reenter_credential("Fabrikam", GP_PASSWORD, credentials)  # after "GP refused…"
+    wizard.profileSaved.connect(on_saved)                         # (name) after Finish saved everything
+    wizard.open()
+
+Nothing is written anywhere until Finish: the checks and the preview only read.  Finish stores the settings and
+the cadence in the state database (`save_profile_settings`, `save_profile(schedule=…)`) and the two secrets in
+the credential store under the profile's name; never in SQLite, a settings file or the log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget, QWizard
+
+from gpmc_desktop import store
+from gpmc_desktop.credentials import (
+    GP_PASSWORD,
+    MAILCHIMP_API_KEY,
+    CredentialError,
+    CredentialStore,
+    default_store,
+)
+from gpmc_desktop.gp.sba import Company
+from gpmc_desktop.scheduling.cadence import Cadence, CadenceError
+from gpmc_desktop.sync.config import GPSettings, MailchimpSettings, Profile, Secrets, SyncFilters
+from gpmc_desktop.sync.runner import profile_from_row, save_profile_settings
+from gpmc_desktop.ui.icons import app_icon
+from gpmc_desktop.ui.wizard.background import Background
+from gpmc_desktop.ui.wizard.base import Page
+from gpmc_desktop.ui.wizard.choices import ContactsPage, FiltersPage
+from gpmc_desktop.ui.wizard.gp_pages import DEFAULT_TENANT, CompanyPage, GpPage
+from gpmc_desktop.ui.wizard.mailchimp_page import MailchimpPage
+from gpmc_desktop.ui.wizard.preview_page import PreviewPage
+from gpmc_desktop.ui.wizard.probes import CompanySample
+from gpmc_desktop.ui.wizard.schedule_page import DEFAULT_CADENCE, SchedulePage
+
+if TYPE_CHECKING:
+    from gpmc_desktop.demo.environment import DemoEnvironment
+
+log = logging.getLogger(__name__)
+
+
+DEMO_NOTICE = ("Demo: the fields point at the built-in GP and Mailchimp simulators on this computer. Press the "
+               "check button on each page to see every stage pass.")
+
+
+class PageId(IntEnum):
+    GP = 0
+    COMPANY = 1
+    MAILCHIMP = 2
+    CONTACTS = 3
+    FILTERS = 4
+    SCHEDULE = 5
+    PREVIEW = 6
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """Values to open the wizard with.  `status_if_new` None means the user must choose (the demo, a new
+    profile); an edited profile keeps the choice its owner made.  Secrets are held only for the dialog."""
+
+    name: str = ""
+    gp_url: str = ""
+    tenant: str = DEFAULT_TENANT
+    username: str = ""
+    auth: str = "negotiate"
+    ca_bundle: str | None = None
+    company: str = ""
+    api_base: str | None = None
+    list_id: str = ""
+    store_id: str = ""
+    status_if_new: str | None = None
+    filters: SyncFilters = field(default_factory=SyncFilters)
+    cadence: Cadence | None = None
+    timeout_seconds: float = 120.0
+    max_connections: int = 5
+    gp_password: str = field(default="", repr=False)
+    mailchimp_api_key: str = field(default="", repr=False)
+    # The stored profile being edited: keeps the settings the wizard does not show (timeouts, SOAP options…).
+    base: Profile | None = None
+    notice: str = ""  # shown on the first page (e.g. the keyring could not be read)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Prefill:
+        """From the state store's column names (``gp_url``, ``mailchimp_list_id``…, as `store.save_profile`
+        takes them) plus ``profile_name``, ``gp_password`` and ``mailchimp_api_key``."""
+        unknown = sorted(set(values) - set(_MAPPING_KEYS))
+        if unknown:
+            raise ValueError(f"unknown prefill key(s): {', '.join(unknown)}")
+        kwargs: dict[str, Any] = {_MAPPING_KEYS[key]: value for key, value in values.items() if value is not None}
+        if "filters" in kwargs and isinstance(kwargs["filters"], Mapping):
+            raw = kwargs["filters"]
+            kwargs["filters"] = SyncFilters(
+                skip_inactive=bool(raw.get("skip_inactive", True)), skip_on_hold=bool(raw.get("skip_on_hold", False)),
+                customer_classes=tuple(raw.get("customer_classes", ())))
+        if "cadence" in kwargs and isinstance(kwargs["cadence"], Mapping):
+            kwargs["cadence"] = Cadence.from_dict(kwargs["cadence"])
+        return cls(**kwargs)
+
+    @classmethod
+    def from_profile(cls, profile: Profile, cadence: Cadence | None = None, *, gp_password: str = "",
+                     mailchimp_api_key: str = "") -> Prefill:
+        gp, mc = profile.gp, profile.mailchimp
+        return cls(
+            name=profile.name, gp_url=gp.url, tenant=gp.tenant, username=gp.username, auth=gp.auth,
+            ca_bundle=gp.ca_bundle, company=gp.company, api_base=mc.api_base, list_id=mc.list_id,
+            store_id=mc.store_id, status_if_new=mc.status_if_new, filters=profile.filters, cadence=cadence,
+            timeout_seconds=gp.timeout_seconds, max_connections=mc.max_connections,
+            gp_password=gp_password, mailchimp_api_key=mailchimp_api_key, base=profile,
+        )
+
+    @classmethod
+    def stored(cls, name: str, credentials: CredentialStore) -> Prefill:
+        """The saved profile *name* (the state store must be open) with its secrets from the credential store.
+
+        A keyring that cannot be read (locked, not up yet) leaves the secret fields empty with a notice saying
+        why, rather than refusing to open the profile."""
+        row = store.get_profile(name)
+        if row is None:
+            raise LookupError(f"there is no profile {name!r}")
+        try:
+            cadence = Cadence.from_dict(row.schedule)
+        except CadenceError:
+            log.warning("profile %r: stored schedule unreadable; the wizard offers the default", name)
+            cadence = None
+        secrets: dict[str, str] = {}
+        problems: list[str] = []
+        for kind in (GP_PASSWORD, MAILCHIMP_API_KEY):
+            try:
+                secrets[kind] = credentials.get(name, kind) or ""
+            except CredentialError as err:
+                secrets[kind] = ""
+                problems.append(err.message)
+        values = cls.from_profile(profile_from_row(row), cadence, gp_password=secrets[GP_PASSWORD],
+                                  mailchimp_api_key=secrets[MAILCHIMP_API_KEY])
+        if problems:
+            values = dataclasses.replace(values, notice=f"{problems[0]} Until then, type the password and the "
+                                                         "API key again.")
+        return values
+
+    @classmethod
+    def for_demo(cls, env: DemoEnvironment) -> Prefill:
+        """The running simulators' addresses and throwaway credentials; the user still walks every page."""
+        from gpmc_desktop.demo.environment import DEMO_COMPANY, DEMO_DOMAIN, DEMO_USER
+
+        return cls(
+            name="Demo (Fabrikam)", gp_url=env.gp.base_url, username=f"{DEMO_DOMAIN}\\{DEMO_USER}", auth="ntlm",
+            ca_bundle=str(env.gp.ca_path), company=DEMO_COMPANY, api_base=env.mailchimp.api_base,
+            list_id=env.profile_list_id, store_id=env.profile_store_id,
+            gp_password=env.secrets.gp_password, mailchimp_api_key=env.api_key,
+        )
+
+
+# `Prefill.from_mapping`: the state store's column names (and the secrets) → Prefill fields.
+_MAPPING_KEYS = {
+    "profile_name": "name", "name": "name", "gp_url": "gp_url", "gp_tenant": "tenant", "gp_company": "company",
+    "gp_auth": "auth", "gp_username": "username", "gp_ca_bundle": "ca_bundle",
+    "gp_timeout_seconds": "timeout_seconds", "gp_password": "gp_password", "mailchimp_api_key": "mailchimp_api_key",
+    "mailchimp_api_base": "api_base", "mailchimp_list_id": "list_id", "mailchimp_store_id": "store_id",
+    "mailchimp_status_if_new": "status_if_new", "mailchimp_max_connections": "max_connections",
+    "filters": "filters", "schedule": "cadence", "notice": "notice",
+}
+
+
+class SetupWizard(QWizard):
+    profileSaved = Signal(str)  # the profile's name, after Finish saved it
+
+    def __init__(
+        self,
+        credentials: CredentialStore | None = None,
+        parent: QWidget | None = None,
+        *,
+        edit: str | None = None,
+        prefill: Prefill | Mapping[str, Any] | None = None,
+        profile_name: str | None = None,
+        start: PageId | None = None,
+        notice: str = "",
+    ) -> None:
+        """*credentials* defaults to the process's store (`default_store()`); *edit* (or *profile_name*) opens
+        that stored profile for editing, pre-filled from the store and the keyring unless *prefill* is given."""
+        super().__init__(parent)
+        edit = edit or profile_name
+        self.credentials = credentials if credentials is not None else default_store()
+        self.editing = edit  # the stored name of the profile being edited, None for a new one
+        self.background = Background(self)
+        self.companies: list[Company] = []
+        self.sample: CompanySample | None = None
+        self.base: Profile | None = None  # settings the wizard keeps but does not show
+        self._timeout, self._max_connections = 120.0, 5
+        self.saved_profile: Profile | None = None
+        self.saved_cadence: Cadence | None = None
+        self._editing_id: int | None = None
+        if edit is not None:
+            row = store.get_profile(edit)
+            self._editing_id = row.id if row is not None else None
+        self.setWindowTitle(f"Edit profile {edit}" if edit else "Set up a sync profile")
+        self.setWindowIcon(app_icon())
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setOption(QWizard.WizardOption.NoDefaultButton, True)  # Enter in a field must not page on
+        self.gp_page = GpPage(self)
+        self.company_page = CompanyPage(self)
+        self.mailchimp_page = MailchimpPage(self)
+        self.contacts_page = ContactsPage(self)
+        self.filters_page = FiltersPage(self)
+        self.schedule_page = SchedulePage(self)
+        self.preview_page = PreviewPage(self)
+        for page_id, page in (
+            (PageId.GP, self.gp_page), (PageId.COMPANY, self.company_page), (PageId.MAILCHIMP, self.mailchimp_page),
+            (PageId.CONTACTS, self.contacts_page), (PageId.FILTERS, self.filters_page),
+            (PageId.SCHEDULE, self.schedule_page), (PageId.PREVIEW, self.preview_page),
+        ):
+            self.setPage(page_id, page)
+        self.setStartId(PageId.GP)
+        self.resize(780, 660)
+        if prefill is not None:
+            values = prefill if isinstance(prefill, Prefill) else Prefill.from_mapping(prefill)
+            self.prefill(values, start=start, notice=notice)
+        elif edit is not None:
+            self.prefill(Prefill.stored(edit, self.credentials), start=start, notice=notice)
+
+    # -- ways to open it ------------------------------------------------------------------------------------
+    @classmethod
+    def new_profile(cls, credentials: CredentialStore | None = None, parent: QWidget | None = None) -> SetupWizard:
+        return cls(credentials, parent)
+
+    @classmethod
+    def for_demo(cls, env: DemoEnvironment, credentials: CredentialStore | None = None,
+                 parent: QWidget | None = None) -> SetupWizard:
+        """Pre-filled with the running simulators; the user still presses each check and chooses the rest."""
+        return cls(credentials, parent, prefill=Prefill.for_demo(env), notice=DEMO_NOTICE)
+
+    @classmethod
+    def edit_profile(cls, name: str, credentials: CredentialStore, parent: QWidget | None = None, *,
+                     start: PageId = PageId.GP) -> SetupWizard:
+        """Pre-filled from the state store and the credential store; Finish updates that profile."""
+        return cls(credentials, parent, edit=name, start=start)
+
+    @classmethod
+    def reenter_credential(cls, name: str, kind: str, credentials: CredentialStore,
+                           parent: QWidget | None = None) -> SetupWizard:
+        """After an authentication failure: open at the page of the refused secret, its field empty."""
+        values = Prefill.stored(name, credentials)
+        if kind == MAILCHIMP_API_KEY:
+            wizard = cls(credentials, parent, edit=name, start=PageId.MAILCHIMP,
+                         prefill=dataclasses.replace(values, mailchimp_api_key=""), notice=(
+                             "Mailchimp refused the saved API key. Paste a current key (Profile > Extras > API keys "
+                             "in Mailchimp), then check the audience and store again."))
+            wizard.mailchimp_page.api_key.setFocus()
+        else:
+            wizard = cls(credentials, parent, edit=name, start=PageId.GP,
+                         prefill=dataclasses.replace(values, gp_password=""), notice=(
+                             f"GP refused the saved password of {values.username}. Enter the current Windows "
+                             "password, then press Test connection."))
+            wizard.gp_page.password.setFocus()
+        return wizard
+
+    def prefill(self, values: Prefill, *, start: PageId | None = None, notice: str = "") -> None:
+        """Fill every page from *values*; *start* opens at that page, *notice* is shown on top of it."""
+        self.base = values.base
+        self._timeout, self._max_connections = values.timeout_seconds, values.max_connections
+        gp = self.gp_page
+        gp.url.setText(values.gp_url)
+        gp.tenant.setText(values.tenant or DEFAULT_TENANT)
+        gp.username.setText(values.username)
+        gp.password.setText(values.gp_password)
+        gp.set_auth_method(values.auth)
+        gp.ca_file.setText(values.ca_bundle or "")
+        self.company_page.company.setText(values.company)
+        mc = self.mailchimp_page
+        mc.set_api_base(values.api_base or "")
+        mc.api_key.setText(values.mailchimp_api_key)
+        mc.audience.setEditText(values.list_id)
+        if values.store_id:
+            mc.set_store_id(values.store_id)
+        self.contacts_page.set_mode(values.status_if_new)
+        self.filters_page.set_filters(values.filters)
+        self.schedule_page.set_cadence(values.cadence or DEFAULT_CADENCE)
+        if values.name:
+            self.preview_page.name.setText(values.name)
+            self.preview_page._name_typed = True  # a given name wins over the company's
+        page_id = PageId.GP if start is None else start
+        self.setStartId(page_id)
+        page = self.page(page_id)
+        notice = notice or values.notice
+        if notice and isinstance(page, Page):
+            # A refused secret's notice goes once the check passes; the demo's stays.
+            page.show_notice(notice, until_passed=self.editing is not None)
+
+    # -- what the pages hold ---------------------------------------------------------------------------------
+    def build_gp(self, **shown: Any) -> GPSettings:
+        """GP settings from the fields on the pages; the ones no page shows keep their stored values."""
+        if self.base is not None:
+            return dataclasses.replace(self.base.gp, **shown)
+        return GPSettings(**shown, timeout_seconds=self._timeout)
+
+    def build_mailchimp(self, **shown: Any) -> MailchimpSettings:
+        if self.base is not None:
+            return dataclasses.replace(self.base.mailchimp, **shown)
+        return MailchimpSettings(**shown, max_connections=self._max_connections)
+
+    def profile(self, name: str | None = None) -> Profile:
+        return Profile(
+            name=name if name is not None else self.preview_page.name.text().strip(),
+            gp=self.company_page.settings(),
+            mailchimp=self.mailchimp_page.settings(self.contacts_page.mode() or "transactional"),
+            filters=self.filters_page.filters(),
+        )
+
+    def secrets(self) -> Secrets:
+        return Secrets(gp_password=self.gp_page.password.text(), mailchimp_api_key=self.mailchimp_page.key())
+
+    def secrets_key(self) -> Hashable:
+        return (self.gp_page.password.text(), self.mailchimp_page.key())
+
+    def cadence(self) -> Cadence:
+        return self.schedule_page.cadence()
+
+    def schedule_text(self) -> str:
+        return self.cadence().describe()
+
+    def editing_id(self) -> int | None:
+        return self._editing_id
+
+    def default_profile_name(self) -> str:
+        if self.editing:
+            return self.editing
+        base = self.company_page.display_name() or "GP to Mailchimp"
+        name, n = base, 2
+        while self.name_problem(name) is not None:
+            name, n = f"{base} ({n})", n + 1
+        return name
+
+    def name_problem(self, name: str) -> str | None:
+        """Why *name* cannot be this profile's name, or None.  Windows Credential Manager ignores case, so two
+        profiles may not differ only in case."""
+        if not name:
+            return "Give the profile a name (it appears in the tray menu)."
+        if self.editing is not None and name.casefold() == self.editing.casefold():
+            return None
+        for row in store.list_profiles():
+            if row.name.casefold() == name.casefold():
+                return f"A profile named {row.name!r} already exists: choose another name, or edit that profile."
+        return None
+
+    # -- Finish ------------------------------------------------------------------------------------------------
+    def save(self, name: str) -> Profile:
+        """Store everything; called by the last page's validatePage (Finish).  The secrets go first: if the
+        keyring refuses, the state database is left as it was."""
+        problem = self.name_problem(name)
+        if problem:
+            raise ValueError(problem)
+        profile, secrets, cadence = self.profile(name), self.secrets(), self.cadence()
+        old = self.editing
+        renamed = old is not None and old != name
+        self.credentials.set(name, GP_PASSWORD, secrets.gp_password)
+        self.credentials.set(name, MAILCHIMP_API_KEY, secrets.mailchimp_api_key)
+        try:
+            with store.write_transaction():
+                if renamed and old is not None:
+                    store.rename_profile(old, name)  # runs, audit and sync state follow the id
+                save_profile_settings(profile)
+                store.save_profile(name, schedule=cadence.to_dict())
+        except Exception:
+            if old is None or (renamed and old.casefold() != name.casefold()):
+                self.credentials.delete_profile(name)  # no secrets without a profile
+            raise
+        if renamed and old is not None and old.casefold() != name.casefold():
+            self.credentials.delete_profile(old)
+        self.saved_profile, self.saved_cadence = profile, cadence
+        self.editing = name
+        log.info("profile %r saved by the setup wizard (%s)", name, cadence.describe())
+        self.profileSaved.emit(name)
+        return profile
+
+    # -- closing ---------------------------------------------------------------------------------------------
+    def done(self, result: int) -> None:
+        # The network calls in flight cannot be interrupted; their answers are dropped, the preview stops.
+        self.preview_page.cancel()
+        self.background.drop_all()
+        super().done(result)
+
+    def wait_for_checks(self, msecs: int = 30_000) -> bool:
+        """Block until background checks end (tests; an app quitting with the wizard open)."""
+        return self.background.wait(msecs)
+
+
+__all__ = ["PageId", "Prefill", "SetupWizard"]

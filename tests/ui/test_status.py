@@ -1,0 +1,71 @@
+"""The status words and the toast policy, without Qt windows."""
+
+from __future__ import annotations
+
+from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
+from gpmc_desktop.sync.report import RunReport
+from gpmc_desktop.ui.status import Health, State, StatusBoard, ToastPolicy, describe_crash, describe_report
+
+
+def report(outcome: str = "ok", failed: int = 0, error: str = "") -> RunReport:
+    r = RunReport(outcome=outcome, error=error)
+    r.customers.update(created=3, failed=failed)
+    r.orders.update(created=5)
+    return r
+
+
+OK = describe_report(report())
+PARTIAL = describe_report(report("partial", failed=2))
+FAILED = describe_report(report("failed", error="GP: the server did not answer"))
+AUTH = describe_report(report("failed", error="Mailchimp refused the API key (401 API Key Invalid): enter a key."))
+CANCELLED = describe_report(report("cancelled"))
+
+
+def test_words_for_each_outcome():
+    assert (OK.health, OK.text) == (Health.OK, "OK: 3 customers sent; 5 invoices sent")
+    assert PARTIAL.health is Health.WARNING and "2 failed record(s)" in PARTIAL.text
+    assert FAILED.health is Health.ERROR and FAILED.credential_kind is None
+    assert AUTH.credential_kind == MAILCHIMP_API_KEY
+    gp = describe_report(report("failed", error="GP: GP refused the Windows credentials of CORP\\svc-gp."))
+    assert gp.credential_kind == GP_PASSWORD
+    assert CANCELLED.cancelled and CANCELLED.text.startswith("Cancelled")
+    assert describe_crash("no GP password is saved", GP_PASSWORD).credential_kind == GP_PASSWORD
+
+
+def test_toasts_only_for_news():
+    policy = ToastPolicy()
+    assert policy.on_finished("p", OK) is None
+    assert policy.on_finished("p", PARTIAL).level is Health.WARNING  # records failed after a clean run
+    assert policy.on_finished("p", PARTIAL) is None  # the same failures again
+    first = policy.on_finished("p", FAILED)
+    assert first.level is Health.ERROR and first.title == "p: sync failed"
+    assert policy.on_finished("p", FAILED) is None  # the retry fails too: quiet
+    assert policy.on_finished("p", AUTH) is None  # still failing
+    assert policy.on_finished("p", CANCELLED) is None  # a cancel says nothing about recovery...
+    assert policy.on_finished("p", OK).title == "p: sync works again"  # ...a good run does
+    assert policy.on_finished("p", OK) is None
+
+
+def test_an_auth_failure_offers_the_credential_and_old_news_stays_quiet():
+    policy = ToastPolicy()
+    toast = policy.on_finished("p", AUTH)
+    assert toast.credential_kind == MAILCHIMP_API_KEY and "Click here" in toast.message
+    policy.seed("q", Health.ERROR)  # it was already failing before this start
+    assert policy.on_finished("q", FAILED) is None
+
+
+def test_board_state_and_tooltip(qtbot):
+    board = StatusBoard()
+    a, b = board.add("A", 1), board.add("B", 2)
+    assert board.state is State.IDLE
+    b.set_finished(PARTIAL)
+    assert board.state is State.WARNING
+    a.set_finished(FAILED)
+    assert board.state is State.ERROR
+    b.set_syncing()
+    b.set_progress("orders", 40, 120)
+    assert board.state is State.SYNCING  # what is happening now wins
+    tip = board.tooltip()
+    assert "A: Failed: GP: the server did not answer" in tip and "B: Invoices: 40 / 120" in tip
+    a.set_paused(True)
+    assert "Paused" in board.tooltip()
