@@ -108,9 +108,20 @@ def ensure_venv(extras: str) -> Path:
     return py
 
 
+def has_display() -> bool:
+    if os.name == "nt" or sys.platform == "darwin":
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def cmd_demo(args: list[str]) -> int:
     ensure_system_packages(DEMO_PACKAGES)
     py = ensure_venv("")
+    if has_display() and "--headless" not in args:
+        # The tray app on the built-in demo: simulators in the background, the wizard pre-filled.
+        say("starting the tray app on the built-in demo (--headless for the command-line demo)")
+        return subprocess.call([str(py), "-m", "gpmc_desktop.ui.app", "--demo", *args], cwd=ROOT)
+    args = [a for a in args if a != "--headless"]
     return subprocess.call([str(py), "-m", "gpmc_desktop.cli.main", "demo", *args], cwd=ROOT)
 
 
