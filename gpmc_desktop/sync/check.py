@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import requests
@@ -16,11 +17,15 @@ import requests
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import build_session, method_used, signed_in_as
+from gpmc_desktop.gp.sources import gp_source, probe_url
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.errors import MailchimpError
 from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for, datacenter
 from gpmc_desktop.mailchimp.transport import MailchimpTransport, RetryPolicy
-from gpmc_desktop.sync.config import GPSettings, MailchimpSettings
+from gpmc_desktop.sync.config import ConfigError, GPSettings, MailchimpSettings
+
+if TYPE_CHECKING:
+    from gpmc_desktop.gp.soap import SoapSource
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ def _host_port(url: str) -> tuple[str, int]:
 
 
 def check_gp(settings: GPSettings, password: str) -> Iterator[StageResult]:
+    """reach → tls → auth → company → data over the profile's GP API (``settings.api``: SBA or SOAP)."""
     host, port = _host_port(settings.url)
     try:
         socket.create_connection((host, port), timeout=10).close()
@@ -51,14 +57,17 @@ def check_gp(settings: GPSettings, password: str) -> Iterator[StageResult]:
     yield StageResult("gp", "reach", True, f"{host}:{port} answers")
 
     try:
-        source = SbaSource(settings, build_session(settings, password), attempts=1)
+        source = gp_source(settings, build_session(settings, password), attempts=1)
     except GPError as err:  # e.g. Basic over http:// or an unknown method: a result line, not a traceback
         yield StageResult("gp", err.stage.value, False, str(err))
+        return
+    except ConfigError as err:
+        yield StageResult("gp", "auth", False, str(err))
         return
     if settings.url.lower().startswith("https://"):
         try:
             # No credentials yet: any HTTP answer (even 401) proves the certificate is trusted.
-            requests.get(f"{source.tenant_url}/help", verify=settings.ca_bundle or True, timeout=(10, 30))
+            requests.get(probe_url(source), verify=settings.ca_bundle or True, timeout=(10, 30))
         except requests.exceptions.SSLError:
             yield StageResult("gp", "tls", False, f"{host} presented a certificate this computer does not trust. "
                               "Give the CA certificate file (.pem/.cer) that IT uses for internal servers.")
@@ -88,7 +97,7 @@ def check_gp(settings: GPSettings, password: str) -> Iterator[StageResult]:
         yield StageResult("gp", name, True, fact)
 
 
-def _auth_fact(source: SbaSource, settings: GPSettings) -> str:
+def _auth_fact(source: SbaSource | SoapSource, settings: GPSettings) -> str:
     """E.g. "signed in as CORP\\svc-gp with Kerberos (2 companies visible)": the method actually used, because
     with Automatic (Negotiate) IT wants to know whether Kerberos worked or NTLM covered for it."""
     visible = len(source.companies())
@@ -97,7 +106,10 @@ def _auth_fact(source: SbaSource, settings: GPSettings) -> str:
     return f"signed in as {who}{f' with {method}' if method else ''} ({visible} companies visible)"
 
 
-def _company_fact(source: SbaSource, wanted: str) -> str:
+def _company_fact(source: SbaSource | SoapSource, wanted: str) -> str:
+    if not isinstance(source, SbaSource):
+        # Web Services: the display name (any case) or GP's integer company id; a miss lists the companies.
+        return f"company {source.company().label()}"
     companies = source.companies()
     for company in companies:
         if wanted.casefold() in (company.database.casefold(), company.name.casefold()):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from gpmc_desktop import store
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import build_session
+from gpmc_desktop.gp.sources import gp_source
 from gpmc_desktop.logsetup import register_secret
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for
@@ -84,16 +85,13 @@ def make_source(
 ) -> SbaSource | SoapSource | SoapPollingSource:
     """The GP source of the profile's ``api``.  For SOAP with a *profile_id* (the state store open), the source
     reads incrementally from the watermarks and re-reads everything when *full* or a full comparison is due."""
-    if profile.gp.api == "sba":
-        return SbaSource(profile.gp, build_session(profile.gp, password))
-    if profile.gp.api == "soap":
-        # Imported here: zeep and the WSDL parse are only paid for by SOAP profiles.
-        from gpmc_desktop.gp.soap import SoapSource
-        from gpmc_desktop.gp.soap_sync import SoapPollingSource
+    source = gp_source(profile.gp, build_session(profile.gp, password))
+    if isinstance(source, SbaSource) or profile_id is None:
+        return source
+    # Imported here: zeep and the WSDL parse are only paid for by SOAP profiles.
+    from gpmc_desktop.gp.soap_sync import SoapPollingSource
 
-        source = SoapSource(profile.gp, build_session(profile.gp, password))
-        return source if profile_id is None else SoapPollingSource(source, profile_id, full=full)
-    raise ConfigError(f"[gp] api = {profile.gp.api!r} is not supported; use \"sba\" or \"soap\"")
+    return SoapPollingSource(source, profile_id, full=full)
 
 
 def run_profile(

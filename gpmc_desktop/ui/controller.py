@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from gpmc_desktop import store
 from gpmc_desktop.credentials import CredentialStore
+from gpmc_desktop.sync.config import ConfigError, GPSettings
+from gpmc_desktop.sync.runner import profile_from_row
 from gpmc_desktop.ui.autostart import Autostart
 from gpmc_desktop.ui.main_window import MainWindow
 from gpmc_desktop.ui.password_dialog import PasswordDialog
@@ -84,6 +86,7 @@ class DesktopController(QObject):
 
         w = self.window
         w.sync_requested.connect(self.sync_now)
+        w.full_sync_requested.connect(self.full_compare_now)
         w.stop_requested.connect(self.manager.cancel)
         w.pause_requested.connect(self.set_paused)
         w.credential_requested.connect(self.ask_credential)
@@ -126,12 +129,33 @@ class DesktopController(QObject):
                 telling = next((f for f in finished if not f.cancelled), None)
                 if telling is not None:
                     self.toast_policy.seed(name, telling.health)
+            self._load_full_compare(name)
         self.schedule.set_profiles(list(rows.values()))
 
     # -- sync ----------------------------------------------------------------------------------------------
     @Slot(str)
-    def sync_now(self, profile: str) -> bool:
-        return self.manager.start(profile)
+    def sync_now(self, profile: str, full: bool = False) -> bool:
+        return self.manager.start(profile, full=full)
+
+    @Slot(str)
+    def full_compare_now(self, profile: str) -> bool:
+        """Sync now, re-reading and comparing everything (``run_profile(full=True)``)."""
+        return self.sync_now(profile, full=True)
+
+    def _load_full_compare(self, name: str) -> None:
+        """Show when a SOAP profile's full comparison last ran (the engine records it in the state store)."""
+        status, row = self.board.get(name), store.get_profile(name)
+        if status is None or row is None:
+            return
+        if (row.gp_api or "sba") != "soap":
+            status.set_full_compare(None, None)
+            return
+        try:
+            days = profile_from_row(row).gp.full_compare_days
+        except ConfigError:
+            days = GPSettings.full_compare_days
+        last = store.get_state(row.id, store.LAST_FULL_COMPARE_AT)
+        status.set_full_compare(days, store.from_iso(str(last)) if last else None)
 
     @Slot()
     def sync_all(self) -> int:
@@ -174,6 +198,7 @@ class DesktopController(QObject):
             toast = self.toast_policy.on_finished(result.profile, summary)
             if toast is not None:
                 self.notify(toast)
+            self._load_full_compare(result.profile)
             self.window.refresh_data(result.profile)
             self.schedule.refresh()
         self.run_finished.emit(result)

@@ -36,6 +36,7 @@ _STATE_WORDS = {State.IDLE: "Up to date", State.SYNCING: "Syncing", State.WARNIN
 
 class MainWindow(QMainWindow):
     sync_requested = Signal(str)
+    full_sync_requested = Signal(str)  # a sync that re-reads and compares everything (run_profile(full=True))
     stop_requested = Signal(str)  # cancel the running sync of that profile
     pause_requested = Signal(str, bool)  # profile, pause (True) or resume (False)
     credential_requested = Signal(str, str)  # profile, kind
@@ -60,6 +61,9 @@ class MainWindow(QMainWindow):
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.next_run_label = QLabel(self)
+        self.full_compare_label = QLabel(self)  # SOAP profiles: when the full comparison last ran
+        self.full_compare_label.setWordWrap(True)
+        self.full_compare_label.hide()
         self.sync_button = QPushButton("Sync now", self)
         self.pause_button = QPushButton("Pause", self)
         self.credential_button = QPushButton(self)
@@ -99,6 +103,7 @@ class MainWindow(QMainWindow):
         texts.addWidget(self.state_label)
         texts.addWidget(self.result_label)
         texts.addWidget(self.next_run_label)
+        texts.addWidget(self.full_compare_label)
         header.addLayout(texts, 1)
         for w in (self.profile_box, self.sync_button, self.pause_button, self.credential_button, self.setup_button):
             header.addWidget(w, 0, Qt.AlignmentFlag.AlignTop)
@@ -138,6 +143,15 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
+        sync_menu = self.menuBar().addMenu("&Sync")
+        self.sync_action = QAction("Sync &now", self)
+        self.sync_action.triggered.connect(self._on_sync_action)
+        self.full_sync_action = QAction("&Full comparison now", self)
+        self.full_sync_action.setToolTip("Re-read every GP record and compare it with Mailchimp (catches edits "
+                                         "that an incremental sync cannot see, such as e-mail-only changes)")
+        self.full_sync_action.triggered.connect(self._on_full_sync_action)
+        sync_menu.addAction(self.sync_action)
+        sync_menu.addAction(self.full_sync_action)
 
     # -- profile selection ---------------------------------------------------------------------------------
     @property
@@ -183,6 +197,11 @@ class MainWindow(QMainWindow):
         self.setup_button.setVisible(not has_profile)
         for w in (self.sync_button, self.pause_button):
             w.setEnabled(has_profile)
+        for action in (self.sync_action, self.full_sync_action):
+            action.setEnabled(has_profile and not status.syncing)
+        full_text = status.full_compare_text() if status is not None else ""
+        self.full_compare_label.setText(full_text)
+        self.full_compare_label.setVisible(bool(full_text))
         if status is None:
             self.state_icon.setPixmap(state_pixmap(State.IDLE))
             self.state_label.setText("<b>No sync profile yet</b>")
@@ -241,6 +260,16 @@ class MainWindow(QMainWindow):
             self.stop_requested.emit(status.name)  # the engine stops between records; the run says "cancelled"
         else:
             self.sync_requested.emit(status.name)
+
+    @Slot()
+    def _on_sync_action(self) -> None:
+        if self.current_profile:
+            self.sync_requested.emit(self.current_profile)
+
+    @Slot()
+    def _on_full_sync_action(self) -> None:
+        if self.current_profile:
+            self.full_sync_requested.emit(self.current_profile)
 
     def _on_pause_clicked(self) -> None:
         status = self.current_status()

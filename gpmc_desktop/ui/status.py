@@ -8,9 +8,10 @@ when a run's result is news worth a tray notification.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
 
@@ -123,6 +124,9 @@ class ProfileStatus(QObject):
         self.phase = ""
         self.done = 0
         self.total = 0
+        # SOAP profiles only (None otherwise): how often the full comparison runs and when it last ran.
+        self.full_compare_days: float | None = None
+        self.last_full_compare: datetime | None = None
 
     @property
     def state(self) -> State:
@@ -143,6 +147,22 @@ class ProfileStatus(QObject):
         if self.next_run is None:
             return "Syncs only when you press Sync now"
         return f"Next run {self.next_run.astimezone():%a %d %b %H:%M}"
+
+    def full_compare_text(self, now: datetime | None = None) -> str:
+        """For SOAP profiles, when the full comparison (the only read that sees e-mail-only edits) last ran and
+        when it is next due; empty for other profiles."""
+        days = self.full_compare_days
+        if days is None:
+            return ""
+        if days <= 0:
+            return "Full comparison: every sync (catches e-mail-only edits)"
+        how = "catches e-mail-only edits"
+        if self.last_full_compare is None:
+            return f"Full comparison: not yet ({how}; the next sync runs one)"
+        when = f"{self.last_full_compare.astimezone():%a %d %b %H:%M}"
+        left = math.ceil(days - ((now or datetime.now(UTC)) - self.last_full_compare).total_seconds() / 86400)
+        due = "due at the next sync" if left <= 0 else f"next in {left} day{'' if left == 1 else 's'}"
+        return f"Full comparison: {when} ({how}; {due}, or use Sync → Full comparison now)"
 
     @property
     def progress_text(self) -> str:
@@ -180,6 +200,12 @@ class ProfileStatus(QObject):
     def set_paused(self, paused: bool) -> None:
         if paused != self.paused:
             self.paused = paused
+            self.changed.emit()
+
+    def set_full_compare(self, days: float | None, last: datetime | None) -> None:
+        """*days* None: the profile has no full comparison (not SOAP)."""
+        if (days, last) != (self.full_compare_days, self.last_full_compare):
+            self.full_compare_days, self.last_full_compare = days, last
             self.changed.emit()
 
 

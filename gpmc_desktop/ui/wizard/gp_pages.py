@@ -23,21 +23,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gpmc_desktop.gp.sba import Company
+from gpmc_desktop.gp.sources import GPCompany
 from gpmc_desktop.sync.check import StageResult
 from gpmc_desktop.sync.config import GPSettings
 from gpmc_desktop.ui.wizard import probes
 from gpmc_desktop.ui.wizard.base import CheckedPage, buddy_label, hint
 
+URL_LABELS = {"sba": "GP Service &URL:", "soap": "Web Services &URL:"}
+URL_EXAMPLES = {"sba": "https://gp01.corp.example:443", "soap": "http://gp01.corp.example:48620"}
 AUTH_CHOICES = (("Automatic (Negotiate)", "negotiate"), ("NTLM", "ntlm"), ("Kerberos", "kerberos"))
 DEFAULT_TENANT = "DefaultTenant"
 
 
-def field_problem(url: str, username: str, password: str, ca_file: str) -> str | None:
+def field_problem(url: str, username: str, password: str, ca_file: str, api: str = "sba") -> str | None:
     """What is wrong with the GP fields before any network call, in words that say what to write."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ("Server URL: write the address of the GP Service like https://gp01.corp.example:443 "
+        if api == "soap":
+            return (f"Server URL: write the address of GP Web Services like {URL_EXAMPLES['soap']} "
+                    "(ask IT for the host name and port of Web Services for Microsoft Dynamics GP).")
+        return (f"Server URL: write the address of the GP Service like {URL_EXAMPLES['sba']} "
                 "(ask IT for the host name and port of Dynamics GP's Service Based Architecture).")
     if not username.strip():
         return "Windows user: write the account that signs in to GP as DOMAIN\\user."
@@ -69,9 +74,19 @@ class GpPage(CheckedPage):
                          "from GP.")
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        api_box = QVBoxLayout()
+        self.api_group = QButtonGroup(self)
+        self.api_sba = QRadioButton("Service Based Architecture (REST): GP 2015 and later", self)
+        self.api_sba.setChecked(True)
+        self.api_soap = QRadioButton("Legacy Web Services (SOAP): older GP installs, usually on port 48620", self)
+        self.api_group.addButton(self.api_sba)
+        self.api_group.addButton(self.api_soap)
+        api_box.addWidget(self.api_sba)
+        api_box.addWidget(self.api_soap)
+        form.addRow("GP API:", api_box)
         self.url = QLineEdit(self)
-        self.url.setPlaceholderText("https://gp01.corp.example:443")
-        form.addRow("GP Service &URL:", self.url)
+        self.url_label = buddy_label(URL_LABELS["sba"], self.url, self)
+        form.addRow(self.url_label, self.url)
         self.tenant = QLineEdit(DEFAULT_TENANT, self)
         form.addRow("&Tenant:", self.tenant)
         self.username = QLineEdit(self)
@@ -93,22 +108,13 @@ class GpPage(CheckedPage):
         ca_row.addWidget(self.ca_file, 1)
         ca_row.addWidget(self.browse)
         form.addRow(buddy_label("&CA certificate:", self.ca_file, self), ca_row)
-        api_box = QVBoxLayout()
-        self.api_group = QButtonGroup(self)
-        self.api_sba = QRadioButton("Service Based Architecture (REST): GP 2015 and later", self)
-        self.api_sba.setChecked(True)
-        # The core refuses SOAP (runner.make_source): offer it visibly, but not yet.
-        self.api_soap = QRadioButton("Legacy Web Services (SOAP): coming in a later version", self)
-        self.api_soap.setEnabled(False)
-        self.api_group.addButton(self.api_sba)
-        self.api_group.addButton(self.api_soap)
-        api_box.addWidget(self.api_sba)
-        api_box.addWidget(self.api_soap)
-        form.addRow("GP API:", api_box)
         self.form_area.addLayout(form)
         self.test_button.clicked.connect(self.test)
         self.watch(self.url.textChanged, self.tenant.textChanged, self.username.textChanged,
-                   self.password.textChanged, self.auth.currentIndexChanged, self.ca_file.textChanged)
+                   self.password.textChanged, self.auth.currentIndexChanged, self.ca_file.textChanged,
+                   self.api_soap.toggled)
+        self.api_soap.toggled.connect(self._api_chosen)
+        self._api_chosen()
 
     # -- values --------------------------------------------------------------------------------------------
     def auth_method(self) -> str:
@@ -118,12 +124,25 @@ class GpPage(CheckedPage):
         index = self.auth.findData(value)
         self.auth.setCurrentIndex(max(index, 0))
 
+    def api(self) -> str:
+        return "soap" if self.api_soap.isChecked() else "sba"
+
+    def set_api(self, value: str) -> None:
+        (self.api_soap if value == "soap" else self.api_sba).setChecked(True)
+
+    @Slot()
+    def _api_chosen(self) -> None:
+        """The URL's label and example follow the API: SOAP's legacy endpoint is plain HTTP on port 48620."""
+        api = self.api()
+        self.url_label.setText(URL_LABELS[api])
+        self.url.setPlaceholderText(URL_EXAMPLES[api])
+
     def settings(self, company: str = "") -> GPSettings:
         return self.setup_wizard().build_gp(
             url=self.url.text().strip().rstrip("/"),
             company=company,
             username=self.username.text().strip(),
-            api="sba",
+            api=self.api(),
             tenant=self.tenant.text().strip() or DEFAULT_TENANT,
             auth=self.auth_method(),
             ca_bundle=self.ca_file.text().strip() or None,
@@ -147,14 +166,14 @@ class GpPage(CheckedPage):
     @Slot()
     def test(self) -> None:
         problem = field_problem(self.url.text().strip(), self.username.text(), self.password.text(),
-                                self.ca_file.text().strip())
+                                self.ca_file.text().strip(), self.api())
         if problem:
             self.report(StageResult("gp", "fields", False, problem))
             return
         settings, password = self.settings(), self.password.text()
         self.run_check(lambda report: probes.gp_connect(settings, password, report), self._companies_loaded)
 
-    def _companies_loaded(self, companies: list[Company] | None) -> None:
+    def _companies_loaded(self, companies: list[GPCompany] | None) -> None:
         if companies is not None:
             self.setup_wizard().companies = companies
 
@@ -179,10 +198,13 @@ class CompanyPage(CheckedPage):
         self.form_area.addWidget(hint("The check reads the company's customer list, the way the sync will.", self))
         self.test_button.clicked.connect(self.test)
         self.watch(self.company.textChanged)
-        self._listed: list[Company] = []
+        self._listed: list[GPCompany] = []
 
     def initializePage(self) -> None:
         wiz = self.setup_wizard()
+        # Web Services knows companies by display name (or id), never by SQL database name.
+        self.company.setPlaceholderText("company name as GP shows it, e.g. Fabrikam, Inc."
+                                        if wiz.gp_page.api() == "soap" else "database name, e.g. TWO")
         if wiz.companies != self._listed:
             self._listed = list(wiz.companies)
             typed = self.company.text().strip()

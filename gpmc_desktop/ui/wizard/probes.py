@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from gpmc_desktop.gp.errors import GPError
-from gpmc_desktop.gp.sba import Company, SbaSource
 from gpmc_desktop.gp.session import build_session
+from gpmc_desktop.gp.sources import GPCompany, gp_source
 from gpmc_desktop.logsetup import register_secret
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.errors import MailchimpError
@@ -44,14 +44,14 @@ def _until(results: Iterator[StageResult], last: str, report: Report) -> bool:
 
 
 # -- GP ---------------------------------------------------------------------------------------------------
-def gp_connect(settings: GPSettings, password: str, report: Report) -> list[Company] | None:
+def gp_connect(settings: GPSettings, password: str, report: Report) -> list[GPCompany] | None:
     """reach → tls → auth, then the company list the next page offers; None when a stage failed."""
     register_secret(password)
     if not _until(check_gp(settings, password), "auth", report):
         return None
-    source = SbaSource(settings, build_session(settings, password), attempts=1)
+    source = gp_source(settings, build_session(settings, password), attempts=1)
     try:
-        companies = source.companies()
+        companies: list[GPCompany] = list(source.companies())
     except GPError as err:
         report(StageResult("gp", "companies", False, str(err)))
         return None
@@ -83,7 +83,7 @@ def gp_company(settings: GPSettings, password: str, report: Report) -> CompanySa
     register_secret(password)
     if not _until(check_gp(settings, password), "company", report):
         return None
-    source = SbaSource(settings, build_session(settings, password), attempts=1)
+    source = gp_source(settings, build_session(settings, password), attempts=1)
     try:
         customers = source.customers()
     except GPError as err:

@@ -32,7 +32,7 @@ from gpmc_desktop.credentials import (
     CredentialStore,
     default_store,
 )
-from gpmc_desktop.gp.sba import Company
+from gpmc_desktop.gp.sources import GPCompany
 from gpmc_desktop.scheduling.cadence import Cadence, CadenceError
 from gpmc_desktop.sync.config import GPSettings, MailchimpSettings, Profile, Secrets, SyncFilters
 from gpmc_desktop.sync.runner import profile_from_row, save_profile_settings
@@ -72,6 +72,7 @@ class Prefill:
     profile); an edited profile keeps the choice its owner made.  Secrets are held only for the dialog."""
 
     name: str = ""
+    api: str = "sba"  # the GP API: "sba" (REST) or "soap" (legacy Web Services)
     gp_url: str = ""
     tenant: str = DEFAULT_TENANT
     username: str = ""
@@ -114,7 +115,7 @@ class Prefill:
                      mailchimp_api_key: str = "") -> Prefill:
         gp, mc = profile.gp, profile.mailchimp
         return cls(
-            name=profile.name, gp_url=gp.url, tenant=gp.tenant, username=gp.username, auth=gp.auth,
+            name=profile.name, api=gp.api, gp_url=gp.url, tenant=gp.tenant, username=gp.username, auth=gp.auth,
             ca_bundle=gp.ca_bundle, company=gp.company, api_base=mc.api_base, list_id=mc.list_id,
             store_id=mc.store_id, status_if_new=mc.status_if_new, filters=profile.filters, cadence=cadence,
             timeout_seconds=gp.timeout_seconds, max_connections=mc.max_connections,
@@ -155,9 +156,15 @@ class Prefill:
         """The running simulators' addresses and throwaway credentials; the user still walks every page."""
         from gpmc_desktop.demo.environment import DEMO_COMPANY, DEMO_DOMAIN, DEMO_USER
 
+        company = env.dataset.find_company(DEMO_COMPANY)
+        if env.gp_soap is not None and env.gp_api == "soap":  # Web Services: plain HTTP, company by name
+            gp: dict[str, Any] = {"api": "soap", "gp_url": env.gp_soap.base_url, "ca_bundle": None,
+                                  "company": company.name if company else DEMO_COMPANY}
+        else:
+            gp = {"gp_url": env.gp.base_url, "ca_bundle": str(env.gp.ca_path), "company": DEMO_COMPANY}
         return cls(
-            name="Demo (Fabrikam)", gp_url=env.gp.base_url, username=f"{DEMO_DOMAIN}\\{DEMO_USER}", auth="ntlm",
-            ca_bundle=str(env.gp.ca_path), company=DEMO_COMPANY, api_base=env.mailchimp.api_base,
+            name="Demo (Fabrikam)", username=f"{DEMO_DOMAIN}\\{DEMO_USER}", auth="ntlm", **gp,
+            api_base=env.mailchimp.api_base,
             list_id=env.profile_list_id, store_id=env.profile_store_id,
             gp_password=env.secrets.gp_password, mailchimp_api_key=env.api_key,
         )
@@ -165,7 +172,8 @@ class Prefill:
 
 # `Prefill.from_mapping`: the state store's column names (and the secrets) → Prefill fields.
 _MAPPING_KEYS = {
-    "profile_name": "name", "name": "name", "gp_url": "gp_url", "gp_tenant": "tenant", "gp_company": "company",
+    "profile_name": "name", "name": "name", "gp_api": "api", "gp_url": "gp_url", "gp_tenant": "tenant",
+    "gp_company": "company",
     "gp_auth": "auth", "gp_username": "username", "gp_ca_bundle": "ca_bundle",
     "gp_timeout_seconds": "timeout_seconds", "gp_password": "gp_password", "mailchimp_api_key": "mailchimp_api_key",
     "mailchimp_api_base": "api_base", "mailchimp_list_id": "list_id", "mailchimp_store_id": "store_id",
@@ -195,7 +203,7 @@ class SetupWizard(QWizard):
         self.credentials = credentials if credentials is not None else default_store()
         self.editing = edit  # the stored name of the profile being edited, None for a new one
         self.background = Background(self)
-        self.companies: list[Company] = []
+        self.companies: list[GPCompany] = []
         self.sample: CompanySample | None = None
         self.base: Profile | None = None  # settings the wizard keeps but does not show
         self._timeout, self._max_connections = 120.0, 5
@@ -271,6 +279,7 @@ class SetupWizard(QWizard):
         self.base = values.base
         self._timeout, self._max_connections = values.timeout_seconds, values.max_connections
         gp = self.gp_page
+        gp.set_api(values.api)
         gp.url.setText(values.gp_url)
         gp.tenant.setText(values.tenant or DEFAULT_TENANT)
         gp.username.setText(values.username)

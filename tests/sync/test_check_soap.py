@@ -1,0 +1,78 @@
+"""``gpmc check`` over GP Web Services (``api = "soap"``) against the SOAP simulator: the same stages as SBA."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from gpmc_desktop.demo.gp_generate import generate_dataset
+from gpmc_desktop.demo.gp_soap import GPSoapSimulator
+from gpmc_desktop.gp.session import build_session
+from gpmc_desktop.gp.soap import SoapSource
+from gpmc_desktop.sync.check import StageResult, check_gp
+from gpmc_desktop.sync.config import GPSettings
+
+PW = "Check-Soap-2024!"
+USER = "CORP\\svc-check"
+COMPANY = "Fabrikam, Inc."
+GP_STAGES = ["reach", "tls", "auth", "company", "data"]
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GPSoapSimulator]:
+    dataset = generate_dataset(30, seed=11)
+    with GPSoapSimulator(dataset, users=[("CORP", "svc-check", PW, {"*"})],
+                         workdir=tmp_path_factory.mktemp("gp-soap-check")) as running:
+        yield running
+
+
+def settings(sim: GPSoapSimulator, **changes: Any) -> GPSettings:
+    base = GPSettings(url=sim.base_url, company=COMPANY, username=USER, api="soap", timeout_seconds=10.0)
+    return replace(base, **changes)
+
+
+def run(gp: GPSettings, password: str = PW) -> list[StageResult]:
+    return list(check_gp(gp, password))
+
+
+def test_all_stages_pass_over_plain_http(sim: GPSoapSimulator) -> None:
+    results = run(settings(sim))
+    assert [(r.stage, r.ok) for r in results] == [(s, True) for s in GP_STAGES], [r.line() for r in results]
+    by_stage = {r.stage: r.message for r in results}
+    assert "plain HTTP (no TLS)" in by_stage["tls"]
+    assert "companies visible" in by_stage["auth"]
+    assert by_stage["company"].startswith(f"company {COMPANY} (id ")
+    assert by_stage["data"].endswith("customers readable")
+
+
+def test_company_by_id_or_any_case(sim: GPSoapSimulator) -> None:
+    gp = settings(sim)
+    source = SoapSource(gp, build_session(gp, PW), attempts=1)
+    try:
+        ident = next(c.id for c in source.companies() if c.name == COMPANY)
+    finally:
+        source.session.close()
+    for wanted in (str(ident), COMPANY.upper()):
+        results = run(settings(sim, company=wanted))
+        assert all(r.ok for r in results), [r.line() for r in results]
+        assert f"(id {ident})" in next(r.message for r in results if r.stage == "company")
+
+
+def test_wrong_password_stops_at_auth(sim: GPSoapSimulator) -> None:
+    results = run(settings(sim), "not-the-password")
+    assert [(r.stage, r.ok) for r in results] == [("reach", True), ("tls", True), ("auth", False)]
+
+
+def test_unknown_company_lists_the_companies(sim: GPSoapSimulator) -> None:
+    results = run(settings(sim, company="NOPE"))
+    assert [(r.stage, r.ok) for r in results][-1] == ("company", False)
+    message = results[-1].message
+    assert "'NOPE'" in message and f"{COMPANY} (id " in message
+
+
+def test_unreachable_endpoint(sim: GPSoapSimulator) -> None:
+    results = run(settings(sim, url="http://127.0.0.1:1"))
+    assert [(r.stage, r.ok) for r in results] == [("reach", False)]
