@@ -38,7 +38,11 @@ KEYRING_TEST_PACKAGES = ["dbus-daemon", "gnome-keyring"]
 # krb5-admin-server); faketime runs a clock-shifted KDC for the clock-skew test.
 KERBEROS_TEST_PACKAGES = ["krb5-kdc", "krb5-admin-server", "faketime"]
 DEMO_PACKAGES = BUILD_PACKAGES + QT_PACKAGES
-TEST_PACKAGES = BUILD_PACKAGES + QT_PACKAGES + KEYRING_TEST_PACKAGES + KERBEROS_TEST_PACKAGES
+# The frozen-app smoke test: PyInstaller uses objcopy/objdump; makensis compiles the Windows installer script.
+INSTALLER_TEST_PACKAGES = ["binutils", "nsis"]
+TEST_PACKAGES = (
+    BUILD_PACKAGES + QT_PACKAGES + KEYRING_TEST_PACKAGES + KERBEROS_TEST_PACKAGES + INSTALLER_TEST_PACKAGES
+)
 
 
 def say(msg: str) -> None:
@@ -127,9 +131,10 @@ def cmd_demo(args: list[str]) -> int:
 
 def cmd_test(args: list[str]) -> int:
     ensure_system_packages(TEST_PACKAGES)
-    py = ensure_venv("test")
+    py = ensure_venv("test,build")
     say("ruff check")
-    lint = subprocess.call([str(py), "-m", "ruff", "check", "gpmc_desktop", "tests", "scripts"], cwd=ROOT)
+    paths = ["gpmc_desktop", "tests", "scripts", "installer", "benchmarks"]
+    lint = subprocess.call([str(py), "-m", "ruff", "check", *paths], cwd=ROOT)
     if lint != 0:
         return lint
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")

@@ -41,8 +41,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
+_INSTALL_MUTEX: object = None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    if "--selftest" in argv[1:]:  # the frozen-app smoke test (installer/, CI): no tray, no user data touched
+        from gpmc_desktop.selftest import run_selftest
+
+        return run_selftest(argv[1:])
     args = parse_args(argv[1:])
     app = QApplication.instance() or QApplication(argv)
     assert isinstance(app, QApplication)
@@ -55,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     guard = SingleInstance(instance_key(suffix=str(args.data_dir.resolve()) if args.data_dir else ""))
     if not guard.acquire():
         return 0  # the running instance has been asked to show its window
+    if sys.platform == "win32":
+        # The installer refuses to install over a running app by looking for this mutex; it lives as long as
+        # the process does (Windows frees it at exit).
+        import ctypes
+
+        global _INSTALL_MUTEX
+        _INSTALL_MUTEX = ctypes.windll.kernel32.CreateMutexW(None, False, "Local\\gpmc-desktop")  # type: ignore[attr-defined]
 
     data = store.data_dir(args.data_dir)
     log_folder = setup_logging(data)
