@@ -57,6 +57,23 @@ def pick_email(fields_in_order: Iterable[str]) -> tuple[str | None, tuple[str, .
     return None, tuple(rejected)
 
 
+def choose_email(fields_in_order: Iterable[str]) -> tuple[str | None, tuple[str, ...], str]:
+    """:func:`pick_email` plus the note the audit shows: why this address, or why there is none."""
+    email, rejected = pick_email(fields_in_order)
+    if email:
+        note = "" if not rejected else f"skipped invalid: {', '.join(rejected)}"
+    elif rejected:
+        note = f"no valid e-mail (invalid: {', '.join(rejected)})"
+    else:
+        note = "no e-mail in GP"
+    return email, rejected, note
+
+
+def join_lines(*parts: object) -> str:
+    """GP's Line2 and Line3 become one trimmed line (Mailchimp addresses have two lines)."""
+    return " ".join(t for t in (trim(p) for p in parts) if t)
+
+
 def clean_phone(value: object) -> str:
     """GP keeps phones as digit strings: 3+3+4 digits plus a 4-digit extension.
 

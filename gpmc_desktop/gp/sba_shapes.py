@@ -10,7 +10,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
-from gpmc_desktop.gp.normalize import clean_phone, money, parse_gp_date, pick_email, split_contact, trim
+from gpmc_desktop.gp.normalize import (
+    choose_email,
+    clean_phone,
+    join_lines,
+    money,
+    parse_gp_date,
+    split_contact,
+    trim,
+)
 
 
 def unwrap(body: Any) -> Any:
@@ -33,17 +41,11 @@ def customer_from_sba(raw: Mapping[str, Any]) -> Customer:
     for addr in addresses:
         email_fields += [addr.get("EmailToAddress") or "", addr.get("EmailCcAddress") or "",
                          addr.get("EmailBccAddress") or ""]
-    email, rejected = pick_email(email_fields)
+    email, rejected, note = choose_email(email_fields)
     primary = addresses[0] if addresses else {}
     company = trim(raw.get("CustomerName"))
     first, last = split_contact(trim(primary.get("ContactPerson")), company)
-    if email:
-        note = "" if not rejected else f"skipped invalid: {', '.join(rejected)}"
-    elif rejected:
-        note = f"no valid e-mail (invalid: {', '.join(rejected)})"
-    else:
-        note = "no e-mail in GP"
-    line2 = " ".join(p for p in (trim(primary.get("Line2")), trim(primary.get("Line3"))) if p)
+    line2 = join_lines(primary.get("Line2"), primary.get("Line3"))
     return Customer(
         number=trim(raw.get("CustomerNumber")),
         company_name=company,

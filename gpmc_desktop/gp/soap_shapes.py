@@ -14,7 +14,16 @@ from typing import Any
 from zeep.helpers import serialize_object
 
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
-from gpmc_desktop.gp.normalize import GP_EMPTY_DATE, clean_phone, money, parse_gp_date, pick_email, split_contact, trim
+from gpmc_desktop.gp.normalize import (
+    GP_EMPTY_DATE,
+    choose_email,
+    clean_phone,
+    join_lines,
+    money,
+    parse_gp_date,
+    split_contact,
+    trim,
+)
 
 # ReceivablesDocumentType enumeration of the WSDL, in RMDTYPAL order.
 DOCUMENT_TYPES = {
@@ -83,17 +92,11 @@ def customer_from_soap(customer: Any) -> Customer:
         inet = dig(addr, "InternetAddresses") or {}
         email_fields += [inet.get("EmailToAddress") or "", inet.get("EmailCcAddress") or "",
                          inet.get("EmailBccAddress") or ""]
-    email, rejected = pick_email(email_fields)
+    email, rejected, note = choose_email(email_fields)
     primary = addresses[0] if addresses else {}
     company = trim(raw.get("Name"))
     first, last = split_contact(trim(primary.get("ContactPerson")), company)
-    if email:
-        note = "" if not rejected else f"skipped invalid: {', '.join(rejected)}"
-    elif rejected:
-        note = f"no valid e-mail (invalid: {', '.join(rejected)})"
-    else:
-        note = "no e-mail in GP"
-    line2 = " ".join(p for p in (trim(primary.get("Line2")), trim(primary.get("Line3"))) if p)
+    line2 = join_lines(primary.get("Line2"), primary.get("Line3"))
     active, on_hold = raw.get("IsActive"), raw.get("IsOnHold")
     return Customer(
         number=key_id(raw),

@@ -86,3 +86,17 @@ def test_money_rounds_to_cents_from_moneyamount_or_number():
     assert money("1250.00500") == Decimal("1250.01")
     assert money(None) == Decimal("0.00")
     assert money("n/a") == Decimal("0.00")
+
+
+def test_choose_email_explains_the_choice_for_the_audit():
+    from gpmc_desktop.gp.normalize import choose_email
+
+    assert choose_email(["junk", "a@b.co"]) == ("a@b.co", ("junk",), "skipped invalid: junk")
+    assert choose_email(["junk"]) == (None, ("junk",), "no valid e-mail (invalid: junk)")
+    assert choose_email(["", ""]) == (None, (), "no e-mail in GP")
+
+
+def test_join_lines_trims_and_drops_empty_parts():
+    from gpmc_desktop.gp.normalize import join_lines
+
+    assert join_lines("Suite 5   ", "", None, " Bldg C") == "Suite 5 Bldg C"
