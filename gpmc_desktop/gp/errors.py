@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from enum import StrEnum
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class Stage(StrEnum):
@@ -30,3 +35,31 @@ class GPError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()
+
+
+def untrusted_certificate(host: str) -> GPError:
+    """The TLS verdict both GP sources give when the server's certificate chain is not trusted."""
+    return GPError(
+        Stage.TLS, f"The GP server at {host} presented a certificate this computer does not trust.",
+        "Ask IT for the certificate of the CA that issued it (a .pem or .cer file) and give it as the "
+        "CA certificate file (ca_bundle in the profile).",
+    )
+
+
+def retry_transient(call: Callable[[], T], attempts: int, sleep: Callable[[float], None], rng: random.Random) -> T:
+    """Run *call*, retrying transient GP errors with full-jitter exponential backoff (0.5 s doubling, 30 s cap).
+
+    GP servers never time out on their own and restart their services now and then: a read is worth a few tries.
+    Non-transient errors are raised at once; after the last attempt the last error is raised."""
+    last: GPError | None = None
+    for attempt in range(attempts):
+        try:
+            return call()
+        except GPError as err:
+            if not err.transient:
+                raise
+            last = err
+            if attempt + 1 < attempts:
+                sleep(rng.uniform(0, min(30.0, 0.5 * 2**attempt)))
+    assert last is not None
+    raise last

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from gpmc_desktop.gp import auth_errors, sba_shapes
-from gpmc_desktop.gp.errors import GPError, Stage
+from gpmc_desktop.gp.errors import GPError, Stage, retry_transient, untrusted_certificate
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.sync.config import GPSettings
 
@@ -66,18 +66,9 @@ class SbaSource:
 
     # -- transport --------------------------------------------------------------------------------------------
     def _get(self, url: str, *, what: str, in_company: bool = True) -> Any:
-        last: GPError | None = None
-        for attempt in range(self.attempts):
-            try:
-                return self._get_once(url, what=what, in_company=in_company)
-            except GPError as err:
-                if not err.transient:
-                    raise
-                last = err
-                if attempt + 1 < self.attempts:
-                    self._sleep(self._rng.uniform(0, min(30.0, 0.5 * 2**attempt)))
-        assert last is not None
-        raise last
+        return retry_transient(
+            lambda: self._get_once(url, what=what, in_company=in_company), self.attempts, self._sleep, self._rng
+        )
 
     def _get_once(self, url: str, *, what: str, in_company: bool) -> Any:
         host = urlsplit(self.settings.url).netloc
@@ -93,12 +84,7 @@ class SbaSource:
             # verify= on every call: requests lets REQUESTS_CA_BUNDLE override a session-level setting.
             resp = self.session.get(url, timeout=(10.0, timeout), verify=verify)
         except requests.exceptions.SSLError as exc:
-            raise GPError(
-                Stage.TLS,
-                f"The GP server at {host} presented a certificate this computer does not trust.",
-                "Ask IT for the certificate of the CA that issued it (a .pem or .cer file) and give it as the "
-                "CA certificate file (ca_bundle in the profile).",
-            ) from exc
+            raise untrusted_certificate(host) from exc
         except requests.exceptions.Timeout as exc:
             raise GPError(
                 Stage.REACH, f"The GP server at {host} did not answer {what} within {timeout:g} seconds.",

@@ -30,7 +30,7 @@ from zeep.plugins import Plugin
 from zeep.transports import Transport
 
 from gpmc_desktop.gp import soap_shapes
-from gpmc_desktop.gp.errors import GPError, Stage
+from gpmc_desktop.gp.errors import GPError, Stage, retry_transient, untrusted_certificate
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.gp.normalize import trim
 from gpmc_desktop.gp.soap_wsdl import (
@@ -206,18 +206,9 @@ class SoapSource:
 
     # -- transport ----------------------------------------------------------------------------------------
     def _call(self, operation: str, what: str, **params: Any) -> Any:
-        last: GPError | None = None
-        for attempt in range(self.attempts):
-            try:
-                return self._call_once(operation, what, **params)
-            except GPError as err:
-                if not err.transient:
-                    raise
-                last = err
-                if attempt + 1 < self.attempts:
-                    self._sleep(self._rng.uniform(0, min(30.0, 0.5 * 2**attempt)))
-        assert last is not None
-        raise last
+        return retry_transient(
+            lambda: self._call_once(operation, what, **params), self.attempts, self._sleep, self._rng
+        )
 
     def _call_once(self, operation: str, what: str, **params: Any) -> Any:
         host = urlsplit(self.endpoint).netloc
@@ -230,11 +221,7 @@ class SoapSource:
         except _NotSoap as exc:
             raise self._http_error(what, exc.response) from None
         except requests.exceptions.SSLError as exc:
-            raise GPError(
-                Stage.TLS, f"The GP server at {host} presented a certificate this computer does not trust.",
-                "Ask IT for the certificate of the CA that issued it (a .pem or .cer file) and give it as the "
-                "CA certificate file (ca_bundle in the profile).",
-            ) from exc
+            raise untrusted_certificate(host) from exc
         except requests.exceptions.Timeout as exc:
             raise GPError(
                 Stage.REACH, f"GP Web Services at {host} did not answer {what} within {timeout:g} seconds.",
