@@ -21,7 +21,7 @@ from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
 from gpmc_desktop.sync import mapping
-from gpmc_desktop.sync.bookkeeping import AuditRecord, Bookkeeping, Failure
+from gpmc_desktop.sync.bookkeeping import AuditRecord, Bookkeeping, Failure, Synced
 from gpmc_desktop.sync.config import Profile
 from gpmc_desktop.sync.plan import CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan
 from gpmc_desktop.sync.report import RunReport
@@ -181,20 +181,10 @@ class SyncEngine:
         for _doc, reason in plan.skipped_orders.values():
             report.orders["skipped"] += 1
             report.skip_reasons[f"order: {_reason_group(reason)}"] += 1
-        for number, op in plan.orders.items():
-            if op.doc.customer_number in held and op.doc.customer_number not in customers:
-                report.orders["skipped"] += 1
-                report.skip_reasons["order: customer not synced yet"] += 1
-                continue
-            prior = orders.get(number)
-            if not full and prior is not None and prior.hash == op.hash:
-                report.orders["unchanged"] += 1
-                continue
-            blocked = _blocked_reason(order_ledger.get(number), op.hash, now)
-            if blocked:
-                report.orders["skipped" if "dismissed" in blocked else "failed"] += 1
-                continue
-            report.orders["created" if prior is None else "updated"] += 1
+        # A held customer that was never synced keeps its orders waiting; every other one will be synced.
+        waiting = held - set(customers)
+        for op in self._orders_to_send(plan, report, orders, order_ledger, now, full, waiting.__contains__):
+            report.orders["created" if op.doc.number not in orders else "updated"] += 1
 
     # ================================================================================================ sync
     def _sync(self, plan: Plan, report: RunReport, full: bool) -> None:
@@ -437,7 +427,7 @@ class SyncEngine:
         seen_skips = self.book.synced("order_skip")
         ledger = self.book.failures("order")
         now = self.now()
-        for number, (doc, reason) in plan.skipped_orders.items():
+        for number, (_doc, reason) in plan.skipped_orders.items():
             report.orders["skipped"] += 1
             report.skip_reasons[f"order: {_reason_group(reason)}"] += 1
             digest = mapping.content_hash(reason)
@@ -445,22 +435,8 @@ class SyncEngine:
             if prior is None or prior.hash != digest:
                 self.book.audit([AuditRecord("order", number, "skipped", reason=reason)])
                 self.book.mark_synced("order_skip", number, digest, "", "", {})
-            del doc
-        todo: list[OrderPlan] = []
-        for number, op in plan.orders.items():
-            if op.doc.customer_number not in synced_customers:
-                report.orders["skipped"] += 1
-                report.skip_reasons["order: customer not synced yet"] += 1
-                continue
-            prior = synced_orders.get(number)
-            if not full and prior is not None and prior.hash == op.hash:
-                report.orders["unchanged"] += 1
-                continue
-            blocked = _blocked_reason(ledger.get(number), op.hash, now)
-            if blocked:
-                report.orders["skipped" if "dismissed" in blocked else "failed"] += 1
-                continue
-            todo.append(op)
+        todo = self._orders_to_send(plan, report, synced_orders, ledger, now, full,
+                                    lambda customer: customer not in synced_customers)
         total = len(todo)
         self.progress("orders", 0, total)
 
@@ -474,6 +450,30 @@ class SyncEngine:
                 self.book.flush()
         self.book.flush()
         self._move_watermark("order", plan.orders.values(), report.orders["failed"] > 0)
+
+    @staticmethod
+    def _orders_to_send(
+        plan: Plan, report: RunReport, synced: dict[str, Synced], ledger: dict[str, Failure], now: dt.datetime,
+        full: bool, waiting: Callable[[str], bool],
+    ) -> list[OrderPlan]:
+        """The orders this run sends; the rest are counted in *report* (waiting for their customer, unchanged,
+        or held by the failure ledger).  The dry run uses the same rules, so its preview predicts the run."""
+        todo: list[OrderPlan] = []
+        for number, op in plan.orders.items():
+            if waiting(op.doc.customer_number):
+                report.orders["skipped"] += 1
+                report.skip_reasons["order: customer not synced yet"] += 1
+                continue
+            prior = synced.get(number)
+            if not full and prior is not None and prior.hash == op.hash:
+                report.orders["unchanged"] += 1
+                continue
+            blocked = _blocked_reason(ledger.get(number), op.hash, now)
+            if blocked:
+                report.orders["skipped" if "dismissed" in blocked else "failed"] += 1
+                continue
+            todo.append(op)
+        return todo
 
     def _push_order(self, op: OrderPlan, known: bool, retried_product: bool = False) -> RecordResult:
         store_id = self.profile.mailchimp.store_id
