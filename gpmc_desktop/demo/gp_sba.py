@@ -14,8 +14,6 @@ import html
 import itertools
 import json
 import re
-import shutil
-import tempfile
 import threading
 import uuid
 from collections import deque
@@ -25,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from gpmc_desktop.demo.gp_auth import USER_FILE, AuthOutcome, GPUser, WindowsAuthenticator, tls_channel_bindings
+from gpmc_desktop.demo.gp_auth import USER_FILE, AuthOutcome, GPUser, WindowsAuthenticator
 from gpmc_desktop.demo.gp_faults import FaultPlan, RequestLog, RequestRecord
 from gpmc_desktop.demo.gp_model import CompanyData, GPDataset
 from gpmc_desktop.demo.gp_sba_shapes import (
@@ -38,8 +36,9 @@ from gpmc_desktop.demo.gp_sba_shapes import (
     xml_bytes,
     xml_list_bytes,
 )
+from gpmc_desktop.demo.gp_service import GPServiceSimulator
 from gpmc_desktop.demo.httpbase import ResetConnection, Response, SimHandler, SimServer, sleep_latency
-from gpmc_desktop.demo.tls import TlsFiles, make_ca
+from gpmc_desktop.demo.tls import TlsFiles
 
 DEFAULT_USERS: tuple[tuple[str, str, str, set[str]], ...] = (("CORP", "svc-gp", "Gp-Demo-2024!", {"*"}),)
 
@@ -108,8 +107,12 @@ class _SBAServer(SimServer):
     sim: GPSimulator
 
 
-class GPSimulator:
+class GPSimulator(GPServiceSimulator):
     """The simulated GP Service (see module docstring).  Knob methods are thread-safe and act immediately."""
+
+    server_class = _SBAServer
+    handler_class = _SBAHandler
+    workdir_prefix = "gpmc-gp-sim-"
 
     def __init__(
         self,
@@ -143,60 +146,7 @@ class GPSimulator:
                                          allow_basic=self.options.allow_basic)
         self._server: _SBAServer | None = None
 
-    # ----------------------------------------------------------------------------------------- lifecycle
-    def start(self) -> GPSimulator:
-        if self._server is not None:
-            return self
-        with self._lock:  # first: a user conflict with another simulator fails before anything is made
-            USER_FILE.set_users(self._owner, self._users.values())
-        try:
-            if self._workdir is None:
-                self._workdir = Path(tempfile.mkdtemp(prefix="gpmc-gp-sim-"))
-                self._own_workdir = True
-            context = None
-            if self.tls:
-                self.tls_files = make_ca(self._workdir / "tls")
-                context = self.tls_files.server_context()
-                if self.options.require_channel_binding:
-                    self.auth.channel_bindings = tls_channel_bindings(self.tls_files.cert_path)
-            server = _SBAServer(self.host, self._requested_port, _SBAHandler, tls=context)
-        except BaseException:
-            self.stop()
-            raise
-        server.sim = self
-        self._server = server.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        USER_FILE.drop(self._owner)
-        if self._own_workdir and self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir, self._own_workdir = None, False
-
-    def __enter__(self) -> GPSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the simulator is not running")
-        return self._server.port
-
-    @property
-    def base_url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
-
-    @property
-    def ca_path(self) -> Path | None:
-        return self.tls_files.ca_path if self.tls_files else None
-
+    # ----------------------------------------------------------------------------------------- addresses
     def url(self, path: str, tenant: str = "DefaultTenant") -> str:
         """``sim.url("Companies.json")`` -> ``https://127.0.0.1:PORT/GPService/Tenants(DefaultTenant)/Companies.json``."""
         return f"{self.base_url}/GPService/Tenants({tenant})/{path.lstrip('/')}"

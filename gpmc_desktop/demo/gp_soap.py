@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import shutil
-import tempfile
 import threading
 import uuid
 from collections import Counter, deque
@@ -34,11 +32,12 @@ from zeep.helpers import serialize_object
 from zeep.loader import parse_xml
 
 from gpmc_desktop.demo import gp_soap_shapes as shapes
-from gpmc_desktop.demo.gp_auth import USER_FILE, GPUser, WindowsAuthenticator, tls_channel_bindings
+from gpmc_desktop.demo.gp_auth import USER_FILE, GPUser, WindowsAuthenticator
 from gpmc_desktop.demo.gp_faults import FaultPlan, RequestLog, RequestRecord
 from gpmc_desktop.demo.gp_model import CompanyData, DocType, GPDataset, key_of
+from gpmc_desktop.demo.gp_service import GPServiceSimulator
 from gpmc_desktop.demo.httpbase import ResetConnection, Response, SimHandler, SimServer, sleep_latency
-from gpmc_desktop.demo.tls import TlsFiles, make_ca
+from gpmc_desktop.demo.tls import TlsFiles
 from gpmc_desktop.gp.soap_wsdl import DEFAULT_SOAP_PATH, GP_NS, SOAP_ENV_NS, SYSTEM_FAULT_TEXT, contract
 from gpmc_desktop.resources import contract_path
 
@@ -143,8 +142,12 @@ class _SoapServer(SimServer):
     sim: GPSoapSimulator
 
 
-class GPSoapSimulator:
+class GPSoapSimulator(GPServiceSimulator):
     """The simulated legacy GP Web Services endpoint (see module docstring).  Knobs are thread-safe."""
+
+    server_class = _SoapServer
+    handler_class = _SoapHandler
+    workdir_prefix = "gpmc-gp-soap-"
 
     def __init__(
         self,
@@ -192,56 +195,7 @@ class GPSoapSimulator:
             "GetLoggedValidationResultByKey": self._validation_result,
         }
 
-    # ----------------------------------------------------------------------------------------- lifecycle
-    def start(self) -> GPSoapSimulator:
-        if self._server is not None:
-            return self
-        with self._lock:
-            USER_FILE.set_users(self._owner, self._users.values())
-        try:
-            context = None
-            if self.tls:
-                if self._workdir is None:
-                    self._workdir = Path(tempfile.mkdtemp(prefix="gpmc-gp-soap-"))
-                    self._own_workdir = True
-                self.tls_files = make_ca(self._workdir / "tls")
-                context = self.tls_files.server_context()
-                if self.options.require_channel_binding:
-                    self.auth.channel_bindings = tls_channel_bindings(self.tls_files.cert_path)
-            server = _SoapServer(self.host, self._requested_port, _SoapHandler, tls=context)
-        except BaseException:
-            self.stop()
-            raise
-        server.sim = self
-        self._server = server.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        USER_FILE.drop(self._owner)
-        if self._own_workdir and self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir, self._own_workdir = None, False
-
-    def __enter__(self) -> GPSoapSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the simulator is not running")
-        return self._server.port
-
-    @property
-    def base_url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
-
+    # ----------------------------------------------------------------------------------------- addresses
     @property
     def endpoint_url(self) -> str:
         return self.base_url + DEFAULT_SOAP_PATH
@@ -249,10 +203,6 @@ class GPSoapSimulator:
     @property
     def wsdl_url(self) -> str:
         return self.base_url + WSDL_PATH
-
-    @property
-    def ca_path(self) -> Path | None:
-        return self.tls_files.ca_path if self.tls_files else None
 
     # ---------------------------------------------------------------------------------------------- knobs
     def set_options(self, **changes: Any) -> None:
