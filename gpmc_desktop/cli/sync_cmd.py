@@ -19,7 +19,7 @@ from gpmc_desktop.logsetup import setup_logging
 from gpmc_desktop.sync.check import check_gp, check_mailchimp
 from gpmc_desktop.sync.config import ConfigError, Profile, load_profile, secrets_from_env
 from gpmc_desktop.sync.report import ExitCode, RunReport
-from gpmc_desktop.sync.runner import run_profile, save_profile_settings
+from gpmc_desktop.sync.runner import run_profile
 
 
 def register(sub: Any) -> None:
@@ -117,9 +117,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
         profile = load_profile(args.config)
     except ConfigError as err:
         return _fail(str(err), False)
-    with _open_state(profile):
-        profile_id = save_profile_settings(profile)
-        filters = store.AuditFilter(profile_id=profile_id, run_id=args.run, entity=args.entity,
+    with _open_state(profile) as handle:
+        row = store.get_profile(profile.name)  # reading the audit never writes the profile
+        if row is None:
+            print(f"no runs recorded yet for profile {profile.name!r} in {handle.path}", file=sys.stderr)
+            return int(ExitCode.OK)
+        filters = store.AuditFilter(profile_id=row.id, run_id=args.run, entity=args.entity,
                                     action=args.action, text=args.search)
         if args.csv:
             if args.csv == "-":

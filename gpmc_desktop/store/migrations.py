@@ -11,6 +11,7 @@ failure leaves the file at the last version that fully succeeded.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -117,8 +118,57 @@ def _to_v1(db: peewee.SqliteDatabase) -> None:
         db.execute_sql(statement)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# v2: a profile's settings are one document (the TOML file's sections as JSON) instead of one column per key,
+# so a key added to the profile schema needs no migration and no key is lost on the way through the database.
+# The v1 columns, frozen here: column → (section, key).
+_V1_PROFILE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("gp_api", "gp", "api"), ("gp_url", "gp", "url"), ("gp_tenant", "gp", "tenant"),
+    ("gp_company", "gp", "company"), ("gp_auth", "gp", "auth"), ("gp_username", "gp", "username"),
+    ("gp_ca_bundle", "gp", "ca_bundle"), ("gp_timeout_seconds", "gp", "timeout_seconds"),
+    ("mailchimp_list_id", "mailchimp", "list_id"), ("mailchimp_store_id", "mailchimp", "store_id"),
+    ("mailchimp_status_if_new", "mailchimp", "status_if_new"), ("mailchimp_api_base", "mailchimp", "api_base"),
+    ("mailchimp_max_connections", "mailchimp", "max_connections"),
+)
+_V1_FILTER_KEYS = ("skip_inactive", "skip_on_hold", "customer_classes")
+
+
+def _v1_settings(row: Mapping[str, object]) -> str:
+    doc: dict[str, dict[str, object]] = {}
+    for column, section, key in _V1_PROFILE_COLUMNS:
+        if row[column] is not None:
+            doc.setdefault(section, {})[key] = row[column]
+    filters = json.loads(str(row["filters"] or "{}"))
+    if isinstance(filters, dict):
+        kept = {k: filters[k] for k in _V1_FILTER_KEYS if k in filters}
+        if kept:
+            doc["filters"] = kept
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+
+
+def _to_v2(db: peewee.SqliteDatabase) -> None:
+    db.execute_sql("""CREATE TABLE "profiles_v2" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "name" TEXT NOT NULL,
+        "settings" TEXT NOT NULL,
+        "schedule" TEXT NOT NULL,
+        "created_at" TEXT NOT NULL, "updated_at" TEXT NOT NULL)""")
+    cursor = db.execute_sql('SELECT * FROM "profiles"')
+    names = [c[0] for c in cursor.description]
+    for values in cursor.fetchall():
+        row = dict(zip(names, values, strict=True))
+        db.execute_sql(
+            'INSERT INTO "profiles_v2" ("id", "name", "settings", "schedule", "created_at", "updated_at") '
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (row["id"], row["name"], _v1_settings(row), row["schedule"], row["created_at"], row["updated_at"]),
+        )
+    db.execute_sql('DROP TABLE "profiles"')
+    db.execute_sql('ALTER TABLE "profiles_v2" RENAME TO "profiles"')
+    db.execute_sql('CREATE UNIQUE INDEX "profiles_name" ON "profiles" ("name")')
+
+
 # Key = the version a migration produces. Append only.
-MIGRATIONS: Mapping[int, Migration] = MappingProxyType({1: _to_v1})
+MIGRATIONS: Mapping[int, Migration] = MappingProxyType({1: _to_v1, 2: _to_v2})
 CURRENT_SCHEMA_VERSION: int = max(MIGRATIONS)
 
 

@@ -34,25 +34,13 @@ class StoreMeta(BaseModel):
 
 
 class Profile(BaseModel):
-    """Non-secret connection and sync settings, the same as a TOML profile (`sync.config`). Credentials
-    live in the OS credential store (desktop) or the environment (headless), never here."""
+    """A sync profile: its settings as one document (the TOML file's sections, validated by
+    `gpmc_desktop.profile` before they are stored) and the desktop app's schedule.  Credentials live in the OS
+    credential store (desktop) or the environment (headless), never here."""
 
     id = peewee.AutoField()
     name = peewee.TextField(unique=True)
-    gp_api = peewee.TextField(null=True)  # which GP web API flavour
-    gp_url = peewee.TextField(null=True)
-    gp_tenant = peewee.TextField(null=True)
-    gp_company = peewee.TextField(null=True)
-    gp_auth = peewee.TextField(null=True)  # the method (ntlm, kerberos, basic), never the credential
-    gp_username = peewee.TextField(null=True)
-    gp_ca_bundle = peewee.TextField(null=True)
-    gp_timeout_seconds = peewee.FloatField(null=True)
-    mailchimp_list_id = peewee.TextField(null=True)
-    mailchimp_store_id = peewee.TextField(null=True)
-    mailchimp_status_if_new = peewee.TextField(null=True)
-    mailchimp_api_base = peewee.TextField(null=True)
-    mailchimp_max_connections = peewee.IntegerField(null=True)
-    filters = JsonTextField(default=dict)
+    settings = JsonTextField(default=dict)
     schedule = JsonTextField(default=dict)
     created_at = UtcDateTimeField()
     updated_at = UtcDateTimeField()
@@ -62,7 +50,7 @@ class Profile(BaseModel):
 
     def save(self, *args: Any, **kwargs: Any) -> int:
         # Last line of defence for code that bypasses `profiles.save_profile`.
-        refuse_secret_keys(self.filters, "profile filters")
+        refuse_secret_keys(self.settings, "profile settings")
         refuse_secret_keys(self.schedule, "profile schedule")
         return int(super().save(*args, **kwargs))
 

@@ -1,4 +1,9 @@
-"""Sync profiles: one GP company to one Mailchimp audience/store, with its non-secret settings."""
+"""Sync profiles: one GP company to one Mailchimp audience/store.
+
+A row keeps the profile's settings as one document that `gpmc_desktop.profile` validated (see
+`profile.to_stored_document`) plus the desktop app's schedule.  A row created without settings (a store test, a
+profile being set up) has an empty document and is not usable until settings are saved.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from gpmc_desktop.profile import Profile as ProfileSettings
+from gpmc_desktop.profile import from_stored_document, to_stored_document
 from gpmc_desktop.store.clock import resolve_now
 from gpmc_desktop.store.connection import write_transaction
 from gpmc_desktop.store.models import Profile
-from gpmc_desktop.store.secrets_guard import refuse_secret_keys, refuse_secret_names
-
-# Everything a caller may set besides the name; id and timestamps are the store's.
-PROFILE_SETTINGS: frozenset[str] = frozenset(
-    f.name for f in Profile._meta.sorted_fields if f.name not in {"id", "name", "created_at", "updated_at"}
-)
+from gpmc_desktop.store.secrets_guard import refuse_secret_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,53 +25,52 @@ class ProfileRow:
 
     id: int
     name: str
-    gp_api: str | None
-    gp_url: str | None
-    gp_tenant: str | None
-    gp_company: str | None
-    gp_auth: str | None
-    gp_username: str | None
-    gp_ca_bundle: str | None
-    gp_timeout_seconds: float | None
-    mailchimp_list_id: str | None
-    mailchimp_store_id: str | None
-    mailchimp_status_if_new: str | None
-    mailchimp_api_base: str | None
-    mailchimp_max_connections: int | None
-    filters: dict[str, Any]
+    settings: dict[str, Any]  # the stored document: sections of keys, as a TOML file has them
     schedule: dict[str, Any]
     created_at: datetime
     updated_at: datetime
 
+    def profile(self) -> ProfileSettings:
+        """The validated settings (ConfigError naming every problem when the stored document is incomplete)."""
+        return from_stored_document(self.name, self.settings)
+
+    @property
+    def gp_api(self) -> str:
+        """Which GP API the profile reads, without validating the rest (menus and labels need only this)."""
+        return str(self.settings.get("gp", {}).get("api", "sba"))
+
 
 def _row(p: Profile) -> ProfileRow:
-    return ProfileRow(**{name: getattr(p, name) for name in ProfileRow.__dataclass_fields__})
+    return ProfileRow(p.id, p.name, dict(p.settings or {}), dict(p.schedule or {}), p.created_at, p.updated_at)
 
 
-def save_profile(name: str, *, now: datetime | None = None, **settings: Any) -> ProfileRow:
-    """Create the profile `name`, or update only the given settings of an existing one (None clears).
+def save_profile(
+    name: str,
+    *,
+    settings: ProfileSettings | None = None,
+    schedule: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> ProfileRow:
+    """Create the profile *name*, or update what is given of an existing one: its *settings* (a validated
+    profile; its own name is ignored, the row's is kept) and its *schedule* (``{}`` clears it).
 
-    Refuses (SecretFieldError) any setting, or any key inside `filters`/`schedule`, named like a credential.
+    Refuses (SecretFieldError) a schedule key named like a credential.
     """
-    where = f"profile {name!r}"
-    refuse_secret_names(settings, where)  # before the unknown-name check: say *why* it is refused
-    unknown = sorted(set(settings) - PROFILE_SETTINGS)
-    if unknown:
-        raise ValueError(f"{where}: unknown setting(s) {', '.join(unknown)}")
-    for json_field in ("filters", "schedule"):
-        if json_field in settings:
-            refuse_secret_keys(settings[json_field], f"{where} {json_field}")
-            if settings[json_field] is None:
-                settings[json_field] = {}
     if not name.strip():
         raise ValueError("a profile needs a name")
+    changes: dict[str, Any] = {}
+    if settings is not None:
+        changes["settings"] = to_stored_document(settings)
+    if schedule is not None:
+        refuse_secret_keys(schedule, f"profile {name!r} schedule")
+        changes["schedule"] = schedule
     moment = resolve_now(now)
     with write_transaction():
         profile = Profile.get_or_none(Profile.name == name)
         if profile is None:
             profile = Profile(name=name, created_at=moment)
-        for key, value in settings.items():
-            setattr(profile, key, value)
+        for column, value in changes.items():
+            setattr(profile, column, value)
         profile.updated_at = moment
         profile.save()
         saved = Profile.get_by_id(profile.id)  # read back: the row as stored, types as the columns give them

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from gpmc_desktop import store
@@ -15,8 +14,8 @@ from gpmc_desktop.logsetup import register_secret
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for
 from gpmc_desktop.mailchimp.transport import MailchimpTransport
+from gpmc_desktop.profile import ConfigError, Profile, Secrets
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
-from gpmc_desktop.sync.config import ConfigError, Profile, Secrets, profile_from_mapping
 from gpmc_desktop.sync.engine import ProgressFn, SyncEngine
 from gpmc_desktop.sync.report import RunReport
 
@@ -28,47 +27,8 @@ log = logging.getLogger(__name__)
 
 
 def save_profile_settings(profile: Profile) -> int:
-    """Store the profile's non-secret settings (the audit and the GUI show them) and return its id."""
-    row = store.save_profile(
-        profile.name,
-        gp_api=profile.gp.api,
-        gp_url=profile.gp.url,
-        gp_tenant=profile.gp.tenant,
-        gp_company=profile.gp.company,
-        gp_auth=profile.gp.auth,
-        gp_username=profile.gp.username,
-        gp_ca_bundle=profile.gp.ca_bundle,
-        gp_timeout_seconds=profile.gp.timeout_seconds,
-        mailchimp_list_id=profile.mailchimp.list_id,
-        mailchimp_store_id=profile.mailchimp.store_id,
-        mailchimp_status_if_new=profile.mailchimp.status_if_new,
-        mailchimp_api_base=profile.mailchimp.api_base,
-        mailchimp_max_connections=profile.mailchimp.max_connections,
-        filters={**asdict(profile.filters), "customer_classes": list(profile.filters.customer_classes)},
-    )
-    return row.id
-
-
-def profile_from_row(row: store.ProfileRow) -> Profile:
-    """The sync profile the desktop app keeps in the state database (the CLI reads TOML instead)."""
-    filters = dict(row.filters or {})
-    doc = {
-        "profile": {"name": row.name},
-        "gp": {
-            "api": row.gp_api or "sba", "url": row.gp_url or "", "tenant": row.gp_tenant or "DefaultTenant",
-            "company": row.gp_company or "", "auth": row.gp_auth or "ntlm", "username": row.gp_username or "",
-            **({"ca_bundle": row.gp_ca_bundle} if row.gp_ca_bundle else {}),
-            **({"timeout_seconds": row.gp_timeout_seconds} if row.gp_timeout_seconds else {}),
-        },
-        "mailchimp": {
-            "list_id": row.mailchimp_list_id or "", "store_id": row.mailchimp_store_id or "",
-            "status_if_new": row.mailchimp_status_if_new or "transactional",
-            **({"api_base": row.mailchimp_api_base} if row.mailchimp_api_base else {}),
-            **({"max_connections": row.mailchimp_max_connections} if row.mailchimp_max_connections else {}),
-        },
-        "filters": {k: filters[k] for k in ("skip_inactive", "skip_on_hold", "customer_classes") if k in filters},
-    }
-    return profile_from_mapping(doc)
+    """Store the profile's settings (the audit and the GUI show them) and return its id."""
+    return store.save_profile(profile.name, settings=profile).id
 
 
 def make_api(profile: Profile, api_key: str) -> tuple[MailchimpApi, MailchimpTransport]:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QApplication, QWidget
 from gpmc_desktop import store
 from gpmc_desktop.credentials import CredentialStore
 from gpmc_desktop.sync.config import ConfigError, GPSettings
-from gpmc_desktop.sync.runner import profile_from_row
 from gpmc_desktop.ui.autostart import Autostart
 from gpmc_desktop.ui.main_window import MainWindow
 from gpmc_desktop.ui.password_dialog import PasswordDialog
@@ -147,11 +146,11 @@ class DesktopController(QObject):
         status, row = self.board.get(name), store.get_profile(name)
         if status is None or row is None:
             return
-        if (row.gp_api or "sba") != "soap":
+        if row.gp_api != "soap":
             status.set_full_compare(None, None)
             return
         try:
-            days = profile_from_row(row).gp.full_compare_days
+            days = row.profile().gp.full_compare_days
         except ConfigError:
             days = GPSettings.full_compare_days
         last = store.get_state(row.id, store.LAST_FULL_COMPARE_AT)

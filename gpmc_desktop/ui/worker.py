@@ -26,7 +26,7 @@ from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
 from gpmc_desktop.credentials import KIND_LABELS as CREDENTIAL_LABELS
 from gpmc_desktop.sync.config import Secrets
 from gpmc_desktop.sync.report import RunReport
-from gpmc_desktop.sync.runner import profile_from_row, run_profile
+from gpmc_desktop.sync.runner import run_profile
 from gpmc_desktop.ui.threads import release_store_connection
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def saved_profile_runner(credentials: CredentialReader) -> ProfileRunner:
                 raise MissingCredentialError(name, kind)
             values[kind] = value
         secrets = Secrets(gp_password=values[GP_PASSWORD], mailchimp_api_key=values[MAILCHIMP_API_KEY])
-        return run_profile(profile_from_row(row), secrets, full=full, progress=progress, cancel=cancel)
+        return run_profile(row.profile(), secrets, full=full, progress=progress, cancel=cancel)
 
     return run
 

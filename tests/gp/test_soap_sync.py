@@ -36,7 +36,7 @@ def sim(dataset: GPDataset) -> Iterator[GPSoapSimulator]:
 @pytest.fixture
 def profile_id(tmp_path: Path) -> Iterator[int]:
     with store.open_store(tmp_path / "state.sqlite"):
-        yield store.save_profile("soap", gp_api="soap").id
+        yield store.save_profile("soap").id
 
 
 def poll(sim: GPSoapSimulator, profile_id: int, *, full: bool = False, days: float = 7,

@@ -8,9 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from gpmc_desktop.profile import profile_from_mapping
 from gpmc_desktop.store import Store, open_store, save_profile
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+ACME = profile_from_mapping({
+    "profile": {"name": "acme"},
+    "gp": {"url": "https://gp.example", "company": "TWO", "username": "CORP\\svc"},
+    "mailchimp": {"list_id": "l1", "store_id": "gp-two"},
+})
 
 
 @pytest.fixture
@@ -29,4 +37,4 @@ def store(db_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def profile_id(store: Store) -> int:
-    return save_profile("acme", gp_url="https://gp.example", gp_company="TWO", mailchimp_list_id="l1").id
+    return save_profile("acme", settings=ACME).id

@@ -40,22 +40,15 @@ def build_golden_db(version: int, path: Path) -> Path:
 def populate_sample() -> None:
     """Sample rows in every table, through the public API of the build that freezes the dump."""
     from gpmc_desktop import store as st
+    from gpmc_desktop.profile import profile_from_mapping
 
-    profile = st.save_profile(
-        "golden",
-        gp_api="sba",
-        gp_url="https://gp.example:443",
-        gp_tenant="DefaultTenant",
-        gp_company="TWO",
-        gp_auth="ntlm",
-        gp_username="CORP\\sync",
-        mailchimp_list_id="a1b2c3",
-        mailchimp_store_id="gp-two",
-        mailchimp_status_if_new="transactional",
-        filters={"skip_inactive": True, "customer_classes": ["RETAIL"]},
-        schedule={"every_minutes": 15},
-        now=WHEN,
-    )
+    settings = profile_from_mapping({
+        "gp": {"api": "sba", "url": "https://gp.example:443", "tenant": "DefaultTenant", "company": "TWO",
+               "auth": "ntlm", "username": "CORP\\sync", "spn_host": "gp01.corp.example"},
+        "mailchimp": {"list_id": "a1b2c3", "store_id": "gp-two", "status_if_new": "transactional"},
+        "filters": {"skip_inactive": True, "customer_classes": ["RETAIL"]},
+    })
+    profile = st.save_profile("golden", settings=settings, schedule={"every_minutes": 15}, now=WHEN)
     run_id = st.start_run(profile.id, st.RunKind.FULL, now=WHEN)
     st.record_audit(
         run_id,

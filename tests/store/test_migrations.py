@@ -18,6 +18,8 @@ from tests.store.conftest import T0
 from tests.store.golden import build_golden_db, golden_versions
 from tests.store.test_schema import _schema
 
+LATEST = CURRENT_SCHEMA_VERSION  # the fake future versions below go on from the newest shipped one
+
 
 def _dump(path: Path) -> list[str]:
     conn = sqlite3.connect(path)
@@ -68,8 +70,12 @@ def test_golden_file_opens_with_current_code(version: int, tmp_path: Path) -> No
         assert s.journal_mode() == "wal"
         profile = st.get_profile("golden")
         assert profile is not None
-        assert profile.gp_company == "TWO"
-        assert profile.filters == {"customer_classes": ["RETAIL"], "skip_inactive": True}
+        settings = profile.profile()  # v1's columns became one document that validates
+        assert (settings.gp.company, settings.gp.url, settings.gp.username) == ("TWO", "https://gp.example:443",
+                                                                                "CORP\\sync")
+        assert (settings.mailchimp.list_id, settings.mailchimp.store_id) == ("a1b2c3", "gp-two")
+        assert settings.filters.customer_classes == ("RETAIL",) and settings.filters.skip_inactive is True
+        assert profile.schedule == {"every_minutes": 15}
         run = st.list_runs(profile.id)[0]
         assert run.outcome == "partial"
         assert run.counts == {"customer": {"created": 1, "failed": 1}, "order": {"created": 1}}
@@ -106,7 +112,7 @@ def test_golden_of_current_version_matches_a_fresh_file(tmp_path: Path) -> None:
 
 
 def test_migration_backs_up_first_then_bumps_the_version(tmp_path: Path) -> None:
-    path = build_golden_db(1, tmp_path / "state.sqlite")
+    path = build_golden_db(LATEST, tmp_path / "state.sqlite")
     before = _dump(path)
     seen_during_migration: list[list[Path]] = []
 
@@ -115,15 +121,15 @@ def test_migration_backs_up_first_then_bumps_the_version(tmp_path: Path) -> None
         _fake_v2(db)
 
     with open_store(path, migrations=_registry(v2), now=T0) as s:
-        assert (s.migration.from_version, s.migration.to_version) == (1, 2)
+        assert (s.migration.from_version, s.migration.to_version) == (LATEST, LATEST + 1)
         backup = s.migration.backup_path
     assert backup is not None
     assert seen_during_migration == [[backup]]
-    assert re.fullmatch(r"state\.sqlite\.bak-v1-20250301T090000Z", backup.name)
-    assert _version(path) == 2
+    assert re.fullmatch(rf"state\.sqlite\.bak-v{LATEST}-20250301T090000Z", backup.name)
+    assert _version(path) == LATEST + 1
     assert "trigger" in _columns(path, "runs")
-    # The backup is a complete, consistent copy of the v1 file.
-    assert _version(backup) == 1
+    # The backup is a complete, consistent copy of the file as it was.
+    assert _version(backup) == LATEST
     assert _dump(backup) == before
     # Opening again with the same registry does nothing more.
     with open_store(path, migrations=_registry(v2)) as s:
@@ -132,7 +138,7 @@ def test_migration_backs_up_first_then_bumps_the_version(tmp_path: Path) -> None
 
 
 def test_failing_migration_leaves_the_file_and_version_unchanged(tmp_path: Path) -> None:
-    path = build_golden_db(1, tmp_path / "state.sqlite")
+    path = build_golden_db(LATEST, tmp_path / "state.sqlite")
     before = _dump(path)
 
     def broken_v2(db: peewee.SqliteDatabase) -> None:
@@ -142,18 +148,18 @@ def test_failing_migration_leaves_the_file_and_version_unchanged(tmp_path: Path)
 
     with pytest.raises(MigrationError) as info:
         open_store(path, migrations=_registry(broken_v2), now=T0)
-    assert (info.value.from_version, info.value.to_version) == (1, 2)
+    assert (info.value.from_version, info.value.to_version) == (LATEST, LATEST + 1)
     assert "disk on fire" in str(info.value)
     assert info.value.backup_path is not None and info.value.backup_path.exists()
-    assert _version(path) == 1
+    assert _version(path) == LATEST
     assert _dump(path) == before  # the DDL and the UPDATE were rolled back together
     with open_store(path) as s:  # and the current code still opens it
-        assert s.schema_version == 1
+        assert s.schema_version == LATEST
         assert st.get_profile("golden") is not None
 
 
 def test_each_version_is_its_own_transaction(tmp_path: Path) -> None:
-    path = build_golden_db(1, tmp_path / "state.sqlite")
+    path = build_golden_db(LATEST, tmp_path / "state.sqlite")
 
     def broken_v3(db: peewee.SqliteDatabase) -> None:
         db.execute_sql('ALTER TABLE "notes" ADD COLUMN "author" TEXT')
@@ -161,40 +167,40 @@ def test_each_version_is_its_own_transaction(tmp_path: Path) -> None:
 
     with pytest.raises(MigrationError) as info:
         open_store(path, migrations=_registry(_fake_v2, broken_v3), now=T0)
-    assert (info.value.from_version, info.value.to_version) == (2, 3)
-    assert _version(path) == 2  # v2 committed before v3 began
+    assert (info.value.from_version, info.value.to_version) == (LATEST + 1, LATEST + 2)
+    assert _version(path) == LATEST + 1  # the first step committed before the second began
     assert _columns(path, "notes") == ["id", "text"]
 
 
 def test_a_migration_that_breaks_foreign_keys_is_rolled_back(tmp_path: Path) -> None:
-    path = build_golden_db(1, tmp_path / "state.sqlite")
+    path = build_golden_db(LATEST, tmp_path / "state.sqlite")
 
     def orphaning_v2(db: peewee.SqliteDatabase) -> None:
         db.execute_sql('DELETE FROM "profiles"')  # foreign keys are off while migrating: checked after
 
     with pytest.raises(MigrationError, match="foreign key"):
         open_store(path, migrations=_registry(orphaning_v2))
-    assert _version(path) == 1
+    assert _version(path) == LATEST
     with open_store(path):
         assert st.get_profile("golden") is not None
 
 
 def test_only_the_newest_backups_are_kept(tmp_path: Path) -> None:
-    path = build_golden_db(1, tmp_path / "state.sqlite")
+    path = build_golden_db(LATEST, tmp_path / "state.sqlite")
     registry = _registry()
     made: list[Path] = []
-    for step in range(5):  # v1 -> v2 -> ... -> v6, one migration per opening, a minute apart
+    for step in range(5):  # five versions, one migration per opening, a minute apart
         registry = _registry(*[_noop] * (step + 1))
         with open_store(path, migrations=registry, keep_backups=3, now=T0 + timedelta(minutes=step)) as s:
             assert s.migration.backup_path is not None
             made.append(s.migration.backup_path)
-    assert _version(path) == 6
+    assert _version(path) == LATEST + 5
     assert list_backups(path) == list(reversed(made[-3:]))
-    assert [p.name.split("-")[1] for p in list_backups(path)] == ["v5", "v4", "v3"]
+    assert [p.name.split("-")[1] for p in list_backups(path)] == [f"v{LATEST + n}" for n in (4, 3, 2)]
 
 
 def test_backups_made_within_one_second_get_distinct_names(tmp_path: Path) -> None:
-    path = build_golden_db(1, tmp_path / "state.sqlite")
+    path = build_golden_db(LATEST, tmp_path / "state.sqlite")
     with open_store(path, migrations=_registry(_noop), now=T0) as s:
         first = s.migration.backup_path
     with open_store(path, migrations=_registry(_noop, _noop), now=T0) as s:
@@ -210,3 +216,21 @@ def _noop(db: peewee.SqliteDatabase) -> None:
 def test_registry_must_have_no_gaps(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="without gaps"):
         open_store(tmp_path / "s.sqlite", migrations={1: MIGRATIONS[1], 3: _noop})
+
+
+def test_v1_profile_columns_become_one_document(tmp_path: Path) -> None:
+    path = build_golden_db(1, tmp_path / "state.sqlite")
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(
+            'UPDATE "profiles" SET "gp_timeout_seconds" = 30, "mailchimp_max_connections" = 3, "gp_auth" = '
+            "'negotiate', \"mailchimp_api_base\" = 'http://127.0.0.1:9100/3.0', \"filters\" = "
+            "'{\"skip_on_hold\": true, \"customer_classes\": [\"EDU\"], \"stray\": 1}'"
+        )
+    conn.close()
+    with open_store(path):
+        settings = st.get_profile("golden").profile()  # type: ignore[union-attr]
+    assert (settings.gp.timeout_seconds, settings.gp.auth) == (30.0, "negotiate")
+    assert (settings.mailchimp.max_connections, settings.mailchimp.api_base) == (3, "http://127.0.0.1:9100/3.0")
+    assert (settings.filters.skip_on_hold, settings.filters.customer_classes) == (True, ("EDU",))
+    assert _columns(path, "profiles") == ["id", "name", "settings", "schedule", "created_at", "updated_at"]

@@ -26,7 +26,7 @@ def big_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     path = tmp_path_factory.mktemp("big") / "state.sqlite"
     s = store.open_store(path)
     try:
-        profile_id = store.save_profile("Big company", gp_url="https://gp.example", gp_company="BIG").id
+        profile_id = store.save_profile("Big company").id
         seconds = fill_audit(profile_id, ROWS)
         print(f"\nfilled {ROWS:,} audit events in {seconds:.1f} s ({ROWS / seconds:,.0f}/s)")
         yield profile_id

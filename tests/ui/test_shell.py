@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from gpmc_desktop import store
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
 from gpmc_desktop.logsetup import MASK, register_secret, setup_logging
+from gpmc_desktop.profile import profile_from_mapping
 from gpmc_desktop.ui.autostart import RegistryRunAutostart, XdgAutostart, launch_command
 from gpmc_desktop.ui.crash import CrashReporter
 from gpmc_desktop.ui.demo_mode import DemoMode
@@ -237,7 +238,9 @@ def test_icon_files_are_written_and_load(qtbot, tmp_path):
 
 # -- demo ----------------------------------------------------------------------------------------------------
 def test_demo_with_a_profile_points_it_at_the_simulators(qtbot, make_controller, credentials, tmp_path):
-    store.save_profile("Demo (Fabrikam)", gp_url="https://127.0.0.1:1", gp_company="TWO")  # a stale port
+    stale = profile_from_mapping({"gp": {"url": "https://127.0.0.1:1", "company": "TWO", "username": "CORP\\u"},
+                                  "mailchimp": {"list_id": "l", "store_id": "s"}})  # a stale port
+    store.save_profile("Demo (Fabrikam)", settings=stale)
     controller = make_controller()
     demo = DemoMode(controller, tmp_path / "demo", customers=60)
     try:
@@ -245,7 +248,7 @@ def test_demo_with_a_profile_points_it_at_the_simulators(qtbot, make_controller,
             demo.start()
         name = ready.args[0]
         assert name == "Demo (Fabrikam)"
-        assert store.get_profile(name).gp_url == demo.env.gp.base_url
+        assert store.get_profile(name).profile().gp.url == demo.env.gp.base_url
         assert credentials.get(name, GP_PASSWORD) == demo.env.secrets.gp_password
         assert credentials.get(name, MAILCHIMP_API_KEY) == demo.env.api_key
         with qtbot.waitSignal(controller.run_finished, timeout=SYNC_TIMEOUT_MS) as run:

@@ -17,9 +17,10 @@ from gpmc_desktop import store
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY, CredentialStore, default_store
 from gpmc_desktop.credentials.testing import use_test_keyring
 from gpmc_desktop.demo.environment import DEMO_COMPANY, DemoEnvironment
+from gpmc_desktop.profile import Secrets
+from gpmc_desktop.profile.schema import key
 from gpmc_desktop.scheduling.cadence import Cadence
-from gpmc_desktop.sync.config import STATUS_IF_NEW, Secrets
-from gpmc_desktop.sync.runner import profile_from_row, run_profile
+from gpmc_desktop.sync.runner import run_profile
 from gpmc_desktop.ui.wizard import PageId, Prefill, SetupWizard
 from gpmc_desktop.ui.wizard.base import CheckedPage
 from gpmc_desktop.ui.wizard.choices import CONTACT_MODES
@@ -207,13 +208,14 @@ def test_new_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironment
 
     row = store.get_profile(name)
     assert row is not None
-    assert row.gp_url == env.gp.base_url and row.gp_company == DEMO_COMPANY and row.gp_auth == "ntlm"
-    assert row.mailchimp_list_id == env.profile_list_id and row.mailchimp_store_id == "gp-two"
-    assert row.mailchimp_status_if_new == "transactional"
-    assert row.filters["skip_on_hold"] is True
+    settings = row.profile()
+    assert settings.gp.url == env.gp.base_url and settings.gp.company == DEMO_COMPANY and settings.gp.auth == "ntlm"
+    assert settings.mailchimp.list_id == env.profile_list_id and settings.mailchimp.store_id == "gp-two"
+    assert settings.mailchimp.status_if_new == "transactional"
+    assert settings.filters.skip_on_hold is True
     assert Cadence.from_dict(row.schedule) == Cadence.month_end("07:00", 2)
     assert store.list_runs(row.id) == []  # the preview recorded no run
-    assert profile_from_row(row) == wizard.saved_profile
+    assert row.profile() == wizard.saved_profile
     assert credentials.get(name, GP_PASSWORD) == env.secrets.gp_password
     assert credentials.get(name, MAILCHIMP_API_KEY) == env.api_key
     raw = db_bytes(state)
@@ -221,7 +223,7 @@ def test_new_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironment
 
     # The saved profile really syncs, with the secrets the wizard put in the credential store.
     secrets = Secrets(credentials.get(name, GP_PASSWORD) or "", credentials.get(name, MAILCHIMP_API_KEY) or "")
-    real = run_profile(profile_from_row(row), secrets)
+    real = run_profile(row.profile(), secrets)
     assert real.outcome == "ok"
     assert real.customers["created"] == report.customers["created"]
 
@@ -383,7 +385,7 @@ def test_demo_prefill_still_walks_every_stage(qtbot, state: store.Store, credent
 
 
 def test_contact_modes_are_the_cores() -> None:
-    assert tuple(CONTACT_MODES) == STATUS_IF_NEW
+    assert tuple(CONTACT_MODES) == key("mailchimp", "status_if_new").choices
 
 
 @pytest.mark.parametrize(("company", "store_id"), [("TWO", "gp-two"), ("Fab Inc.", "gp-fab-inc"), ("", "")])

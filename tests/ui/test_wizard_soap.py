@@ -87,4 +87,5 @@ def test_soap_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironmen
 
     row = store.get_profile(name)
     assert row is not None
-    assert (row.gp_api, row.gp_url, row.gp_company) == ("soap", env.gp_soap.base_url, company.name)
+    settings = row.profile()
+    assert (settings.gp.api, settings.gp.url, settings.gp.company) == ("soap", env.gp_soap.base_url, company.name)

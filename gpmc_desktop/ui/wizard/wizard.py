@@ -35,7 +35,7 @@ from gpmc_desktop.credentials import (
 from gpmc_desktop.gp.sources import GPCompany
 from gpmc_desktop.scheduling.cadence import Cadence, CadenceError
 from gpmc_desktop.sync.config import GPSettings, MailchimpSettings, Profile, Secrets, SyncFilters
-from gpmc_desktop.sync.runner import profile_from_row, save_profile_settings
+from gpmc_desktop.sync.runner import save_profile_settings
 from gpmc_desktop.ui.icons import app_icon
 from gpmc_desktop.ui.wizard.background import Background
 from gpmc_desktop.ui.wizard.base import Page
@@ -144,7 +144,7 @@ class Prefill:
             except CredentialError as err:
                 secrets[kind] = ""
                 problems.append(err.message)
-        values = cls.from_profile(profile_from_row(row), cadence, gp_password=secrets[GP_PASSWORD],
+        values = cls.from_profile(row.profile(), cadence, gp_password=secrets[GP_PASSWORD],
                                   mailchimp_api_key=secrets[MAILCHIMP_API_KEY])
         if problems:
             values = dataclasses.replace(values, notice=f"{problems[0]} Until then, type the password and the "

@@ -1,10 +1,6 @@
 import pytest
 
-from gpmc_desktop.sync.config import (
-    ConfigError,
-    load_profile,
-    secrets_from_env,
-)
+from gpmc_desktop.profile import ConfigError, load_profile, secrets_from_env
 
 EXAMPLE = """
 [profile]
@@ -77,17 +73,3 @@ def test_secrets_come_from_environment_and_hide_in_repr():
     assert "pw-123" not in repr(secrets)
     with pytest.raises(ConfigError, match="GPMC_MAILCHIMP_API_KEY"):
         secrets_from_env({"GPMC_GP_PASSWORD": "x"})
-
-
-def test_profile_round_trips_through_the_state_database(tmp_path):
-    from gpmc_desktop import store
-    from gpmc_desktop.sync.runner import profile_from_row, save_profile_settings
-
-    profile = load_profile(write(tmp_path, EXAMPLE + "[filters]\nskip_on_hold = true\ncustomer_classes = ['A']\n"))
-    with store.open_store(tmp_path / "state.sqlite"):
-        profile_id = save_profile_settings(profile)
-        row = store.get_profile_by_id(profile_id)
-        again = profile_from_row(row)
-    assert again.gp == profile.gp
-    assert again.mailchimp == profile.mailchimp
-    assert again.filters == profile.filters

@@ -1,0 +1,45 @@
+"""The sync profile: one schema of every key (`schema`), the validated settings the engine uses (`model`) and the
+documents a profile is kept in — TOML files, the state database, the app's forms (`document`).
+
+The bottom of the layers: it imports nothing else of gpmc_desktop, so the GP client, the store, the engine and the
+app can all use it.
+"""
+
+from gpmc_desktop.profile.document import (
+    ConfigError,
+    Document,
+    from_stored_document,
+    load_profile,
+    profile_from_mapping,
+    profile_to_mapping,
+    secrets_from_env,
+    stored_json,
+    to_stored_document,
+    to_toml,
+)
+from gpmc_desktop.profile.model import GPSettings, MailchimpSettings, Profile, Secrets, SyncFilters
+from gpmc_desktop.profile.schema import ENV_GP_PASSWORD, ENV_MAILCHIMP_API_KEY, KEYS, Key, Kind, Level
+
+__all__ = [
+    "ENV_GP_PASSWORD",
+    "ENV_MAILCHIMP_API_KEY",
+    "KEYS",
+    "ConfigError",
+    "Document",
+    "GPSettings",
+    "Key",
+    "Kind",
+    "Level",
+    "MailchimpSettings",
+    "Profile",
+    "Secrets",
+    "SyncFilters",
+    "from_stored_document",
+    "load_profile",
+    "profile_from_mapping",
+    "profile_to_mapping",
+    "secrets_from_env",
+    "stored_json",
+    "to_stored_document",
+    "to_toml",
+]

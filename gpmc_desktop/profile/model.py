@@ -1,0 +1,58 @@
+"""A validated profile as the engine and the clients use it.  Defaults come from the schema, never from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gpmc_desktop.profile.schema import default
+
+
+@dataclass(frozen=True)
+class GPSettings:
+    url: str
+    company: str
+    username: str
+    api: str = default("gp", "api")
+    tenant: str = default("gp", "tenant")
+    auth: str = default("gp", "auth")
+    ca_bundle: str | None = None
+    timeout_seconds: float = default("gp", "timeout_seconds")
+    soap_path: str | None = None  # None: the legacy .asmx endpoint
+    soap_list_cap: int = default("gp", "soap_list_cap")
+    full_compare_days: float = default("gp", "full_compare_days")
+    spn_host: str | None = None  # None: the URL's host
+
+
+@dataclass(frozen=True)
+class MailchimpSettings:
+    list_id: str
+    store_id: str
+    status_if_new: str = default("mailchimp", "status_if_new")
+    api_base: str | None = None  # None: from the API key's data centre
+    max_connections: int = default("mailchimp", "max_connections")
+
+
+@dataclass(frozen=True)
+class SyncFilters:
+    skip_inactive: bool = default("filters", "skip_inactive")
+    skip_on_hold: bool = default("filters", "skip_on_hold")
+    customer_classes: tuple[str, ...] = default("filters", "customer_classes")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    gp: GPSettings
+    mailchimp: MailchimpSettings
+    filters: SyncFilters = field(default_factory=SyncFilters)
+    database: str | None = None
+
+
+@dataclass(frozen=True)
+class Secrets:
+    gp_password: str = field(repr=False)
+    mailchimp_api_key: str = field(repr=False)
+
+
+# The dataclass that holds each section's keys (the [profile] keys are Profile's own fields).
+SECTION_TYPES: dict[str, type] = {"gp": GPSettings, "mailchimp": MailchimpSettings, "filters": SyncFilters}
