@@ -175,13 +175,13 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
     return profile_from_mapping(doc)
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
@@ -195,7 +195,7 @@ def to_toml(doc: Mapping[str, Mapping[str, Any]]) -> str:
         if lines:
             lines.append("")
         lines.append(f"[{section}]")
-        lines += [f"{name} = {_toml_value(value)}" for name, value in values.items()]
+        lines += [f"{name} = {toml_value(value)}" for name, value in values.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -164,7 +164,7 @@ KEYS: tuple[Key, ...] = (
         "How long one GP request may take; GP servers never time out on their own.", Level.ADVANCED,
         default=120.0, minimum=1, maximum=3600, rule="a number between 1 and 3600", example=120),
     Key("gp", "spn_host", Kind.HOST, "Kerberos server name",
-        "The name the GP server is registered under for Kerberos (HTTP/<name>) when the URL uses an IP "
+        "The name the GP server is registered under for Kerberos (its HTTP service name) when the URL uses an IP "
         "address or an alias; default: the URL's host.", Level.ADVANCED,
         rule="the GP server's name as registered for Kerberos, like gp01.corp.example (no https://, no port)",
         check=_is_host_name, example="gp01.corp.example"),

@@ -198,3 +198,12 @@ def test_readme_example_uses_only_known_keys() -> None:
     block = re.search(r"```toml\n(.*?)```", readme, re.S)
     assert block is not None
     profile_from_mapping(tomllib.loads(block.group(1)))  # raises on any unknown key
+
+
+def test_the_reference_and_the_readme_example_are_written_from_the_schema() -> None:
+    from gpmc_desktop.profile import reference
+
+    assert reference.main(["--check"]) == 0, "run: python -m gpmc_desktop.profile.reference"
+    doc = reference.DOC.read_text(encoding="utf-8")
+    for k in KEYS:
+        assert f"| `{k.name}` |" in doc
