@@ -118,6 +118,16 @@ def profile_from_mapping(doc: Mapping[str, Any]) -> Profile:
     )
 
 
+def section_settings(section: str, values: Mapping[str, Any]) -> Any:
+    """One section's settings (`GPSettings`, `MailchimpSettings` or `SyncFilters`) from a form's values, validated
+    alone: the app checks the GP connection before the Mailchimp page is filled in."""
+    problems: list[str] = []
+    parsed = _section_values(section, {k: v for k, v in values.items() if v is not None}, problems)
+    if problems:
+        raise ConfigError(problems)
+    return SECTION_TYPES[section](**parsed)
+
+
 def _value(profile: Profile, k: Key) -> Any:
     holder: Any = profile if k.section == "profile" else getattr(profile, k.section)
     return getattr(holder, k.name)
@@ -133,6 +143,20 @@ def profile_to_mapping(profile: Profile, *, with_defaults: bool = False) -> Docu
             continue
         doc.setdefault(k.section, {})[k.name] = list(value) if isinstance(value, tuple) else value
     return doc
+
+
+def merge_documents(document: Mapping[str, Mapping[str, Any]], changes: Mapping[str, Mapping[str, Any]]) -> Document:
+    """*document* with *changes* applied section by section; a change to ``None`` removes the key (it goes back
+    to its default)."""
+    merged: Document = {section: dict(values) for section, values in document.items()}
+    for section, values in changes.items():
+        target = merged.setdefault(section, {})
+        for name, value in values.items():
+            if value is None:
+                target.pop(name, None)
+            else:
+                target[name] = list(value) if isinstance(value, tuple) else value
+    return {section: values for section, values in merged.items() if values}
 
 
 # -------------------------------------------------------------------------------------------- the database
@@ -153,10 +177,6 @@ def from_stored_document(name: str, doc: Mapping[str, Any]) -> Profile:
     merged: dict[str, Any] = {section: dict(values) for section, values in doc.items() if isinstance(values, Mapping)}
     merged["profile"] = {**merged.get("profile", {}), "name": name}
     return profile_from_mapping(merged)
-
-
-def stored_json(profile: Profile) -> str:
-    return json.dumps(to_stored_document(profile), sort_keys=True, separators=(",", ":"))
 
 
 # -------------------------------------------------------------------------------------------------- files

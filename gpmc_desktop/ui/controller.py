@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from gpmc_desktop import store
 from gpmc_desktop.credentials import CredentialStore
-from gpmc_desktop.sync.config import ConfigError, GPSettings
+from gpmc_desktop.profile import ConfigError, Document, GPSettings, merge_documents, profile_from_mapping
+from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
 from gpmc_desktop.ui.autostart import Autostart
 from gpmc_desktop.ui.main_window import MainWindow
 from gpmc_desktop.ui.password_dialog import PasswordDialog
@@ -277,6 +278,7 @@ class DesktopController(QObject):
         dialog = SettingsDialog(self.board.names(), self.credentials.where_text, self.autostart, self.window)
         dialog.setup_requested.connect(self.open_setup)
         dialog.edit_requested.connect(lambda name: self.open_setup(edit=name))
+        dialog.advanced_requested.connect(self.open_advanced)
         dialog.credential_requested.connect(self.ask_credential)
         dialog.remove_requested.connect(self.remove_profile)
         dialog.log_folder_requested.connect(self.open_log_folder)
@@ -284,6 +286,34 @@ class DesktopController(QObject):
         self._keep(dialog)
         dialog.open()
         return dialog
+
+    @Slot(str)
+    def open_advanced(self, profile: str) -> AdvancedSettingsDialog | None:
+        """A saved profile's Advanced settings; OK saves them (validated with the whole profile) at once."""
+        row = store.get_profile(profile)
+        if row is None:
+            return None
+        dialog = AdvancedSettingsDialog(row.settings, self.window, title=f"Advanced settings – {profile}")
+        dialog.accepted.connect(lambda: self.save_advanced(profile, dialog.values()))
+        dialog.finished.connect(dialog.deleteLater)
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    def save_advanced(self, profile: str, changes: Document) -> bool:
+        row = store.get_profile(profile)
+        if row is None:
+            return False
+        try:
+            settings = profile_from_mapping(merge_documents(row.settings, {**changes, "profile": {"name": profile}}))
+        except ConfigError as err:
+            QMessageBox.warning(self.window, "Advanced settings",
+                                f"The settings of {profile} were not saved:\n{err}\n\nOpen Edit… to fix the profile.")
+            return False
+        store.save_profile(profile, settings=settings)
+        log.info("profile %r: advanced settings saved", profile)
+        self.reload_profiles()
+        return True
 
     def open_setup(self, *, edit: str | None = None, demo: DemoEnvironment | None = None) -> SetupWizard:
         """The setup wizard: a new profile (first run, Settings), the demo pre-filled, or `edit` an existing

@@ -25,6 +25,7 @@ from gpmc_desktop.ui.autostart import Autostart, launch_command
 class SettingsDialog(QDialog):
     setup_requested = Signal()  # a new profile: the setup wizard
     edit_requested = Signal(str)  # profile: the wizard on an existing profile
+    advanced_requested = Signal(str)  # profile: its Advanced settings
     credential_requested = Signal(str, str)  # profile, kind
     remove_requested = Signal(str)
     log_folder_requested = Signal()
@@ -41,11 +42,13 @@ class SettingsDialog(QDialog):
             self.profile_list.setCurrentRow(0)
         self.new_button = QPushButton("New profile…", self)
         self.edit_button = QPushButton("Edit…", self)
+        self.advanced_button = QPushButton("Advanced settings…", self)
         self.gp_button = QPushButton("GP password…", self)
         self.mc_button = QPushButton("Mailchimp API key…", self)
         self.remove_button = QPushButton("Remove…", self)
         buttons = QVBoxLayout()
-        for b in (self.new_button, self.edit_button, self.gp_button, self.mc_button, self.remove_button):
+        for b in (self.new_button, self.edit_button, self.advanced_button, self.gp_button, self.mc_button,
+                  self.remove_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         row = QHBoxLayout()
@@ -75,6 +78,7 @@ class SettingsDialog(QDialog):
 
         self.new_button.clicked.connect(self.setup_requested)
         self.edit_button.clicked.connect(lambda: self._emit_for_current(self.edit_requested))
+        self.advanced_button.clicked.connect(lambda: self._emit_for_current(self.advanced_requested))
         self.gp_button.clicked.connect(lambda: self._credential(GP_PASSWORD))
         self.mc_button.clicked.connect(lambda: self._credential(MAILCHIMP_API_KEY))
         self.remove_button.clicked.connect(self._confirm_remove)
@@ -87,7 +91,7 @@ class SettingsDialog(QDialog):
 
     def _update_buttons(self) -> None:
         chosen = self.current_profile() is not None
-        for b in (self.edit_button, self.gp_button, self.mc_button, self.remove_button):
+        for b in (self.edit_button, self.advanced_button, self.gp_button, self.mc_button, self.remove_button):
             b.setEnabled(chosen)
 
     def _emit_for_current(self, signal: Signal) -> None:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QSystemTrayIcon
 
@@ -20,6 +20,7 @@ from gpmc_desktop import store
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
 from gpmc_desktop.logsetup import MASK, register_secret, setup_logging
 from gpmc_desktop.profile import profile_from_mapping
+from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
 from gpmc_desktop.ui.autostart import RegistryRunAutostart, XdgAutostart, launch_command
 from gpmc_desktop.ui.crash import CrashReporter
 from gpmc_desktop.ui.demo_mode import DemoMode
@@ -321,3 +322,27 @@ def test_open_log_folder_asks_the_desktop(qtbot, controller, monkeypatch, tmp_pa
     monkeypatch.setattr("PySide6.QtGui.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()) or True)
     controller.window.log_action.trigger()
     assert opened == [str(tmp_path / "logs")]
+
+
+def test_advanced_settings_of_a_saved_profile_are_saved_from_the_settings_dialog(qtbot, controller, demo_profile):
+    settings = controller.open_settings()
+    settings.profile_list.setCurrentItem(settings.profile_list.findItems(demo_profile, Qt.MatchFlag.MatchExactly)[0])
+    assert settings.advanced_button.isEnabled()
+    with qtbot.waitSignal(settings.advanced_requested) as asked:
+        settings.advanced_button.click()
+    assert asked.args == [demo_profile]
+    dialog = next(d for d in controller._dialogs if isinstance(d, AdvancedSettingsDialog))
+    dialog.widget("gp", "soap_path").setText("DynamicsGPService.asmx")  # breaks the rule: refused, nothing saved
+    before = store.get_profile(demo_profile).settings
+    dialog.accept()
+    assert dialog.isVisible() and "Web Services path: write a path on the server" in dialog.problem.text()
+    assert store.get_profile(demo_profile).settings == before
+    dialog.widget("gp", "soap_path").setText("/GPWebServices/DynamicsGPService.asmx")
+    dialog.widget("gp", "timeout_seconds").setValue(900)
+    dialog.widget("gp", "soap_list_cap").setValue(250)
+    dialog.accept()
+    saved = store.get_profile(demo_profile).profile()
+    assert (saved.gp.timeout_seconds, saved.gp.soap_list_cap) == (900.0, 250)
+    assert saved.gp.soap_path == "/GPWebServices/DynamicsGPService.asmx"
+    assert saved.mailchimp.list_id  # the rest of the profile is untouched
+    settings.close()

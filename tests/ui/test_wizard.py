@@ -17,10 +17,11 @@ from gpmc_desktop import store
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY, CredentialStore, default_store
 from gpmc_desktop.credentials.testing import use_test_keyring
 from gpmc_desktop.demo.environment import DEMO_COMPANY, DemoEnvironment
-from gpmc_desktop.profile import Secrets
+from gpmc_desktop.profile import KEYS, Level, Secrets, SyncFilters
 from gpmc_desktop.profile.schema import key
 from gpmc_desktop.scheduling.cadence import Cadence
-from gpmc_desktop.sync.runner import run_profile
+from gpmc_desktop.sync.runner import make_api, run_profile
+from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
 from gpmc_desktop.ui.wizard import PageId, Prefill, SetupWizard
 from gpmc_desktop.ui.wizard.base import CheckedPage
 from gpmc_desktop.ui.wizard.choices import CONTACT_MODES
@@ -228,6 +229,66 @@ def test_new_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironment
     assert real.customers["created"] == report.customers["created"]
 
 
+def test_advanced_settings_go_from_the_wizard_to_the_database_and_the_engine(
+        qtbot, wizard: SetupWizard, env: DemoEnvironment, state: store.Store, credentials: CredentialStore) -> None:
+    fill_gp(wizard, env)
+    run_and_wait(qtbot, wizard.gp_page)
+    assert next_enabled(wizard)
+
+    dialog = AdvancedSettingsDialog(wizard.document, wizard)
+    # Every ADVANCED key of the schema has a field, so a key added later is editable without UI code.
+    assert set(dialog.fields) == {(k.section, k.name) for k in KEYS if k.level is Level.ADVANCED}
+    dialog.widget("gp", "spn_host").setText("https://gp01")  # breaks the rule: named in the form's words
+    assert dialog.problems() == ["Kerberos server name: write the GP server's name as registered for Kerberos, "
+                                 "like gp01.corp.example (no https://, no port)."]
+    dialog.widget("gp", "spn_host").setText("gp01.corp.example")
+    dialog.widget("gp", "timeout_seconds").setValue(600)
+    dialog.widget("gp", "full_compare_days").setValue(3)
+    dialog.widget("mailchimp", "max_connections").setValue(3)
+    assert dialog.problems() == []
+    assert wizard.apply_advanced(dialog.values())
+    assert not next_enabled(wizard)  # a changed setting must be proven again
+    dialog.close()
+
+    run_and_wait(qtbot, wizard.gp_page)
+    go_next(qtbot, wizard, PageId.COMPANY)
+    pass_company(qtbot, wizard)
+    pass_mailchimp(qtbot, wizard, env)
+    choose_contacts(qtbot, wizard, "pending")
+    go_next(qtbot, wizard, PageId.SCHEDULE)
+    go_next(qtbot, wizard, PageId.PREVIEW)
+    wait_preview(qtbot, wizard)
+    finish(qtbot, wizard)
+
+    row = store.get_profile(wizard.preview_page.name.text())
+    assert row is not None
+    saved = row.profile()
+    assert (saved.gp.spn_host, saved.gp.timeout_seconds, saved.gp.full_compare_days) == (
+        "gp01.corp.example", 600.0, 3.0)
+    assert saved.mailchimp.max_connections == 3 and saved.gp.soap_list_cap == 1000  # untouched: the default
+    assert "soap_list_cap" not in row.settings["gp"]  # defaults are not pinned in the stored document
+    # The engine is built from what was stored.
+    _api, transport = make_api(saved, env.api_key)
+    try:
+        assert transport.max_connections == 3
+    finally:
+        transport.close()
+
+    # Opening the saved profile again shows the stored values in the same form.
+    again = open_wizard(qtbot, SetupWizard.edit_profile(row.name, credentials))
+    try:
+        reopened = AdvancedSettingsDialog(again.document, again)
+        assert reopened.widget("gp", "spn_host").text() == "gp01.corp.example"
+        assert reopened.widget("mailchimp", "max_connections").value() == 3
+        reopened.restore_defaults()
+        assert again.apply_advanced(reopened.values())
+        assert again.profile(row.name).gp.spn_host is None
+        assert again.profile(row.name).mailchimp.max_connections == 5
+        reopened.close()
+    finally:
+        again.close()
+
+
 def test_editing_a_field_after_a_pass_disables_next(qtbot, wizard: SetupWizard, env: DemoEnvironment) -> None:
     fill_gp(wizard, env)
     run_and_wait(qtbot, wizard.gp_page)
@@ -253,18 +314,16 @@ def test_cancel_saves_nothing(qtbot, wizard: SetupWizard, env: DemoEnvironment,
 
 
 def _save_demo_profile(env: DemoEnvironment, credentials: CredentialStore, name: str = "Fabrikam") -> None:
-    profile = Prefill.for_demo(env)
-    from gpmc_desktop.sync.config import GPSettings, MailchimpSettings, Profile, SyncFilters
+    from gpmc_desktop.profile import merge_documents, profile_from_mapping
     from gpmc_desktop.sync.runner import save_profile_settings
 
-    save_profile_settings(Profile(
-        name,
-        GPSettings(url=profile.gp_url, company=DEMO_COMPANY, username=profile.username, auth="ntlm",
-                   ca_bundle=profile.ca_bundle),
-        MailchimpSettings(list_id=profile.list_id, store_id="gp-two", status_if_new="subscribed",
-                          api_base=profile.api_base),
-        SyncFilters(skip_inactive=False, customer_classes=("RETAIL",)),
-    ))
+    demo = Prefill.for_demo(env).settings
+    save_profile_settings(profile_from_mapping(merge_documents(demo, {
+        "profile": {"name": name},
+        "gp": {"company": DEMO_COMPANY},
+        "mailchimp": {"store_id": "gp-two", "status_if_new": "subscribed"},
+        "filters": {"skip_inactive": False, "customer_classes": ["RETAIL"]},
+    })))
     store.save_profile(name, schedule=Cadence.weekly("fri", "18:30").to_dict())
     credentials.set(name, GP_PASSWORD, env.secrets.gp_password)
     credentials.set(name, MAILCHIMP_API_KEY, env.api_key)
@@ -441,21 +500,31 @@ def test_edit_with_a_locked_keyring_opens_with_empty_secrets(qtbot, state: store
         wizard.close()
 
 
-def test_prefill_from_store_column_names(qtbot, state: store.Store, credentials: CredentialStore,
+def test_prefill_from_a_profile_document(qtbot, state: store.Store, credentials: CredentialStore,
                                          env: DemoEnvironment) -> None:
-    values = Prefill.from_mapping({
-        "profile_name": "Demo", "gp_url": env.gp.base_url, "gp_company": DEMO_COMPANY, "gp_auth": "kerberos",
-        "gp_username": "CORP\\svc-gp", "gp_password": "pw", "mailchimp_api_key": env.api_key,
-        "mailchimp_list_id": "a1b2c3d4e5", "mailchimp_store_id": "gp-two", "schedule": {"kind": "daily", "at": "06:30"},
-        "filters": {"skip_on_hold": True, "customer_classes": ["EDU"]},
-    })
+    values = Prefill(
+        settings={"gp": {"url": env.gp.base_url, "company": DEMO_COMPANY, "auth": "kerberos",
+                         "username": "CORP\\svc-gp"},
+                  "mailchimp": {"list_id": "a1b2c3d4e5", "store_id": "gp-two"},
+                  "filters": {"skip_on_hold": True, "customer_classes": ["EDU"]}},
+        name="Demo", cadence=Cadence.daily("06:30"), gp_password="pw", mailchimp_api_key=env.api_key)
     wizard = open_wizard(qtbot, SetupWizard(credentials, prefill=values))
     try:
         assert wizard.gp_page.auth_method() == "kerberos" and wizard.gp_page.password.text() == "pw"
+        assert wizard.gp_page.tenant.text() == "DefaultTenant"  # the schema's default
         assert wizard.cadence() == Cadence.daily("06:30")
         assert wizard.filters_page.filters().customer_classes == ("EDU",)
-        assert wizard.contacts_page.mode() is None
+        assert wizard.contacts_page.mode() is None  # never chosen: the user must choose
     finally:
         wizard.close()
-    with pytest.raises(ValueError, match="gp_pasword"):
-        Prefill.from_mapping({"gp_pasword": "typo"})
+
+
+def test_a_new_profile_starts_with_the_schemas_values(qtbot, state: store.Store,
+                                                      credentials: CredentialStore) -> None:
+    wizard = open_wizard(qtbot, SetupWizard.new_profile(credentials))
+    try:
+        assert wizard.gp_page.auth_method() == key("gp", "auth").initial == "negotiate"
+        assert wizard.gp_page.api() == key("gp", "api").default
+        assert wizard.filters_page.filters() == SyncFilters()
+    finally:
+        wizard.close()

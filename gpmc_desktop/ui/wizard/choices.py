@@ -3,6 +3,8 @@ which GP customers are synced."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -18,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gpmc_desktop.sync.config import SyncFilters
+from gpmc_desktop.profile import SyncFilters
 from gpmc_desktop.ui.wizard.base import Page, banner, hint
 
-# The core's STATUS_IF_NEW in its order (a test holds them equal); one line each on what the choice does to a
-# new contact, in the words a finance admin uses.
+# The schema's status_if_new choices in their order (a test holds them equal); one line each on what the choice
+# does to a new contact, in the words a finance admin uses.
 CONTACT_MODES: dict[str, tuple[str, str]] = {
     "transactional": (
         "Transactional (not subscribed)",
@@ -165,6 +167,12 @@ class FiltersPage(Page):
 
     def set_class(self, class_id: str, checked: bool = True) -> None:
         self._ensure(class_id, checked=checked)
+
+    def values(self) -> dict[str, Any]:
+        """This page's keys as a profile document has them."""
+        filters = self.filters()
+        return {"skip_inactive": filters.skip_inactive, "skip_on_hold": filters.skip_on_hold,
+                "customer_classes": list(filters.customer_classes)}
 
     def filters(self) -> SyncFilters:
         chosen = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
@@ -24,44 +24,32 @@ from PySide6.QtWidgets import (
 )
 
 from gpmc_desktop.gp.sources import GPCompany
+from gpmc_desktop.profile import ConfigError, GPSettings, schema
 from gpmc_desktop.sync.check import StageResult
-from gpmc_desktop.sync.config import GPSettings
 from gpmc_desktop.ui.wizard import probes
 from gpmc_desktop.ui.wizard.base import CheckedPage, buddy_label, hint
 
 URL_LABELS = {"sba": "GP Service &URL:", "soap": "Web Services &URL:"}
 URL_EXAMPLES = {"sba": "https://gp01.corp.example:443", "soap": "http://gp01.corp.example:48620"}
 AUTH_CHOICES = (("Automatic (Negotiate)", "negotiate"), ("NTLM", "ntlm"), ("Kerberos", "kerberos"))
-DEFAULT_TENANT = "DefaultTenant"
 
 
-def field_problem(url: str, username: str, password: str, ca_file: str, api: str = "sba") -> str | None:
-    """What is wrong with the GP fields before any network call, in words that say what to write."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        if api == "soap":
+def field_problem(values: dict[str, Any], password: str) -> str | None:
+    """What is wrong with the GP fields before any network call, in words that say what to write: the profile
+    schema's rules, with the server URL's example for the API chosen."""
+    if schema.form_problem(schema.key("gp", "url"), values.get("url")):
+        if values.get("api") == "soap":
             return (f"Server URL: write the address of GP Web Services like {URL_EXAMPLES['soap']} "
                     "(ask IT for the host name and port of Web Services for Microsoft Dynamics GP).")
         return (f"Server URL: write the address of the GP Service like {URL_EXAMPLES['sba']} "
                 "(ask IT for the host name and port of Dynamics GP's Service Based Architecture).")
-    if not username.strip():
-        return "Windows user: write the account that signs in to GP as DOMAIN\\user."
-    if "\\" not in username and "@" not in username:
-        return f"Windows user: write it with its domain, like CORP\\{username.strip()}."
+    for name in ("username", "tenant"):
+        problem = schema.form_problem(schema.key("gp", name), values.get(name))
+        if problem:
+            return problem
     if not password:
         return "Password: enter the Windows password of that account."
-    if ca_file:
-        path = Path(ca_file)
-        if not path.is_file():
-            return f"CA certificate: there is no file {ca_file}. Choose the .pem or .cer file IT gave you."
-        try:
-            head = path.read_bytes()[:65536]
-        except OSError as exc:
-            return f"CA certificate: cannot read {ca_file} ({exc.strerror}). Choose another copy of the file."
-        if b"-----BEGIN CERTIFICATE-----" not in head:
-            return ("CA certificate: this file is not a Base-64 (PEM) certificate. Export it again from the "
-                    "certificate window as \"Base-64 encoded X.509 (.CER)\" and choose that file.")
-    return None
+    return schema.form_problem(schema.key("gp", "ca_bundle"), values.get("ca_bundle"))
 
 
 class GpPage(CheckedPage):
@@ -87,7 +75,7 @@ class GpPage(CheckedPage):
         self.url = QLineEdit(self)
         self.url_label = buddy_label(URL_LABELS["sba"], self.url, self)
         form.addRow(self.url_label, self.url)
-        self.tenant = QLineEdit(DEFAULT_TENANT, self)
+        self.tenant = QLineEdit(schema.default("gp", "tenant"), self)
         form.addRow("&Tenant:", self.tenant)
         self.username = QLineEdit(self)
         self.username.setPlaceholderText("DOMAIN\\user")
@@ -109,6 +97,15 @@ class GpPage(CheckedPage):
         ca_row.addWidget(self.browse)
         form.addRow(buddy_label("&CA certificate:", self.ca_file, self), ca_row)
         self.form_area.addLayout(form)
+        advanced_row = QHBoxLayout()
+        self.advanced_button = QPushButton("Ad&vanced settings…", self)
+        self.advanced_button.setAutoDefault(False)
+        self.advanced_button.setToolTip("Timeouts, the Kerberos server name, Web Services options, Mailchimp "
+                                        "connections: most profiles never need them.")
+        self.advanced_button.clicked.connect(self._advanced)
+        advanced_row.addStretch(1)
+        advanced_row.addWidget(self.advanced_button)
+        self.form_area.addLayout(advanced_row)
         self.test_button.clicked.connect(self.test)
         self.watch(self.url.textChanged, self.tenant.textChanged, self.username.textChanged,
                    self.password.textChanged, self.auth.currentIndexChanged, self.ca_file.textChanged,
@@ -137,19 +134,24 @@ class GpPage(CheckedPage):
         self.url_label.setText(URL_LABELS[api])
         self.url.setPlaceholderText(URL_EXAMPLES[api])
 
+    def values(self) -> dict[str, Any]:
+        """The GP keys this page shows, as a profile document has them (None: unset, the default applies)."""
+        return {
+            "api": self.api(),
+            "url": self.url.text().strip().rstrip("/"),
+            "tenant": self.tenant.text().strip() or None,
+            "username": self.username.text().strip(),
+            "auth": self.auth_method(),
+            "ca_bundle": self.ca_file.text().strip() or None,
+        }
+
     def settings(self, company: str = "") -> GPSettings:
-        return self.setup_wizard().build_gp(
-            url=self.url.text().strip().rstrip("/"),
-            company=company,
-            username=self.username.text().strip(),
-            api=self.api(),
-            tenant=self.tenant.text().strip() or DEFAULT_TENANT,
-            auth=self.auth_method(),
-            ca_bundle=self.ca_file.text().strip() or None,
-        )
+        """Validated GP settings for a check.  This page's stages never read the company (the next page picks
+        it), so without one a placeholder stands in."""
+        return self.setup_wizard().section("gp", {**self.values(), "company": company or "-"})
 
     def signature(self) -> Hashable:
-        return (self.settings(), self.password.text())
+        return (tuple(sorted(self.values().items())), repr(self.setup_wizard().document), self.password.text())
 
     def required_stages(self) -> tuple[str, ...]:
         return ("reach", "tls", "auth", "companies")
@@ -164,13 +166,21 @@ class GpPage(CheckedPage):
             self.ca_file.setText(path)
 
     @Slot()
+    def _advanced(self) -> None:
+        self.setup_wizard().edit_advanced()
+
+    @Slot()
     def test(self) -> None:
-        problem = field_problem(self.url.text().strip(), self.username.text(), self.password.text(),
-                                self.ca_file.text().strip(), self.api())
+        problem = field_problem(self.values(), self.password.text())
+        if problem is None:
+            try:
+                settings = self.settings()
+            except ConfigError as err:  # an Advanced setting that no longer validates
+                problem = f"Advanced settings: {err}"
         if problem:
             self.report(StageResult("gp", "fields", False, problem))
             return
-        settings, password = self.settings(), self.password.text()
+        password = self.password.text()
         self.run_check(lambda report: probes.gp_connect(settings, password, report), self._companies_loaded)
 
     def _companies_loaded(self, companies: list[GPCompany] | None) -> None:
@@ -246,11 +256,14 @@ class CompanyPage(CheckedPage):
                 return company.name or company.database
         return self.company_name()
 
+    def values(self) -> dict[str, Any]:
+        return {"company": self.company_name()}
+
     def settings(self) -> GPSettings:
         return self.setup_wizard().gp_page.settings(self.company_name())
 
     def signature(self) -> Hashable:
-        return (self.settings(), self.setup_wizard().gp_page.password.text())
+        return (self.setup_wizard().gp_page.signature(), self.company_name())
 
     def required_stages(self) -> tuple[str, ...]:
         return ("company", "sample")

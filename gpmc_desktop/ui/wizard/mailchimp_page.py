@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable
+from typing import Any
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for, datacenter
+from gpmc_desktop.profile import ConfigError, MailchimpSettings
 from gpmc_desktop.sync.check import StageResult
-from gpmc_desktop.sync.config import MailchimpSettings
 from gpmc_desktop.ui.wizard import probes
 from gpmc_desktop.ui.wizard.base import CheckedPage, buddy_label, hint
 
@@ -101,16 +102,20 @@ class MailchimpPage(CheckedPage):
         self.store_id.setText(value)
         self._store_typed = bool(value)
 
-    def settings(self, status_if_new: str = "transactional") -> MailchimpSettings:
-        return self.setup_wizard().build_mailchimp(
-            list_id=self.list_id(),
-            store_id=self.store_id.text().strip(),
-            status_if_new=status_if_new,
-            api_base=self.api_base.text().strip().rstrip("/") or None,
-        )
+    def values(self, status_if_new: str | None = None) -> dict[str, Any]:
+        """The Mailchimp keys this page shows (and the contacts page's choice), as a profile document has them."""
+        return {
+            "list_id": self.list_id(),
+            "store_id": self.store_id.text().strip(),
+            "api_base": self.api_base.text().strip().rstrip("/") or None,
+            "status_if_new": status_if_new,
+        }
+
+    def settings(self, status_if_new: str | None = None) -> MailchimpSettings:
+        return self.setup_wizard().section("mailchimp", self.values(status_if_new))
 
     def signature(self) -> Hashable:
-        return (self.settings(), self.key())
+        return (tuple(sorted(self.values().items())), repr(self.setup_wizard().document), self.key())
 
     def required_stages(self) -> tuple[str, ...]:
         return ("key", "ping", "audience", "store")
@@ -175,7 +180,11 @@ class MailchimpPage(CheckedPage):
         if not self.store_id.text().strip():
             self.report(StageResult("mailchimp", "store", False, "Give the store an id, for example gp-two."))
             return
-        settings = self.settings()
+        try:
+            settings = self.settings()
+        except ConfigError as err:  # the API address typed, or an Advanced setting, breaks its rule
+            self.report(StageResult("mailchimp", "fields", False, str(err)))
+            return
         self.run_check(lambda report: probes.mailchimp_check(settings, key, report))
 
     @Slot()

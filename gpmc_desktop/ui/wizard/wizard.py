@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
@@ -33,14 +33,26 @@ from gpmc_desktop.credentials import (
     default_store,
 )
 from gpmc_desktop.gp.sources import GPCompany
+from gpmc_desktop.profile import (
+    ConfigError,
+    Document,
+    Profile,
+    Secrets,
+    SyncFilters,
+    merge_documents,
+    profile_from_mapping,
+    profile_to_mapping,
+    schema,
+    section_settings,
+)
 from gpmc_desktop.scheduling.cadence import Cadence, CadenceError
-from gpmc_desktop.sync.config import GPSettings, MailchimpSettings, Profile, Secrets, SyncFilters
 from gpmc_desktop.sync.runner import save_profile_settings
+from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
 from gpmc_desktop.ui.icons import app_icon
 from gpmc_desktop.ui.wizard.background import Background
 from gpmc_desktop.ui.wizard.base import Page
 from gpmc_desktop.ui.wizard.choices import ContactsPage, FiltersPage
-from gpmc_desktop.ui.wizard.gp_pages import DEFAULT_TENANT, CompanyPage, GpPage
+from gpmc_desktop.ui.wizard.gp_pages import CompanyPage, GpPage
 from gpmc_desktop.ui.wizard.mailchimp_page import MailchimpPage
 from gpmc_desktop.ui.wizard.preview_page import PreviewPage
 from gpmc_desktop.ui.wizard.probes import CompanySample
@@ -68,69 +80,34 @@ class PageId(IntEnum):
 
 @dataclass(frozen=True)
 class Prefill:
-    """Values to open the wizard with.  `status_if_new` None means the user must choose (the demo, a new
-    profile); an edited profile keeps the choice its owner made.  Secrets are held only for the dialog."""
+    """What the wizard opens with: a profile document (sections of keys as a profile file has them; keys left
+    out start at the schema's value for a new profile), plus what is not a profile key.  A document without
+    ``status_if_new`` makes the user choose (the demo, a new profile); an edited profile keeps its owner's
+    choice.  Secrets are held only for the dialog."""
 
+    settings: Document = field(default_factory=dict)
     name: str = ""
-    api: str = "sba"  # the GP API: "sba" (REST) or "soap" (legacy Web Services)
-    gp_url: str = ""
-    tenant: str = DEFAULT_TENANT
-    username: str = ""
-    auth: str = "negotiate"
-    ca_bundle: str | None = None
-    company: str = ""
-    api_base: str | None = None
-    list_id: str = ""
-    store_id: str = ""
-    status_if_new: str | None = None
-    filters: SyncFilters = field(default_factory=SyncFilters)
     cadence: Cadence | None = None
-    timeout_seconds: float = 120.0
-    max_connections: int = 5
     gp_password: str = field(default="", repr=False)
     mailchimp_api_key: str = field(default="", repr=False)
-    # The stored profile being edited: keeps the settings the wizard does not show (timeouts, SOAP options…).
-    base: Profile | None = None
     notice: str = ""  # shown on the first page (e.g. the keyring could not be read)
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> Prefill:
-        """From the state store's column names (``gp_url``, ``mailchimp_list_id``…, as `store.save_profile`
-        takes them) plus ``profile_name``, ``gp_password`` and ``mailchimp_api_key``."""
-        unknown = sorted(set(values) - set(_MAPPING_KEYS))
-        if unknown:
-            raise ValueError(f"unknown prefill key(s): {', '.join(unknown)}")
-        kwargs: dict[str, Any] = {_MAPPING_KEYS[key]: value for key, value in values.items() if value is not None}
-        if "filters" in kwargs and isinstance(kwargs["filters"], Mapping):
-            raw = kwargs["filters"]
-            kwargs["filters"] = SyncFilters(
-                skip_inactive=bool(raw.get("skip_inactive", True)), skip_on_hold=bool(raw.get("skip_on_hold", False)),
-                customer_classes=tuple(raw.get("customer_classes", ())))
-        if "cadence" in kwargs and isinstance(kwargs["cadence"], Mapping):
-            kwargs["cadence"] = Cadence.from_dict(kwargs["cadence"])
-        return cls(**kwargs)
-
-    @classmethod
-    def from_profile(cls, profile: Profile, cadence: Cadence | None = None, *, gp_password: str = "",
-                     mailchimp_api_key: str = "") -> Prefill:
-        gp, mc = profile.gp, profile.mailchimp
-        return cls(
-            name=profile.name, api=gp.api, gp_url=gp.url, tenant=gp.tenant, username=gp.username, auth=gp.auth,
-            ca_bundle=gp.ca_bundle, company=gp.company, api_base=mc.api_base, list_id=mc.list_id,
-            store_id=mc.store_id, status_if_new=mc.status_if_new, filters=profile.filters, cadence=cadence,
-            timeout_seconds=gp.timeout_seconds, max_connections=mc.max_connections,
-            gp_password=gp_password, mailchimp_api_key=mailchimp_api_key, base=profile,
-        )
 
     @classmethod
     def stored(cls, name: str, credentials: CredentialStore) -> Prefill:
         """The saved profile *name* (the state store must be open) with its secrets from the credential store.
 
-        A keyring that cannot be read (locked, not up yet) leaves the secret fields empty with a notice saying
+        A stored document that no longer validates still opens, as it is, so its owner can fix it here.  A
+        keyring that cannot be read (locked, not up yet) leaves the secret fields empty with a notice saying
         why, rather than refusing to open the profile."""
         row = store.get_profile(name)
         if row is None:
             raise LookupError(f"there is no profile {name!r}")
+        try:
+            settings = profile_to_mapping(row.profile(), with_defaults=True)
+        except ConfigError as err:
+            log.warning("profile %r: stored settings do not validate (%s); the wizard shows them as stored",
+                        name, err)
+            settings = dict(row.settings)
         try:
             cadence = Cadence.from_dict(row.schedule)
         except CadenceError:
@@ -144,12 +121,8 @@ class Prefill:
             except CredentialError as err:
                 secrets[kind] = ""
                 problems.append(err.message)
-        values = cls.from_profile(row.profile(), cadence, gp_password=secrets[GP_PASSWORD],
-                                  mailchimp_api_key=secrets[MAILCHIMP_API_KEY])
-        if problems:
-            values = dataclasses.replace(values, notice=f"{problems[0]} Until then, type the password and the "
-                                                         "API key again.")
-        return values
+        notice = f"{problems[0]} Until then, type the password and the API key again." if problems else ""
+        return cls(settings, name, cadence, secrets[GP_PASSWORD], secrets[MAILCHIMP_API_KEY], notice)
 
     @classmethod
     def for_demo(cls, env: DemoEnvironment) -> Prefill:
@@ -158,28 +131,17 @@ class Prefill:
 
         company = env.dataset.find_company(DEMO_COMPANY)
         if env.gp_soap is not None and env.gp_api == "soap":  # Web Services: plain HTTP, company by name
-            gp: dict[str, Any] = {"api": "soap", "gp_url": env.gp_soap.base_url, "ca_bundle": None,
+            gp: dict[str, Any] = {"api": "soap", "url": env.gp_soap.base_url,
                                   "company": company.name if company else DEMO_COMPANY}
         else:
-            gp = {"gp_url": env.gp.base_url, "ca_bundle": str(env.gp.ca_path), "company": DEMO_COMPANY}
-        return cls(
-            name="Demo (Fabrikam)", username=f"{DEMO_DOMAIN}\\{DEMO_USER}", auth="ntlm", **gp,
-            api_base=env.mailchimp.api_base,
-            list_id=env.profile_list_id, store_id=env.profile_store_id,
-            gp_password=env.secrets.gp_password, mailchimp_api_key=env.api_key,
-        )
-
-
-# `Prefill.from_mapping`: the state store's column names (and the secrets) → Prefill fields.
-_MAPPING_KEYS = {
-    "profile_name": "name", "name": "name", "gp_api": "api", "gp_url": "gp_url", "gp_tenant": "tenant",
-    "gp_company": "company",
-    "gp_auth": "auth", "gp_username": "username", "gp_ca_bundle": "ca_bundle",
-    "gp_timeout_seconds": "timeout_seconds", "gp_password": "gp_password", "mailchimp_api_key": "mailchimp_api_key",
-    "mailchimp_api_base": "api_base", "mailchimp_list_id": "list_id", "mailchimp_store_id": "store_id",
-    "mailchimp_status_if_new": "status_if_new", "mailchimp_max_connections": "max_connections",
-    "filters": "filters", "schedule": "cadence", "notice": "notice",
-}
+            gp = {"url": env.gp.base_url, "ca_bundle": str(env.gp.ca_path), "company": DEMO_COMPANY}
+        settings: Document = {
+            "gp": {**gp, "username": f"{DEMO_DOMAIN}\\{DEMO_USER}", "auth": "ntlm"},
+            "mailchimp": {"api_base": env.mailchimp.api_base, "list_id": env.profile_list_id,
+                          "store_id": env.profile_store_id},
+        }
+        return cls(settings, "Demo (Fabrikam)", gp_password=env.secrets.gp_password,
+                   mailchimp_api_key=env.api_key)
 
 
 class SetupWizard(QWizard):
@@ -191,7 +153,7 @@ class SetupWizard(QWizard):
         parent: QWidget | None = None,
         *,
         edit: str | None = None,
-        prefill: Prefill | Mapping[str, Any] | None = None,
+        prefill: Prefill | None = None,
         profile_name: str | None = None,
         start: PageId | None = None,
         notice: str = "",
@@ -205,8 +167,9 @@ class SetupWizard(QWizard):
         self.background = Background(self)
         self.companies: list[GPCompany] = []
         self.sample: CompanySample | None = None
-        self.base: Profile | None = None  # settings the wizard keeps but does not show
-        self._timeout, self._max_connections = 120.0, 5
+        # The profile document being edited: the pages' fields are laid over it, so the keys no page shows
+        # (Advanced settings, keys a later version adds) are kept as they are.
+        self.document: Document = {}
         self.saved_profile: Profile | None = None
         self.saved_cadence: Cadence | None = None
         self._editing_id: int | None = None
@@ -233,8 +196,7 @@ class SetupWizard(QWizard):
         self.setStartId(PageId.GP)
         self.resize(780, 660)
         if prefill is not None:
-            values = prefill if isinstance(prefill, Prefill) else Prefill.from_mapping(prefill)
-            self.prefill(values, start=start, notice=notice)
+            self.prefill(prefill, start=start, notice=notice)
         elif edit is not None:
             self.prefill(Prefill.stored(edit, self.credentials), start=start, notice=notice)
 
@@ -267,34 +229,37 @@ class SetupWizard(QWizard):
                              "in Mailchimp), then check the audience and store again."))
             wizard.mailchimp_page.api_key.setFocus()
         else:
+            username = values.settings.get("gp", {}).get("username", "")
             wizard = cls(credentials, parent, edit=name, start=PageId.GP,
                          prefill=dataclasses.replace(values, gp_password=""), notice=(
-                             f"GP refused the saved password of {values.username}. Enter the current Windows "
+                             f"GP refused the saved password of {username}. Enter the current Windows "
                              "password, then press Test connection."))
             wizard.gp_page.password.setFocus()
         return wizard
 
     def prefill(self, values: Prefill, *, start: PageId | None = None, notice: str = "") -> None:
         """Fill every page from *values*; *start* opens at that page, *notice* is shown on top of it."""
-        self.base = values.base
-        self._timeout, self._max_connections = values.timeout_seconds, values.max_connections
+        self.document = {section: dict(keys) for section, keys in values.settings.items()}
         gp = self.gp_page
-        gp.set_api(values.api)
-        gp.url.setText(values.gp_url)
-        gp.tenant.setText(values.tenant or DEFAULT_TENANT)
-        gp.username.setText(values.username)
+        gp.set_api(self.value("gp", "api"))
+        gp.url.setText(self.value("gp", "url") or "")
+        gp.tenant.setText(self.value("gp", "tenant"))
+        gp.username.setText(self.value("gp", "username") or "")
         gp.password.setText(values.gp_password)
-        gp.set_auth_method(values.auth)
-        gp.ca_file.setText(values.ca_bundle or "")
-        self.company_page.company.setText(values.company)
+        gp.set_auth_method(self.value("gp", "auth"))
+        gp.ca_file.setText(self.value("gp", "ca_bundle") or "")
+        self.company_page.company.setText(self.value("gp", "company") or "")
         mc = self.mailchimp_page
-        mc.set_api_base(values.api_base or "")
+        mc.set_api_base(self.value("mailchimp", "api_base") or "")
         mc.api_key.setText(values.mailchimp_api_key)
-        mc.audience.setEditText(values.list_id)
-        if values.store_id:
-            mc.set_store_id(values.store_id)
-        self.contacts_page.set_mode(values.status_if_new)
-        self.filters_page.set_filters(values.filters)
+        mc.audience.setEditText(self.value("mailchimp", "list_id") or "")
+        if self.value("mailchimp", "store_id"):
+            mc.set_store_id(self.value("mailchimp", "store_id"))
+        self.contacts_page.set_mode(self.document.get("mailchimp", {}).get("status_if_new"))
+        self.filters_page.set_filters(SyncFilters(
+            skip_inactive=bool(self.value("filters", "skip_inactive")),
+            skip_on_hold=bool(self.value("filters", "skip_on_hold")),
+            customer_classes=tuple(self.value("filters", "customer_classes"))))
         self.schedule_page.set_cadence(values.cadence or DEFAULT_CADENCE)
         if values.name:
             self.preview_page.name.setText(values.name)
@@ -307,25 +272,47 @@ class SetupWizard(QWizard):
             # A refused secret's notice goes once the check passes; the demo's stays.
             page.show_notice(notice, until_passed=self.editing is not None)
 
-    # -- what the pages hold ---------------------------------------------------------------------------------
-    def build_gp(self, **shown: Any) -> GPSettings:
-        """GP settings from the fields on the pages; the ones no page shows keep their stored values."""
-        if self.base is not None:
-            return dataclasses.replace(self.base.gp, **shown)
-        return GPSettings(**shown, timeout_seconds=self._timeout)
+    def value(self, section: str, name: str) -> Any:
+        """The document's value of a key, or what a new profile starts with (the schema's)."""
+        found = self.document.get(section, {}).get(name)
+        return schema.key(section, name).initial if found is None else found
 
-    def build_mailchimp(self, **shown: Any) -> MailchimpSettings:
-        if self.base is not None:
-            return dataclasses.replace(self.base.mailchimp, **shown)
-        return MailchimpSettings(**shown, max_connections=self._max_connections)
+    def edit_advanced(self) -> bool:
+        """Open Advanced settings over the document; True when the user changed it."""
+        dialog = AdvancedSettingsDialog(self.document, self)
+        if dialog.exec() != AdvancedSettingsDialog.DialogCode.Accepted:
+            return False
+        return self.apply_advanced(dialog.values())
+
+    def apply_advanced(self, changes: Document) -> bool:
+        """Lay *changes* (``None``: back to the default) over the document; the checks that depend on them must
+        pass again.  True when something changed."""
+        before = self.document
+        self.document = merge_documents(self.document, changes)
+        self.mailchimp_page.set_api_base(self.value("mailchimp", "api_base") or "")
+        for page in (self.gp_page, self.company_page, self.mailchimp_page):
+            page.invalidate()  # a changed timeout or server name must be proven again
+        return self.document != before
+
+    # -- what the pages hold ---------------------------------------------------------------------------------
+    def gp_values(self) -> dict[str, Any]:
+        """The GP section as the pages show it, over the document's other GP keys."""
+        return {**self.document.get("gp", {}), **self.gp_page.values(), **self.company_page.values()}
+
+    def section(self, section: str, shown: dict[str, Any]) -> Any:
+        """One section's validated settings: the document's keys with the page's *shown* values over them."""
+        return section_settings(section, {**self.document.get(section, {}), **shown})
 
     def profile(self, name: str | None = None) -> Profile:
-        return Profile(
-            name=name if name is not None else self.preview_page.name.text().strip(),
-            gp=self.company_page.settings(),
-            mailchimp=self.mailchimp_page.settings(self.contacts_page.mode() or "transactional"),
-            filters=self.filters_page.filters(),
-        )
+        """The profile the pages describe (ConfigError naming every problem if they do not make one)."""
+        name = name if name is not None else self.preview_page.name.text().strip()
+        changes: Document = {
+            "profile": {"name": name},
+            "gp": self.gp_values(),
+            "mailchimp": self.mailchimp_page.values(self.contacts_page.mode() or "transactional"),
+            "filters": self.filters_page.values(),
+        }
+        return profile_from_mapping(merge_documents(self.document, changes))
 
     def secrets(self) -> Secrets:
         return Secrets(gp_password=self.gp_page.password.text(), mailchimp_api_key=self.mailchimp_page.key())
