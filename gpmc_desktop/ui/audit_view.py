@@ -220,8 +220,9 @@ class AuditView(QWidget):
         self.export_button.setEnabled(False)
         self.status.setText(f"Exporting to {path}…")
         self._export_path = str(path)
-        self._export = self._background.start(lambda _report: write_audit_csv(path, filters),
-                                              on_result=self._on_export_finished, on_error=self._on_export_failed)
+        self._export = self._background.start(
+            lambda _report: write_audit_csv(path, filters), name=f"audit export to {path}",
+            on_result=self._on_export_finished, on_error=self._on_export_failed)
         return self._export
 
     @Slot(object)

@@ -135,7 +135,8 @@ class CheckedPage(Page):
         self.stages.set_busy(self.busy_text)
         self.test_button.setEnabled(False)
         self._job = self.setup_wizard().background.start(
-            work, on_item=self._stage, on_result=self._result, on_error=self._crash, on_finished=self._finished)
+            work, name=f"wizard check ({type(self).__name__})", on_item=self._stage, on_result=self._result,
+            on_error=self._crash, on_finished=self._finished)
         self.completeChanged.emit()
 
     def report(self, result: StageResult) -> None:

@@ -152,7 +152,7 @@ class PreviewPage(Page):
             progress = throttled_progress(lambda phase, done, total: report((phase, done, total)))
             return probes.preview(profile, secrets, existing, cancel=cancel, progress=progress)
 
-        self._job = wiz.background.start(work, on_item=self._progress, on_result=self._done,
+        self._job = wiz.background.start(work, name="wizard preview", on_item=self._progress, on_result=self._done,
                                          on_error=self._crashed, on_finished=self._finished)
         self.completeChanged.emit()
 
