@@ -1,5 +1,5 @@
 """The audit log page: filters (run, record type, action, search), the lazy table, a per-record trace and
-CSV export."""
+CSV export (off the GUI thread: a million rows take seconds, and the window must not freeze)."""
 
 from __future__ import annotations
 
@@ -27,11 +27,18 @@ from PySide6.QtWidgets import (
 from gpmc_desktop import store
 from gpmc_desktop.store import Action, AuditEventRow, AuditFilter, Entity
 from gpmc_desktop.ui.audit_model import AuditTableModel, detail_text
-from gpmc_desktop.ui.export import AuditCsvExport, start_export
+from gpmc_desktop.ui.background import Background, Task
 
 SEARCH_DELAY_MS = 300
 _ENTITY_CHOICES = ("customer", "order", "member", "product", "store", "merge_field")
 _RUN_CHOICES = 50
+
+
+def write_audit_csv(path: Path, filters: AuditFilter) -> int:
+    """The events matching *filters* as a CSV file; returns how many rows were written (runs off the GUI thread)."""
+    # utf-8-sig: Excel recognises UTF-8 by the BOM; newline="": the csv module writes its own line ends.
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        return store.export_audit_csv(out, filters)
 
 
 class TraceDialog(QDialog):
@@ -70,7 +77,9 @@ class AuditView(QWidget):
         super().__init__(parent)
         self.profile_id: int | None = None
         self.model = AuditTableModel(self)
-        self._export: AuditCsvExport | None = None
+        self._background = Background(self)
+        self._export: Task | None = None
+        self._export_path = ""
 
         self.run_box = QComboBox(self)
         self.entity_box = QComboBox(self)
@@ -204,24 +213,24 @@ class AuditView(QWidget):
         if path:
             self.export_to(Path(path))
 
-    def export_to(self, path: Path) -> AuditCsvExport | None:
+    def export_to(self, path: Path) -> Task | None:
         filters = self.current_filter()
         if filters is None or self._export is not None:
             return None
         self.export_button.setEnabled(False)
         self.status.setText(f"Exporting to {path}…")
-        task = start_export(path, filters)
-        task.signals.finished.connect(self._on_export_finished)
-        task.signals.failed.connect(self._on_export_failed)
-        self._export = task
-        return task
+        self._export_path = str(path)
+        self._export = self._background.start(
+            lambda _report: write_audit_csv(path, filters), name=f"audit export to {path}",
+            on_result=self._on_export_finished, on_error=self._on_export_failed)
+        return self._export
 
-    @Slot(int, str)
-    def _on_export_finished(self, rows: int, path: str) -> None:
+    @Slot(object)
+    def _on_export_finished(self, rows: int) -> None:
         self._export = None
         self.export_button.setEnabled(True)
-        self.status.setText(f"Exported {rows:,} event(s) to {path}")
-        self.export_finished.emit(rows, path)
+        self.status.setText(f"Exported {rows:,} event(s) to {self._export_path}")
+        self.export_finished.emit(rows, self._export_path)
 
     @Slot(str)
     def _on_export_failed(self, message: str) -> None:

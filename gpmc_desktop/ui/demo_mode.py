@@ -4,10 +4,9 @@ the simulators' new ports: they change every start) together with the demo's thr
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from gpmc_desktop import store
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
@@ -15,33 +14,10 @@ from gpmc_desktop.demo.environment import DemoEnvironment
 from gpmc_desktop.logsetup import register_secret
 from gpmc_desktop.sync.config import load_profile
 from gpmc_desktop.sync.runner import save_profile_settings
+from gpmc_desktop.ui.background import Background
 from gpmc_desktop.ui.controller import DesktopController
 
-log = logging.getLogger(__name__)
-
 DEMO_CUSTOMERS = 500
-
-
-class _StartSignals(QObject):
-    ready = Signal(object)  # the started DemoEnvironment
-    failed = Signal(str)
-
-
-class _StartDemo(QRunnable):
-    def __init__(self, customers: int, workdir: Path) -> None:
-        super().__init__()
-        self.customers = customers
-        self.workdir = workdir
-        self.signals = _StartSignals()
-
-    def run(self) -> None:
-        try:
-            env = DemoEnvironment(customers=self.customers, workdir=self.workdir).start()
-        except Exception as err:
-            log.exception("the demo simulators did not start")
-            self.signals.failed.emit(f"{type(err).__name__}: {err}")
-        else:
-            self.signals.ready.emit(env)
 
 
 class DemoMode(QObject):
@@ -55,22 +31,19 @@ class DemoMode(QObject):
         self.workdir = workdir
         self.customers = customers
         self.env: DemoEnvironment | None = None
-        self._task: _StartDemo | None = None
+        self._background = Background(self)
         self.wizard: QObject | None = None
 
     def start(self) -> None:
-        """Start the simulators in a pool thread (generating the demo company takes a moment)."""
-        task = _StartDemo(self.customers, self.workdir)
-        task.setAutoDelete(False)
-        task.signals.ready.connect(self._on_ready)
-        task.signals.failed.connect(self._on_failed)
-        self._task = task
-        QThreadPool.globalInstance().start(task)
+        """Start the simulators off the GUI thread (generating the demo company takes a moment)."""
+        customers, workdir = self.customers, self.workdir
+        self._background.start(
+            lambda _report: DemoEnvironment(customers=customers, workdir=workdir).start(),
+            name="starting the demo simulators", on_result=self._on_ready, on_error=self._on_failed)
 
     @Slot(object)
     def _on_ready(self, env: DemoEnvironment) -> None:
         self.env = env
-        self._task = None
         register_secret(env.secrets.gp_password)
         register_secret(env.api_key)
         if not store.list_profiles():
@@ -94,7 +67,6 @@ class DemoMode(QObject):
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
-        self._task = None
         self.controller.show_notice(f"The demo could not start: {message}")
         self.failed.emit(message)
 

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -19,9 +17,11 @@ from PySide6.QtWidgets import (
 
 from gpmc_desktop import store
 from gpmc_desktop.store import LedgerEntry
+from gpmc_desktop.ui.table_model import Column, RowTableModel
 
-COLUMNS = ("Record", "GP key", "Attempts", "Kind", "Error", "HTTP", "Last failed", "Next try")
-Index = QModelIndex | QPersistentModelIndex
+
+def _error(entry: LedgerEntry) -> str:
+    return " — ".join(t for t in (entry.last_error_title, entry.last_error_detail) if t)
 
 
 def _next_try(entry: LedgerEntry) -> str:
@@ -32,10 +32,20 @@ def _next_try(entry: LedgerEntry) -> str:
     return f"{entry.next_retry_at.astimezone():%Y-%m-%d %H:%M}"
 
 
-class LedgerTableModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
+class LedgerTableModel(RowTableModel[LedgerEntry]):
+    columns = (
+        Column("Record", lambda e: e.entity),
+        Column("GP key", lambda e: e.gp_key),
+        Column("Attempts", lambda e: str(e.attempts)),
+        Column("Kind", lambda e: e.category),
+        Column("Error", _error),
+        Column("HTTP", lambda e: "" if e.last_http_status is None else str(e.last_http_status)),
+        Column("Last failed", lambda e: f"{e.last_failed_at.astimezone():%Y-%m-%d %H:%M}"),
+        Column("Next try", _next_try),
+    )
+
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._entries: list[LedgerEntry] = []
         self.profile_id: int | None = None
 
     def set_profile(self, profile_id: int | None) -> None:
@@ -43,43 +53,7 @@ class LedgerTableModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
-        self.beginResetModel()
-        self._entries = [] if self.profile_id is None else store.list_failures(self.profile_id)
-        self.endResetModel()
-
-    def entries(self) -> list[LedgerEntry]:
-        return list(self._entries)
-
-    def entry_at(self, row: int) -> LedgerEntry:
-        return self._entries[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        e = self._entries[index.row()]
-        error = " — ".join(t for t in (e.last_error_title, e.last_error_detail) if t)
-        values = (
-            e.entity,
-            e.gp_key,
-            str(e.attempts),
-            e.category,
-            error,
-            "" if e.last_http_status is None else str(e.last_http_status),
-            f"{e.last_failed_at.astimezone():%Y-%m-%d %H:%M}",
-            _next_try(e),
-        )
-        return values[index.column()]
+        self.set_rows([] if self.profile_id is None else store.list_failures(self.profile_id))
 
 
 class LedgerView(QWidget):
@@ -124,7 +98,7 @@ class LedgerView(QWidget):
 
     def selected_entries(self) -> list[LedgerEntry]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [self.model.entry_at(r) for r in rows]
+        return [self.model.row_at(r) for r in rows]
 
     def _update_buttons(self) -> None:
         n = self.model.rowCount()

@@ -284,7 +284,7 @@ class MainWindow(QMainWindow):
     def _show_run_in_audit(self, index: QModelIndex) -> None:
         """Double-click on a run: its audit events."""
         if index.isValid():
-            self.audit_view.set_run(self.runs_model.run_at(index.row()).id)
+            self.audit_view.set_run(self.runs_model.row_at(index.row()).id)
             self.tabs.setCurrentWidget(self.audit_view)
 
     def bring_forward(self) -> None:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject
 
 from gpmc_desktop import store
 from gpmc_desktop.store import RunRow
+from gpmc_desktop.ui.table_model import Column, RowTableModel
 
-COLUMNS = ("Run", "Kind", "Started", "Took", "Outcome", "Customers", "Invoices", "Error")
 RUNS_SHOWN = 50
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-def _totals(counts: dict[str, int]) -> str:
+def _totals(run: RunRow, entity: str) -> str:
+    counts = (run.counts or {}).get(entity, {})
     sent = counts.get("created", 0) + counts.get("updated", 0)
     text = f"{sent} sent, {counts.get('unchanged', 0)} unchanged"
     if counts.get("skipped"):
@@ -32,10 +29,20 @@ def _took(run: RunRow) -> str:
     return f"{seconds // 60}m {seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
-class RunsTableModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
+class RunsTableModel(RowTableModel[RunRow]):
+    columns = (
+        Column("Run", lambda run: str(run.id)),
+        Column("Kind", lambda run: run.kind),
+        Column("Started", lambda run: f"{run.started_at.astimezone():%Y-%m-%d %H:%M}"),
+        Column("Took", _took),
+        Column("Outcome", lambda run: run.outcome or "running"),
+        Column("Customers", lambda run: _totals(run, "customer")),
+        Column("Invoices", lambda run: _totals(run, "order")),
+        Column("Error", lambda run: run.error_summary or ""),
+    )
+
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._runs: list[RunRow] = []
         self._profile_id: int | None = None
 
     def set_profile(self, profile_id: int | None) -> None:
@@ -43,37 +50,4 @@ class RunsTableModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
-        self.beginResetModel()
-        self._runs = [] if self._profile_id is None else store.list_runs(self._profile_id, limit=RUNS_SHOWN)
-        self.endResetModel()
-
-    def run_at(self, row: int) -> RunRow:
-        return self._runs[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._runs)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        run = self._runs[index.row()]
-        counts = run.counts or {}
-        values = (
-            str(run.id),
-            run.kind,
-            f"{run.started_at.astimezone():%Y-%m-%d %H:%M}",
-            _took(run),
-            run.outcome or "running",
-            _totals(counts.get("customer", {})),
-            _totals(counts.get("order", {})),
-            run.error_summary or "",
-        )
-        return values[index.column()]
+        self.set_rows([] if self._profile_id is None else store.list_runs(self._profile_id, limit=RUNS_SHOWN))

@@ -1,25 +1,24 @@
-"""Sync runs off the GUI thread: one `QThread` + `SyncWorker` per running profile, owned by `SyncManager`.
+"""Sync runs off the GUI thread, through the app's background helper (`ui/background.py`), owned by
+`SyncManager`.
 
-* `run_profile` (the Qt-free core) runs in the worker thread; its progress callback becomes the worker's
-  `progress` signal, which Qt queues to the GUI thread. Progress is throttled to about 20 signals a second
-  (phase changes and each phase's first and last count always go through), so a 100,000-record run cannot
-  flood the GUI's event queue, and the counts shown are still the engine's own.
+* `run_profile` (the Qt-free core) runs on a thread of the manager's own pool, which starts every run at
+  once (one per profile, never queued behind another); its progress, throttled to about 20 calls a second,
+  reaches the GUI thread as the task's queued items.
 * One run per profile: `start()` refuses, with a reason, while that profile's run is going.
-* `shutdown()` sets every run's cancel Event and waits for the threads; the engine stops between records.
-  The worker's `done` signal quits its thread through a *direct* connection: the GUI thread may be blocked
-  in `wait()` then, and a queued quit would never be delivered.
+* `shutdown()` sets every run's cancel Event, waits for the pool and delivers the results the stopped runs
+  queued; the engine stops between records.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
-from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEvent, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from gpmc_desktop import store
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
@@ -27,15 +26,14 @@ from gpmc_desktop.credentials import KIND_LABELS as CREDENTIAL_LABELS
 from gpmc_desktop.sync.config import Secrets
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.runner import run_profile
-from gpmc_desktop.ui.threads import release_store_connection
+from gpmc_desktop.ui.background import Background, ProgressCallback, Report, throttled_progress
 
 log = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[str, int, int], None]
 # (profile name, progress, cancel, full) -> report; the default loads the saved profile and its credentials.
 ProfileRunner = Callable[[str, ProgressCallback, threading.Event, bool], RunReport]
 
-PROGRESS_INTERVAL_S = 0.05
+MAX_PARALLEL_RUNS = 64  # far more profiles than anyone syncs at once: no run waits for a free thread
 
 
 class CredentialReader(Protocol):
@@ -78,56 +76,19 @@ class SyncResult:
     cancelled_before_start: bool = False
 
 
-class SyncWorker(QObject):
-    progress = Signal(str, str, int, int)  # profile, phase, done, total
-    done = Signal(object)  # SyncResult
-
-    def __init__(self, profile: str, runner: ProfileRunner, cancel: threading.Event, full: bool) -> None:
-        super().__init__()
-        self.profile = profile
-        self._runner = runner
-        self._cancel = cancel
-        self._full = full
-        self._last_emit = 0.0
-        self._last_phase = ""
-
-    def _on_progress(self, phase: str, done: int, total: int) -> None:
-        # Called by the engine (possibly from its own pool threads): emitting is thread-safe.
-        now = time.monotonic()
-        if phase == self._last_phase and done not in (0, total) and now - self._last_emit < PROGRESS_INTERVAL_S:
-            return
-        self._last_phase, self._last_emit = phase, now
-        self.progress.emit(self.profile, phase, done, total)
-
-    @Slot()
-    def run(self) -> None:
-        result: SyncResult
-        if self._cancel.is_set():  # quit arrived before the thread got going
-            result = SyncResult(self.profile, None, "cancelled before it started", cancelled_before_start=True)
-        else:
-            try:
-                report = self._runner(self.profile, self._on_progress, self._cancel, self._full)
-                result = SyncResult(self.profile, report)
-            except MissingCredentialError as err:
-                result = SyncResult(self.profile, None, str(err), credential_kind=err.kind)
-            except Exception as err:
-                log.exception("sync of profile %r crashed", self.profile)
-                result = SyncResult(self.profile, None, f"{type(err).__name__}: {err}")
-            finally:
-                release_store_connection()
-        self.done.emit(result)
-
-
-@dataclass(eq=False)
-class _Job:
-    profile: str
-    thread: QThread
-    worker: SyncWorker
-    cancel: threading.Event
+def _run(runner: ProfileRunner, profile: str, cancel: threading.Event, full: bool, report: Report) -> SyncResult:
+    """One run, on a pool thread; a crash is left to the background helper (it logs it, `error` says it)."""
+    if cancel.is_set():  # quit arrived before the thread got going
+        return SyncResult(profile, None, "cancelled before it started", cancelled_before_start=True)
+    progress = throttled_progress(lambda phase, done, total: report((phase, done, total)))
+    try:
+        return SyncResult(profile, runner(profile, progress, cancel, full))
+    except MissingCredentialError as err:
+        return SyncResult(profile, None, str(err), credential_kind=err.kind)
 
 
 class SyncManager(QObject):
-    """Starts, tracks and stops the sync runs; lives on the GUI thread and re-emits the workers' signals there."""
+    """Starts, tracks and stops the sync runs; lives on the GUI thread and emits the runs' news there."""
 
     started = Signal(str)  # profile
     progress = Signal(str, str, int, int)  # profile, phase, done, total
@@ -137,82 +98,60 @@ class SyncManager(QObject):
     def __init__(self, runner: ProfileRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
-        self._jobs: dict[str, _Job] = {}
-        self._retiring: list[_Job] = []  # result delivered, thread still winding down
+        pool = QThreadPool(self)
+        pool.setMaxThreadCount(MAX_PARALLEL_RUNS)
+        self._background = Background(self, pool=pool)
+        self._cancels: dict[str, threading.Event] = {}  # the running profiles
         self._accepting = True
 
     def is_running(self, profile: str) -> bool:
-        return profile in self._jobs
+        return profile in self._cancels
 
     def running(self) -> list[str]:
-        return sorted(self._jobs)
+        return sorted(self._cancels)
 
     def start(self, profile: str, *, full: bool = False) -> bool:
         """Start a run of `profile`; False (and `refused`) if one is going or the app is quitting."""
         if not self._accepting:
             self.refused.emit(profile, "the application is shutting down")
             return False
-        if profile in self._jobs:
+        if profile in self._cancels:
             self.refused.emit(profile, f"a sync of {profile} is already running; it has not finished yet")
             return False
-        cancel = threading.Event()
-        thread = QThread(self)
-        thread.setObjectName(f"sync:{profile}")
-        worker = SyncWorker(profile, self._runner, cancel, full)
-        worker.moveToThread(thread)
-        job = _Job(profile, thread, worker, cancel)
-        thread.started.connect(worker.run)
-        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        worker.progress.connect(self._on_progress)  # queued: the manager lives on the GUI thread
-        worker.done.connect(self._on_done)
-        # A bound slot, not a lambda: PySide runs a context-less lambda in the emitting (worker) thread.
-        thread.finished.connect(self._on_thread_finished)
-        self._jobs[profile] = job
-        thread.start()
+        cancel = self._cancels[profile] = threading.Event()
+        self._background.start(
+            partial(_run, self._runner, profile, cancel, full), name=f"sync of profile {profile!r}",
+            on_item=partial(self._on_progress, profile), on_result=self._on_done,
+            on_error=partial(self._on_crash, profile))
         self.started.emit(profile)
         return True
 
     def cancel(self, profile: str) -> bool:
-        job = self._jobs.get(profile)
-        if job is None:
+        cancel = self._cancels.get(profile)
+        if cancel is None:
             return False
-        job.cancel.set()
+        cancel.set()
         return True
 
-    @Slot(str, str, int, int)
-    def _on_progress(self, profile: str, phase: str, done: int, total: int) -> None:
-        if profile in self._jobs:
-            self.progress.emit(profile, phase, done, total)
+    def _on_progress(self, profile: str, item: tuple[str, int, int]) -> None:
+        if profile in self._cancels:
+            self.progress.emit(profile, *item)
 
     @Slot(object)
     def _on_done(self, result: SyncResult) -> None:
-        job = self._jobs.pop(result.profile, None)
-        if job is not None:
-            self._retiring.append(job)
+        self._cancels.pop(result.profile, None)
         self.finished.emit(result)
 
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        thread = self.sender()
-        for job in [j for j in self._retiring if j.thread is thread]:
-            self._retiring.remove(job)
-            job.worker.deleteLater()
-            job.thread.deleteLater()
+    def _on_crash(self, profile: str, error: str) -> None:
+        self._on_done(SyncResult(profile, None, error))
 
     def shutdown(self, timeout_s: float | None = None) -> bool:
-        """Refuse new runs, cancel the running ones and wait for their threads; True if all have stopped."""
+        """Refuse new runs, cancel the running ones and wait for them; True if all have stopped. Their results
+        are delivered before this returns, so the board shows "cancelled" and `running()` is empty."""
         self._accepting = False
-        jobs = [*self._jobs.values(), *self._retiring]
-        for job in jobs:
-            job.cancel.set()
-        deadline = QDeadlineTimer(QDeadlineTimer.ForeverConstant.Forever if timeout_s is None
-                                  else int(timeout_s * 1000))
-        stopped = True
-        for job in jobs:
-            if not job.thread.wait(deadline):
-                log.warning("sync of %r did not stop in time", job.profile)
-                stopped = False
-        # Deliver the results the stopped workers queued to us (the GUI thread was blocked in wait()), so
-        # the board shows "cancelled" and `running()` is empty once this returns.
-        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
+        for cancel in self._cancels.values():
+            cancel.set()
+        stopped = self._background.wait(-1 if timeout_s is None else int(timeout_s * 1000))
+        if not stopped:
+            log.warning("sync runs %s did not stop in time", ", ".join(self.running()))
         return stopped

@@ -77,7 +77,7 @@ def test_a_missing_credential_is_an_error_with_the_prompt(qtbot, controller, dem
 
 def _select(view, gp_key: str) -> None:
     model = view.model
-    row = next(r for r in range(model.rowCount()) if model.entry_at(r).gp_key == gp_key)
+    row = next(r for r in range(model.rowCount()) if model.row_at(r).gp_key == gp_key)
     view.table.selectionModel().select(
         model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
 
@@ -93,7 +93,7 @@ def test_ledger_shows_failed_records_and_retry_replays_them(qtbot, controller, d
         controller.manager.start(demo_profile, full=True)
 
     ledger = controller.window.ledger_view
-    keys = {e.gp_key: e for e in ledger.model.entries()}
+    keys = {e.gp_key: e for e in ledger.model.rows()}
     assert event.gp_key in keys, "the forgotten contact's customer is not in the ledger"
     assert keys[event.gp_key].last_error_title == "Forgotten Email Not Subscribed"
     assert len(keys) == 3  # and the two fake addresses of the demo company
@@ -105,18 +105,18 @@ def test_ledger_shows_failed_records_and_retry_replays_them(qtbot, controller, d
     assert ledger.retry_selected_button.isEnabled()
     with qtbot.waitSignal(controller.run_finished, timeout=SYNC_TIMEOUT_MS):
         assert ledger.retry_selected() == 1
-    assert event.gp_key not in {e.gp_key for e in ledger.model.entries()}
-    assert len(ledger.model.entries()) == 2
+    assert event.gp_key not in {e.gp_key for e in ledger.model.rows()}
+    assert len(ledger.model.rows()) == 2
 
     # Retry all: both fake addresses are tried again (and fail again: their attempts count up).
     with qtbot.waitSignal(controller.run_finished, timeout=SYNC_TIMEOUT_MS):
         assert ledger.retry_all() == 2
-    assert [e.attempts for e in ledger.model.entries()] == [2, 2]
+    assert [e.attempts for e in ledger.model.rows()] == [2, 2]
 
     # Dismiss: gone from the list until the GP record changes.
-    _select(ledger, ledger.model.entry_at(0).gp_key)
+    _select(ledger, ledger.model.row_at(0).gp_key)
     assert ledger.dismiss_selected() == 1
-    assert len(ledger.model.entries()) == 1
+    assert len(ledger.model.rows()) == 1
 
 
 def test_retry_during_a_run_says_a_run_is_going(qtbot, controller, demo, demo_profile):

@@ -10,7 +10,8 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget, QWizardPage
 
 from gpmc_desktop.sync.check import StageResult
-from gpmc_desktop.ui.wizard.background import Job
+from gpmc_desktop.ui.background import Task
+from gpmc_desktop.ui.wizard.background import crash_text
 from gpmc_desktop.ui.wizard.stages import StageList
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class CheckedPage(Page):
         self.stages = StageList(self)
         self._layout.addWidget(self.stages)
         self._layout.addStretch(1)
-        self._job: Job | None = None
+        self._job: Task | None = None
         self._checked: Hashable | None = None  # signature of the values the last passing check proved
         self._pending: Hashable | None = None  # signature of the values the running check is proving
         self._on_done: Callable[[Any], None] | None = None
@@ -119,7 +120,7 @@ class CheckedPage(Page):
         return self.passed() and not self.running()
 
     def running(self) -> bool:
-        return self._job is not None and self._job.running and not self._job.stale
+        return self._job is not None and self._job.active()
 
     # -- the check -----------------------------------------------------------------------------------------
     def run_check(self, work: Callable[[Callable[[Any], None]], Any],
@@ -134,7 +135,8 @@ class CheckedPage(Page):
         self.stages.set_busy(self.busy_text)
         self.test_button.setEnabled(False)
         self._job = self.setup_wizard().background.start(
-            work, on_item=self._stage, on_result=self._result, on_crash=self._crash, on_finished=self._finished)
+            work, name=f"wizard check ({type(self).__name__})", on_item=self._stage, on_result=self._result,
+            on_error=self._crash, on_finished=self._finished)
         self.completeChanged.emit()
 
     def report(self, result: StageResult) -> None:
@@ -165,12 +167,12 @@ class CheckedPage(Page):
                 self.banner.hide()  # the problem it announced (a refused secret) is solved
 
     @Slot(str)
-    def _crash(self, message: str) -> None:
-        self.stages.add(StageResult("wizard", "error", False, message))
+    def _crash(self, error: str) -> None:
+        self.stages.add(StageResult("wizard", "error", False, crash_text(error)))
 
     @Slot()
     def _finished(self) -> None:
-        self._job = None  # the job deletes itself now
+        self._job = None  # the task deletes itself now
         self.stages.drop_busy()
         self.test_button.setEnabled(True)
         self.completeChanged.emit()

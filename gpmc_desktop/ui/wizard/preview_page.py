@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from gpmc_desktop.sync.report import RunReport
+from gpmc_desktop.ui.background import Task, throttled_progress
 from gpmc_desktop.ui.status import PHASE_NAMES
 from gpmc_desktop.ui.wizard import probes
-from gpmc_desktop.ui.wizard.background import Job
+from gpmc_desktop.ui.wizard.background import crash_text
 from gpmc_desktop.ui.wizard.base import Page, hint
 
 MAX_REASONS = 5
@@ -109,7 +110,7 @@ class PreviewPage(Page):
         layout.addStretch(1)
         self.report: RunReport | None = None
         self.error = ""
-        self._job: Job | None = None
+        self._job: Task | None = None
         self._cancel = threading.Event()
         self._ran_for: Hashable | None = None
         self._name_typed = False
@@ -148,11 +149,11 @@ class PreviewPage(Page):
         self.again.setEnabled(False)
 
         def work(report: Any) -> RunReport:
-            return probes.preview(profile, secrets, existing, cancel=cancel,
-                                  progress=lambda phase, done, total: report((phase, done, total)))
+            progress = throttled_progress(lambda phase, done, total: report((phase, done, total)))
+            return probes.preview(profile, secrets, existing, cancel=cancel, progress=progress)
 
-        self._job = wiz.background.start(work, on_item=self._progress, on_result=self._done,
-                                         on_crash=self._crashed, on_finished=self._finished)
+        self._job = wiz.background.start(work, name="wizard preview", on_item=self._progress, on_result=self._done,
+                                         on_error=self._crashed, on_finished=self._finished)
         self.completeChanged.emit()
 
     def cancel(self) -> None:
@@ -179,20 +180,21 @@ class PreviewPage(Page):
         self.result.setText(report_html(report))
 
     @Slot(str)
-    def _crashed(self, message: str) -> None:
+    def _crashed(self, error: str) -> None:
+        message = crash_text(error)
         self.error = message
         self.status.setText("The preview could not finish:")
         self.result.setText(f"<p style='color:#b3261e'>{html.escape(message)}</p>")
 
     @Slot()
     def _finished(self) -> None:
-        self._job = None  # the job deletes itself now
+        self._job = None  # the task deletes itself now
         self.progress.hide()
         self.again.setEnabled(True)
         self.completeChanged.emit()
 
     def running(self) -> bool:
-        return self._job is not None and self._job.running and not self._job.stale
+        return self._job is not None and self._job.active()
 
     # -- the name, and Finish ------------------------------------------------------------------------------
     @Slot()
