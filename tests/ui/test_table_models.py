@@ -56,7 +56,7 @@ def test_cells_come_from_the_column_definitions(qtbot, qtmodeltester) -> None:
 
 
 def test_the_plain_list_models_pass_qts_checks(qtbot, qtmodeltester, state: store.Store) -> None:
-    profile_id = store.save_profile("Checked", gp_url="https://gp.example", gp_company="TWO").id
+    profile_id = store.save_profile("Checked").id
     fill_audit(profile_id, 30)
     runs = RunsTableModel()
     runs.set_profile(profile_id)
@@ -72,7 +72,7 @@ def test_the_plain_list_models_pass_qts_checks(qtbot, qtmodeltester, state: stor
 
 
 def test_the_paged_audit_model_passes_qts_checks(qtbot, qtmodeltester, state: store.Store) -> None:
-    profile_id = store.save_profile("Paged", gp_url="https://gp.example", gp_company="TWO").id
+    profile_id = store.save_profile("Paged").id
     fill_audit(profile_id, 25)
     model = AuditTableModel(page_size=10)
     assert model.rowCount() == 0 and not model.canFetchMore()  # no profile chosen: no query
