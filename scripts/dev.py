@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -22,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
+INTERRUPTED = 130  # 128 + SIGINT: the exit code of a Ctrl-C, as shells and `gpmc` report it
 
 # Building gssapi (pulled in by requests-kerberos) needs the Kerberos headers and a compiler.
 BUILD_PACKAGES = ["gcc", "libkrb5-dev", "krb5-user"]
@@ -112,6 +114,33 @@ def ensure_venv(extras: str) -> Path:
     return py
 
 
+def foreground(cmd: list[str], **kw: object) -> int:
+    """Run the product (or pytest) and wait for it to end, Ctrl-C or not; its exit code, or 130 if interrupted.
+
+    A Ctrl-C in the terminal reaches the child as well (one foreground process group): the child decides how to
+    stop (gpmc finishes the records in flight and records the run; pytest prints its summary), and this waits
+    for it instead of killing it a quarter of a second later as ``subprocess.call`` does.  A third Ctrl-C kills
+    a child that does not stop."""
+    interrupts = 0
+    child: subprocess.Popen[bytes] | None = None
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        nonlocal interrupts
+        interrupts += 1
+        if interrupts >= 3 and child is not None and child.poll() is None:
+            child.kill()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        child = subprocess.Popen(cmd, **kw)  # type: ignore[call-overload]
+        code = child.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupts or code in (INTERRUPTED, -signal.SIGINT):
+        return INTERRUPTED
+    return int(code)
+
+
 def has_display() -> bool:
     if os.name == "nt" or sys.platform == "darwin":
         return True
@@ -124,9 +153,9 @@ def cmd_demo(args: list[str]) -> int:
     if has_display() and "--headless" not in args:
         # The tray app on the built-in demo: simulators in the background, the wizard pre-filled.
         say("starting the tray app on the built-in demo (--headless for the command-line demo)")
-        return subprocess.call([str(py), "-m", "gpmc_desktop.ui.app", "--demo", *args], cwd=ROOT)
+        return foreground([str(py), "-m", "gpmc_desktop.ui.app", "--demo", *args], cwd=ROOT)
     args = [a for a in args if a != "--headless"]
-    return subprocess.call([str(py), "-m", "gpmc_desktop.cli.main", "demo", *args], cwd=ROOT)
+    return foreground([str(py), "-m", "gpmc_desktop.cli.main", "demo", *args], cwd=ROOT)
 
 
 def cmd_test(args: list[str]) -> int:
@@ -140,7 +169,7 @@ def cmd_test(args: list[str]) -> int:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     workers = ["-n", str(min(4, os.cpu_count() or 1))] if "-n" not in args else []
     say("pytest")
-    return subprocess.call([str(py), "-m", "pytest", *workers, *args], cwd=ROOT, env=env)
+    return foreground([str(py), "-m", "pytest", *workers, *args], cwd=ROOT, env=env)
 
 
 def main() -> int:
@@ -148,7 +177,13 @@ def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
-    return commands[sys.argv[1]](sys.argv[2:])
+    try:
+        return commands[sys.argv[1]](sys.argv[2:])
+    except KeyboardInterrupt:
+        # Ctrl-C while installing (apt-get and pip got it too and stop): no traceback, and a re-run carries on
+        # (the install stamp is written only after a finished install).
+        print("\n[dev] interrupted", file=sys.stderr, flush=True)
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

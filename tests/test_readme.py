@@ -33,3 +33,11 @@ def test_readme_cli_synopsis_matches_the_parser():
 def test_readme_names_both_setup_commands():
     assert "python3 scripts/dev.py demo" in README
     assert "python3 scripts/dev.py test" in README
+
+
+def test_readme_exit_code_table_lists_every_exit_code():
+    from gpmc_desktop.sync.report import ExitCode
+
+    table = re.search(r"^Exit codes:\n\n((?:\|.*\n)+)", README, re.M).group(1)
+    codes = [int(c) for c in re.findall(r"^\| `(\d+)` \|", table, re.M)]
+    assert codes == [int(c) for c in ExitCode]

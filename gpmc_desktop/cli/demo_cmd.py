@@ -17,6 +17,8 @@ def register(sub: Any) -> None:
     demo.add_argument("--mailchimp-port", type=int, default=0)
     demo.add_argument("--exit", action="store_true", help="stop after the first sync (for scripts and tests)")
     demo.add_argument("--no-sync", action="store_true", help="only start the simulators")
+    demo.add_argument("--headless", action="store_true",
+                      help="accepted as in `scripts/dev.py demo --headless`: gpmc demo never opens a window")
     demo.set_defaults(handler=cmd_demo)
 
 

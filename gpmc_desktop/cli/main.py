@@ -11,11 +11,8 @@ import sys
 
 from gpmc_desktop import __version__
 from gpmc_desktop.cli import demo_cmd, sim_cmd, sync_cmd
-
-# Exit codes shared by every sub-command (see README, "Headless use").
-EXIT_OK = 0
-EXIT_PARTIAL = 1
-EXIT_FAILED = 2
+from gpmc_desktop.cli.interrupt import notify
+from gpmc_desktop.sync.report import ExitCode  # the exit codes of every sub-command (README, "Headless use")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
-        return EXIT_OK
+        # Ctrl-C in a command with nothing to finish (check, audit, demo, sim; `gpmc sync` handles its own, see
+        # cli/interrupt.py): the with-blocks have stopped the simulators and closed the database on the way out.
+        notify("gpmc: interrupted")
+        return int(ExitCode.INTERRUPTED)
 
 
 if __name__ == "__main__":

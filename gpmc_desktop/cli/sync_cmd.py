@@ -1,7 +1,9 @@
 """``gpmc sync``, ``gpmc check`` and ``gpmc audit``: the headless contract IT scripts depend on.
 
-Exit codes: 0 everything synced or unchanged; 1 the run finished but some records failed (see the ledger and
-the audit); 2 the run could not proceed (unreachable, authentication refused, bad config).
+Exit codes (:class:`gpmc_desktop.sync.report.ExitCode`): 0 everything synced or unchanged; 1 the run finished but
+some records failed (see the ledger and the audit); 2 the run could not proceed (unreachable, authentication
+refused, bad config); 130 interrupted (Ctrl-C, SIGTERM): the run stopped between records and is recorded as
+cancelled.
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
 from gpmc_desktop import store
+from gpmc_desktop.cli.interrupt import cancel_on_signals
 from gpmc_desktop.cli.progress import TerminalProgress
 from gpmc_desktop.logsetup import setup_logging
 from gpmc_desktop.sync.check import check_gp, check_mailchimp
@@ -66,10 +70,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except ConfigError as err:
         return _fail(str(err), args.json)
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
+    # Ctrl-C / SIGTERM / Ctrl-Break: the engine stops between records and records the run as cancelled (exit 130).
+    cancel = threading.Event()
     try:
-        with _open_state(profile):
+        with cancel_on_signals(cancel), _open_state(profile):
             report = run_profile(profile, secrets, full=args.full, dry_run=args.dry_run,
-                                 progress=progress.update if progress else None)
+                                 progress=progress.update if progress else None, cancel=cancel)
     except ConfigError as err:
         return _fail(str(err), args.json)
     except store.StoreError as err:

@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     OK = 0  # everything synced or unchanged
     PARTIAL = 1  # the run finished but some records failed (see the ledger and the audit)
     FAILED = 2  # the run could not proceed; nothing was marked synced that was not
+    INTERRUPTED = 130  # stopped by Ctrl-C / SIGTERM / Ctrl-Break (128 + SIGINT, as shells report it)
 
 
 def empty_counts() -> dict[str, int]:
@@ -35,7 +36,11 @@ class RunReport:
 
     @property
     def exit_code(self) -> ExitCode:
-        if self.outcome in ("failed", "cancelled"):
+        if self.outcome == "cancelled":
+            # The engine stopped at a cancel (in `gpmc sync`, the first Ctrl-C): what was sent is recorded,
+            # the rest waits for the next run.  Not a success, and not a failure to look into.
+            return ExitCode.INTERRUPTED
+        if self.outcome == "failed":
             return ExitCode.FAILED
         if self.customers["failed"] or self.orders["failed"]:
             return ExitCode.PARTIAL
