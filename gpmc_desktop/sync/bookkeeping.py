@@ -1,4 +1,4 @@
-"""The engine's memory for one profile, over the state store: synced hashes, ledger, audit, watermarks.
+"""The engine's memory for one profile, over the state store: runs, synced hashes, the failure ledger, the audit.
 
 Writes are buffered and committed together by :meth:`Bookkeeping.flush` (a few hundred records per
 transaction), because one commit per record would make a 100,000-customer first load crawl.  A crash loses at
@@ -89,9 +89,6 @@ class Bookkeeping:
             for key, e in store.failure_map(self.profile_id, entity).items()
         }
 
-    def failed_keys(self, entity: str) -> set[str]:
-        return {key for key, f in self.failures(entity).items() if not f.dismissed}
-
     def record_failure(self, entity: str, gp_key: str, err: MailchimpError, content_hash: str) -> None:
         category = "transient" if err.category is Category.TRANSIENT else "permanent"
         store.record_failure(
@@ -102,7 +99,7 @@ class Bookkeeping:
     def resolve_failure(self, entity: str, gp_key: str) -> None:
         store.resolve_failure(self.profile_id, entity, gp_key)
 
-    # -- audit, state, watermarks -------------------------------------------------------------------------
+    # -- audit, state -----------------------------------------------------------------------------------------
     def audit(self, records: list[AuditRecord]) -> None:
         for r in records:
             self._audit.append(store.NewAuditEvent(
@@ -119,10 +116,6 @@ class Bookkeeping:
     def set_state(self, key: str, value: str) -> None:
         self.flush()
         store.set_state(self.profile_id, key, value, now=self._now())
-
-    def set_watermark(self, entity: str, value: str) -> None:
-        self.flush()
-        store.set_watermark(self.profile_id, entity, value, now=self._now())
 
     def flush(self) -> None:
         if not (self._audit or self._synced or self._forget):

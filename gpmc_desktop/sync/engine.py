@@ -338,7 +338,6 @@ class SyncEngine:
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
         self.book.flush()
-        self._move_watermark("customer", plan.customers.values(), report.customers["failed"] > 0)
 
     @staticmethod
     def _orders_of(plan: Plan, customer_number: str) -> list[str]:
@@ -449,7 +448,6 @@ class SyncEngine:
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
         self.book.flush()
-        self._move_watermark("order", plan.orders.values(), report.orders["failed"] > 0)
 
     @staticmethod
     def _orders_to_send(
@@ -557,24 +555,3 @@ class SyncEngine:
                 http_status=err.status if err else None, error_title=err.title if err else "",
                 error_detail=err.detail if err else "",
             )])
-
-    def _move_watermark(self, entity: str, plans: Iterable[CustomerPlan | OrderPlan], had_failures: bool) -> None:
-        """The newest GP ModifiedDate seen, held back to the oldest failed record's day while failures last."""
-        dates = []
-        for p in plans:
-            record = p.customer if isinstance(p, CustomerPlan) else p.doc
-            if record.modified_date:
-                dates.append(record.modified_date)
-        if not dates or self.cancel.is_set() or self._abort:
-            return
-        mark = max(dates)
-        if had_failures:
-            failed = self.book.failed_keys(entity)
-            failed_dates = [
-                (p.customer if isinstance(p, CustomerPlan) else p.doc).modified_date
-                for p in plans if (p.customer.number if isinstance(p, CustomerPlan) else p.doc.number) in failed
-            ]
-            held = [d for d in failed_dates if d]
-            if held:
-                mark = min(mark, min(held))
-        self.book.set_watermark(entity, mark.isoformat())
