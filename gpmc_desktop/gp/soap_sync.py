@@ -111,9 +111,10 @@ class SoapPollingSource:
     def _since(mark: dt.date | None) -> dt.date | None:
         """Where the next read starts: the newest ModifiedDate already read, with a day of overlap.
 
-        This is the *read* high-water mark, not the engine's watermark: the engine holds its own back while a
-        record keeps failing in Mailchimp, but that record is in the snapshot and offered again every run, so
-        GP need not be re-read for it."""
+        This is the one watermark of a SOAP profile.  It is not held back while a record keeps failing in
+        Mailchimp: that record is in the snapshot and offered to the engine again every run (the failure ledger
+        decides when it is sent), so GP need not be re-read for it, and a record refused for good does not
+        make every later poll re-read all that changed since its day."""
         return mark - OVERLAP if mark else None
 
     # -- customers ------------------------------------------------------------------------------------------

@@ -1,8 +1,7 @@
-"""Incremental-poll watermarks: per profile and entity, the GP ModifiedDate of the last fully successful poll.
+"""Incremental-poll watermarks: per profile and entity, a GP ModifiedDate (``YYYY-MM-DD``; GP keeps no time).
 
-GP's ModifiedDate has no time of day, so the value is a date (``YYYY-MM-DD``) and the engine re-reads that
-whole day on the next poll. Moving it is always an explicit `set_watermark` call: the engine decides, and
-never moves it past a record that failed.
+The sync does not use this table: the only incremental GP reader (SOAP, `gp.soap_sync`) keeps its mark inside its
+snapshot of the last read, so the two are always written together.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The engine's memory for one profile, over the state store: synced hashes, ledger, audit, watermarks.
+"""The engine's memory for one profile, over the state store: runs, synced hashes, the failure ledger, the audit.
 
 Writes are buffered and committed together by :meth:`Bookkeeping.flush` (a few hundred records per
 transaction), because one commit per record would make a 100,000-customer first load crawl.  A crash loses at
@@ -7,110 +7,67 @@ most the unflushed tail, whose Mailchimp writes were upserts the next run repeat
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
 
 from gpmc_desktop import store
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
-
-
-@dataclass(frozen=True)
-class Synced:
-    hash: str
-    remote_id: str
-    email: str
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Failure:
-    title: str
-    category: str
-    content_hash: str
-    next_retry_at: dt.datetime | None
-    dismissed: bool
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    entity: str
-    gp_key: str
-    action: str
-    reason: str = ""
-    mailchimp_id: str = ""
-    email: str = ""
-    payload_hash: str = ""
-    http_status: int | None = None
-    error_title: str = ""
-    error_detail: str = ""
+from gpmc_desktop.store import Entity, FailureCategory, LedgerEntry, NewAuditEvent, Outcome, RunKind, SyncedState
 
 
 class Bookkeeping:
-    def __init__(self, profile_id: int, *, now: Any = None) -> None:
+    def __init__(self, profile_id: int, *, now: Callable[[], dt.datetime] | None = None) -> None:
         self.profile_id = profile_id
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
         self.run_id: int | None = None
-        self._audit: list[store.NewAuditEvent] = []
-        self._synced: dict[str, dict[str, store.SyncedState]] = {}
-        self._forget: dict[str, set[str]] = {}
+        self._audit: list[NewAuditEvent] = []
+        self._synced: dict[Entity, dict[str, SyncedState]] = {}
+        self._forget: dict[Entity, set[str]] = {}
 
     # -- runs -----------------------------------------------------------------------------------------------
-    def start_run(self, kind: str) -> int:
+    def start_run(self, kind: RunKind) -> int:
         self.run_id = store.start_run(self.profile_id, kind, now=self._now())
         return self.run_id
 
-    def finish_run(self, run_id: int | None, outcome: str, counts: dict[str, dict[str, int]], error: str) -> None:
+    def finish_run(
+        self, run_id: int | None, outcome: Outcome, counts: dict[Entity, dict[str, int]], error: str
+    ) -> None:
         if run_id is not None:
             store.finish_run(run_id, outcome, counts=counts, error_summary=error or None, now=self._now())
 
     # -- synced state -----------------------------------------------------------------------------------------
-    def synced(self, entity: str) -> dict[str, Synced]:
+    def synced(self, entity: Entity) -> dict[str, SyncedState]:
         self.flush()
-        return {
-            key: Synced(s.content_hash, s.remote_id or "", s.remote_email or "")
-            for key, s in store.synced_map(self.profile_id, entity).items()
-        }
+        return store.synced_map(self.profile_id, entity)
 
-    def mark_synced(
-        self, entity: str, gp_key: str, digest: str, remote_id: str, email: str, meta: dict[str, Any]
-    ) -> None:
+    def mark_synced(self, entity: Entity, gp_key: str, state: SyncedState) -> None:
         self._forget.get(entity, set()).discard(gp_key)
-        self._synced.setdefault(entity, {})[gp_key] = store.SyncedState(digest, remote_id or None, email or None)
+        self._synced.setdefault(entity, {})[gp_key] = state
 
-    def forget(self, entity: str, gp_key: str) -> None:
+    def forget(self, entity: Entity, gp_key: str) -> None:
         self._synced.get(entity, {}).pop(gp_key, None)
         self._forget.setdefault(entity, set()).add(gp_key)
 
     # -- failures ---------------------------------------------------------------------------------------------
-    def failures(self, entity: str) -> dict[str, Failure]:
-        return {
-            key: Failure(e.last_error_title or "", e.category, e.content_hash or "", e.next_retry_at, e.dismissed)
-            for key, e in store.failure_map(self.profile_id, entity).items()
-        }
+    def failures(self, entity: Entity) -> dict[str, LedgerEntry]:
+        """Every ledgered record of *entity*, dismissed ones included, by GP key."""
+        return store.failure_map(self.profile_id, entity)
 
-    def failed_keys(self, entity: str) -> set[str]:
-        return {key for key, f in self.failures(entity).items() if not f.dismissed}
-
-    def record_failure(self, entity: str, gp_key: str, err: MailchimpError, content_hash: str) -> None:
-        category = "transient" if err.category is Category.TRANSIENT else "permanent"
+    def record_failure(self, entity: Entity, gp_key: str, err: MailchimpError, content_hash: str) -> None:
+        category = FailureCategory.TRANSIENT if err.category is Category.TRANSIENT else FailureCategory.PERMANENT
         store.record_failure(
             self.profile_id, entity, gp_key, category=category, content_hash=content_hash,
             error_title=err.title, error_detail=err.detail, http_status=err.status, now=self._now(),
         )
 
-    def resolve_failure(self, entity: str, gp_key: str) -> None:
+    def resolve_failure(self, entity: Entity, gp_key: str) -> None:
         store.resolve_failure(self.profile_id, entity, gp_key)
 
-    # -- audit, state, watermarks -------------------------------------------------------------------------
-    def audit(self, records: list[AuditRecord]) -> None:
-        for r in records:
-            self._audit.append(store.NewAuditEvent(
-                entity=r.entity, gp_key=r.gp_key, action=r.action, mailchimp_id=r.mailchimp_id or None,
-                email=r.email or None, reason=r.reason or None, http_status=r.http_status,
-                error_title=r.error_title or None, error_detail=r.error_detail or None,
-                payload_hash=r.payload_hash or None, at=self._now(),
-            ))
+    # -- audit, state -----------------------------------------------------------------------------------------
+    def audit(self, event: NewAuditEvent) -> None:
+        """Buffer *event* for the current run, stamped with the time it is reported unless it has one."""
+        self._audit.append(event if event.at is not None else dataclasses.replace(event, at=self._now()))
 
     def get_state(self, key: str) -> str | None:
         value = store.get_state(self.profile_id, key)
@@ -119,10 +76,6 @@ class Bookkeeping:
     def set_state(self, key: str, value: str) -> None:
         self.flush()
         store.set_state(self.profile_id, key, value, now=self._now())
-
-    def set_watermark(self, entity: str, value: str) -> None:
-        self.flush()
-        store.set_watermark(self.profile_id, entity, value, now=self._now())
 
     def flush(self) -> None:
         if not (self._audit or self._synced or self._forget):

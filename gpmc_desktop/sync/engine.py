@@ -4,25 +4,35 @@ Order of work (Mailchimp's dependencies): store → merge fields → product →
 orders.  Every Mailchimp write is an idempotent upsert or a create that tolerates "already exists", and the local
 state is written only after Mailchimp accepted a record, so killing the process at any instant and running again
 converges with no duplicates and nothing lost.  Worker threads only talk to Mailchimp; all database writes happen
-on the engine's own thread.
+on the engine's own thread.  What each record should become is decided in :mod:`gpmc_desktop.sync.decide`, for
+the dry run and the real run alike.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol, TypeVar
 
 from gpmc_desktop.gp.errors import GPError
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
+from gpmc_desktop.store import Action, Entity, LedgerEntry, NewAuditEvent, Outcome, RunKind, SyncedState
 from gpmc_desktop.sync import mapping
-from gpmc_desktop.sync.bookkeeping import AuditRecord, Bookkeeping, Failure, Synced
+from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from gpmc_desktop.sync.config import Profile
+from gpmc_desktop.sync.decide import (
+    CustomerDecision,
+    Decision,
+    MemberGroup,
+    decide_member_group,
+    decide_orders,
+    ledger_hash,
+)
 from gpmc_desktop.sync.plan import CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan
 from gpmc_desktop.sync.report import RunReport
 
@@ -44,41 +54,40 @@ class AbortRun(Exception):
     """The run cannot go on (authentication refused, audience missing...): exit 2."""
 
 
-@dataclass
-class RecordResult:
+class SyncedWrite(NamedTuple):
+    """A record's synced state, to be kept once its push result is applied."""
+
+    entity: Entity
+    gp_key: str
+    state: SyncedState
+
+
+@dataclass(frozen=True)
+class PushResult:
     """What a worker did for one GP record; applied to the database on the engine thread."""
 
-    entity: str
-    gp_key: str
-    action: str
-    reason: str = ""
-    mailchimp_id: str = ""
-    email: str = ""
-    payload_hash: str = ""
+    event: NewAuditEvent  # the audit row (not written when the action is UNCHANGED)
+    ledger_hash: str  # the content the failure ledger compares with on later runs
     error: MailchimpError | None = None
-    ledger_hash: str = ""
-    synced: list[tuple[str, str, str, str, str, dict[str, Any]]] = field(default_factory=list)
-    resend_orders_of: str = ""
+    synced: tuple[SyncedWrite, ...] = ()
+    replaced_customer: bool = False  # an e-commerce customer replaced for a new e-mail: its orders go again
 
 
-def _reason_group(reason: str) -> str:
-    """The reason without its record-specific detail in parentheses, for the summary's tally."""
-    return reason.split(" (")[0]
+def _audit_event(
+    entity: Entity, gp_key: str, action: Action, *, reason: str = "", mailchimp_id: str = "", email: str = "",
+    payload_hash: str = "", error: MailchimpError | None = None,
+) -> NewAuditEvent:
+    """The audit row, with an absent text stored as NULL."""
+    return NewAuditEvent(
+        entity=entity, gp_key=gp_key, action=action, mailchimp_id=mailchimp_id or None, email=email or None,
+        reason=reason or None, http_status=error.status if error else None,
+        error_title=(error.title or None) if error else None, error_detail=(error.detail or None) if error else None,
+        payload_hash=payload_hash or None,
+    )
 
 
-def _blocked_reason(failure: Failure | None, content_hash: str, now: dt.datetime) -> str | None:
-    """Why a ledgered record is not sent this run, or None when it should be tried."""
-    if failure is None:
-        return None
-    if failure.content_hash != content_hash:
-        return None  # the GP record changed since it failed: try the new data
-    if failure.dismissed:
-        return "failure dismissed by a person"
-    if failure.next_retry_at is None:
-        return f"waiting for a change in GP or a replay ({failure.title})"
-    if failure.next_retry_at > now:
-        return f"retry after {failure.next_retry_at.isoformat(timespec='minutes')} ({failure.title})"
-    return None
+def _error_reason(err: MailchimpError) -> str:
+    return f"{err.title}: {err.detail}".strip(": ")
 
 
 class SyncEngine:
@@ -108,83 +117,79 @@ class SyncEngine:
     # ================================================================================================ public
     def run(self, *, full: bool = False, dry_run: bool = False) -> RunReport:
         report = RunReport(dry_run=dry_run)
-        report.run_id = self.book.start_run("dry-run" if dry_run else ("full" if full else "incremental"))
+        kind = RunKind.DRY_RUN if dry_run else RunKind.FULL if full else RunKind.INCREMENTAL
+        report.run_id = self.book.start_run(kind)
         try:
             if not dry_run:
                 self._preflight()  # a wrong key or audience shows before a GP pull that may take minutes
-            self.progress("gp", 0, 0)
-            customers = self.source.customers()
-            self.progress("gp", 1, 2)
-            documents = self.source.documents()
-            self.progress("gp", 2, 2)
-            plan = build_plan(customers, documents, self.profile.filters, self.profile.mailchimp.status_if_new)
+            plan = self._read_plan()
             report.ignored_documents = dict(plan.ignored_documents)
             if dry_run:
                 self._dry_run(plan, report, full)
             else:
                 self._sync(plan, report, full)
         except GPError as err:
-            report.outcome, report.error = "failed", f"GP: {err}"
+            report.outcome, report.error = Outcome.FAILED, f"GP: {err}"
         except AbortRun as err:
-            report.outcome, report.error = "failed", str(err)
+            report.outcome, report.error = Outcome.FAILED, str(err)
         except MailchimpError as err:
-            report.outcome, report.error = "failed", f"Mailchimp: {err}"
-        if self.cancel.is_set() and report.outcome != "failed":
-            report.outcome = "cancelled"
-        elif report.outcome == "ok" and (report.customers["failed"] or report.orders["failed"]):
-            report.outcome = "partial"
+            report.outcome, report.error = Outcome.FAILED, f"Mailchimp: {err}"
+        if self.cancel.is_set() and report.outcome != Outcome.FAILED:
+            report.outcome = Outcome.CANCELLED
+        elif report.outcome == Outcome.OK and (report.customers[Action.FAILED] or report.orders[Action.FAILED]):
+            report.outcome = Outcome.PARTIAL
         self.book.flush()
-        self.book.finish_run(report.run_id, report.outcome, {"customer": report.customers,
-                                                             "order": report.orders}, report.error)
+        self.book.finish_run(report.run_id, report.outcome,
+                             {Entity.CUSTOMER: report.customers, Entity.ORDER: report.orders}, report.error)
         return report
+
+    def _read_plan(self) -> Plan:
+        self.progress("gp", 0, 0)
+        customers = self.source.customers()
+        self.progress("gp", 1, 2)
+        documents = self.source.documents()
+        self.progress("gp", 2, 2)
+        return build_plan(customers, documents, self.profile.filters, self.profile.mailchimp.status_if_new)
 
     # ================================================================================================ dry run
     def _dry_run(self, plan: Plan, report: RunReport, full: bool) -> None:
-        """Count what :meth:`_sync` would do, by the same rules, without a single Mailchimp call.
-
-        The rules are the real run's: a member change counts on the group's first sendable customer, and a
-        record held by the failure ledger counts as failed (skipped when dismissed) and is not sent, so its
-        contact is not new and its orders wait.  (Comparing customer hashes only, the old count called
-        ledgered records "created" on every dry run, put them into ``new_contacts``, and missed member-only
-        changes such as a class tag.)"""
-        members = self.book.synced("member")
-        customers = self.book.synced("customer")
-        orders = self.book.synced("order")
-        customer_ledger, order_ledger = self.book.failures("customer"), self.book.failures("order")
+        """Count what :meth:`_sync` would do, from the same decisions, without a single Mailchimp call."""
         now = self.now()
-        for _customer, reason in plan.skipped_customers.values():
-            report.customers["skipped"] += 1
-            report.skip_reasons[f"customer: {_reason_group(reason)}"] += 1
-        held: set[str] = set()
+        synced_customers = self.book.synced(Entity.CUSTOMER)
+        _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
+        groups = self._member_groups(plan, report, synced_customers, self.book.failures(Entity.CUSTOMER), full, now)
+        sent: set[str] = set()
+        replaced: set[str] = set()
+        for group in groups:
+            for cp, decision in group.to_send:
+                report.customers[decision.action] += 1
+                sent.add(cp.customer.number)
+                if decision.replaced_email:
+                    replaced.add(cp.customer.number)
+            report.new_contacts += int(group.adds_contact)
+        _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
+        todo = _orders_to_send(plan, report, self.book.synced(Entity.ORDER), self.book.failures(Entity.ORDER),
+                               synced_customers=sent | synced_customers.keys(), replaced_customers=replaced,
+                               full=full, now=now)
+        for _op, decision in todo:
+            report.orders[decision.action] += 1
+
+    def _member_groups(
+        self, plan: Plan, report: RunReport, synced_customers: Mapping[str, SyncedState],
+        ledger: Mapping[str, LedgerEntry], full: bool, now: dt.datetime,
+    ) -> list[MemberGroup]:
+        """The member groups with a customer to send; the customers the failure ledger holds are counted now."""
+        synced_members = self.book.synced(Entity.MEMBER)
+        groups = []
         for member in plan.members.values():
-            prior_member = members.get(member.email)
-            member_changes = full or prior_member is None or prior_member.hash != member.hash
-            sendable = 0
-            for number in member.customers:
-                cp = plan.customers[number]
-                blocked = _blocked_reason(customer_ledger.get(number),
-                                          mapping.content_hash([member.hash, cp.hash]), now)
-                if blocked:
-                    report.customers["skipped" if "dismissed" in blocked else "failed"] += 1
-                    held.add(number)
-                    continue
-                sendable += 1
-                prior = customers.get(number)
-                action = "unchanged"
-                if sendable == 1 and member_changes:
-                    action = "created" if prior is None and prior_member is None else "updated"
-                if full or prior is None or prior.hash != cp.hash:
-                    action = "created" if prior is None else "updated"
-                report.customers[action] += 1
-            if sendable and prior_member is None:
-                report.new_contacts += 1
-        for _doc, reason in plan.skipped_orders.values():
-            report.orders["skipped"] += 1
-            report.skip_reasons[f"order: {_reason_group(reason)}"] += 1
-        # A held customer that was never synced keeps its orders waiting; every other one will be synced.
-        waiting = held - set(customers)
-        for op in self._orders_to_send(plan, report, orders, order_ledger, now, full, waiting.__contains__):
-            report.orders["created" if op.doc.number not in orders else "updated"] += 1
+            group = decide_member_group(member, plan.customers, synced_members.get(member.email), synced_customers,
+                                        ledger, full=full, now=now)
+            for _cp, decision in group.customers:
+                if decision.held:
+                    report.customers[decision.action] += 1
+            if group.to_send:
+                groups.append(group)
+        return groups
 
     # ================================================================================================ sync
     def _sync(self, plan: Plan, report: RunReport, full: bool) -> None:
@@ -195,10 +200,10 @@ class SyncEngine:
         self._ensure_store(plan.currency, backfill)
         self._ensure_merge_fields()
         self._ensure_product(force=full)
-        self._sync_customers(plan, report, full)
+        replaced = self._sync_customers(plan, report, full)
         if self._abort:
             raise self._abort
-        self._sync_orders(plan, report, full)
+        self._sync_orders(plan, report, full, replaced)
         if self._abort:
             raise self._abort
         if self.cancel.is_set():
@@ -236,8 +241,11 @@ class SyncEngine:
                 "is_syncing": backfill,
             }
             self.api.create_store(body)
-            self._audit_simple("store", mc.store_id, "created", mc.store_id, mapping.content_hash(body),
-                               reason="historical load: automations paused" if backfill else "")
+            self.book.audit(_audit_event(
+                Entity.STORE, mc.store_id, Action.CREATED, mailchimp_id=mc.store_id,
+                payload_hash=mapping.content_hash(body),
+                reason="historical load: automations paused" if backfill else "",
+            ))
             return
         if store.get("list_id") != mc.list_id:
             raise AbortRun(f"Store {mc.store_id!r} belongs to audience {store.get('list_id')!r}, not "
@@ -249,7 +257,7 @@ class SyncEngine:
         store_id = self.profile.mailchimp.store_id
         self.api.patch_store(store_id, {"is_syncing": on})
         reason = "historical load starts: automations paused" if on else "historical load done: automations on"
-        self._audit_simple("store", store_id, "updated", store_id, "", reason=reason)
+        self.book.audit(_audit_event(Entity.STORE, store_id, Action.UPDATED, mailchimp_id=store_id, reason=reason))
 
     def _ensure_merge_fields(self) -> None:
         list_id = self.profile.mailchimp.list_id
@@ -258,148 +266,104 @@ class SyncEngine:
             if field_def["tag"] in existing:
                 continue
             created = self.api.create_merge_field(list_id, dict(field_def))
-            self._audit_simple("merge_field", str(field_def["tag"]), "created", str(created.get("merge_id", "")),
-                               mapping.content_hash(field_def))
+            self.book.audit(_audit_event(
+                Entity.MERGE_FIELD, str(field_def["tag"]), Action.CREATED,
+                mailchimp_id=str(created.get("merge_id", "")), payload_hash=mapping.content_hash(field_def),
+            ))
 
     def _ensure_product(self, force: bool = False) -> None:
         with self._product_lock:
             digest = mapping.content_hash(mapping.PRODUCT)
-            prior = self.book.synced("product").get(mapping.PRODUCT_ID)
-            if not force and prior and prior.hash == digest:
+            prior = self.book.synced(Entity.PRODUCT).get(mapping.PRODUCT_ID)
+            if not force and prior and prior.content_hash == digest:
                 return
             store_id = self.profile.mailchimp.store_id
             self.api.put_product(store_id, mapping.PRODUCT)
             if self.api.get_product(store_id, mapping.PRODUCT_ID) is None:  # confirmed before any order
                 raise AbortRun("Mailchimp did not keep the placeholder product; orders cannot be sent.")
-            self.book.mark_synced("product", mapping.PRODUCT_ID, digest, mapping.PRODUCT_ID, "", {})
-            self._audit_simple("product", mapping.PRODUCT_ID, "unchanged" if prior else "created",
-                               mapping.PRODUCT_ID, digest)
-
-    def _audit_simple(self, entity: str, key: str, action: str, mc_id: str, digest: str, reason: str = "") -> None:
-        self.book.audit([AuditRecord(entity, key, action, reason=reason, mailchimp_id=mc_id, payload_hash=digest)])
+            self.book.mark_synced(Entity.PRODUCT, mapping.PRODUCT_ID, SyncedState(digest, mapping.PRODUCT_ID))
+            self.book.audit(_audit_event(
+                Entity.PRODUCT, mapping.PRODUCT_ID, Action.UNCHANGED if prior else Action.CREATED,
+                mailchimp_id=mapping.PRODUCT_ID, payload_hash=digest,
+            ))
 
     # ---------------------------------------------------------------------------------- customers
-    def _sync_customers(self, plan: Plan, report: RunReport, full: bool) -> None:
-        synced_members = self.book.synced("member")
-        synced_customers = self.book.synced("customer")
-        synced_orders = self.book.synced("order")
-        seen_skips = self.book.synced("customer_skip")
-        ledger = self.book.failures("customer")
-        now = self.now()
-
-        for number, (customer, reason) in plan.skipped_customers.items():
-            report.customers["skipped"] += 1
-            report.skip_reasons[f"customer: {_reason_group(reason)}"] += 1
-            digest = mapping.content_hash(reason)
-            prior = seen_skips.get(number)
-            if prior is None or prior.hash != digest:  # audit a skip once, not on every poll
-                self.book.audit([AuditRecord("customer", number, "skipped", reason=reason,
-                                             email=customer.email or "")])
-                self.book.mark_synced("customer_skip", number, digest, "", "", {})
-        for number in set(seen_skips) - set(plan.skipped_customers):
-            self.book.forget("customer_skip", number)
-
-        groups: list[tuple[MemberPlan, list[CustomerPlan]]] = []
-        for member in plan.members.values():
-            cps = []
-            for number in member.customers:
-                cp = plan.customers[number]
-                ledger_hash = mapping.content_hash([member.hash, cp.hash])
-                blocked = _blocked_reason(ledger.get(number), ledger_hash, now)
-                if blocked:
-                    dismissed = "dismissed" in blocked
-                    report.customers["skipped" if dismissed else "failed"] += 1
-                    continue
-                cps.append(cp)
-            if cps:
-                groups.append((member, cps))
+    def _sync_customers(self, plan: Plan, report: RunReport, full: bool) -> set[str]:
+        """Send the members and e-commerce customers; returns the customers replaced for a new e-mail."""
+        synced_customers = self.book.synced(Entity.CUSTOMER)
+        synced_orders = self.book.synced(Entity.ORDER)
+        ledger = self.book.failures(Entity.CUSTOMER)
+        _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
+        self._audit_skips(Entity.CUSTOMER, plan.skipped_customers, Entity.CUSTOMER_SKIP)
+        groups = self._member_groups(plan, report, synced_customers, ledger, full, self.now())
         total = len(groups)
         self.progress("customers", 0, total)
-
-        def work(item: tuple[MemberPlan, list[CustomerPlan]]) -> list[RecordResult]:
-            member, cps = item
-            return self._push_member_group(member, cps, synced_members.get(member.email),
-                                           {c.customer.number: synced_customers.get(c.customer.number) for c in cps},
-                                           full)
-
-        for done, results in enumerate(self._parallel(groups, work), start=1):
+        replaced: set[str] = set()
+        for done, results in enumerate(self._parallel(groups, self._push_member_group), start=1):
             for result in results:
                 self._apply(result, report.customers, ledger)
-                if result.resend_orders_of:
-                    for order_no in self._orders_of(plan, result.resend_orders_of):
-                        if order_no in synced_orders:
-                            # The order still exists in Mailchimp: keep it known with a stale hash so the
-                            # orders step PATCHes it onto the new customer.  Forgetting it made that step POST
-                            # it first, a write Mailchimp refuses ("already exists"), then PATCH anyway.
-                            self.book.mark_synced("order", order_no, RESEND_HASH, order_no, "", {})
-                        else:
-                            self.book.forget("order", order_no)
+                if result.replaced_customer:
+                    replaced.add(result.event.gp_key)
+                    self._resend_orders_of(plan, result.event.gp_key, synced_orders)
             self.progress("customers", done, total)
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
         self.book.flush()
-        self._move_watermark("customer", plan.customers.values(), report.customers["failed"] > 0)
+        return replaced
 
-    @staticmethod
-    def _orders_of(plan: Plan, customer_number: str) -> list[str]:
-        return [n for n, op in plan.orders.items() if op.doc.customer_number == customer_number]
+    def _resend_orders_of(self, plan: Plan, customer_number: str, synced_orders: Container[str]) -> None:
+        """Keep the replaced customer's orders known with a stale hash, so the orders step PATCHes them onto
+        the new customer (a POST of an order Mailchimp still holds is refused as "already exists"), in this run
+        or, after a crash, in the next."""
+        for number, op in plan.orders.items():
+            if op.doc.customer_number == customer_number and number in synced_orders:
+                self.book.mark_synced(Entity.ORDER, number, SyncedState(RESEND_HASH, number))
 
-    def _push_member_group(
-        self, member: MemberPlan, cps: list[CustomerPlan], prior_member: Any, prior_customers: dict[str, Any],
-        full: bool,
-    ) -> list[RecordResult]:
-        list_id = self.profile.mailchimp.list_id
-        store_id = self.profile.mailchimp.store_id
-        member_written = False
-        member_sync: list[tuple[str, str, str, str, str, dict[str, Any]]] = []
-        if full or prior_member is None or prior_member.hash != member.hash:
+    def _push_member_group(self, group: MemberGroup) -> list[PushResult]:
+        member, to_send = group.member, group.to_send
+        member_state: tuple[SyncedWrite, ...] = ()
+        if group.member_decision.writes:
             try:
-                answer = self.api.upsert_member(list_id, member.payload)
-                # The member's tags as Mailchimp holds them now, from the upsert's answer.  (The synced state
-                # keeps no tag list, so the old code never removed the class tag of a customer whose class
-                # changed, and re-posted unchanged tags on every member update.)
-                tags = mapping.tag_changes(member.tags, answer.get("tags"))
-                if tags:
-                    # is_syncing only during the historical load: later, a new class tag is news that
-                    # tag-based automations may act on.
-                    self.api.set_tags(list_id, member.email, tags, is_syncing=self._backfill)
+                member_state = (self._write_member(member),)
             except MailchimpError as err:
-                return [self._failed_customer(member, cp, err) for cp in cps]
-            member_written = True
-            member_sync.append(("member", member.email, member.hash, str(answer.get("id", "")), member.email,
-                                {"tags": member.tags, "customers": member.customers}))
-
+                return [self._failed_customer(member, cp, err) for cp, _decision in to_send]
         results = []
-        for cp in cps:
-            number = cp.customer.number
-            prior = prior_customers.get(number)
-            result = RecordResult("customer", number, "unchanged", email=member.email,
-                                  mailchimp_id=number, payload_hash=cp.hash,
-                                  ledger_hash=mapping.content_hash([member.hash, cp.hash]))
-            if number == member.primary or number == cps[0].customer.number:
-                result.synced.extend(member_sync)
-                member_sync = []
-                if member_written:
-                    result.action = "created" if prior is None and prior_member is None else "updated"
-            if len(member.customers) > 1:
-                others = [n for n in member.customers if n != number]
-                result.reason = f"shares member {member.email} with {', '.join(others)}"
-            if full or prior is None or prior.hash != cp.hash:
-                try:
-                    if prior is not None and prior.email and prior.email != cp.customer.email:
-                        # Mailchimp never changes an e-commerce customer's e-mail: replace the customer and
-                        # re-send its orders so they hang off the new one.
-                        self._delete_customer(store_id, number)
-                        result.resend_orders_of = number
-                        result.reason = f"e-mail changed from {prior.email}; e-commerce customer replaced"
-                    self.api.put_customer(store_id, cp.payload)
-                except MailchimpError as err:
-                    results.append(self._failed_customer(member, cp, err, synced=result.synced))
-                    continue
-                result.action = "created" if prior is None else "updated"
-                result.synced.append(("customer", number, cp.hash, number, cp.customer.email or "", {}))
-            results.append(result)
+        for cp, decision in to_send:
+            results.append(self._push_customer(member, cp, decision, member_state))
+            member_state = ()  # carried by the first customer sent only
         return results
+
+    def _write_member(self, member: MemberPlan) -> SyncedWrite:
+        list_id = self.profile.mailchimp.list_id
+        answer = self.api.upsert_member(list_id, member.payload)
+        # The member's tags as Mailchimp holds them now, from the upsert's answer: a class tag that no longer
+        # applies is removed, and unchanged tags are not posted again.
+        tags = mapping.tag_changes(member.tags, answer.get("tags"))
+        if tags:
+            # is_syncing only during the historical load: later, a new class tag is news that tag-based
+            # automations may act on.
+            self.api.set_tags(list_id, member.email, tags, is_syncing=self._backfill)
+        state = SyncedState(member.hash, str(answer.get("id", "")) or None, member.email)
+        return SyncedWrite(Entity.MEMBER, member.email, state)
+
+    def _push_customer(
+        self, member: MemberPlan, cp: CustomerPlan, decision: CustomerDecision, member_state: tuple[SyncedWrite, ...]
+    ) -> PushResult:
+        store_id = self.profile.mailchimp.store_id
+        number = cp.customer.number
+        synced = member_state
+        if decision.put_customer:
+            try:
+                if decision.replaced_email:
+                    self._delete_customer(store_id, number)
+                self.api.put_customer(store_id, cp.payload)
+            except MailchimpError as err:
+                return self._failed_customer(member, cp, err, member_state)
+            synced = (*synced, SyncedWrite(Entity.CUSTOMER, number, SyncedState(cp.hash, number, cp.customer.email)))
+        event = _audit_event(Entity.CUSTOMER, number, decision.action, reason=decision.reason, mailchimp_id=number,
+                             email=member.email, payload_hash=cp.hash)
+        return PushResult(event, ledger_hash(member, cp), synced=synced,
+                          replaced_customer=bool(decision.replaced_email))
 
     def _delete_customer(self, store_id: str, number: str) -> None:
         try:
@@ -409,86 +373,46 @@ class SyncEngine:
                 raise
 
     def _failed_customer(
-        self, member: MemberPlan, cp: CustomerPlan, err: MailchimpError,
-        synced: list[tuple[str, str, str, str, str, dict[str, Any]]] | None = None,
-    ) -> RecordResult:
+        self, member: MemberPlan, cp: CustomerPlan, err: MailchimpError, synced: tuple[SyncedWrite, ...] = ()
+    ) -> PushResult:
         if err.category is Category.AUTH:
             self._abort = self._as_abort(err)
-        return RecordResult(
-            "customer", cp.customer.number, "failed", reason=f"{err.title}: {err.detail}".strip(": "),
-            email=member.email, payload_hash=cp.hash, error=err,
-            ledger_hash=mapping.content_hash([member.hash, cp.hash]), synced=list(synced or []),
-        )
+        event = _audit_event(Entity.CUSTOMER, cp.customer.number, Action.FAILED, reason=_error_reason(err),
+                             email=member.email, payload_hash=cp.hash, error=err)
+        return PushResult(event, ledger_hash(member, cp), error=err, synced=synced)
 
     # ---------------------------------------------------------------------------------- orders
-    def _sync_orders(self, plan: Plan, report: RunReport, full: bool) -> None:
-        synced_orders = self.book.synced("order")
-        synced_customers = self.book.synced("customer")
-        seen_skips = self.book.synced("order_skip")
-        ledger = self.book.failures("order")
-        now = self.now()
-        for number, (_doc, reason) in plan.skipped_orders.items():
-            report.orders["skipped"] += 1
-            report.skip_reasons[f"order: {_reason_group(reason)}"] += 1
-            digest = mapping.content_hash(reason)
-            prior = seen_skips.get(number)
-            if prior is None or prior.hash != digest:
-                self.book.audit([AuditRecord("order", number, "skipped", reason=reason)])
-                self.book.mark_synced("order_skip", number, digest, "", "", {})
-        todo = self._orders_to_send(plan, report, synced_orders, ledger, now, full,
-                                    lambda customer: customer not in synced_customers)
+    def _sync_orders(self, plan: Plan, report: RunReport, full: bool, replaced_customers: set[str]) -> None:
+        synced_orders = self.book.synced(Entity.ORDER)
+        ledger = self.book.failures(Entity.ORDER)
+        _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
+        self._audit_skips(Entity.ORDER, plan.skipped_orders, Entity.ORDER_SKIP)
+        todo = _orders_to_send(plan, report, synced_orders, ledger,
+                               synced_customers=self.book.synced(Entity.CUSTOMER).keys(),
+                               replaced_customers=replaced_customers, full=full, now=self.now())
         total = len(todo)
         self.progress("orders", 0, total)
-
-        def work(op: OrderPlan) -> RecordResult:
-            return self._push_order(op, synced_orders.get(op.doc.number) is not None)
-
-        for done, result in enumerate(self._parallel(todo, work), start=1):
+        for done, result in enumerate(self._parallel(todo, self._push_order), start=1):
             self._apply(result, report.orders, ledger)
             self.progress("orders", done, total)
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
         self.book.flush()
-        self._move_watermark("order", plan.orders.values(), report.orders["failed"] > 0)
 
-    @staticmethod
-    def _orders_to_send(
-        plan: Plan, report: RunReport, synced: dict[str, Synced], ledger: dict[str, Failure], now: dt.datetime,
-        full: bool, waiting: Callable[[str], bool],
-    ) -> list[OrderPlan]:
-        """The orders this run sends; the rest are counted in *report* (waiting for their customer, unchanged,
-        or held by the failure ledger).  The dry run uses the same rules, so its preview predicts the run."""
-        todo: list[OrderPlan] = []
-        for number, op in plan.orders.items():
-            if waiting(op.doc.customer_number):
-                report.orders["skipped"] += 1
-                report.skip_reasons["order: customer not synced yet"] += 1
-                continue
-            prior = synced.get(number)
-            if not full and prior is not None and prior.hash == op.hash:
-                report.orders["unchanged"] += 1
-                continue
-            blocked = _blocked_reason(ledger.get(number), op.hash, now)
-            if blocked:
-                report.orders["skipped" if "dismissed" in blocked else "failed"] += 1
-                continue
-            todo.append(op)
-        return todo
-
-    def _push_order(self, op: OrderPlan, known: bool, retried_product: bool = False) -> RecordResult:
+    def _push_order(self, item: tuple[OrderPlan, Decision], retried_product: bool = False) -> PushResult:
+        op, decision = item
         store_id = self.profile.mailchimp.store_id
         number = op.doc.number
-        result = RecordResult("order", number, "updated" if known else "created", mailchimp_id=number,
-                              payload_hash=op.hash, ledger_hash=op.hash)
+        action = decision.action
         try:
-            if known:
+            if action == Action.UPDATED:
                 try:
                     self.api.update_order(store_id, number, mapping.order_patch(op.payload))
                 except MailchimpError as err:
                     if not err.is_not_found:
                         raise
                     self.api.create_order(store_id, op.payload)  # our state said it existed; it did not
-                    result.action = "created"
+                    action = Action.CREATED
             else:
                 try:
                     self.api.create_order(store_id, op.payload)
@@ -497,25 +421,41 @@ class SyncEngine:
                         raise
                     # Sent before a crash, or by an earlier install: update it instead (never PUT an order).
                     self.api.update_order(store_id, number, mapping.order_patch(op.payload))
-                    result.action = "updated"
+                    action = Action.UPDATED
         except MailchimpError as err:
             if err.missing_product and not retried_product:
                 # Someone deleted the placeholder product in Mailchimp: put it back and try once more.  Only the
                 # API here (this is a worker thread); the product's synced state is left to the engine thread.
                 with self._product_lock:
                     self.api.put_product(store_id, mapping.PRODUCT)
-                return self._push_order(op, known, retried_product=True)
+                return self._push_order(item, retried_product=True)
             if err.category is Category.AUTH:
                 self._abort = self._as_abort(err)
-            result.action, result.error = "failed", err
-            result.reason = f"{err.title}: {err.detail}".strip(": ")
-            return result
-        if op.doc.is_voided:
-            result.reason = "voided in GP: cancelled"
-        result.synced.append(("order", number, op.hash, number, "", {}))
-        return result
+            event = _audit_event(Entity.ORDER, number, Action.FAILED, reason=_error_reason(err), mailchimp_id=number,
+                                 payload_hash=op.hash, error=err)
+            return PushResult(event, op.hash, error=err)
+        event = _audit_event(Entity.ORDER, number, action, mailchimp_id=number, payload_hash=op.hash,
+                             reason="voided in GP: cancelled" if op.doc.is_voided else "")
+        return PushResult(event, op.hash, synced=(SyncedWrite(Entity.ORDER, number, SyncedState(op.hash, number)),))
 
     # ---------------------------------------------------------------------------------- shared plumbing
+    def _audit_skips(
+        self, entity: Entity, skipped: Mapping[str, tuple[Customer | Document, str]], seen_entity: Entity
+    ) -> None:
+        """Audit each record the plan leaves out once, not on every poll: the reason last audited is kept as the
+        synced state of *seen_entity*, and forgotten when the record is no longer skipped (so a later skip is
+        audited again)."""
+        seen = self.book.synced(seen_entity)
+        for number, (record, reason) in skipped.items():
+            digest = mapping.content_hash(reason)
+            prior = seen.get(number)
+            if prior is None or prior.content_hash != digest:
+                email = record.email if isinstance(record, Customer) else None
+                self.book.audit(_audit_event(entity, number, Action.SKIPPED, reason=reason, email=email or ""))
+                self.book.mark_synced(seen_entity, number, SyncedState(digest, None))
+        for number in seen.keys() - skipped.keys():
+            self.book.forget(seen_entity, number)
+
     def _parallel(self, items: Iterable[T], fn: Callable[[T], R]) -> Iterator[R]:
         """Run *fn* over *items* on the capped pool, yielding results as they finish (in any order).
 
@@ -535,46 +475,43 @@ class SyncEngine:
                 for future in finished:
                     yield future.result()
 
-    def _apply(self, result: RecordResult, counts: dict[str, int], ledger: Container[str]) -> None:
-        counts[result.action] += 1
-        for entity, key, digest, remote_id, email, meta in result.synced:
-            self.book.mark_synced(entity, key, digest, remote_id, email, meta)
-        if result.action == "failed" and result.error is not None:
+    def _apply(self, result: PushResult, counts: dict[str, int], ledger: Container[str]) -> None:
+        event = result.event
+        counts[event.action] += 1
+        for write in result.synced:
+            self.book.mark_synced(write.entity, write.gp_key, write.state)
+        entity = Entity(event.entity)
+        if event.action == Action.FAILED and result.error is not None:
             # A refused key is not this record's fault: the run aborts (exit 2), and once the key is fixed the
-            # next run must send the record.  Ledgered, it counted as a permanent failure of the record and
-            # was never tried again until its GP data changed.
+            # next run must send the record, so it is not ledgered.
             if result.error.category is not Category.AUTH:
-                self.book.record_failure(result.entity, result.gp_key, result.error, result.ledger_hash)
-        elif result.action != "failed" and result.gp_key in ledger:
+                self.book.record_failure(entity, event.gp_key, result.error, result.ledger_hash)
+        elif event.action != Action.FAILED and event.gp_key in ledger:
             # Only records the ledger holds: resolving is a write transaction of its own, and one per record
-            # made every poll write once for each unchanged customer (a quarter of a no-change run's time).
-            self.book.resolve_failure(result.entity, result.gp_key)
-        if result.action != "unchanged":
-            err = result.error
-            self.book.audit([AuditRecord(
-                result.entity, result.gp_key, result.action, reason=result.reason,
-                mailchimp_id=result.mailchimp_id, email=result.email, payload_hash=result.payload_hash,
-                http_status=err.status if err else None, error_title=err.title if err else "",
-                error_detail=err.detail if err else "",
-            )])
+            # would make every poll write once for each unchanged customer.
+            self.book.resolve_failure(entity, event.gp_key)
+        if event.action != Action.UNCHANGED:
+            self.book.audit(event)
 
-    def _move_watermark(self, entity: str, plans: Iterable[CustomerPlan | OrderPlan], had_failures: bool) -> None:
-        """The newest GP ModifiedDate seen, held back to the oldest failed record's day while failures last."""
-        dates = []
-        for p in plans:
-            record = p.customer if isinstance(p, CustomerPlan) else p.doc
-            if record.modified_date:
-                dates.append(record.modified_date)
-        if not dates or self.cancel.is_set() or self._abort:
-            return
-        mark = max(dates)
-        if had_failures:
-            failed = self.book.failed_keys(entity)
-            failed_dates = [
-                (p.customer if isinstance(p, CustomerPlan) else p.doc).modified_date
-                for p in plans if (p.customer.number if isinstance(p, CustomerPlan) else p.doc.number) in failed
-            ]
-            held = [d for d in failed_dates if d]
-            if held:
-                mark = min(mark, min(held))
-        self.book.set_watermark(entity, mark.isoformat())
+
+def _count_plan_skips(report: RunReport, entity: Entity, skipped: Iterable[tuple[object, str]]) -> None:
+    for _record, reason in skipped:
+        report.count_skip(entity, reason)
+
+
+def _orders_to_send(
+    plan: Plan, report: RunReport, synced_orders: Mapping[str, SyncedState], ledger: Mapping[str, LedgerEntry], *,
+    synced_customers: Collection[str], replaced_customers: Container[str], full: bool, now: dt.datetime,
+) -> list[tuple[OrderPlan, Decision]]:
+    """The orders this run sends, with their decisions; the rest are counted in *report* (waiting for their
+    customer, unchanged, or held by the failure ledger)."""
+    todo = []
+    for op, decision in decide_orders(plan, synced_orders, ledger, synced_customers=synced_customers,
+                                      replaced_customers=replaced_customers, full=full, now=now):
+        if decision.writes:
+            todo.append((op, decision))
+        elif decision.action == Action.SKIPPED and not decision.held:
+            report.count_skip(Entity.ORDER, decision.reason)
+        else:
+            report.orders[decision.action] += 1
+    return todo

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-ACTIONS = ("created", "updated", "unchanged", "skipped", "failed")
+from gpmc_desktop.store.vocab import Action, Entity, Outcome
 
 
 class ExitCode(IntEnum):
@@ -18,7 +18,8 @@ class ExitCode(IntEnum):
 
 
 def empty_counts() -> dict[str, int]:
-    return dict.fromkeys(ACTIONS, 0)
+    """A count per action, keyed by plain strings (Action members index it alike: StrEnum hashes as its value)."""
+    return {action.value: 0 for action in Action}
 
 
 @dataclass
@@ -26,7 +27,7 @@ class RunReport:
     run_id: int | None = None
     customers: dict[str, int] = field(default_factory=empty_counts)
     orders: dict[str, int] = field(default_factory=empty_counts)
-    outcome: str = "ok"
+    outcome: Outcome = Outcome.OK
     error: str = ""
     dry_run: bool = False
     new_contacts: int = 0
@@ -34,15 +35,24 @@ class RunReport:
     ignored_documents: dict[str, int] = field(default_factory=dict)
     backfill: bool = False
 
+    def counts(self, entity: Entity) -> dict[str, int]:
+        """The action counts of customers or orders."""
+        return self.customers if entity == Entity.CUSTOMER else self.orders
+
+    def count_skip(self, entity: Entity, reason: str) -> None:
+        """One record left out, tallied under its reason without the record-specific detail in parentheses."""
+        self.counts(entity)[Action.SKIPPED] += 1
+        self.skip_reasons[f"{entity}: {reason.split(' (')[0]}"] += 1
+
     @property
     def exit_code(self) -> ExitCode:
-        if self.outcome == "cancelled":
+        if self.outcome == Outcome.CANCELLED:
             # The engine stopped at a cancel (in `gpmc sync`, the first Ctrl-C): what was sent is recorded,
             # the rest waits for the next run.  Not a success, and not a failure to look into.
             return ExitCode.INTERRUPTED
-        if self.outcome == "failed":
+        if self.outcome == Outcome.FAILED:
             return ExitCode.FAILED
-        if self.customers["failed"] or self.orders["failed"]:
+        if self.customers[Action.FAILED] or self.orders[Action.FAILED]:
             return ExitCode.PARTIAL
         return ExitCode.OK
 
@@ -53,7 +63,7 @@ class RunReport:
             "run_id": self.run_id,
             "customers": dict(self.customers),
             "orders": dict(self.orders),
-            "outcome": self.outcome,
+            "outcome": str(self.outcome),
             "exit_code": int(self.exit_code),
             "dry_run": self.dry_run,
         }

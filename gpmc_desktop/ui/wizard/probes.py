@@ -169,9 +169,6 @@ class _ReadOnlyBook(Bookkeeping):
     def set_state(self, key: str, value: str) -> None:
         raise RuntimeError("the wizard's preview must not write sync state")
 
-    def set_watermark(self, entity: str, value: str) -> None:
-        raise RuntimeError("the wizard's preview must not write sync state")
-
 
 def preview(
     profile: Profile,
