@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -184,6 +185,24 @@ def test_wrong_password_and_wrong_path_are_plain(sim: GPSoapSimulator) -> None:
     with pytest.raises(GPError) as err:
         source(sim, soap_path="/GPService/Tenants(DefaultTenant)").companies()
     assert err.value.stage is Stage.REACH and "no GP Web Services endpoint" in err.value.message
+
+
+def test_http_errors_are_said_as_the_sba_source_says_them(sim: GPSoapSimulator, tmp_path: Path) -> None:
+    # A bare 503 from IIS is retried like SBA's, a 403 names the Dynamics Security Console role.
+    gp = settings(sim.base_url)
+    sleeps: list[float] = []
+    src = SoapSource(gp, build_session(gp, PW), attempts=3, sleep=sleeps.append)
+    sim.fail_next(2, operation="GetCompanyList", status=503)
+    assert src.companies() and len(sleeps) == 2
+    sim.fail_next(1, operation="GetCompanyList", status=403)
+    with pytest.raises(GPError) as err:
+        src.companies()
+    assert err.value.stage is Stage.ACCESS and not err.value.transient and len(sleeps) == 2
+    assert f"{USER} signed in, but GP does not let that user read the company list" in err.value.message
+    assert "Dynamics Security Console" in err.value.hint
+    with pytest.raises(GPError) as err:
+        source(sim, ca_bundle=str(tmp_path / "corp-root.pem")).companies()  # not requests' bare OSError
+    assert err.value.stage is Stage.TLS and "does not exist" in err.value.message
 
 
 def test_https_is_verified_against_the_profiles_ca_bundle(dataset: GPDataset) -> None:
