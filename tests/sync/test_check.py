@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import socket
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import certifi
 import pytest
 
+from gpmc_desktop.cli.main import main
 from gpmc_desktop.demo.gp_generate import generate_dataset
 from gpmc_desktop.demo.gp_model import GPDataset
 from gpmc_desktop.demo.gp_sba import GPSimulator
 from gpmc_desktop.demo.mailchimp_sim import DEMO_LIST_NAME, MailchimpSimulator
+from gpmc_desktop.gp.model import Customer
+from gpmc_desktop.gp.sba import SbaSource
+from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.transport import MailchimpTransport
-from gpmc_desktop.sync.check import StageResult, check_gp, check_mailchimp
+from gpmc_desktop.sync.check import (
+    Audience,
+    CompanySample,
+    StageResult,
+    check_gp,
+    check_mailchimp,
+    run_gp,
+    run_mailchimp,
+)
 from gpmc_desktop.sync.config import GPSettings, MailchimpSettings
 from tests.demo.mailchimp_support import KEY, LIST, running
 
@@ -25,8 +39,8 @@ PW_TWO = "Check-Two-2"
 USER = "CORP\\svc-check"
 USER_TWO = "CORP\\check-two"
 TRICKY = "Compañía de Papelería (Bermuda), Ltd."
-GP_STAGES = ["reach", "tls", "auth", "company", "data"]
-MC_STAGES = ["key", "ping", "audience", "store"]
+GP_STAGES = ["reach", "tls", "auth", "companies", "company", "sample"]
+MC_STAGES = ["key", "ping", "audiences", "audience", "store"]
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +87,15 @@ def mc_settings(sim: MailchimpSimulator, **changes: Any) -> MailchimpSettings:
     return replace(base, **changes)
 
 
+def read_customers(settings: GPSettings) -> list[Customer]:
+    """The company's customers as the SBA source reads them, to hold the sample stage's words against."""
+    session = build_session(settings, PW)
+    try:
+        return SbaSource(settings, session, attempts=1).customers()
+    finally:
+        session.close()
+
+
 def outcome(results: list[StageResult]) -> list[tuple[str, bool]]:
     return [(r.stage, r.ok) for r in results]
 
@@ -91,16 +114,47 @@ def test_gp_all_stages_pass(gp: GPSimulator, dataset: GPDataset) -> None:
     by_stage = {r.stage: r.message for r in results}
     assert by_stage["tls"] == "certificate trusted"
     assert by_stage["auth"] == f"signed in as {USER} with NTLM (2 companies visible)"
+    assert by_stage["companies"] == f"2 companies: TWO (Fabrikam, Inc.), CPBDA ({TRICKY})"
     assert by_stage["company"] == "company TWO (Fabrikam, Inc.)"
-    assert by_stage["data"] == f"{len(dataset.companies['TWO'].customers)} customers readable"
+    customers = read_customers(gp_settings(gp))
+    assert len(customers) == len(dataset.companies["TWO"].customers)
+    with_email = [c for c in customers if c.email]
+    who = with_email[0].company_name or f"{with_email[0].first_name} {with_email[0].last_name}".strip()
+    assert by_stage["sample"] == (f"{len(customers)} customers readable, {len(with_email)} with an e-mail address "
+                                  f"(for example {with_email[0].number}: {who})")
     assert results[0].line().startswith("ok   gp        reach")
+
+
+def test_the_wizard_stops_after_the_stage_its_page_needs(gp: GPSimulator, dataset: GPDataset) -> None:
+    shown: list[StageResult] = []
+    before = gp.request_count
+    facts = run_gp(gp_settings(gp), PW, shown.append, until="companies")
+    assert facts is not None and outcome(shown) == [(s, True) for s in GP_STAGES[:4]]
+    assert [c.database for c in facts.companies] == ["TWO", "CPBDA"] and facts.sample is None
+    sent = gp.requests()[-(gp.request_count - before):]
+    assert sent and not any("/Sales/" in r.path for r in sent)  # the stages after "companies" never ran
+
+    shown.clear()
+    facts = run_gp(gp_settings(gp), PW, shown.append, until="sample")
+    assert facts is not None and outcome(shown) == [(s, True) for s in GP_STAGES]
+    customers = read_customers(gp_settings(gp))
+    classes = Counter(c.class_id for c in customers if c.class_id)
+    assert len(classes) >= 2
+    assert facts.sample == CompanySample(len(customers), len(customers), sum(1 for c in customers if c.email),
+                                         dict(sorted(classes.items())))
+
+    shown.clear()
+    assert run_gp(gp_settings(gp), "wrong", shown.append, until="sample") is None
+    assert outcome(shown) == [("reach", True), ("tls", True), ("auth", False)]
+    with pytest.raises(ValueError, match="unknown stage 'data'"):
+        run_gp(gp_settings(gp), PW, shown.append, until="data")
 
 
 def test_gp_company_by_display_name(gp: GPSimulator, dataset: GPDataset) -> None:
     results = list(check_gp(gp_settings(gp, company=TRICKY), PW))
     assert outcome(results) == [(s, True) for s in GP_STAGES]
-    assert results[3].message == f"company CPBDA ({TRICKY})"
-    assert results[4].message == f"{len(dataset.companies['CPBDA'].customers)} customers readable"
+    assert results[4].message == f"company CPBDA ({TRICKY})"
+    assert results[5].message.startswith(f"{len(dataset.companies['CPBDA'].customers)} customers readable, ")
 
 
 def test_gp_unreachable_port(gp: GPSimulator) -> None:
@@ -152,7 +206,7 @@ def test_gp_wrong_password(gp: GPSimulator) -> None:
 def test_gp_unknown_company_lists_the_companies(gp: GPSimulator) -> None:
     results = list(check_gp(gp_settings(gp, company="FABRIKAM"), PW))
     result = failed(results)
-    assert outcome(results)[-1] == ("company", False) and len(results) == 4
+    assert outcome(results)[-1] == ("company", False) and len(results) == 5
     assert "'FABRIKAM'" in result.message
     assert "TWO (Fabrikam, Inc.)" in result.message and f"CPBDA ({TRICKY})" in result.message
 
@@ -183,8 +237,23 @@ def test_mailchimp_all_stages_pass(mc: MailchimpSimulator) -> None:
     by_stage = {r.stage: r.message for r in results}
     assert by_stage["key"] == "data centre us6"
     assert by_stage["ping"] == "API key accepted"
+    assert by_stage["audiences"] == "2 audiences in this account"
     assert by_stage["audience"] == f"audience {DEMO_LIST_NAME!r}"
     assert by_stage["store"] == "store 'gp-check' will be created on first sync"
+
+
+def test_mailchimp_audiences_are_listed_before_one_is_chosen(mc: MailchimpSimulator) -> None:
+    shown: list[StageResult] = []
+    unchosen = mc_settings(mc, list_id="", store_id="")
+    facts = run_mailchimp(unchosen, KEY, shown.append, until="audiences")
+    assert facts is not None and outcome(shown) == [(s, True) for s in MC_STAGES[:3]]
+    assert shown[-1].message == "2 audiences: pick the one to fill"
+    assert facts.audiences == [Audience(LIST, DEMO_LIST_NAME), Audience("f0e1d2c3b4", "Wholesale")]
+    assert facts.audiences[1].label() == "Wholesale (f0e1d2c3b4)"
+    results = list(check_mailchimp(unchosen, KEY))  # run on, it asks for the audience
+    assert failed(results).stage == "audience"
+    assert results[-1].message == f"Choose the audience to fill: {LIST} ({DEMO_LIST_NAME}), f0e1d2c3b4 (Wholesale)."
+    assert run_mailchimp(mc_settings(mc), "ffffffffffffffffffffffffffffffff-us6", shown.append) is None
 
 
 def test_mailchimp_existing_store_on_the_same_audience(mc: MailchimpSimulator) -> None:
@@ -217,7 +286,7 @@ def test_mailchimp_wrong_key(mc: MailchimpSimulator) -> None:
 def test_mailchimp_unknown_audience_lists_the_audiences(mc: MailchimpSimulator) -> None:
     results = list(check_mailchimp(mc_settings(mc, list_id="0000000000"), KEY))
     result = failed(results)
-    assert outcome(results)[-1] == ("audience", False) and len(results) == 3
+    assert outcome(results)[-1] == ("audience", False) and len(results) == 4
     assert "No audience '0000000000'" in result.message
     assert f"{LIST} ({DEMO_LIST_NAME})" in result.message and "f0e1d2c3b4 (Wholesale)" in result.message
 
@@ -231,3 +300,32 @@ def test_mailchimp_store_tied_to_another_audience(mc: MailchimpSimulator) -> Non
     assert outcome(results) == [(s, True) for s in MC_STAGES[:-1]] + [("store", False)]
     assert "belongs to audience 'f0e1d2c3b4'" in result.message
     assert "Choose another store id" in result.message
+
+
+# ---------------------------------------------------------------------------------------------- gpmc check
+def write_profile(path: Path, gp: GPSimulator, mc: MailchimpSimulator) -> Path:
+    path.write_text(
+        f'[profile]\nname = "Check"\n'
+        f'[gp]\nurl = "{gp.base_url}"\ncompany = "TWO"\nauth = "ntlm"\nusername = "CORP\\\\svc-check"\n'
+        f'ca_bundle = "{gp.ca_path}"\ntimeout_seconds = 10\n'
+        f'[mailchimp]\nlist_id = "{LIST}"\nstore_id = "gp-check"\napi_base = "{mc.api_base}"\n',
+        encoding="utf-8")
+    return path
+
+
+def test_gpmc_check_prints_every_stage_of_both(gp: GPSimulator, mc: MailchimpSimulator, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    config = str(write_profile(tmp_path / "check.toml", gp, mc))
+    monkeypatch.setenv("GPMC_GP_PASSWORD", PW)
+    monkeypatch.setenv("GPMC_MAILCHIMP_API_KEY", KEY)
+    assert main(["check", "--config", config]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:3] for line in lines] == [["ok", "gp", s] for s in GP_STAGES] + \
+        [["ok", "mailchimp", s] for s in MC_STAGES]
+
+    monkeypatch.setenv("GPMC_MAILCHIMP_API_KEY", "ffffffffffffffffffffffffffffffff-us6")
+    assert main(["check", "--config", config]) == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:3] for line in lines][-3:] == [["ok", "gp", "sample"], ["ok", "mailchimp", "key"],
+                                                         ["FAIL", "mailchimp", "ping"]]

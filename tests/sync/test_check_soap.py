@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -12,18 +14,18 @@ from gpmc_desktop.demo.gp_generate import generate_dataset
 from gpmc_desktop.demo.gp_soap import GPSoapSimulator
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.gp.soap import SoapSource
-from gpmc_desktop.sync.check import StageResult, check_gp
+from gpmc_desktop.sync.check import SOAP_SAMPLE_SIZE, StageResult, check_gp, run_gp
 from gpmc_desktop.sync.config import GPSettings
 
 PW = "Check-Soap-2024!"
 USER = "CORP\\svc-check"
 COMPANY = "Fabrikam, Inc."
-GP_STAGES = ["reach", "tls", "auth", "company", "data"]
+GP_STAGES = ["reach", "tls", "auth", "companies", "company", "sample"]
 
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GPSoapSimulator]:
-    dataset = generate_dataset(30, seed=11)
+    dataset = generate_dataset(60, seed=11)
     with GPSoapSimulator(dataset, users=[("CORP", "svc-check", PW, {"*"})],
                          workdir=tmp_path_factory.mktemp("gp-soap-check")) as running:
         yield running
@@ -32,6 +34,10 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GPSoapSimulator]:
 def settings(sim: GPSoapSimulator, **changes: Any) -> GPSettings:
     base = GPSettings(url=sim.base_url, company=COMPANY, username=USER, api="soap", timeout_seconds=10.0)
     return replace(base, **changes)
+
+
+def total(sim: GPSoapSimulator) -> int:
+    return len(sim.dataset.companies["TWO"].customers)
 
 
 def run(gp: GPSettings, password: str = PW) -> list[StageResult]:
@@ -44,8 +50,28 @@ def test_all_stages_pass_over_plain_http(sim: GPSoapSimulator) -> None:
     by_stage = {r.stage: r.message for r in results}
     assert "plain HTTP (no TLS)" in by_stage["tls"]
     assert "companies visible" in by_stage["auth"]
+    assert by_stage["companies"] == f"2 companies: {COMPANY} (id -1), Compañía de Papelería (Bermuda), Ltd. (id 2)"
     assert by_stage["company"].startswith(f"company {COMPANY} (id ")
-    assert by_stage["data"].endswith("customers readable")
+    assert re.fullmatch(rf"{total(sim)} customers readable; \d+ of the first {SOAP_SAMPLE_SIZE} read in full have "
+                        r"an e-mail address \(for example \S+: .+\)", by_stage["sample"]), by_stage["sample"]
+
+
+def test_the_sample_reads_a_bounded_number_of_customers_in_full(sim: GPSoapSimulator) -> None:
+    # Web Services has e-mails only in the full object, one call per customer: the list gives the count and
+    # the classes of every customer, and only the first SOAP_SAMPLE_SIZE are read one by one.
+    data = sim.dataset.companies["TWO"]
+    assert len(data.customers) > SOAP_SAMPLE_SIZE
+    sim.clear_log()
+    facts = run_gp(settings(sim), PW, lambda result: None)
+    sent = sim.requests()
+    assert facts is not None and facts.sample is not None
+    assert sum(1 for r in sent if r.path == "GetCustomerByKey") == SOAP_SAMPLE_SIZE
+    gp = settings(sim)
+    everyone = SoapSource(gp, build_session(gp, PW), attempts=1).customers()  # all of them, in full
+    first = sorted(everyone, key=lambda c: c.number.upper())[:SOAP_SAMPLE_SIZE]
+    assert facts.sample.customers == len(data.customers) and facts.sample.sampled == SOAP_SAMPLE_SIZE
+    assert facts.sample.with_email == sum(1 for c in first if c.email) > 0
+    assert facts.sample.classes == dict(sorted(Counter(c.class_id for c in everyone if c.class_id).items()))
 
 
 def test_company_by_id_or_any_case(sim: GPSoapSimulator) -> None:

@@ -34,6 +34,7 @@ from gpmc_desktop.credentials import (
 )
 from gpmc_desktop.gp.sources import GPCompany
 from gpmc_desktop.scheduling.cadence import Cadence, CadenceError
+from gpmc_desktop.sync.check import CompanySample
 from gpmc_desktop.sync.config import GPSettings, MailchimpSettings, Profile, Secrets, SyncFilters
 from gpmc_desktop.sync.runner import profile_from_row, save_profile_settings
 from gpmc_desktop.ui.icons import app_icon
@@ -43,7 +44,6 @@ from gpmc_desktop.ui.wizard.choices import ContactsPage, FiltersPage
 from gpmc_desktop.ui.wizard.gp_pages import DEFAULT_TENANT, CompanyPage, GpPage
 from gpmc_desktop.ui.wizard.mailchimp_page import MailchimpPage
 from gpmc_desktop.ui.wizard.preview_page import PreviewPage
-from gpmc_desktop.ui.wizard.probes import CompanySample
 from gpmc_desktop.ui.wizard.schedule_page import DEFAULT_CADENCE, SchedulePage
 
 if TYPE_CHECKING:
