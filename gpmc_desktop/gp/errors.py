@@ -37,15 +37,6 @@ class GPError(Exception):
         return f"{self.message} {self.hint}".strip()
 
 
-def untrusted_certificate(host: str) -> GPError:
-    """The TLS verdict both GP sources give when the server's certificate chain is not trusted."""
-    return GPError(
-        Stage.TLS, f"The GP server at {host} presented a certificate this computer does not trust.",
-        "Ask IT for the certificate of the CA that issued it (a .pem or .cer file) and give it as the "
-        "CA certificate file (ca_bundle in the profile).",
-    )
-
-
 def retry_transient(call: Callable[[], T], attempts: int, sleep: Callable[[float], None], rng: random.Random) -> T:
     """Run *call*, retrying transient GP errors with full-jitter exponential backoff (0.5 s doubling, 30 s cap).
 

@@ -8,7 +8,6 @@ explicit timeout, and idempotent GETs are retried with backoff on transient fail
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from collections.abc import Callable
@@ -18,12 +17,10 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from gpmc_desktop.gp import auth_errors, sba_shapes
-from gpmc_desktop.gp.errors import GPError, Stage, retry_transient, untrusted_certificate
+from gpmc_desktop.gp import http_errors, sba_shapes
+from gpmc_desktop.gp.errors import GPError, Stage, retry_transient
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.sync.config import GPSettings
-
-TRANSIENT_STATUSES = {500, 502, 503, 504}
 
 
 @dataclass(frozen=True)
@@ -71,58 +68,25 @@ class SbaSource:
         )
 
     def _get_once(self, url: str, *, what: str, in_company: bool) -> Any:
-        host = urlsplit(self.settings.url).netloc
-        timeout = self.settings.timeout_seconds
         verify = self.session.verify
-        if isinstance(verify, str) and not os.path.exists(verify):
-            # requests would raise a bare OSError ("Could not find a suitable TLS CA certificate bundle").
-            raise GPError(
-                Stage.TLS, f"The CA certificate file {verify} does not exist.",
-                "Check the CA certificate file path (ca_bundle in the profile): the .pem file IT gave you.",
-            )
+        http_errors.check_ca_file(verify)
         try:
             # verify= on every call: requests lets REQUESTS_CA_BUNDLE override a session-level setting.
-            resp = self.session.get(url, timeout=(10.0, timeout), verify=verify)
-        except requests.exceptions.SSLError as exc:
-            raise untrusted_certificate(host) from exc
-        except requests.exceptions.Timeout as exc:
-            raise GPError(
-                Stage.REACH, f"The GP server at {host} did not answer {what} within {timeout:g} seconds.",
-                "It may be busy; the sync will try again. Raise timeout_seconds for very large companies.",
-                transient=True,
-            ) from exc
-        except requests.exceptions.ConnectionError as exc:
-            raise GPError(
-                Stage.REACH, f"Cannot reach the GP server at {host}.",
-                "Check the server name and port in the URL, and that the GP Service is running.",
-                transient=True,
+            resp = self.session.get(url, timeout=(10.0, self.settings.timeout_seconds), verify=verify)
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise http_errors.transport_error(
+                http_errors.SBA, exc, host=urlsplit(self.settings.url).netloc, what=what,
+                timeout=self.settings.timeout_seconds,
             ) from exc
         return self._check(resp, what, in_company)
 
     def _check(self, resp: requests.Response, what: str, in_company: bool) -> Any:
-        status = resp.status_code
-        if status == 401:  # only with a foreign auth object: build_session's own raise a GPAuthError that says why
-            raise auth_errors.refused(self.settings.username)
-        if status == 403:
-            raise GPError(
-                Stage.ACCESS,
-                f"{self.settings.username} signed in, but GP does not let that user read {what} in company "
-                f"{self.settings.company!r}.",
-                "In GP, map the Windows account to a GP user (User Setup > Windows Account) and give it access "
-                "to this company (User Access Setup) and to the customer and receivables windows.",
-            )
-        if status == 404:
-            raise self._not_found(what, in_company)
-        if status >= 400:
+        if resp.status_code >= 400:
             log_id, message = _fault_details(resp)
-            raise GPError(
-                Stage.SERVER,
-                f"The GP server failed while returning {what}: {message or f'HTTP {status}'}"
-                + (f" (LogId {log_id})" if log_id else ""),
-                "Give the LogId to your GP administrator; the sync will try again." if log_id
-                else "The sync will try again.",
-                transient=status in TRANSIENT_STATUSES,
-                log_id=log_id,
+            raise http_errors.status_error(
+                http_errors.SBA, resp.status_code, what=what, username=self.settings.username,
+                company=self.settings.company, not_found=lambda: self._not_found(what, in_company),
+                reason=message, log_id=log_id,
             )
         try:
             return sba_shapes.unwrap(resp.json())

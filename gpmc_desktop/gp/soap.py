@@ -29,8 +29,8 @@ from zeep.exceptions import Fault, TransportError
 from zeep.plugins import Plugin
 from zeep.transports import Transport
 
-from gpmc_desktop.gp import soap_shapes
-from gpmc_desktop.gp.errors import GPError, Stage, retry_transient, untrusted_certificate
+from gpmc_desktop.gp import http_errors, soap_shapes
+from gpmc_desktop.gp.errors import GPError, Stage, retry_transient
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.gp.normalize import trim
 from gpmc_desktop.gp.soap_wsdl import (
@@ -47,7 +47,6 @@ from gpmc_desktop.sync.config import GPSettings
 log = logging.getLogger(__name__)
 
 WSA_NS = "http://www.w3.org/2005/08/addressing"
-TRANSIENT_STATUSES = {500, 502, 503, 504}
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DAY_END = dt.time(23, 59, 59)
 SYSTEM_FAULT_TEXT_START = SYSTEM_FAULT_TEXT.split(".")[0]  # GP's generic text; the rest may vary by version
@@ -211,29 +210,18 @@ class SoapSource:
         )
 
     def _call_once(self, operation: str, what: str, **params: Any) -> Any:
-        host = urlsplit(self.endpoint).netloc
-        timeout = self.settings.timeout_seconds
         self.calls[operation] += 1
+        http_errors.check_ca_file(self.session.verify)
         try:
             return getattr(self._service, operation)(**params)
         except Fault as fault:
             raise self._fault(operation, what, fault) from None
         except _NotSoap as exc:
             raise self._http_error(what, exc.response) from None
-        except requests.exceptions.SSLError as exc:
-            raise untrusted_certificate(host) from exc
-        except requests.exceptions.Timeout as exc:
-            raise GPError(
-                Stage.REACH, f"GP Web Services at {host} did not answer {what} within {timeout:g} seconds.",
-                "It may be busy; the sync will try again. Raise timeout_seconds for very large companies.",
-                transient=True,
-            ) from exc
-        except requests.exceptions.ConnectionError as exc:
-            raise GPError(
-                Stage.REACH, f"Cannot reach GP Web Services at {host}.",
-                "Check the server name and port in the URL (usually 48620), and that the Microsoft Dynamics GP "
-                "Service Host is running.",
-                transient=True,
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise http_errors.transport_error(
+                http_errors.SOAP, exc, host=urlsplit(self.endpoint).netloc, what=what,
+                timeout=self.settings.timeout_seconds,
             ) from exc
         except (TransportError, ZeepError, etree.LxmlError) as exc:
             raise GPError(
@@ -266,30 +254,18 @@ class SoapSource:
         )
 
     def _http_error(self, what: str, resp: requests.Response) -> GPError:
-        status = resp.status_code
-        if status == 401:
-            return GPError(
-                Stage.AUTH, f"GP Web Services refused the Windows credentials of {self.settings.username}.",
-                "Check the domain\\user name and the password; the account may also be locked or expired.",
-            )
-        if status == 403:
-            return GPError(
-                Stage.ACCESS, f"GP Web Services let {self.settings.username} sign in but not read {what}.",
-                "Check the account's rights on the Web Services site (IIS / Dynamics Security Console).",
-            )
-        if status == 404:
-            return GPError(
-                Stage.REACH, f"There is no GP Web Services endpoint at {self.endpoint}.",
-                f"Check the server URL and soap_path; the legacy endpoint is {DEFAULT_SOAP_PATH} on port 48620.",
-            )
-        if status == 200:
+        if resp.status_code == 200:
             return GPError(
                 Stage.DATA, f"{self.endpoint} answered {what} with a web page, not a SOAP message.",
                 f"Check that the URL points at GP Web Services ({DEFAULT_SOAP_PATH}).",
             )
-        return GPError(
-            Stage.SERVER, f"GP Web Services failed while returning {what}: HTTP {status}.",
-            "The sync will try again.", transient=status in TRANSIENT_STATUSES,
+        return http_errors.status_error(
+            http_errors.SOAP, resp.status_code, what=what, username=self.settings.username,
+            company=self._company.name if self._company else self.settings.company,
+            not_found=lambda: GPError(
+                Stage.REACH, f"There is no GP Web Services endpoint at {self.endpoint}.",
+                f"Check the server URL and soap_path; the legacy endpoint is {DEFAULT_SOAP_PATH} on port 48620.",
+            ),
         )
 
     # -- context and companies ----------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import certifi
 import pytest
 
 from tests.auth.kdc import KdcError, Realm, find_tool
@@ -56,7 +55,5 @@ def krb5_env(realm: Realm, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> R
 
 
 @pytest.fixture(autouse=True)
-def _system_ca_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    # What CI sets: a bundle without the simulator's CA, which must not beat the profile's CA file.
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
-    monkeypatch.setenv("CURL_CA_BUNDLE", certifi.where())
+def _system_ca_env(system_ca_env: None) -> None:
+    """What CI sets: a bundle without the simulator's CA, which must not beat the profile's CA file."""

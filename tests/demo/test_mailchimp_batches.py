@@ -8,7 +8,6 @@ import tarfile
 import threading
 import time
 
-import pytest
 import requests
 
 from gpmc_desktop.demo.mailchimp_sim import subscriber_hash
@@ -22,20 +21,8 @@ from tests.demo.mailchimp_support import (
     member_body,
     order_body,
     product_body,
-    running,
     wait_until,
 )
-
-
-@pytest.fixture
-def sim(tmp_path_factory):
-    with running(tmp_path_factory) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def api(sim):
-    return Api(sim)
 
 
 def member_op(n: int) -> dict:

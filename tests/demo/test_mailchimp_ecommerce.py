@@ -14,26 +14,13 @@ from gpmc_desktop.demo.mailchimp_sim.errors import (
 from tests.demo.mailchimp_support import (
     LIST,
     STORE,
-    Api,
     assert_problem,
     make_store,
     order_body,
     product_body,
-    running,
 )
 
 BASE = f"/ecommerce/stores/{STORE}"
-
-
-@pytest.fixture
-def sim(tmp_path_factory):
-    with running(tmp_path_factory) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def api(sim):
-    return Api(sim)
 
 
 @pytest.fixture

@@ -12,22 +12,11 @@ from gpmc_desktop.demo.mailchimp_sim.errors import (
     detail_forgotten,
     detail_member_exists,
 )
-from tests.demo.mailchimp_support import LIST, Api, assert_problem, member_body, running
+from tests.demo.mailchimp_support import LIST, assert_problem, member_body
 
 EMAIL = "ann.lee@fabrikam.org"
 MEMBERS = f"/lists/{LIST}/members"
 MEMBER = f"{MEMBERS}/{subscriber_hash(EMAIL)}"
-
-
-@pytest.fixture
-def sim(tmp_path_factory):
-    with running(tmp_path_factory) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def api(sim):
-    return Api(sim)
 
 
 # --- audiences ------------------------------------------------------------------------------------------------

@@ -27,17 +27,6 @@ from tests.demo.mailchimp_support import (
 MEMBER = f"/lists/{LIST}/members/ann%40fabrikam.org"
 
 
-@pytest.fixture
-def sim(tmp_path_factory):
-    with running(tmp_path_factory) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def api(sim):
-    return Api(sim)
-
-
 # --- keys and data centre -------------------------------------------------------------------------------------
 
 

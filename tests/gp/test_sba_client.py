@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Iterator
 from dataclasses import astuple, replace
 from decimal import Decimal
 from pathlib import Path
@@ -18,14 +17,13 @@ from typing import Any
 import certifi
 import pytest
 
-from gpmc_desktop.demo.gp_generate import generate_dataset
-from gpmc_desktop.demo.gp_model import GPDataset
 from gpmc_desktop.demo.gp_sba import GPSimulator
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import DocumentType
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.sync.config import GPSettings
+from tests.simulators import GPSim
 
 PW = "Sba:Client-1!"
 PW_TWO = "Two-Only-2"
@@ -33,34 +31,11 @@ USER = "CORP\\svc-sba"
 USER_TWO = "CORP\\sba-two"
 TRICKY = "Compañía de Papelería (Bermuda), Ltd."
 _EMAIL = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9.-]+\.[a-z]{2,63}$")
+GP_SIM = GPSim(users=[("CORP", "svc-sba", PW, {"TWO", TRICKY}), ("CORP", "sba-two", PW_TWO, {"TWO"})],
+               customers=120, seed=11)
 
-
-@pytest.fixture(autouse=True)
-def _system_ca_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    # What this machine and CI set: a bundle that does not hold the simulator's CA.
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
-    monkeypatch.setenv("CURL_CA_BUNDLE", certifi.where())
-
-
-@pytest.fixture(scope="module")
-def dataset() -> GPDataset:
-    return generate_dataset(120, seed=11)
-
-
-@pytest.fixture(scope="module")
-def sim(dataset: GPDataset, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GPSimulator]:
-    users = [("CORP", "svc-sba", PW, {"TWO", TRICKY}), ("CORP", "sba-two", PW_TWO, {"TWO"})]
-    with GPSimulator(dataset, users=users, workdir=tmp_path_factory.mktemp("gp-sba")) as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _clean_knobs(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if "sim" in request.fixturenames:
-        running: GPSimulator = request.getfixturevalue("sim")
-        running.clear_faults()
-        running.set_options(tenants=("DefaultTenant",))
+# What this machine and CI set: a bundle that does not hold the simulator's CA.
+pytestmark = pytest.mark.usefixtures("system_ca_env")
 
 
 def settings(sim: GPSimulator, **changes: Any) -> GPSettings:
@@ -93,18 +68,18 @@ def calls_to(sim: GPSimulator, suffix: str) -> list[Any]:
 
 
 # ------------------------------------------------------------------------------------------------- reading
-def test_companies_over_ntlm_and_verified_tls(sim: GPSimulator) -> None:
-    src, sleeps = source(sim)
+def test_companies_over_ntlm_and_verified_tls(gp_sba: GPSimulator) -> None:
+    src, sleeps = source(gp_sba)
     companies = {c.database: c for c in src.companies()}
     assert set(companies) == {"TWO", "CPBDA"}
     assert companies["TWO"].name == "Fabrikam, Inc."  # GP's padding is gone
     assert companies["CPBDA"].label() == f"CPBDA ({TRICKY})"
     assert sleeps == []
-    assert sim.auth.handshakes >= 1
+    assert gp_sba.auth.handshakes >= 1
 
 
-def test_customers_are_normalised(sim: GPSimulator) -> None:
-    src, _ = source(sim)
+def test_customers_are_normalised(gp_sba: GPSimulator) -> None:
+    src, _ = source(gp_sba)
     raw = src.raw_customers()
     customers = src.customers()
     assert len(customers) == len(raw) > 20
@@ -144,8 +119,8 @@ def test_customers_are_normalised(sim: GPSimulator) -> None:
     assert any(c.email is None and c.email_note for c in customers)
 
 
-def test_documents_have_decimal_amounts_types_and_states(sim: GPSimulator) -> None:
-    src, _ = source(sim)
+def test_documents_have_decimal_amounts_types_and_states(gp_sba: GPSimulator) -> None:
+    src, _ = source(gp_sba)
     raw = src.raw_documents()
     docs = src.documents()
     assert len(docs) == len(raw) > 20
@@ -164,17 +139,17 @@ def test_documents_have_decimal_amounts_types_and_states(sim: GPSimulator) -> No
 
 
 @pytest.mark.parametrize("company", [TRICKY, "CPBDA", "cpbda"])
-def test_company_by_display_name_with_punctuation_and_accents(sim: GPSimulator, company: str) -> None:
-    src, _ = source(sim, company=company)
+def test_company_by_display_name_with_punctuation_and_accents(gp_sba: GPSimulator, company: str) -> None:
+    src, _ = source(gp_sba, company=company)
     customers = src.customers()
     documents = src.documents()
-    expected = {c.custnmbr.strip() for c in sim.dataset.companies["CPBDA"].customers.values()}
+    expected = {c.custnmbr.strip() for c in gp_sba.dataset.companies["CPBDA"].customers.values()}
     assert {c.number for c in customers} == expected
     assert documents and {d.customer_number for d in documents} <= expected
 
 
-def test_one_customer_by_key(sim: GPSimulator) -> None:
-    src, _ = source(sim)
+def test_one_customer_by_key(gp_sba: GPSimulator) -> None:
+    src, _ = source(gp_sba)
     first = src.customers()[0]
     assert src.customer(first.number) == first
 
@@ -186,8 +161,8 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_wrong_port_is_a_reach_error_retried_then_reported(sim: GPSimulator) -> None:
-    src, sleeps = source(sim, attempts=3, url=f"https://127.0.0.1:{_closed_port()}")
+def test_wrong_port_is_a_reach_error_retried_then_reported(gp_sba: GPSimulator) -> None:
+    src, sleeps = source(gp_sba, attempts=3, url=f"https://127.0.0.1:{_closed_port()}")
     with pytest.raises(GPError) as caught:
         src.companies()
     err = caught.value
@@ -197,36 +172,36 @@ def test_wrong_port_is_a_reach_error_retried_then_reported(sim: GPSimulator) -> 
     assert len(sleeps) == 2  # three attempts, two back-offs
 
 
-def test_wrong_host_is_a_reach_error(sim: GPSimulator) -> None:
-    src, _ = source(sim, attempts=1, url="https://gp.invalid:443")
+def test_wrong_host_is_a_reach_error(gp_sba: GPSimulator) -> None:
+    src, _ = source(gp_sba, attempts=1, url="https://gp.invalid:443")
     with pytest.raises(GPError) as caught:
         src.companies()
     assert caught.value.stage is Stage.REACH
     assert "gp.invalid" in caught.value.message
 
 
-def test_tls_without_the_ca_file_names_the_ca_certificate(sim: GPSimulator) -> None:
-    src, sleeps = source(sim, ca_bundle=None)
-    before = sim.request_count
+def test_tls_without_the_ca_file_names_the_ca_certificate(gp_sba: GPSimulator) -> None:
+    src, sleeps = source(gp_sba, ca_bundle=None)
+    before = gp_sba.request_count
     with pytest.raises(GPError) as caught:
         src.companies()
     err = caught.value
     assert err.stage is Stage.TLS and not err.transient
     assert "does not trust" in err.message
     assert "CA certificate file" in err.hint
-    assert sleeps == [] and sim.request_count == before  # nothing was sent over the untrusted channel
+    assert sleeps == [] and gp_sba.request_count == before  # nothing was sent over the untrusted channel
 
 
-def test_wrong_ca_file_is_a_tls_error_too(sim: GPSimulator) -> None:
-    src, _ = source(sim, ca_bundle=certifi.where())
+def test_wrong_ca_file_is_a_tls_error_too(gp_sba: GPSimulator) -> None:
+    src, _ = source(gp_sba, ca_bundle=certifi.where())
     with pytest.raises(GPError) as caught:
         src.companies()
     assert caught.value.stage is Stage.TLS
 
 
-def test_missing_ca_file_is_a_tls_error_naming_the_file(sim: GPSimulator, tmp_path: Path) -> None:
+def test_missing_ca_file_is_a_tls_error_naming_the_file(gp_sba: GPSimulator, tmp_path: Path) -> None:
     missing = tmp_path / "corp-root.pem"
-    src, sleeps = source(sim, ca_bundle=str(missing))
+    src, sleeps = source(gp_sba, ca_bundle=str(missing))
     with pytest.raises(GPError) as caught:  # not requests' bare OSError
         src.companies()
     assert caught.value.stage is Stage.TLS
@@ -234,8 +209,8 @@ def test_missing_ca_file_is_a_tls_error_naming_the_file(sim: GPSimulator, tmp_pa
     assert sleeps == []
 
 
-def test_wrong_password_is_an_auth_error(sim: GPSimulator) -> None:
-    src, sleeps = source(sim, password="not-it")
+def test_wrong_password_is_an_auth_error(gp_sba: GPSimulator) -> None:
+    src, sleeps = source(gp_sba, password="not-it")
     with pytest.raises(GPError) as caught:
         src.customers()
     err = caught.value
@@ -245,8 +220,8 @@ def test_wrong_password_is_an_auth_error(sim: GPSimulator) -> None:
     assert sleeps == []
 
 
-def test_user_without_company_access_is_an_access_error(sim: GPSimulator) -> None:
-    src, sleeps = source(sim, password=PW_TWO, username=USER_TWO, company="CPBDA")
+def test_user_without_company_access_is_an_access_error(gp_sba: GPSimulator) -> None:
+    src, sleeps = source(gp_sba, password=PW_TWO, username=USER_TWO, company="CPBDA")
     with pytest.raises(GPError) as caught:
         src.customers()
     err = caught.value
@@ -254,24 +229,24 @@ def test_user_without_company_access_is_an_access_error(sim: GPSimulator) -> Non
     assert USER_TWO in err.message and "'CPBDA'" in err.message
     assert "User Access Setup" in err.hint
     assert sleeps == []
-    assert calls_to(sim, "/Sales/Customers.json")[-1].status == 403
+    assert calls_to(gp_sba, "/Sales/Customers.json")[-1].status == 403
 
 
-def test_revoked_access_shows_on_the_next_call(sim: GPSimulator) -> None:
-    src, _ = source(sim)
+def test_revoked_access_shows_on_the_next_call(gp_sba: GPSimulator) -> None:
+    src, _ = source(gp_sba)
     assert src.raw_documents()
-    sim.revoke(USER, "TWO")
+    gp_sba.revoke(USER, "TWO")
     try:
         with pytest.raises(GPError) as caught:
             src.raw_documents()
         assert caught.value.stage is Stage.ACCESS
     finally:
-        sim.grant(USER, "TWO")
+        gp_sba.grant(USER, "TWO")
     assert src.raw_documents()
 
 
-def test_unknown_company_lists_the_companies(sim: GPSimulator) -> None:
-    src, sleeps = source(sim, company="TW0")
+def test_unknown_company_lists_the_companies(gp_sba: GPSimulator) -> None:
+    src, sleeps = source(gp_sba, company="TW0")
     with pytest.raises(GPError) as caught:
         src.customers()
     err = caught.value
@@ -283,8 +258,8 @@ def test_unknown_company_lists_the_companies(sim: GPSimulator) -> None:
 
 
 @pytest.mark.parametrize("read", ["companies", "customers"])
-def test_unknown_tenant(sim: GPSimulator, read: str) -> None:
-    src, _ = source(sim, tenant="Contoso")
+def test_unknown_tenant(gp_sba: GPSimulator, read: str) -> None:
+    src, _ = source(gp_sba, tenant="Contoso")
     with pytest.raises(GPError) as caught:
         getattr(src, read)()
     err = caught.value
@@ -293,40 +268,40 @@ def test_unknown_tenant(sim: GPSimulator, read: str) -> None:
     assert "DefaultTenant" in err.hint
 
 
-def test_named_tenant_works_when_the_server_has_it(sim: GPSimulator) -> None:
-    sim.set_options(tenants=("DefaultTenant", "Fabrikam Cloud"))
-    src, _ = source(sim, tenant="Fabrikam Cloud")
+def test_named_tenant_works_when_the_server_has_it(gp_sba: GPSimulator) -> None:
+    gp_sba.set_options(tenants=("DefaultTenant", "Fabrikam Cloud"))
+    src, _ = source(gp_sba, tenant="Fabrikam Cloud")
     assert len(src.companies()) == 2
 
 
-def test_server_fault_is_retried_then_reported_with_its_log_id(sim: GPSimulator) -> None:
-    sim.fail_next(10, path_pattern=r"/Sales/Customers\.json$")
-    src, sleeps = source(sim, attempts=3)
-    before = len(calls_to(sim, "/Sales/Customers.json"))
+def test_server_fault_is_retried_then_reported_with_its_log_id(gp_sba: GPSimulator) -> None:
+    gp_sba.fail_next(10, path_pattern=r"/Sales/Customers\.json$")
+    src, sleeps = source(gp_sba, attempts=3)
+    before = len(calls_to(gp_sba, "/Sales/Customers.json"))
     with pytest.raises(GPError) as caught:
         src.customers()
     err = caught.value
     assert err.stage is Stage.SERVER and err.transient
-    log_id = sim.errors[-1]["LogId"]
+    log_id = gp_sba.errors[-1]["LogId"]
     assert err.log_id == log_id
     assert f"(LogId {log_id})" in err.message
     assert "LogId" in err.hint and "administrator" in err.hint
-    assert len(calls_to(sim, "/Sales/Customers.json")) - before == 3
+    assert len(calls_to(gp_sba, "/Sales/Customers.json")) - before == 3
     assert len(sleeps) == 2 and all(0 <= s <= 0.5 * 2**i for i, s in enumerate(sleeps))
 
 
-def test_a_single_server_fault_then_success(sim: GPSimulator) -> None:
-    sim.fail_next(1, path_pattern=r"/Sales/Receivables\.json$")
-    src, sleeps = source(sim)
+def test_a_single_server_fault_then_success(gp_sba: GPSimulator) -> None:
+    gp_sba.fail_next(1, path_pattern=r"/Sales/Receivables\.json$")
+    src, sleeps = source(gp_sba)
     docs = src.documents()
     assert docs
     assert len(sleeps) == 1
-    assert [r.status for r in calls_to(sim, "/Sales/Receivables.json")][-2:] == [500, 200]
+    assert [r.status for r in calls_to(gp_sba, "/Sales/Receivables.json")][-2:] == [500, 200]
 
 
-def test_a_client_error_other_than_404_is_not_retried(sim: GPSimulator) -> None:
-    sim.fail_next(1, path_pattern=r"/Sales/Customers\.json$", status=400, error_code="BadRequest", message="no good")
-    src, sleeps = source(sim)
+def test_a_client_error_other_than_404_is_not_retried(gp_sba: GPSimulator) -> None:
+    gp_sba.fail_next(1, path_pattern=r"/Sales/Customers\.json$", status=400, error_code="BadRequest", message="no good")
+    src, sleeps = source(gp_sba)
     with pytest.raises(GPError) as caught:
         src.customers()
     assert caught.value.stage is Stage.SERVER and not caught.value.transient
@@ -334,18 +309,18 @@ def test_a_client_error_other_than_404_is_not_retried(sim: GPSimulator) -> None:
     assert sleeps == []
 
 
-def test_connection_reset_once_is_retried(sim: GPSimulator) -> None:
-    sim.reset_next(1, path_pattern=r"/Sales/Customers\.json$")
-    src, sleeps = source(sim)
+def test_connection_reset_once_is_retried(gp_sba: GPSimulator) -> None:
+    gp_sba.reset_next(1, path_pattern=r"/Sales/Customers\.json$")
+    src, sleeps = source(gp_sba)
     assert src.customers()
     assert len(sleeps) == 1
-    statuses = [r.status for r in calls_to(sim, "/Sales/Customers.json")][-2:]
+    statuses = [r.status for r in calls_to(gp_sba, "/Sales/Customers.json")][-2:]
     assert statuses == [0, 200]  # 0: reset instead of answered
 
 
-def test_gp_that_does_not_answer_in_time_is_a_reach_error(sim: GPSimulator) -> None:
-    sim.set_latency(1.5)
-    src, sleeps = source(sim, attempts=2, timeout_seconds=0.25)
+def test_gp_that_does_not_answer_in_time_is_a_reach_error(gp_sba: GPSimulator) -> None:
+    gp_sba.set_latency(1.5)
+    src, sleeps = source(gp_sba, attempts=2, timeout_seconds=0.25)
     with pytest.raises(GPError) as caught:
         src.companies()
     err = caught.value
@@ -355,9 +330,9 @@ def test_gp_that_does_not_answer_in_time_is_a_reach_error(sim: GPSimulator) -> N
     assert len(sleeps) == 1
 
 
-def test_ca_bundle_path_object_and_env_bundle(sim: GPSimulator, tmp_path: Path) -> None:
+def test_ca_bundle_path_object_and_env_bundle(gp_sba: GPSimulator, tmp_path: Path) -> None:
     # A CA file copied elsewhere (as IT hands it out) still wins over REQUESTS_CA_BUNDLE.
     copy = tmp_path / "corp-root.pem"
-    copy.write_bytes(Path(str(sim.ca_path)).read_bytes())
-    src, _ = source(sim, ca_bundle=str(copy))
+    copy.write_bytes(Path(str(gp_sba.ca_path)).read_bytes())
+    src, _ = source(gp_sba, ca_bundle=str(copy))
     assert len(src.companies()) == 2

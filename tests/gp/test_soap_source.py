@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -21,27 +21,11 @@ from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.gp.soap import SoapSource, endpoint_url
 from gpmc_desktop.gp.soap_wsdl import DEFAULT_SOAP_PATH, contract
 from gpmc_desktop.sync.config import GPSettings
+from tests.simulators import GPSim
 
 PW = "Gp-Soap-2024!"
 USER = "CORP\\svc-gp"
-
-
-@pytest.fixture(scope="module")
-def dataset() -> GPDataset:
-    return generate_dataset(200, seed=7)
-
-
-@pytest.fixture(scope="module")
-def sim(dataset: GPDataset) -> Iterator[GPSoapSimulator]:
-    with GPSoapSimulator(dataset, users=[("CORP", "svc-gp", PW, {"*"})]) as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _reset(sim: GPSoapSimulator) -> Iterator[None]:
-    yield
-    sim.clear_faults()
-    sim.set_roles(USER, None)
+GP_SIM = GPSim(users=[("CORP", "svc-gp", PW, {"*"})], customers=200, seed=7)
 
 
 def settings(url: str, company: str = "Fabrikam, Inc.", **kw: object) -> GPSettings:
@@ -61,28 +45,27 @@ def test_the_endpoint_is_the_server_plus_the_legacy_path() -> None:
     assert contract() is contract()  # parsed once per process
 
 
-def test_companies_and_the_company_is_found_by_name_or_id(sim: GPSoapSimulator) -> None:
-    src = source(sim)
+def test_companies_and_the_company_is_found_by_name_or_id(gp_soap: GPSoapSimulator) -> None:
+    src = source(gp_soap)
     assert [(c.id, c.name) for c in src.companies()] == [(-1, "Fabrikam, Inc."),
                                                           (2, "Compañía de Papelería (Bermuda), Ltd.")]
     assert src.company().id == -1
-    assert source(sim, " fabrikam,   INC. ").company().id == -1
-    assert source(sim, "2").company().name.startswith("Compañía")
+    assert source(gp_soap, " fabrikam,   INC. ").company().id == -1
+    assert source(gp_soap, "2").company().name.startswith("Compañía")
     with pytest.raises(GPError) as err:
-        source(sim, "TWO").company()  # the SQL database name: Web Services does not know it
+        source(gp_soap, "TWO").company()  # the SQL database name: Web Services does not know it
     assert err.value.stage is Stage.COMPANY
     assert "Fabrikam, Inc. (id -1)" in err.value.message and "database name" in err.value.hint
 
 
 def test_customers_and_invoices_match_the_sba_source_on_the_same_data(
-    sim: GPSoapSimulator, dataset: GPDataset
+    gp_soap: GPSoapSimulator, gp_sba: GPSimulator
 ) -> None:
-    soap = source(sim)
-    with GPSimulator(dataset, users=[("CORP", "svc-gp", PW, {"*"})]) as rest:
-        gp = GPSettings(url=rest.base_url, company="TWO", username=USER, ca_bundle=str(rest.ca_path))
-        sba = SbaSource(gp, build_session(gp, PW))
-        sba_customers = {c.number: c for c in sba.customers()}
-        sba_invoices = {d.number: d for d in sba.documents() if d.is_invoice}
+    soap = source(gp_soap)
+    gp = GPSettings(url=gp_sba.base_url, company="TWO", username=USER, ca_bundle=str(gp_sba.ca_path))
+    sba = SbaSource(gp, build_session(gp, PW))
+    sba_customers = {c.number: c for c in sba.customers()}
+    sba_invoices = {d.number: d for d in sba.documents() if d.is_invoice}
     soap_customers = {c.number: c for c in soap.customers()}
     soap_invoices = {d.number: d for d in soap.documents()}
 
@@ -105,16 +88,16 @@ def test_customers_and_invoices_match_the_sba_source_on_the_same_data(
     assert soap.calls["GetCustomerList"] == soap.calls["GetReceivablesInvoiceList"] == 1
     assert soap.calls["GetCustomerByKey"] == len(soap_customers)
     assert soap.calls["GetReceivablesInvoiceByKey"] == len(soap_invoices)
-    assert not sim.rejected  # every request zeep built passed the simulator's strict parse
+    assert not gp_soap.rejected  # every request zeep built passed the simulator's strict parse
 
 
-def test_modified_date_criteria_return_only_the_changed(sim: GPSoapSimulator, dataset: GPDataset) -> None:
-    data = dataset.companies["TWO"]
-    src = source(sim)
+def test_modified_date_criteria_return_only_the_changed(gp_soap: GPSoapSimulator, gp_dataset: GPDataset) -> None:
+    data = gp_dataset.companies["TWO"]
+    src = source(gp_soap)
     day = sorted(c.modifdt for c in data.customers.values())[-5]
     assert {c.number for c in src.customers(since=day)} == {
         c.custnmbr.strip() for c in data.customers.values() if c.modifdt >= day}
-    mutator = GPMutator(dataset)
+    mutator = GPMutator(gp_dataset)
     mutator.clock.advance(days=3)
     moved = mutator.change_address(line1="1 New Street")
     mutator.change_email(new_email="only-email@example.com")  # SY01200 only: invisible to ModifiedDate
@@ -147,48 +130,66 @@ def test_a_capped_single_day_is_split_by_key_range() -> None:
         assert not sim.rejected
 
 
-def test_a_missing_security_role_is_explained_with_the_logid(sim: GPSoapSimulator) -> None:
-    sim.deny(USER, "Query Receivables Invoices")
-    src = source(sim)
+def test_a_missing_security_role_is_explained_with_the_logid(gp_soap: GPSoapSimulator) -> None:
+    gp_soap.deny(USER, "Query Receivables Invoices")
+    src = source(gp_soap)
     assert src.customer_summaries()
     with pytest.raises(GPError) as err:
         src.invoice_summaries()
     e = err.value
     assert e.stage is Stage.ACCESS and e.log_id
-    assert sim.logged(e.log_id) is not None
+    assert gp_soap.logged(e.log_id) is not None
     assert "unhandled system exception" in e.message and f"LogId {e.log_id}" in e.message
     assert '"Query Receivables Invoices"' in e.hint and USER in e.hint and "Dynamics Security Console" in e.hint
 
 
-def test_other_faults_say_what_gp_said(sim: GPSoapSimulator) -> None:
-    sim.fail_next(1, operation="GetCustomerList", message="The customer list is being rebuilt.")
+def test_other_faults_say_what_gp_said(gp_soap: GPSoapSimulator) -> None:
+    gp_soap.fail_next(1, operation="GetCustomerList", message="The customer list is being rebuilt.")
     with pytest.raises(GPError) as err:
-        source(sim).customer_summaries()
+        source(gp_soap).customer_summaries()
     assert err.value.stage is Stage.SERVER
     assert "The customer list is being rebuilt." in err.value.message and err.value.log_id in err.value.message
 
 
-def test_a_record_gp_cannot_return_is_skipped_and_named(sim: GPSoapSimulator) -> None:
-    src = source(sim)
+def test_a_record_gp_cannot_return_is_skipped_and_named(gp_soap: GPSoapSimulator) -> None:
+    src = source(gp_soap)
     first = src.customer_summaries()[0]["Key"]["Id"].strip()
-    sim.fail_next(1, operation="GetCustomerByKey")
+    gp_soap.fail_next(1, operation="GetCustomerByKey")
     numbers = [c.number for c in src.customers()]
     assert first not in numbers and len(numbers) == 159
     assert src.unreadable == {f"customer:{first}"} and first in src.problems[0]
 
 
-def test_wrong_password_and_wrong_path_are_plain(sim: GPSoapSimulator) -> None:
+def test_wrong_password_and_wrong_path_are_plain(gp_soap: GPSoapSimulator) -> None:
     with pytest.raises(GPError) as err:
-        source(sim, password="nope").companies()
+        source(gp_soap, password="nope").companies()
     assert err.value.stage is Stage.AUTH and USER in err.value.message
     with pytest.raises(GPError) as err:
-        source(sim, soap_path="/GPService/Tenants(DefaultTenant)").companies()
+        source(gp_soap, soap_path="/GPService/Tenants(DefaultTenant)").companies()
     assert err.value.stage is Stage.REACH and "no GP Web Services endpoint" in err.value.message
 
 
-def test_https_is_verified_against_the_profiles_ca_bundle(dataset: GPDataset) -> None:
+def test_http_errors_are_said_as_the_sba_source_says_them(gp_soap: GPSoapSimulator, tmp_path: Path) -> None:
+    # A bare 503 from IIS is retried like SBA's, a 403 names the Dynamics Security Console role.
+    gp = settings(gp_soap.base_url)
+    sleeps: list[float] = []
+    src = SoapSource(gp, build_session(gp, PW), attempts=3, sleep=sleeps.append)
+    gp_soap.fail_next(2, operation="GetCompanyList", status=503)
+    assert src.companies() and len(sleeps) == 2
+    gp_soap.fail_next(1, operation="GetCompanyList", status=403)
+    with pytest.raises(GPError) as err:
+        src.companies()
+    assert err.value.stage is Stage.ACCESS and not err.value.transient and len(sleeps) == 2
+    assert f"{USER} signed in, but GP does not let that user read the company list" in err.value.message
+    assert "Dynamics Security Console" in err.value.hint
+    with pytest.raises(GPError) as err:
+        source(gp_soap, ca_bundle=str(tmp_path / "corp-root.pem")).companies()  # not requests' bare OSError
+    assert err.value.stage is Stage.TLS and "does not exist" in err.value.message
+
+
+def test_https_is_verified_against_the_profiles_ca_bundle(gp_dataset: GPDataset) -> None:
     # verify= goes on every call: a session-level CA would lose against REQUESTS_CA_BUNDLE from the environment.
-    with GPSoapSimulator(dataset, users=[("CORP", "svc-gp", PW, {"*"})], tls=True) as secure:
+    with GPSoapSimulator(gp_dataset, users=[("CORP", "svc-gp", PW, {"*"})], tls=True) as secure:
         assert secure.base_url.startswith("https://")
         trusted = source(secure, ca_bundle=str(secure.ca_path))
         assert trusted.company().id == -1

@@ -19,20 +19,20 @@ from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
 from gpmc_desktop.mailchimp.keys import subscriber_hash
 from gpmc_desktop.mailchimp.transport import ForbiddenRequest, MailchimpTransport, RetryPolicy
-from tests.demo.mailchimp_support import KEY, LIST, order_body, product_body, running, wait_until
+from tests.demo.mailchimp_support import KEY, LIST, order_body, product_body, wait_until
 
 STORE = "gp-transport"
 FAST = RetryPolicy(attempts=6, base_delay=0.01, max_delay=0.05)
 
 
 @pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailchimpSimulator]:
-    with running(tmp_path_factory) as live:
-        api = MailchimpApi(MailchimpTransport(live.api_base, KEY))
-        api.create_store({"id": STORE, "list_id": LIST, "name": "Fabrikam GP", "currency_code": "USD"})
-        api.put_product(STORE, product_body("P1"))
-        api.t.close()
-        yield live
+def sim(mailchimp_sim: MailchimpSimulator) -> MailchimpSimulator:
+    """The account the module works in: the demo audience, and a store with one product."""
+    api = MailchimpApi(MailchimpTransport(mailchimp_sim.api_base, KEY))
+    api.create_store({"id": STORE, "list_id": LIST, "name": "Fabrikam GP", "currency_code": "USD"})
+    api.put_product(STORE, product_body("P1"))
+    api.t.close()
+    return mailchimp_sim
 
 
 @pytest.fixture(autouse=True)

@@ -3,55 +3,54 @@
 from __future__ import annotations
 
 import socket
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-import certifi
 import pytest
 
-from gpmc_desktop.demo.gp_generate import generate_dataset
+from gpmc_desktop.cli.main import main
 from gpmc_desktop.demo.gp_model import GPDataset
 from gpmc_desktop.demo.gp_sba import GPSimulator
 from gpmc_desktop.demo.mailchimp_sim import DEMO_LIST_NAME, MailchimpSimulator
+from gpmc_desktop.gp.model import Customer
+from gpmc_desktop.gp.sba import SbaSource
+from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.transport import MailchimpTransport
-from gpmc_desktop.sync.check import StageResult, check_gp, check_mailchimp
+from gpmc_desktop.sync.check import (
+    Audience,
+    CompanySample,
+    StageResult,
+    check_gp,
+    check_mailchimp,
+    run_gp,
+    run_mailchimp,
+)
 from gpmc_desktop.sync.config import GPSettings, MailchimpSettings
-from tests.demo.mailchimp_support import KEY, LIST, running
+from tests.demo.mailchimp_support import KEY, LIST
+from tests.simulators import GPSim
 
 PW = "Check:Pa55-1"
 PW_TWO = "Check-Two-2"
 USER = "CORP\\svc-check"
 USER_TWO = "CORP\\check-two"
 TRICKY = "Compañía de Papelería (Bermuda), Ltd."
-GP_STAGES = ["reach", "tls", "auth", "company", "data"]
-MC_STAGES = ["key", "ping", "audience", "store"]
+GP_STAGES = ["reach", "tls", "auth", "companies", "company", "sample"]
+MC_STAGES = ["key", "ping", "audiences", "audience", "store"]
+GP_SIM = GPSim(users=[("CORP", "svc-check", PW, {"*"}), ("CORP", "check-two", PW_TWO, {"TWO"})], customers=40,
+               seed=9)
 
-
-@pytest.fixture(autouse=True)
-def _system_ca_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
-    monkeypatch.setenv("CURL_CA_BUNDLE", certifi.where())
-
-
-@pytest.fixture(scope="module")
-def dataset() -> GPDataset:
-    return generate_dataset(40, seed=9)
+pytestmark = pytest.mark.usefixtures("system_ca_env")
 
 
 @pytest.fixture(scope="module")
-def gp(dataset: GPDataset, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GPSimulator]:
-    users = [("CORP", "svc-check", PW, {"*"}), ("CORP", "check-two", PW_TWO, {"TWO"})]
-    with GPSimulator(dataset, users=users, workdir=tmp_path_factory.mktemp("gp-check")) as sim:
-        yield sim
-
-
-@pytest.fixture(scope="module")
-def mc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailchimpSimulator]:
-    with running(tmp_path_factory) as sim:
-        sim.add_list("f0e1d2c3b4", "Wholesale")
-        yield sim
+def mc(mailchimp_sim: MailchimpSimulator) -> MailchimpSimulator:
+    """The account: the demo audience and a second one."""
+    mailchimp_sim.add_list("f0e1d2c3b4", "Wholesale")
+    return mailchimp_sim
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +72,15 @@ def mc_settings(sim: MailchimpSimulator, **changes: Any) -> MailchimpSettings:
     return replace(base, **changes)
 
 
+def read_customers(settings: GPSettings) -> list[Customer]:
+    """The company's customers as the SBA source reads them, to hold the sample stage's words against."""
+    session = build_session(settings, PW)
+    try:
+        return SbaSource(settings, session, attempts=1).customers()
+    finally:
+        session.close()
+
+
 def outcome(results: list[StageResult]) -> list[tuple[str, bool]]:
     return [(r.stage, r.ok) for r in results]
 
@@ -84,30 +92,61 @@ def failed(results: list[StageResult]) -> StageResult:
 
 
 # ------------------------------------------------------------------------------------------------------- GP
-def test_gp_all_stages_pass(gp: GPSimulator, dataset: GPDataset) -> None:
-    results = list(check_gp(gp_settings(gp), PW))
+def test_gp_all_stages_pass(gp_sba: GPSimulator, gp_dataset: GPDataset) -> None:
+    results = list(check_gp(gp_settings(gp_sba), PW))
     assert outcome(results) == [(s, True) for s in GP_STAGES]
     assert all(r.system == "gp" for r in results)
     by_stage = {r.stage: r.message for r in results}
     assert by_stage["tls"] == "certificate trusted"
     assert by_stage["auth"] == f"signed in as {USER} with NTLM (2 companies visible)"
+    assert by_stage["companies"] == f"2 companies: TWO (Fabrikam, Inc.), CPBDA ({TRICKY})"
     assert by_stage["company"] == "company TWO (Fabrikam, Inc.)"
-    assert by_stage["data"] == f"{len(dataset.companies['TWO'].customers)} customers readable"
+    customers = read_customers(gp_settings(gp_sba))
+    assert len(customers) == len(gp_dataset.companies["TWO"].customers)
+    with_email = [c for c in customers if c.email]
+    who = with_email[0].company_name or f"{with_email[0].first_name} {with_email[0].last_name}".strip()
+    assert by_stage["sample"] == (f"{len(customers)} customers readable, {len(with_email)} with an e-mail address "
+                                  f"(for example {with_email[0].number}: {who})")
     assert results[0].line().startswith("ok   gp        reach")
 
 
-def test_gp_company_by_display_name(gp: GPSimulator, dataset: GPDataset) -> None:
-    results = list(check_gp(gp_settings(gp, company=TRICKY), PW))
+def test_the_wizard_stops_after_the_stage_its_page_needs(gp_sba: GPSimulator, gp_dataset: GPDataset) -> None:
+    shown: list[StageResult] = []
+    before = gp_sba.request_count
+    facts = run_gp(gp_settings(gp_sba), PW, shown.append, until="companies")
+    assert facts is not None and outcome(shown) == [(s, True) for s in GP_STAGES[:4]]
+    assert [c.database for c in facts.companies] == ["TWO", "CPBDA"] and facts.sample is None
+    sent = gp_sba.requests()[-(gp_sba.request_count - before):]
+    assert sent and not any("/Sales/" in r.path for r in sent)  # the stages after "companies" never ran
+
+    shown.clear()
+    facts = run_gp(gp_settings(gp_sba), PW, shown.append, until="sample")
+    assert facts is not None and outcome(shown) == [(s, True) for s in GP_STAGES]
+    customers = read_customers(gp_settings(gp_sba))
+    classes = Counter(c.class_id for c in customers if c.class_id)
+    assert len(classes) >= 2
+    assert facts.sample == CompanySample(len(customers), len(customers), sum(1 for c in customers if c.email),
+                                         dict(sorted(classes.items())))
+
+    shown.clear()
+    assert run_gp(gp_settings(gp_sba), "wrong", shown.append, until="sample") is None
+    assert outcome(shown) == [("reach", True), ("tls", True), ("auth", False)]
+    with pytest.raises(ValueError, match="unknown stage 'data'"):
+        run_gp(gp_settings(gp_sba), PW, shown.append, until="data")
+
+
+def test_gp_company_by_display_name(gp_sba: GPSimulator, gp_dataset: GPDataset) -> None:
+    results = list(check_gp(gp_settings(gp_sba, company=TRICKY), PW))
     assert outcome(results) == [(s, True) for s in GP_STAGES]
-    assert results[3].message == f"company CPBDA ({TRICKY})"
-    assert results[4].message == f"{len(dataset.companies['CPBDA'].customers)} customers readable"
+    assert results[4].message == f"company CPBDA ({TRICKY})"
+    assert results[5].message.startswith(f"{len(gp_dataset.companies['CPBDA'].customers)} customers readable, ")
 
 
-def test_gp_unreachable_port(gp: GPSimulator) -> None:
+def test_gp_unreachable_port(gp_sba: GPSimulator) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    results = list(check_gp(gp_settings(gp, url=f"https://127.0.0.1:{port}"), PW))
+    results = list(check_gp(gp_settings(gp_sba, url=f"https://127.0.0.1:{port}"), PW))
     result = failed(results)
     assert outcome(results) == [("reach", False)]
     assert f"Cannot reach 127.0.0.1:{port}" in result.message
@@ -115,64 +154,60 @@ def test_gp_unreachable_port(gp: GPSimulator) -> None:
     assert result.line().startswith("FAIL gp        reach")
 
 
-def test_gp_untrusted_tls(gp: GPSimulator) -> None:
-    before = gp.request_count
-    results = list(check_gp(gp_settings(gp, ca_bundle=None), PW))
+def test_gp_untrusted_tls(gp_sba: GPSimulator) -> None:
+    before = gp_sba.request_count
+    results = list(check_gp(gp_settings(gp_sba, ca_bundle=None), PW))
     result = failed(results)
     assert outcome(results) == [("reach", True), ("tls", False)]
     assert "does not trust" in result.message and "CA certificate file" in result.message
-    assert gp.request_count == before  # no credentials went over the untrusted channel
+    assert gp_sba.request_count == before  # no credentials went over the untrusted channel
 
 
-def test_gp_missing_ca_file(gp: GPSimulator, tmp_path: Any) -> None:
+def test_gp_missing_ca_file(gp_sba: GPSimulator, tmp_path: Any) -> None:
     missing = tmp_path / "corp-root.pem"
-    results = list(check_gp(gp_settings(gp, ca_bundle=str(missing)), PW))
+    results = list(check_gp(gp_settings(gp_sba, ca_bundle=str(missing)), PW))
     result = failed(results)
     assert outcome(results) == [("reach", True), ("tls", False)]
     assert f"The CA certificate file {missing} does not exist" in result.message
 
 
-def test_gp_basic_over_plain_http_is_refused_before_sending(gp: GPSimulator) -> None:
-    before = gp.request_count
-    results = list(check_gp(gp_settings(gp, url=gp.base_url.replace("https://", "http://"), auth="basic"), PW))
+def test_gp_basic_over_plain_http_is_refused_before_sending(gp_sba: GPSimulator) -> None:
+    before = gp_sba.request_count
+    results = list(check_gp(gp_settings(gp_sba, url=gp_sba.base_url.replace("https://", "http://"), auth="basic"), PW))
     result = failed(results)
     assert outcome(results) == [("reach", True), ("auth", False)]
     assert "in the clear" in result.message
-    assert gp.request_count == before
+    assert gp_sba.request_count == before
 
 
-def test_gp_wrong_password(gp: GPSimulator) -> None:
-    results = list(check_gp(gp_settings(gp), "wrong"))
+def test_gp_wrong_password(gp_sba: GPSimulator) -> None:
+    results = list(check_gp(gp_settings(gp_sba), "wrong"))
     result = failed(results)
     assert outcome(results)[-1] == ("auth", False) and len(results) == 3
     assert f"GP refused the Windows credentials of {USER}" in result.message
     assert "password" in result.message
 
 
-def test_gp_unknown_company_lists_the_companies(gp: GPSimulator) -> None:
-    results = list(check_gp(gp_settings(gp, company="FABRIKAM"), PW))
+def test_gp_unknown_company_lists_the_companies(gp_sba: GPSimulator) -> None:
+    results = list(check_gp(gp_settings(gp_sba, company="FABRIKAM"), PW))
     result = failed(results)
-    assert outcome(results)[-1] == ("company", False) and len(results) == 4
+    assert outcome(results)[-1] == ("company", False) and len(results) == 5
     assert "'FABRIKAM'" in result.message
     assert "TWO (Fabrikam, Inc.)" in result.message and f"CPBDA ({TRICKY})" in result.message
 
 
-def test_gp_company_the_user_may_not_open_says_so(gp: GPSimulator) -> None:
+def test_gp_company_the_user_may_not_open_says_so(gp_sba: GPSimulator) -> None:
     # GP lists only the companies a user may open: the check must not call CPBDA "unknown".
-    results = list(check_gp(gp_settings(gp, username=USER_TWO, company="CPBDA"), PW_TWO))
+    results = list(check_gp(gp_settings(gp_sba, username=USER_TWO, company="CPBDA"), PW_TWO))
     result = failed(results)
     assert outcome(results)[-1] == ("company", False)
     assert "does not let that user read" in result.message
     assert "User Access Setup" in result.message
 
 
-def test_gp_negotiate_passes_without_kerberos(gp: GPSimulator, monkeypatch: pytest.MonkeyPatch,
-                                              tmp_path: Any) -> None:
-    conf = tmp_path / "krb5.conf"
-    conf.write_text("[libdefaults]\n  dns_lookup_kdc = false\n", encoding="utf-8")
-    monkeypatch.setenv("KRB5_CONFIG", str(conf))
-    monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path / 'none'}")
-    results = list(check_gp(gp_settings(gp, auth="negotiate"), PW))
+@pytest.mark.usefixtures("no_kdc")
+def test_gp_negotiate_passes_without_kerberos(gp_sba: GPSimulator) -> None:
+    results = list(check_gp(gp_settings(gp_sba, auth="negotiate"), PW))
     assert outcome(results) == [(s, True) for s in GP_STAGES]
 
 
@@ -183,8 +218,23 @@ def test_mailchimp_all_stages_pass(mc: MailchimpSimulator) -> None:
     by_stage = {r.stage: r.message for r in results}
     assert by_stage["key"] == "data centre us6"
     assert by_stage["ping"] == "API key accepted"
+    assert by_stage["audiences"] == "2 audiences in this account"
     assert by_stage["audience"] == f"audience {DEMO_LIST_NAME!r}"
     assert by_stage["store"] == "store 'gp-check' will be created on first sync"
+
+
+def test_mailchimp_audiences_are_listed_before_one_is_chosen(mc: MailchimpSimulator) -> None:
+    shown: list[StageResult] = []
+    unchosen = mc_settings(mc, list_id="", store_id="")
+    facts = run_mailchimp(unchosen, KEY, shown.append, until="audiences")
+    assert facts is not None and outcome(shown) == [(s, True) for s in MC_STAGES[:3]]
+    assert shown[-1].message == "2 audiences: pick the one to fill"
+    assert facts.audiences == [Audience(LIST, DEMO_LIST_NAME), Audience("f0e1d2c3b4", "Wholesale")]
+    assert facts.audiences[1].label() == "Wholesale (f0e1d2c3b4)"
+    results = list(check_mailchimp(unchosen, KEY))  # run on, it asks for the audience
+    assert failed(results).stage == "audience"
+    assert results[-1].message == f"Choose the audience to fill: {LIST} ({DEMO_LIST_NAME}), f0e1d2c3b4 (Wholesale)."
+    assert run_mailchimp(mc_settings(mc), "ffffffffffffffffffffffffffffffff-us6", shown.append) is None
 
 
 def test_mailchimp_existing_store_on_the_same_audience(mc: MailchimpSimulator) -> None:
@@ -217,7 +267,7 @@ def test_mailchimp_wrong_key(mc: MailchimpSimulator) -> None:
 def test_mailchimp_unknown_audience_lists_the_audiences(mc: MailchimpSimulator) -> None:
     results = list(check_mailchimp(mc_settings(mc, list_id="0000000000"), KEY))
     result = failed(results)
-    assert outcome(results)[-1] == ("audience", False) and len(results) == 3
+    assert outcome(results)[-1] == ("audience", False) and len(results) == 4
     assert "No audience '0000000000'" in result.message
     assert f"{LIST} ({DEMO_LIST_NAME})" in result.message and "f0e1d2c3b4 (Wholesale)" in result.message
 
@@ -231,3 +281,32 @@ def test_mailchimp_store_tied_to_another_audience(mc: MailchimpSimulator) -> Non
     assert outcome(results) == [(s, True) for s in MC_STAGES[:-1]] + [("store", False)]
     assert "belongs to audience 'f0e1d2c3b4'" in result.message
     assert "Choose another store id" in result.message
+
+
+# ---------------------------------------------------------------------------------------------- gpmc check
+def write_profile(path: Path, gp: GPSimulator, mc: MailchimpSimulator) -> Path:
+    path.write_text(
+        f'[profile]\nname = "Check"\n'
+        f'[gp]\nurl = "{gp.base_url}"\ncompany = "TWO"\nauth = "ntlm"\nusername = "CORP\\\\svc-check"\n'
+        f'ca_bundle = "{gp.ca_path}"\ntimeout_seconds = 10\n'
+        f'[mailchimp]\nlist_id = "{LIST}"\nstore_id = "gp-check"\napi_base = "{mc.api_base}"\n',
+        encoding="utf-8")
+    return path
+
+
+def test_gpmc_check_prints_every_stage_of_both(gp_sba: GPSimulator, mc: MailchimpSimulator, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    config = str(write_profile(tmp_path / "check.toml", gp_sba, mc))
+    monkeypatch.setenv("GPMC_GP_PASSWORD", PW)
+    monkeypatch.setenv("GPMC_MAILCHIMP_API_KEY", KEY)
+    assert main(["check", "--config", config]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:3] for line in lines] == [["ok", "gp", s] for s in GP_STAGES] + \
+        [["ok", "mailchimp", s] for s in MC_STAGES]
+
+    monkeypatch.setenv("GPMC_MAILCHIMP_API_KEY", "ffffffffffffffffffffffffffffffff-us6")
+    assert main(["check", "--config", config]) == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:3] for line in lines][-3:] == [["ok", "gp", "sample"], ["ok", "mailchimp", "key"],
+                                                         ["FAIL", "mailchimp", "ping"]]

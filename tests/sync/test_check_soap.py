@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
-import pytest
-
-from gpmc_desktop.demo.gp_generate import generate_dataset
 from gpmc_desktop.demo.gp_soap import GPSoapSimulator
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.gp.soap import SoapSource
-from gpmc_desktop.sync.check import StageResult, check_gp
+from gpmc_desktop.sync.check import SOAP_SAMPLE_SIZE, StageResult, check_gp, run_gp
 from gpmc_desktop.sync.config import GPSettings
+from tests.simulators import GPSim
 
 PW = "Check-Soap-2024!"
 USER = "CORP\\svc-check"
 COMPANY = "Fabrikam, Inc."
-GP_STAGES = ["reach", "tls", "auth", "company", "data"]
-
-
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GPSoapSimulator]:
-    dataset = generate_dataset(30, seed=11)
-    with GPSoapSimulator(dataset, users=[("CORP", "svc-check", PW, {"*"})],
-                         workdir=tmp_path_factory.mktemp("gp-soap-check")) as running:
-        yield running
+GP_SIM = GPSim(users=[("CORP", "svc-check", PW, {"*"})], customers=60, seed=11)
+GP_STAGES = ["reach", "tls", "auth", "companies", "company", "sample"]
 
 
 def settings(sim: GPSoapSimulator, **changes: Any) -> GPSettings:
@@ -34,45 +26,69 @@ def settings(sim: GPSoapSimulator, **changes: Any) -> GPSettings:
     return replace(base, **changes)
 
 
+def total(sim: GPSoapSimulator) -> int:
+    return len(sim.dataset.companies["TWO"].customers)
+
+
 def run(gp: GPSettings, password: str = PW) -> list[StageResult]:
     return list(check_gp(gp, password))
 
 
-def test_all_stages_pass_over_plain_http(sim: GPSoapSimulator) -> None:
-    results = run(settings(sim))
+def test_all_stages_pass_over_plain_http(gp_soap: GPSoapSimulator) -> None:
+    results = run(settings(gp_soap))
     assert [(r.stage, r.ok) for r in results] == [(s, True) for s in GP_STAGES], [r.line() for r in results]
     by_stage = {r.stage: r.message for r in results}
     assert "plain HTTP (no TLS)" in by_stage["tls"]
     assert "companies visible" in by_stage["auth"]
+    assert by_stage["companies"] == f"2 companies: {COMPANY} (id -1), Compañía de Papelería (Bermuda), Ltd. (id 2)"
     assert by_stage["company"].startswith(f"company {COMPANY} (id ")
-    assert by_stage["data"].endswith("customers readable")
+    assert re.fullmatch(rf"{total(gp_soap)} customers readable; \d+ of the first {SOAP_SAMPLE_SIZE} read in full have "
+                        r"an e-mail address \(for example \S+: .+\)", by_stage["sample"]), by_stage["sample"]
 
 
-def test_company_by_id_or_any_case(sim: GPSoapSimulator) -> None:
-    gp = settings(sim)
+def test_the_sample_reads_a_bounded_number_of_customers_in_full(gp_soap: GPSoapSimulator) -> None:
+    # Web Services has e-mails only in the full object, one call per customer: the list gives the count and
+    # the classes of every customer, and only the first SOAP_SAMPLE_SIZE are read one by one.
+    data = gp_soap.dataset.companies["TWO"]
+    assert len(data.customers) > SOAP_SAMPLE_SIZE
+    gp_soap.clear_log()
+    facts = run_gp(settings(gp_soap), PW, lambda result: None)
+    sent = gp_soap.requests()
+    assert facts is not None and facts.sample is not None
+    assert sum(1 for r in sent if r.path == "GetCustomerByKey") == SOAP_SAMPLE_SIZE
+    gp = settings(gp_soap)
+    everyone = SoapSource(gp, build_session(gp, PW), attempts=1).customers()  # all of them, in full
+    first = sorted(everyone, key=lambda c: c.number.upper())[:SOAP_SAMPLE_SIZE]
+    assert facts.sample.customers == len(data.customers) and facts.sample.sampled == SOAP_SAMPLE_SIZE
+    assert facts.sample.with_email == sum(1 for c in first if c.email) > 0
+    assert facts.sample.classes == dict(sorted(Counter(c.class_id for c in everyone if c.class_id).items()))
+
+
+def test_company_by_id_or_any_case(gp_soap: GPSoapSimulator) -> None:
+    gp = settings(gp_soap)
     source = SoapSource(gp, build_session(gp, PW), attempts=1)
     try:
         ident = next(c.id for c in source.companies() if c.name == COMPANY)
     finally:
         source.session.close()
     for wanted in (str(ident), COMPANY.upper()):
-        results = run(settings(sim, company=wanted))
+        results = run(settings(gp_soap, company=wanted))
         assert all(r.ok for r in results), [r.line() for r in results]
         assert f"(id {ident})" in next(r.message for r in results if r.stage == "company")
 
 
-def test_wrong_password_stops_at_auth(sim: GPSoapSimulator) -> None:
-    results = run(settings(sim), "not-the-password")
+def test_wrong_password_stops_at_auth(gp_soap: GPSoapSimulator) -> None:
+    results = run(settings(gp_soap), "not-the-password")
     assert [(r.stage, r.ok) for r in results] == [("reach", True), ("tls", True), ("auth", False)]
 
 
-def test_unknown_company_lists_the_companies(sim: GPSoapSimulator) -> None:
-    results = run(settings(sim, company="NOPE"))
+def test_unknown_company_lists_the_companies(gp_soap: GPSoapSimulator) -> None:
+    results = run(settings(gp_soap, company="NOPE"))
     assert [(r.stage, r.ok) for r in results][-1] == ("company", False)
     message = results[-1].message
     assert "'NOPE'" in message and f"{COMPANY} (id " in message
 
 
-def test_unreachable_endpoint(sim: GPSoapSimulator) -> None:
-    results = run(settings(sim, url="http://127.0.0.1:1"))
+def test_unreachable_endpoint(gp_soap: GPSoapSimulator) -> None:
+    results = run(settings(gp_soap, url="http://127.0.0.1:1"))
     assert [(r.stage, r.ok) for r in results] == [("reach", False)]

@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
 
 from gpmc_desktop.gp.sources import GPCompany
 from gpmc_desktop.profile import ConfigError, GPSettings, schema
-from gpmc_desktop.sync.check import StageResult
-from gpmc_desktop.ui.wizard import probes
+from gpmc_desktop.sync.check import GPFacts, StageResult, run_gp
 from gpmc_desktop.ui.wizard.base import CheckedPage, buddy_label, hint
 
 URL_LABELS = {"sba": "GP Service &URL:", "soap": "Web Services &URL:"}
@@ -181,11 +180,11 @@ class GpPage(CheckedPage):
             self.report(StageResult("gp", "fields", False, problem))
             return
         password = self.password.text()
-        self.run_check(lambda report: probes.gp_connect(settings, password, report), self._companies_loaded)
+        self.run_check(lambda report: run_gp(settings, password, report, until="companies"), self._companies_loaded)
 
-    def _companies_loaded(self, companies: list[GPCompany] | None) -> None:
-        if companies is not None:
-            self.setup_wizard().companies = companies
+    def _companies_loaded(self, facts: GPFacts | None) -> None:
+        if facts is not None:
+            self.setup_wizard().companies = facts.companies
 
 
 class CompanyPage(CheckedPage):
@@ -278,9 +277,9 @@ class CompanyPage(CheckedPage):
             self.report(StageResult("gp", "company", False, "Pick a company from the list or type its database name."))
             return
         settings, password = self.settings(), self.setup_wizard().gp_page.password.text()
-        self.run_check(lambda report: probes.gp_company(settings, password, report), self._sampled)
+        self.run_check(lambda report: run_gp(settings, password, report, until="sample"), self._sampled)
 
-    def _sampled(self, sample: probes.CompanySample | None) -> None:
-        if sample is not None:
-            self.setup_wizard().sample = sample
+    def _sampled(self, facts: GPFacts | None) -> None:
+        if facts is not None:
+            self.setup_wizard().sample = facts.sample
 

@@ -12,8 +12,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLine
 
 from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for, datacenter
 from gpmc_desktop.profile import ConfigError, MailchimpSettings
-from gpmc_desktop.sync.check import StageResult
-from gpmc_desktop.ui.wizard import probes
+from gpmc_desktop.sync.check import MailchimpFacts, StageResult, run_mailchimp
 from gpmc_desktop.ui.wizard.base import CheckedPage, buddy_label, hint
 
 _STORE_UNSAFE = re.compile(r"[^a-z0-9_-]+")
@@ -151,11 +150,13 @@ class MailchimpPage(CheckedPage):
         """key → ping, then fill the audience picker; Next still waits for the full check."""
         key, base = self.key(), self.api_base.text().strip() or None
         self.connect_button.setEnabled(False)
-        self.run_check(lambda report: probes.mailchimp_connect(key, base, report), self._audiences_loaded)
+        unchosen = MailchimpSettings(list_id="", store_id="", api_base=base)  # the audiences are listed first
+        self.run_check(lambda report: run_mailchimp(unchosen, key, report, until="audiences"), self._audiences_loaded)
 
-    def _audiences_loaded(self, audiences: list[probes.Audience] | None) -> None:
-        if audiences is None:
+    def _audiences_loaded(self, facts: MailchimpFacts | None) -> None:
+        if facts is None:
             return
+        audiences = facts.audiences
         wanted = self.list_id()
         self.audience.blockSignals(True)
         self.audience.clear()
@@ -185,7 +186,7 @@ class MailchimpPage(CheckedPage):
         except ConfigError as err:  # the API address typed, or an Advanced setting, breaks its rule
             self.report(StageResult("mailchimp", "fields", False, str(err)))
             return
-        self.run_check(lambda report: probes.mailchimp_check(settings, key, report))
+        self.run_check(lambda report: run_mailchimp(settings, key, report))
 
     @Slot()
     def _finished(self) -> None:

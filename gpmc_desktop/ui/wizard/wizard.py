@@ -46,6 +46,7 @@ from gpmc_desktop.profile import (
     section_settings,
 )
 from gpmc_desktop.scheduling.cadence import Cadence, CadenceError
+from gpmc_desktop.sync.check import CompanySample
 from gpmc_desktop.sync.runner import save_profile_settings
 from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
 from gpmc_desktop.ui.icons import app_icon
@@ -55,7 +56,6 @@ from gpmc_desktop.ui.wizard.choices import ContactsPage, FiltersPage
 from gpmc_desktop.ui.wizard.gp_pages import CompanyPage, GpPage
 from gpmc_desktop.ui.wizard.mailchimp_page import MailchimpPage
 from gpmc_desktop.ui.wizard.preview_page import PreviewPage
-from gpmc_desktop.ui.wizard.probes import CompanySample
 from gpmc_desktop.ui.wizard.schedule_page import DEFAULT_CADENCE, SchedulePage
 
 if TYPE_CHECKING:
