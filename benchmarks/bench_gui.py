@@ -40,7 +40,7 @@ from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY, default_sto
 from gpmc_desktop.credentials.testing import use_test_keyring
 from gpmc_desktop.demo.environment import DEMO_DC, DEMO_PASSWORD, DemoEnvironment
 from gpmc_desktop.demo.mailchimp_sim import demo_key
-from gpmc_desktop.sync.config import Secrets, load_profile
+from gpmc_desktop.profile import Secrets, load_profile
 from gpmc_desktop.sync.runner import save_profile_settings
 from gpmc_desktop.ui.audit_view import AuditView
 from gpmc_desktop.ui.controller import DesktopController

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from gpmc_desktop import store
 from gpmc_desktop.demo.environment import DemoEnvironment
-from gpmc_desktop.sync.config import load_profile
+from gpmc_desktop.profile import load_profile
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.runner import run_profile
 

@@ -266,7 +266,7 @@ def check_keyring(ctx: Context) -> str:
 def check_sync(ctx: Context) -> str:
     from gpmc_desktop import store
     from gpmc_desktop.demo.environment import DemoEnvironment
-    from gpmc_desktop.sync.config import load_profile
+    from gpmc_desktop.profile import load_profile
     from gpmc_desktop.sync.runner import run_profile
 
     started = time.perf_counter()

@@ -33,6 +33,7 @@ from gpmc_desktop import store  # noqa: E402
 from gpmc_desktop.credentials import CredentialStore, default_store  # noqa: E402
 from gpmc_desktop.credentials.memory import EncryptedMemoryKeyring  # noqa: E402
 from gpmc_desktop.demo.environment import DEMO_COMPANY, DemoEnvironment  # noqa: E402
+from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog  # noqa: E402
 from gpmc_desktop.ui.wizard import PageId, SetupWizard  # noqa: E402
 from gpmc_desktop.ui.wizard.base import CheckedPage  # noqa: E402
 
@@ -107,6 +108,11 @@ def wizard_shots(app: QApplication, env: DemoEnvironment, credentials: Credentia
     wizard.gp_page.ca_file.setText(ca)
     check(app, wizard.gp_page)
     save(wizard, out, "wizard-1-gp-connection", app)
+    advanced = AdvancedSettingsDialog(wizard.document, wizard)  # what "Advanced settings…" opens
+    advanced.show()
+    settle(app)
+    save(advanced, out, "advanced-settings", app)
+    advanced.close()
     next_page(app, wizard, PageId.COMPANY)
 
     wizard.company_page.pick(DEMO_COMPANY)

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from gpmc_desktop.cli.main import build_parser
-from gpmc_desktop.sync.config import profile_from_mapping
+from gpmc_desktop.profile import profile_from_mapping
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

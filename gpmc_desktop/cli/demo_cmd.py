@@ -54,7 +54,7 @@ def _first_sync(env: Any, profile_path: Path) -> int:
     from gpmc_desktop import store
     from gpmc_desktop.cli.progress import TerminalProgress
     from gpmc_desktop.cli.sync_cmd import print_summary
-    from gpmc_desktop.sync.config import load_profile
+    from gpmc_desktop.profile import load_profile
     from gpmc_desktop.sync.runner import run_profile
 
     print("\nFirst sync of the demo company into the Mailchimp simulator:", flush=True)

@@ -20,8 +20,8 @@ from gpmc_desktop import store
 from gpmc_desktop.cli.interrupt import cancel_on_signals
 from gpmc_desktop.cli.progress import TerminalProgress
 from gpmc_desktop.logsetup import setup_logging
+from gpmc_desktop.profile import ConfigError, Profile, load_profile, secrets_from_env
 from gpmc_desktop.sync.check import check_gp, check_mailchimp
-from gpmc_desktop.sync.config import ConfigError, Profile, load_profile, secrets_from_env
 from gpmc_desktop.sync.report import ExitCode, RunReport
 from gpmc_desktop.sync.runner import run_profile
 

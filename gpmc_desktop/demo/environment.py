@@ -17,7 +17,7 @@ from gpmc_desktop.demo.gp_generate import generate_dataset
 from gpmc_desktop.demo.gp_sba import GPSimulator
 from gpmc_desktop.demo.gp_soap import GPSoapSimulator
 from gpmc_desktop.demo.mailchimp_sim import DEMO_LIST_ID, MailchimpSimulator, demo_key
-from gpmc_desktop.sync.config import Secrets
+from gpmc_desktop.profile import Secrets
 
 DEMO_DOMAIN, DEMO_USER, DEMO_PASSWORD = "CORP", "svc-gp", "Gp-Demo-2024!"
 DEMO_COMPANY = "TWO"

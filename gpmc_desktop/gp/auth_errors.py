@@ -294,14 +294,16 @@ def kerberos_failed(
     if reason is AuthReason.IP_HOST:
         return GPAuthError(
             reason, f"The GP server URL uses the IP address {spn_host}; Kerberos needs the server's name.",
-            "Write the URL with the server's name (like https://gp01.corp.example), or set spn_host to that name "
-            "in the profile ([gp] spn_host). Automatic (Negotiate) falls back to NTLM meanwhile.",
+            "Write the URL with the server's name (like https://gp01.corp.example), or set the Kerberos server "
+            "name to it (Advanced settings in the app; [gp] spn_host in a profile file). Automatic (Negotiate) "
+            "falls back to NTLM meanwhile.",
         )
     if reason is AuthReason.UNKNOWN_SPN:
         return GPAuthError(
             reason, f"The domain has no Kerberos service for the GP server's name {spn_host} (HTTP/{spn_host}).",
             f"Ask IT to register HTTP/{spn_host} for the GP service account (setspn -S HTTP/{spn_host} "
-            "DOMAIN\\account), or set spn_host to the name it is registered under. Automatic (Negotiate) falls "
+            "DOMAIN\\account), or set the Kerberos server name to the name it is registered under (Advanced "
+            "settings in the app; [gp] spn_host in a profile file). Automatic (Negotiate) falls "
             "back to NTLM meanwhile.",
         )
     if reason is AuthReason.CLOCK_SKEW:

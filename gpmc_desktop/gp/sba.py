@@ -20,7 +20,7 @@ import requests
 from gpmc_desktop.gp import http_errors, sba_shapes
 from gpmc_desktop.gp.errors import GPError, Stage, retry_transient
 from gpmc_desktop.gp.model import Customer, Document
-from gpmc_desktop.sync.config import GPSettings
+from gpmc_desktop.profile import GPSettings
 
 
 @dataclass(frozen=True)

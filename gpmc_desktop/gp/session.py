@@ -29,7 +29,7 @@ from gpmc_desktop import __version__
 from gpmc_desktop.gp import auth_errors
 from gpmc_desktop.gp.auth_errors import GPAuthError
 from gpmc_desktop.gp.errors import GPError, Stage
-from gpmc_desktop.sync.config import GPSettings
+from gpmc_desktop.profile import GPSettings
 
 
 def _host(url: str | None) -> str:

@@ -42,7 +42,7 @@ from gpmc_desktop.gp.soap_wsdl import (
     Contract,
     contract,
 )
-from gpmc_desktop.sync.config import GPSettings
+from gpmc_desktop.profile import GPSettings, schema
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ class SoapSource:
         if company_id is not None:
             # OrganizationKey is abstract: the CompanyKey type makes zeep write xsi:type="CompanyKey".
             context["OrganizationKey"] = self.contract.type("CompanyKey", DYN_NS)(Id=company_id)
-        if self.settings.tenant and self.settings.tenant != "DefaultTenant":
+        if self.settings.tenant and self.settings.tenant != schema.default("gp", "tenant"):
             context["TenantName"] = self.settings.tenant  # only multitenant installs know tenant names
         return context
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 import requests
 
 from gpmc_desktop.gp.sba import SbaSource
-from gpmc_desktop.sync.config import ConfigError, GPSettings
+from gpmc_desktop.profile import ConfigError, GPSettings
 
 if TYPE_CHECKING:
     from gpmc_desktop.gp.soap import SoapSource

@@ -9,7 +9,7 @@ CLI and the GUI. Qt-free.
 
 Modules: `paths` (where), `connection` (open/close, pragmas, threads), `migrations` (versions, backups),
 `models` (tables), and one module per concern: `profiles`, `runs`, `audit`, `synced`, `ledger`,
-`watermarks`, `engine_state`. Nothing here stores a credential: see `secrets_guard`.
+`engine_state`. Nothing here stores a credential: see `secrets_guard`.
 """
 
 from __future__ import annotations
@@ -82,7 +82,6 @@ from gpmc_desktop.store.runs import (
 from gpmc_desktop.store.secrets_guard import SecretFieldError
 from gpmc_desktop.store.synced import SyncedState, delete_synced, get_synced, synced_map, upsert_synced
 from gpmc_desktop.store.vocab import Action, Entity, FailureCategory, Outcome, RunKind
-from gpmc_desktop.store.watermarks import clear_watermark, get_watermark, set_watermark, watermarks
 
 __all__ = [
     "BACKFILL_IN_PROGRESS",
@@ -117,7 +116,6 @@ __all__ = [
     "SyncedState",
     "all_state",
     "audit_page",
-    "clear_watermark",
     "close_interrupted_runs",
     "data_dir",
     "delete_profile",
@@ -135,7 +133,6 @@ __all__ = [
     "get_run",
     "get_state",
     "get_synced",
-    "get_watermark",
     "iter_audit",
     "list_backups",
     "list_failures",
@@ -154,13 +151,11 @@ __all__ = [
     "running_runs",
     "save_profile",
     "set_state",
-    "set_watermark",
     "start_run",
     "state_db_path",
     "synced_map",
     "to_iso",
     "upsert_synced",
     "utc_now",
-    "watermarks",
     "write_transaction",
 ]

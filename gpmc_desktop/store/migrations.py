@@ -119,8 +119,9 @@ def _to_v1(db: peewee.SqliteDatabase) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# v2: a profile's settings are one document (the TOML file's sections as JSON) instead of one column per key,
-# so a key added to the profile schema needs no migration and no key is lost on the way through the database.
+# v2: the watermarks table goes (the one incremental GP reader, SOAP, keeps its mark with its snapshot of the
+# last read); and a profile's settings are one document (the TOML file's sections as JSON) instead of one column
+# per key, so a key added to the profile schema needs no migration and no key is lost on the way through.
 # The v1 columns, frozen here: column → (section, key).
 _V1_PROFILE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("gp_api", "gp", "api"), ("gp_url", "gp", "url"), ("gp_tenant", "gp", "tenant"),
@@ -165,6 +166,7 @@ def _to_v2(db: peewee.SqliteDatabase) -> None:
     db.execute_sql('DROP TABLE "profiles"')
     db.execute_sql('ALTER TABLE "profiles_v2" RENAME TO "profiles"')
     db.execute_sql('CREATE UNIQUE INDEX "profiles_name" ON "profiles" ("name")')
+    db.execute_sql('DROP TABLE "watermarks"')
 
 
 # Key = the version a migration produces. Append only.

@@ -144,20 +144,6 @@ class FailureLedger(BaseModel):
         )
 
 
-class Watermark(BaseModel):
-    """GP ModifiedDate (date only, ``YYYY-MM-DD``) of the last fully successful poll per entity."""
-
-    id = peewee.AutoField()
-    profile = peewee.ForeignKeyField(Profile, on_delete="CASCADE", column_name="profile_id", index=False)
-    entity = peewee.TextField()
-    value = peewee.TextField()
-    updated_at = UtcDateTimeField()
-
-    class Meta:
-        table_name = "watermarks"
-        indexes: ClassVar = ((("profile", "entity"), True),)
-
-
 class ProfileState(BaseModel):
     """Small per-profile engine state as JSON values (``backfill_in_progress``, ``last_full_compare_at``)."""
 
@@ -173,7 +159,7 @@ class ProfileState(BaseModel):
 
 
 MODELS: tuple[type[BaseModel], ...] = (
-    StoreMeta, Profile, Run, AuditEvent, SyncedRecord, FailureLedger, Watermark, ProfileState,
+    StoreMeta, Profile, Run, AuditEvent, SyncedRecord, FailureLedger, ProfileState,
 )
 
 # A column named like a credential is a design mistake: fail at import, before anything is written.

@@ -102,6 +102,6 @@ def rename_profile(old_name: str, new_name: str, *, now: datetime | None = None)
 
 
 def delete_profile(name: str) -> bool:
-    """Delete the profile and, by cascade, its runs, audit events, sync state, failures and watermarks."""
+    """Delete the profile and, by cascade, its runs, audit events, sync state and failures."""
     with write_transaction():
         return bool(Profile.delete().where(Profile.name == name).execute())

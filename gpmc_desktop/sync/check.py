@@ -33,7 +33,7 @@ from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.errors import MailchimpError
 from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for, datacenter
 from gpmc_desktop.mailchimp.transport import MailchimpTransport, RetryPolicy
-from gpmc_desktop.sync.config import ConfigError, GPSettings, MailchimpSettings
+from gpmc_desktop.profile import ConfigError, GPSettings, MailchimpSettings
 
 if TYPE_CHECKING:
     from gpmc_desktop.gp.soap import SoapSource

@@ -21,10 +21,10 @@ from gpmc_desktop.gp.errors import GPError
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
+from gpmc_desktop.profile import Profile
 from gpmc_desktop.store import Action, Entity, LedgerEntry, NewAuditEvent, Outcome, RunKind, SyncedState
 from gpmc_desktop.sync import mapping
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
-from gpmc_desktop.sync.config import Profile
 from gpmc_desktop.sync.decide import (
     CustomerDecision,
     Decision,

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gpmc_desktop.gp.model import Customer, Document
+from gpmc_desktop.profile import SyncFilters
 from gpmc_desktop.sync import mapping
-from gpmc_desktop.sync.config import SyncFilters
 
 
 @dataclass

@@ -44,7 +44,8 @@ def make_source(
     profile: Profile, password: str, *, full: bool = False, profile_id: int | None = None
 ) -> SbaSource | SoapSource | SoapPollingSource:
     """The GP source of the profile's ``api``.  For SOAP with a *profile_id* (the state store open), the source
-    reads incrementally from the watermarks and re-reads everything when *full* or a full comparison is due."""
+    reads incrementally from where its last read ended, and re-reads everything when *full* or a full comparison
+    is due."""
     source = gp_source(profile.gp, build_session(profile.gp, password))
     if isinstance(source, SbaSource) or profile_id is None:
         return source

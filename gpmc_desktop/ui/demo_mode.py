@@ -12,7 +12,7 @@ from gpmc_desktop import store
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
 from gpmc_desktop.demo.environment import DemoEnvironment
 from gpmc_desktop.logsetup import register_secret
-from gpmc_desktop.sync.config import load_profile
+from gpmc_desktop.profile import load_profile
 from gpmc_desktop.sync.runner import save_profile_settings
 from gpmc_desktop.ui.background import Background
 from gpmc_desktop.ui.controller import DesktopController

@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 from gpmc_desktop import store
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
 from gpmc_desktop.credentials import KIND_LABELS as CREDENTIAL_LABELS
-from gpmc_desktop.sync.config import Secrets
+from gpmc_desktop.profile import Secrets
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.runner import run_profile
 from gpmc_desktop.ui.background import Background, ProgressCallback, Report, throttled_progress

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from gpmc_desktop.gp.auth_errors import AuthReason, classify, kerberos_failed, offered_schemes
-from gpmc_desktop.sync.config import ConfigError, profile_from_mapping
+from gpmc_desktop.profile import ConfigError, profile_from_mapping
 
 
 class FakeError(Exception):

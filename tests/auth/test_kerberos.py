@@ -20,8 +20,8 @@ from gpmc_desktop.gp.auth_errors import AuthReason, GPAuthError
 from gpmc_desktop.gp.errors import Stage
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import KerberosAuth, NegotiateAuth, build_session, method_used, signed_in_as
+from gpmc_desktop.profile import GPSettings
 from gpmc_desktop.sync.check import check_gp
-from gpmc_desktop.sync.config import GPSettings
 from tests.auth.conftest import LOCKY_PW, OLD_PW, PW, STRANGER_PW, USER
 from tests.auth.kdc import Realm, find_libfaketime
 from tests.simulators import GPSim

@@ -16,8 +16,8 @@ from gpmc_desktop.gp.auth_errors import REFUSED, AuthReason, GPAuthError
 from gpmc_desktop.gp.errors import Stage
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import BasicAuth, NtlmAuth, build_session, method_used
+from gpmc_desktop.profile import GPSettings
 from gpmc_desktop.sync.check import check_gp
-from gpmc_desktop.sync.config import GPSettings
 from tests.simulators import GPSim
 
 PW = "Ntlm:Edge-Pa55"

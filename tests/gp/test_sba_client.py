@@ -22,7 +22,7 @@ from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import DocumentType
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import build_session
-from gpmc_desktop.sync.config import GPSettings
+from gpmc_desktop.profile import GPSettings
 from tests.simulators import GPSim
 
 PW = "Sba:Client-1!"

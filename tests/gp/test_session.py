@@ -17,7 +17,7 @@ from gpmc_desktop.demo.gp_sba import GPSimulator
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import NegotiateAuth, _principal, build_auth, build_session
-from gpmc_desktop.sync.config import GPSettings
+from gpmc_desktop.profile import GPSettings
 from tests.simulators import GPSim
 
 PW = "Sess:ion-Pa55!"

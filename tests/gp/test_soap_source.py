@@ -20,7 +20,7 @@ from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.gp.soap import SoapSource, endpoint_url
 from gpmc_desktop.gp.soap_wsdl import DEFAULT_SOAP_PATH, contract
-from gpmc_desktop.sync.config import GPSettings
+from gpmc_desktop.profile import GPSettings
 from tests.simulators import GPSim
 
 PW = "Gp-Soap-2024!"

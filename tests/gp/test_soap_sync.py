@@ -16,7 +16,7 @@ from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.gp.soap import SoapSource
 from gpmc_desktop.gp.soap_sync import SoapPollingSource
-from gpmc_desktop.sync.config import GPSettings
+from gpmc_desktop.profile import GPSettings
 from tests.simulators import GPSim
 
 PW = "Gp-Poll-2024!"

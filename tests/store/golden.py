@@ -93,7 +93,6 @@ def populate_sample() -> None:
         http_status=400,
         now=WHEN,
     )
-    st.set_watermark(profile.id, "customer", "2025-01-14", now=WHEN)
     st.set_state(profile.id, st.BACKFILL_IN_PROGRESS, False, now=WHEN)
 
 

@@ -49,7 +49,7 @@ def test_writer_and_readers_in_parallel(store: Store, profile_id: int) -> None:
                 )
                 st.record_failure(profile_id, "order", f"O{b}", category="transient", content_hash="h")
                 if b % 5 == 0:
-                    st.set_watermark(profile_id, "customer", f"2025-01-{b // 5 + 1:02d}")
+                    st.set_state(profile_id, "soap_read_mark", f"2025-01-{b // 5 + 1:02d}")
         finally:
             writer_done.set()
 
@@ -61,7 +61,7 @@ def test_writer_and_readers_in_parallel(store: Store, profile_id: int) -> None:
             seen_counts.append(len(synced))
             assert len(page.rows) <= 100
             st.list_failures(profile_id)
-            st.get_watermark(profile_id, "customer")
+            st.get_state(profile_id, "soap_read_mark")
 
     def gui_settings_writer() -> None:  # the user edits settings while a sync runs
         n = 0

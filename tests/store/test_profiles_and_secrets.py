@@ -60,16 +60,15 @@ def test_deleting_a_profile_removes_its_state(store: Store) -> None:
     st.record_audit(run, [st.NewAuditEvent("customer", "C1", "created")])
     st.upsert_synced(pid, "customer", {"C1": st.SyncedState("h", "r")})
     st.record_failure(pid, "order", "O1", category="transient", content_hash="h")
-    st.set_watermark(pid, "order", "2025-01-01")
     st.set_state(pid, "k", 1)
     assert st.delete_profile("gone")
     conn = sqlite3.connect(store.path)
     counts = [
         conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-        for t in ("runs", "audit_events", "synced_records", "failure_ledger", "watermarks", "profile_state")
+        for t in ("runs", "audit_events", "synced_records", "failure_ledger", "profile_state")
     ]
     conn.close()
-    assert counts == [0, 0, 0, 0, 0, 0]
+    assert counts == [0, 0, 0, 0, 0]
 
 
 def test_credential_keys_inside_json_settings_are_refused(store: Store) -> None:

@@ -29,7 +29,6 @@ TABLES = {
     "audit_events",
     "synced_records",
     "failure_ledger",
-    "watermarks",
     "profile_state",
 }
 

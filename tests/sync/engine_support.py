@@ -33,8 +33,8 @@ from gpmc_desktop.gp.sba_shapes import customer_from_sba, document_from_sba
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.keys import api_base_for
 from gpmc_desktop.mailchimp.transport import MailchimpTransport, RetryPolicy
+from gpmc_desktop.profile import Profile, load_profile
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
-from gpmc_desktop.sync.config import Profile, load_profile
 from gpmc_desktop.sync.engine import SyncEngine
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.runner import make_source, run_profile, save_profile_settings

@@ -20,6 +20,7 @@ from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.transport import MailchimpTransport
+from gpmc_desktop.profile import GPSettings, MailchimpSettings
 from gpmc_desktop.sync.check import (
     Audience,
     CompanySample,
@@ -29,7 +30,6 @@ from gpmc_desktop.sync.check import (
     run_gp,
     run_mailchimp,
 )
-from gpmc_desktop.sync.config import GPSettings, MailchimpSettings
 from tests.demo.mailchimp_support import KEY, LIST
 from tests.simulators import GPSim
 

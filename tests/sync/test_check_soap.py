@@ -10,8 +10,8 @@ from typing import Any
 from gpmc_desktop.demo.gp_soap import GPSoapSimulator
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.gp.soap import SoapSource
+from gpmc_desktop.profile import GPSettings
 from gpmc_desktop.sync.check import SOAP_SAMPLE_SIZE, StageResult, check_gp, run_gp
-from gpmc_desktop.sync.config import GPSettings
 from tests.simulators import GPSim
 
 PW = "Check-Soap-2024!"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gpmc_desktop import store
 from gpmc_desktop.demo.gp_mutate import GPMutator
-from gpmc_desktop.sync.config import load_profile
+from gpmc_desktop.profile import load_profile
 from gpmc_desktop.sync.runner import run_profile
 from tests.sync.engine_support import (
     INVOICE,

@@ -7,8 +7,8 @@ import datetime as dt
 from decimal import Decimal
 
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
+from gpmc_desktop.profile import SyncFilters
 from gpmc_desktop.store import Action, LedgerEntry, SyncedState
-from gpmc_desktop.sync.config import SyncFilters
 from gpmc_desktop.sync.decide import (
     CUSTOMER_NOT_SYNCED,
     MemberGroup,

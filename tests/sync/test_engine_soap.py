@@ -22,7 +22,7 @@ from gpmc_desktop.demo.mailchimp_sim import MailchimpSimulator, shared_validator
 from gpmc_desktop.gp.model import Customer
 from gpmc_desktop.gp.soap_shapes import customer_from_soap
 from gpmc_desktop.gp.soap_sync import SoapPollingSource
-from gpmc_desktop.sync.config import Profile, Secrets, load_profile
+from gpmc_desktop.profile import Profile, Secrets, load_profile
 from gpmc_desktop.sync.report import ExitCode, RunReport
 from gpmc_desktop.sync.runner import make_source, run_profile, save_profile_settings
 

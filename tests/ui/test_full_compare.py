@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from gpmc_desktop import store
-from gpmc_desktop.sync.config import GPSettings, MailchimpSettings, Profile
+from gpmc_desktop.profile import GPSettings, MailchimpSettings, Profile
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.runner import save_profile_settings
 from gpmc_desktop.ui.status import ProfileStatus

@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 
 from gpmc_desktop.logsetup import register_secret
+from gpmc_desktop.profile import Profile, Secrets
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
-from gpmc_desktop.sync.config import Profile, Secrets
 from gpmc_desktop.sync.engine import ProgressFn, SyncEngine
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.runner import make_api, make_source

@@ -67,12 +67,6 @@ CREATE TABLE "synced_records" (
         FOREIGN KEY ("profile_id") REFERENCES "profiles" ("id") ON DELETE CASCADE) WITHOUT ROWID;
 INSERT INTO "synced_records" VALUES(1,'customer','AARONFIT0001','h-aaron','5d41402abc4b2a76b9719d911017c592','aaron@example.com','2025-01-15T08:30:00.000000+00:00');
 INSERT INTO "synced_records" VALUES(1,'order','INV00001','h-inv1','INV00001',NULL,'2025-01-15T08:30:00.000000+00:00');
-CREATE TABLE "watermarks" (
-        "id" INTEGER NOT NULL PRIMARY KEY,
-        "profile_id" INTEGER NOT NULL,
-        "entity" TEXT NOT NULL, "value" TEXT NOT NULL, "updated_at" TEXT NOT NULL,
-        FOREIGN KEY ("profile_id") REFERENCES "profiles" ("id") ON DELETE CASCADE);
-INSERT INTO "watermarks" VALUES(1,1,'customer','2025-01-14','2025-01-15T08:30:00.000000+00:00');
 CREATE INDEX "runs_profile_id" ON "runs" ("profile_id");
 CREATE INDEX "audit_events_at" ON "audit_events" ("at");
 CREATE INDEX "audit_events_run_id" ON "audit_events" ("run_id");
@@ -84,7 +78,6 @@ CREATE INDEX "audit_events_email" ON "audit_events" ("email");
 CREATE INDEX "audit_events_action" ON "audit_events" ("action");
 CREATE UNIQUE INDEX "failure_ledger_profile_id_entity_gp_key" ON "failure_ledger" ("profile_id", "entity", "gp_key");
 CREATE INDEX "failure_ledger_profile_id_dismissed_next_retry_at" ON "failure_ledger" ("profile_id", "dismissed", "next_retry_at");
-CREATE UNIQUE INDEX "watermarks_profile_id_entity" ON "watermarks" ("profile_id", "entity");
 CREATE UNIQUE INDEX "profile_state_profile_id_key" ON "profile_state" ("profile_id", "key");
 CREATE UNIQUE INDEX "profiles_name" ON "profiles" ("name");
 COMMIT;

@@ -1,8 +1,8 @@
-"""Runs, synced-record state, watermarks and per-profile engine state."""
+"""Runs, synced-record state and per-profile engine state."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -121,21 +121,6 @@ def test_synced_map_of_many_records(store: Store, profile_id: int) -> None:
     records = {f"C{i:06d}": SyncedState(f"h{i}", f"mc{i}", f"u{i}@example.com") for i in range(20_000)}
     assert st.upsert_synced(profile_id, "customer", records) == 20_000
     assert st.synced_map(profile_id, "customer") == records
-
-
-def test_watermark_set_get_clear(store: Store, profile_id: int) -> None:
-    assert st.get_watermark(profile_id, "customer") is None
-    st.set_watermark(profile_id, "customer", "2025-02-27", now=T0)
-    st.set_watermark(profile_id, "order", date(2025, 2, 20))
-    assert st.get_watermark(profile_id, "customer") == "2025-02-27"
-    st.set_watermark(profile_id, "customer", "2025-02-28")  # a separate, explicit call moves it
-    assert st.watermarks(profile_id) == {"customer": "2025-02-28", "order": "2025-02-20"}
-    assert st.clear_watermark(profile_id, "order") == 1
-    assert st.get_watermark(profile_id, "order") is None
-    for bad in ("2025-2-1", "2025-02-30", "2025-02-28T10:00:00", datetime(2025, 2, 28, 10, 0)):
-        with pytest.raises(ValueError):
-            st.set_watermark(profile_id, "customer", bad)  # type: ignore[arg-type]
-    assert st.get_watermark(profile_id, "customer") == "2025-02-28"
 
 
 def test_engine_state_roundtrip(store: Store, profile_id: int) -> None:
