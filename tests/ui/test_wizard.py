@@ -155,6 +155,16 @@ def wait_preview(qtbot, wizard: SetupWizard) -> None:
     assert page.report is not None, page.error
 
 
+def walk_to_preview(qtbot, wizard: SetupWizard, env: DemoEnvironment) -> None:
+    """From the company page to a finished preview, choosing "pending" for new contacts."""
+    pass_company(qtbot, wizard)
+    pass_mailchimp(qtbot, wizard, env)
+    choose_contacts(qtbot, wizard, "pending")
+    go_next(qtbot, wizard, PageId.SCHEDULE)
+    go_next(qtbot, wizard, PageId.PREVIEW)
+    wait_preview(qtbot, wizard)
+
+
 def finish(qtbot, wizard: SetupWizard) -> None:
     button = wizard.button(QWizard.WizardButton.FinishButton)
     qtbot.waitUntil(button.isEnabled, timeout=5_000)
@@ -252,12 +262,7 @@ def test_advanced_settings_go_from_the_wizard_to_the_database_and_the_engine(
 
     run_and_wait(qtbot, wizard.gp_page)
     go_next(qtbot, wizard, PageId.COMPANY)
-    pass_company(qtbot, wizard)
-    pass_mailchimp(qtbot, wizard, env)
-    choose_contacts(qtbot, wizard, "pending")
-    go_next(qtbot, wizard, PageId.SCHEDULE)
-    go_next(qtbot, wizard, PageId.PREVIEW)
-    wait_preview(qtbot, wizard)
+    walk_to_preview(qtbot, wizard, env)
     finish(qtbot, wizard)
 
     row = store.get_profile(wizard.preview_page.name.text())
@@ -302,12 +307,7 @@ def test_editing_a_field_after_a_pass_disables_next(qtbot, wizard: SetupWizard, 
 def test_cancel_saves_nothing(qtbot, wizard: SetupWizard, env: DemoEnvironment,
                               credentials: CredentialStore) -> None:
     pass_gp(qtbot, wizard, env)
-    pass_company(qtbot, wizard)
-    pass_mailchimp(qtbot, wizard, env)
-    choose_contacts(qtbot, wizard, "pending")
-    go_next(qtbot, wizard, PageId.SCHEDULE)
-    go_next(qtbot, wizard, PageId.PREVIEW)
-    wait_preview(qtbot, wizard)
+    walk_to_preview(qtbot, wizard, env)
     wizard.reject()
     assert store.list_profiles() == []
     assert credentials.backend.entries() == []  # type: ignore[attr-defined]
