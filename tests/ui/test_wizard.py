@@ -5,6 +5,7 @@ Every check runs on the wizard's worker pool; the tests wait for it with ``qtbot
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from gpmc_desktop import store
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY, CredentialStore, default_store
 from gpmc_desktop.credentials.testing import use_test_keyring
 from gpmc_desktop.demo.environment import DEMO_COMPANY, DemoEnvironment
-from gpmc_desktop.profile import KEYS, Level, Secrets, SyncFilters
+from gpmc_desktop.profile import KEYS, Level, Secrets, SyncFilters, profile_from_mapping
 from gpmc_desktop.profile.schema import key
 from gpmc_desktop.scheduling.cadence import Cadence
 from gpmc_desktop.sync.runner import make_api, run_profile
@@ -25,6 +26,7 @@ from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
 from gpmc_desktop.ui.wizard import PageId, Prefill, SetupWizard
 from gpmc_desktop.ui.wizard.base import CheckedPage
 from gpmc_desktop.ui.wizard.choices import CONTACT_MODES
+from gpmc_desktop.ui.wizard.gp_pages import AUTH_CHOICES
 from gpmc_desktop.ui.wizard.mailchimp_page import suggested_store_id
 
 CHECK_TIMEOUT_MS = 60_000  # generous: two cores, a TLS handshake and NTLM per check
@@ -515,6 +517,27 @@ def test_prefill_from_a_profile_document(qtbot, state: store.Store, credentials:
         assert wizard.cadence() == Cadence.daily("06:30")
         assert wizard.filters_page.filters().customer_classes == ("EDU",)
         assert wizard.contacts_page.mode() is None  # never chosen: the user must choose
+    finally:
+        wizard.close()
+
+
+def test_every_key_survives_the_wizard_to_the_database(qtbot, state: store.Store,
+                                                        credentials: CredentialStore) -> None:
+    """A profile with every key away from its default, opened in the wizard and saved untouched, is stored as it
+    was: no page drops or rewrites a key it does not understand."""
+    from tests.profile.test_schema import every_key_document
+
+    doc = every_key_document()
+    expected = profile_from_mapping(doc)
+    assert {value for _label, value in AUTH_CHOICES} == set(key("gp", "auth").choices)
+    wizard = open_wizard(qtbot, SetupWizard(credentials, prefill=Prefill(settings=doc, name=expected.name)))
+    try:
+        shown = wizard.profile(expected.name)
+        assert shown == expected
+        store.save_profile(expected.name, settings=shown)
+        row = store.get_profile(expected.name)
+        # The database keeps all but the state file's own path (the app's database is that file).
+        assert row is not None and row.profile() == dataclasses.replace(expected, database=None)
     finally:
         wizard.close()
 

@@ -30,7 +30,9 @@ from gpmc_desktop.ui.wizard.base import CheckedPage, buddy_label, hint
 
 URL_LABELS = {"sba": "GP Service &URL:", "soap": "Web Services &URL:"}
 URL_EXAMPLES = {"sba": "https://gp01.corp.example:443", "soap": "http://gp01.corp.example:48620"}
-AUTH_CHOICES = (("Automatic (Negotiate)", "negotiate"), ("NTLM", "ntlm"), ("Kerberos", "kerberos"))
+# Every sign-in method the schema allows, so a profile written for Basic keeps it when edited here.
+AUTH_CHOICES = (("Automatic (Negotiate)", "negotiate"), ("NTLM", "ntlm"), ("Kerberos", "kerberos"),
+                ("Basic (https only)", "basic"))
 
 
 def field_problem(values: dict[str, Any], password: str) -> str | None:
