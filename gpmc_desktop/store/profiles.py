@@ -13,6 +13,7 @@ from typing import Any
 
 from gpmc_desktop.profile import Profile as ProfileSettings
 from gpmc_desktop.profile import from_stored_document, to_stored_document
+from gpmc_desktop.profile.schema import default
 from gpmc_desktop.store.clock import resolve_now
 from gpmc_desktop.store.connection import write_transaction
 from gpmc_desktop.store.models import Profile
@@ -37,7 +38,7 @@ class ProfileRow:
     @property
     def gp_api(self) -> str:
         """Which GP API the profile reads, without validating the rest (menus and labels need only this)."""
-        return str(self.settings.get("gp", {}).get("api", "sba"))
+        return str(self.settings.get("gp", {}).get("api", default("gp", "api")))
 
 
 def _row(p: Profile) -> ProfileRow:
