@@ -112,11 +112,7 @@ class AudienceFields:
 @dataclass(frozen=True)
 class Fitted:
     values: dict[str, Any]  # the merge fields to send
-    left_out: tuple[LeftOut, ...] = ()
-
-    @property
-    def reason(self) -> str:
-        return "; ".join(item.reason for item in self.left_out)
+    left_out: tuple[LeftOut, ...] = ()  # including a value sent changed (a phone without its extension)
 
 
 def fit(fields: AudienceFields, values: Mapping[str, Any], *, country: str = "") -> Fitted:
@@ -191,21 +187,22 @@ def _fit_text(field: FieldDef, text: str, country: str) -> tuple[str, list[LeftO
 def _fit_us_phone(tag: str, text: str, country: str) -> tuple[str, list[LeftOut]]:
     rule = "and the audience's phone field takes US numbers only"
     number, extension = _split_extension(text.strip())
-    digits = re.sub(r"\D", "", number)
     if not _PHONE_CHARS.match(number):
         return "", [LeftOut(tag, Misfit.NOT_US_PHONE, f"{tag} left out: {text} is not a phone number, {rule}")]
-    if number.startswith("+") and not digits.startswith("1"):
-        return "", [LeftOut(tag, Misfit.NOT_US_PHONE, f"{tag} left out: {text} is not a US number, {rule}")]
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
-        # NANP: ten digits, and neither the area code nor the exchange starts with 0 or 1.
-        return "", [LeftOut(tag, Misfit.NOT_US_PHONE, f"{tag} left out: {text} is not a US number, {rule}")]
+    digits = re.sub(r"\D", "", number)
+    dialled = number.startswith("+")  # an explicit country code outweighs the address
     code = country.strip().upper()
-    if code and code not in NANP_COUNTRIES:
+    if not dialled and code and code not in NANP_COUNTRIES:
         return "", [LeftOut(tag, Misfit.NOT_US_PHONE,
                             f"{tag} left out: {text} is not a US number (the customer's address is in {code}), "
                             f"{rule}")]
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    elif dialled:
+        digits = ""  # +44…: another country
+    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
+        # NANP: ten digits, and neither the area code nor the exchange starts with 0 or 1.
+        return "", [LeftOut(tag, Misfit.NOT_US_PHONE, f"{tag} left out: {text} is not a US number, {rule}")]
     formatted = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
     if extension:
         return formatted, [LeftOut(tag, Misfit.EXTENSION,

@@ -8,7 +8,7 @@ from enum import IntEnum
 from typing import Any
 
 from gpmc_desktop.store.vocab import Action, Entity, Outcome
-from gpmc_desktop.sync.merge_fields import FieldMisfit
+from gpmc_desktop.sync.merge_fields import FieldMisfit, summary_line
 
 
 class ExitCode(IntEnum):
@@ -54,6 +54,10 @@ class RunReport:
             if key.misfit.drops_value:
                 counts[key.tag] += n
         return dict(sorted(counts.items()))
+
+    def left_out_lines(self) -> list[str]:
+        """The merge values left out, in plain words, largest count first (a dry run says "will be")."""
+        return [summary_line(key, n, done=not self.dry_run) for key, n in self.fields_left_out.most_common()]
 
     @property
     def exit_code(self) -> ExitCode:

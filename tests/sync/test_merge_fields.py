@@ -170,3 +170,11 @@ def test_summary_lines_in_plain_words() -> None:
         "2 phone numbers will go without their extension: the audience's US phone format has no room for one")
     assert summary_line(FieldMisfit("COMPANY", Misfit.TOO_LONG), 1, done=False) == (
         "1 COMPANY value is longer than the 255 bytes Mailchimp keeps and will be left out")
+
+
+def test_an_explicit_country_code_outweighs_the_address() -> None:
+    assert phone("+1 312 555 0101", country="GB") == ("312-555-0101", [])
+    assert phone("312-055-0101", country="MX")[1] == [(
+        Misfit.NOT_US_PHONE,
+        f"PHONE left out: 312-055-0101 is not a US number (the customer's address is in MX), {US_ONLY}",
+    )]
