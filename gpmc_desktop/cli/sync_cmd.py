@@ -97,6 +97,8 @@ def print_summary(report: RunReport, out: TextIO) -> None:
         print(f"  new contacts the Mailchimp plan must cover: {report.new_contacts}", file=out)
     for reason, n in report.skip_reasons.most_common(10):
         print(f"  skipped {n:>6}  {reason}", file=out)
+    for line in report.left_out_lines():
+        print(f"  merge fields: {line}", file=out)
     if report.ignored_documents:
         ignored = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(report.ignored_documents.items()))
         print(f"  not orders (ignored): {ignored}", file=out)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gpmc_desktop.store.ledger import LedgerEntry
 from gpmc_desktop.store.synced import SyncedState
 from gpmc_desktop.store.vocab import Action
 from gpmc_desktop.sync import mapping
+from gpmc_desktop.sync.merge_fields import FieldMisfit
 from gpmc_desktop.sync.plan import CustomerPlan, MemberPlan, OrderPlan, Plan
 
 CUSTOMER_NOT_SYNCED = "customer not synced yet"
@@ -56,6 +57,13 @@ class MemberGroup:
     def adds_contact(self) -> bool:
         """The member is new to the audience (a member with no customer to send is not written)."""
         return self.member_decision.action == Action.CREATED and bool(self.to_send)
+
+    @property
+    def fields_left_out(self) -> list[FieldMisfit]:
+        """The merge values this run's member write leaves out (none when the member is not written)."""
+        if not (self.member_decision.writes and self.to_send):
+            return []
+        return [item.key for item in self.member.left_out]
 
 
 def ledger_hash(member: MemberPlan, customer: CustomerPlan) -> str:
@@ -137,6 +145,10 @@ def decide_member_group(
         cp = customers[number]
         decision = decide_customer(cp, member, synced_customers.get(number), ledger.get(number),
                                    carries_member_write=carrier_pending, full=full, now=now)
+        if carrier_pending and not decision.held and member.left_out:
+            # The member's audit row is its carrier's: it says which merge values were left out, and why.
+            left_out = "; ".join(item.reason for item in member.left_out)
+            decision = replace(decision, reason="; ".join(r for r in (decision.reason, left_out) if r))
         carrier_pending = carrier_pending and decision.held
         decisions.append((cp, decision))
     return MemberGroup(member, member_decision, decisions)

@@ -33,7 +33,8 @@ from gpmc_desktop.sync.decide import (
     decide_orders,
     ledger_hash,
 )
-from gpmc_desktop.sync.plan import CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan
+from gpmc_desktop.sync.merge_fields import AudienceFields
+from gpmc_desktop.sync.plan import CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan, fit_members
 from gpmc_desktop.sync.report import RunReport
 
 ProgressFn = Callable[[str, int, int], None]
@@ -153,7 +154,9 @@ class SyncEngine:
 
     # ================================================================================================ dry run
     def _dry_run(self, plan: Plan, report: RunReport, full: bool) -> None:
-        """Count what :meth:`_sync` would do, from the same decisions, without a single Mailchimp call."""
+        """Count what :meth:`_sync` would do, from the same decisions, without a single Mailchimp write (the
+        audience's merge fields are read: what fits them decides what members carry)."""
+        fit_members(plan, self._audience_fields())
         now = self.now()
         synced_customers = self.book.synced(Entity.CUSTOMER)
         _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
@@ -189,6 +192,7 @@ class SyncEngine:
                     report.customers[decision.action] += 1
             if group.to_send:
                 groups.append(group)
+                report.fields_left_out.update(group.fields_left_out)
         return groups
 
     # ================================================================================================ sync
@@ -198,7 +202,7 @@ class SyncEngine:
         if backfill:
             self.book.set_state("backfill_in_progress", "1")
         self._ensure_store(plan.currency, backfill)
-        self._ensure_merge_fields()
+        fit_members(plan, self._ensure_merge_fields())
         self._ensure_product(force=full)
         replaced = self._sync_customers(plan, report, full)
         if self._abort:
@@ -217,10 +221,13 @@ class SyncEngine:
         try:
             self.api.get_list(self.profile.mailchimp.list_id)
         except MailchimpError as err:
-            if err.is_not_found:
-                raise AbortRun(f"Mailchimp has no audience {self.profile.mailchimp.list_id!r}: "
-                               "check list_id (gpmc check lists the audiences).") from err
-            raise self._as_abort(err) from err
+            raise self._audience_abort(err) from err
+
+    def _audience_abort(self, err: MailchimpError) -> AbortRun:
+        if err.is_not_found:
+            return AbortRun(f"Mailchimp has no audience {self.profile.mailchimp.list_id!r}: "
+                            "check list_id (gpmc check lists the audiences).")
+        return self._as_abort(err)
 
     def _as_abort(self, err: MailchimpError) -> AbortRun:
         if err.category is Category.AUTH:
@@ -259,17 +266,30 @@ class SyncEngine:
         reason = "historical load starts: automations paused" if on else "historical load done: automations on"
         self.book.audit(_audit_event(Entity.STORE, store_id, Action.UPDATED, mailchimp_id=store_id, reason=reason))
 
-    def _ensure_merge_fields(self) -> None:
+    def _ensure_merge_fields(self) -> AudienceFields:
+        """Create the sync's own merge fields the audience lacks; returns every field's definition (its type and
+        options decide which values fit)."""
         list_id = self.profile.mailchimp.list_id
-        existing = {f.get("tag") for f in self.api.merge_fields(list_id)}
+        definitions = self.api.merge_fields(list_id)
+        existing = {f.get("tag") for f in definitions}
         for field_def in mapping.EXTRA_MERGE_FIELDS:
             if field_def["tag"] in existing:
                 continue
             created = self.api.create_merge_field(list_id, dict(field_def))
+            definitions.append(created)
             self.book.audit(_audit_event(
                 Entity.MERGE_FIELD, str(field_def["tag"]), Action.CREATED,
                 mailchimp_id=str(created.get("merge_id", "")), payload_hash=mapping.content_hash(field_def),
             ))
+        return AudienceFields.from_api(definitions)
+
+    def _audience_fields(self) -> AudienceFields:
+        """The dry run's read of the merge fields, with those :meth:`_ensure_merge_fields` would create."""
+        try:
+            definitions = self.api.merge_fields(self.profile.mailchimp.list_id)
+        except MailchimpError as err:
+            raise self._audience_abort(err) from err
+        return AudienceFields.from_api(definitions).with_missing(mapping.EXTRA_MERGE_FIELDS)
 
     def _ensure_product(self, force: bool = False) -> None:
         with self._product_lock:

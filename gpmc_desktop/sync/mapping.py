@@ -57,7 +57,10 @@ def tag_changes(wanted: list[str], current: Any) -> list[dict[str, str]]:
 
 
 def member_payload(customer: Customer, status_if_new: str) -> dict[str, Any]:
-    """The member upsert: ``status_if_new`` only, never ``status``, so Mailchimp-side choices stay."""
+    """The member upsert: ``status_if_new`` only, never ``status``, so Mailchimp-side choices stay.
+
+    The merge fields are what GP holds; :func:`gpmc_desktop.sync.plan.fit_members` then keeps what the
+    audience's fields can take (a partial ADDRESS, for one, is never sent)."""
     assert customer.email, "only customers with a valid e-mail become members"
     merge: dict[str, Any] = {
         "FNAME": customer.first_name,
@@ -67,7 +70,7 @@ def member_payload(customer: Customer, status_if_new: str) -> dict[str, Any]:
         TAG_GP_NUMBER: customer.number,
     }
     addr = customer.address
-    if addr.is_complete:  # a partial ADDRESS is rejected (or silently dropped): send all or nothing
+    if addr.line1 or addr.city or addr.state or addr.postal_code:
         merge["ADDRESS"] = {
             "addr1": addr.line1,
             "addr2": addr.line2,

@@ -14,6 +14,7 @@ from typing import Any
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.profile import SyncFilters
 from gpmc_desktop.sync import mapping
+from gpmc_desktop.sync.merge_fields import AudienceFields, LeftOut, fit
 
 
 @dataclass
@@ -24,6 +25,8 @@ class MemberPlan:
     payload: dict[str, Any]
     tags: list[str]
     hash: str
+    left_out: tuple[LeftOut, ...] = ()  # merge values the audience cannot take (see fit_members)
+    gp_merge_fields: dict[str, Any] = field(default_factory=dict)  # as GP holds them, before fitting
 
 
 @dataclass
@@ -94,7 +97,8 @@ def build_plan(
             customers=[c.number for c in group],
             payload=payload,
             tags=tags,
-            hash=mapping.content_hash({"member": payload, "tags": tags}),
+            hash=member_hash(payload, tags),
+            gp_merge_fields=payload["merge_fields"],
         )
 
     for doc in docs:
@@ -116,3 +120,21 @@ def build_plan(
         )
         plan.orders[doc.number] = OrderPlan(doc, payload, mapping.content_hash(payload))
     return plan
+
+
+def member_hash(payload: dict[str, Any], tags: list[str]) -> str:
+    return mapping.content_hash({"member": payload, "tags": tags})
+
+
+def fit_members(plan: Plan, fields: AudienceFields) -> None:
+    """Keep in each member's payload only the merge values the audience's *fields* take, and note the rest.
+
+    Both runs call this once the definitions are read, before anything is decided: the hash then covers the
+    values really sent, so a member is sent again when the audience's fields change what fits (a phone field
+    switched to International takes the numbers left out before)."""
+    for member in plan.members.values():
+        primary = plan.customers[member.primary].customer
+        fitted = fit(fields, member.gp_merge_fields, country=primary.address.country_code)
+        member.payload = {**member.payload, "merge_fields": fitted.values}
+        member.left_out = fitted.left_out
+        member.hash = member_hash(member.payload, member.tags)

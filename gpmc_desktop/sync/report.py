@@ -8,6 +8,7 @@ from enum import IntEnum
 from typing import Any
 
 from gpmc_desktop.store.vocab import Action, Entity, Outcome
+from gpmc_desktop.sync.merge_fields import FieldMisfit, summary_line
 
 
 class ExitCode(IntEnum):
@@ -34,6 +35,8 @@ class RunReport:
     skip_reasons: Counter[str] = field(default_factory=Counter)
     ignored_documents: dict[str, int] = field(default_factory=dict)
     backfill: bool = False
+    # Merge values the members written this run went without (the audience's fields could not take them).
+    fields_left_out: Counter[FieldMisfit] = field(default_factory=Counter)
 
     def counts(self, entity: Entity) -> dict[str, int]:
         """The action counts of customers or orders."""
@@ -43,6 +46,18 @@ class RunReport:
         """One record left out, tallied under its reason without the record-specific detail in parentheses."""
         self.counts(entity)[Action.SKIPPED] += 1
         self.skip_reasons[f"{entity}: {reason.split(' (')[0]}"] += 1
+
+    def left_out_by_tag(self) -> dict[str, int]:
+        """Values left out whole, by merge tag (a phone sent without its extension is not counted)."""
+        counts: Counter[str] = Counter()
+        for key, n in self.fields_left_out.items():
+            if key.misfit.drops_value:
+                counts[key.tag] += n
+        return dict(sorted(counts.items()))
+
+    def left_out_lines(self) -> list[str]:
+        """The merge values left out, in plain words, largest count first (a dry run says "will be")."""
+        return [summary_line(key, n, done=not self.dry_run) for key, n in self.fields_left_out.most_common()]
 
     @property
     def exit_code(self) -> ExitCode:
@@ -66,6 +81,7 @@ class RunReport:
             "outcome": str(self.outcome),
             "exit_code": int(self.exit_code),
             "dry_run": self.dry_run,
+            "fields_left_out": self.left_out_by_tag(),
         }
         if self.dry_run:
             line["new_contacts"] = self.new_contacts

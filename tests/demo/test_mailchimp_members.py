@@ -234,6 +234,45 @@ def test_text_is_truncated_to_255_bytes(sim, api):
     assert stored == "é" * 127
 
 
+def _merge_field(api, tag):
+    fields = api.get(f"/lists/{LIST}/merge-fields").json()["merge_fields"]
+    return next(f for f in fields if f["tag"] == tag)
+
+
+@pytest.mark.parametrize("phone", ["(404) 555-1212", "404.555.1212", "4045551212", "+1 404-555-1212",
+                                   "404-555-1212 x12", "44 20 7946 0958"])
+def test_a_us_format_phone_field_refuses_the_whole_member_for_any_other_shape(sim, api, phone):
+    assert _merge_field(api, "PHONE")["options"] == {"phone_format": "US"}  # the demo audience's
+    body = assert_problem(api.put(MEMBER, member_body(EMAIL, merge_fields={"FNAME": "Ann", "PHONE": phone})), 400,
+                          "Invalid Resource", "Your merge fields were invalid.")
+    assert [e["field"] for e in body["errors"]] == ["PHONE"]
+    assert sim.member(LIST, EMAIL) is None  # nothing of the member was kept, not even FNAME
+
+
+def test_a_us_format_phone_field_takes_npa_nxx_line_or_nothing(sim, api):
+    assert api.put(MEMBER, member_body(EMAIL, merge_fields={"PHONE": "404-555-1212"})).status_code == 200
+    assert sim.member(LIST, EMAIL)["merge_fields"]["PHONE"] == "404-555-1212"
+    assert api.put(MEMBER, member_body(EMAIL, merge_fields={"PHONE": ""})).status_code == 200
+
+
+def test_an_international_phone_field_takes_any_number(sim, api):
+    phone_field = _merge_field(api, "PHONE")
+    patched = api.patch(f"/lists/{LIST}/merge-fields/{phone_field['merge_id']}",
+                        {"name": "Phone Number", "options": {"phone_format": "International"}})
+    assert patched.json()["options"]["phone_format"] == "International"
+    assert api.put(MEMBER, member_body(EMAIL, merge_fields={"PHONE": "+44 20 7946 0958 ext. 4"})).status_code == 200
+    assert sim.member(LIST, EMAIL)["merge_fields"]["PHONE"] == "+44 20 7946 0958 ext. 4"
+
+
+def test_a_text_fields_size_is_its_form_width_not_a_limit(sim, api):
+    assert _merge_field(api, "FNAME")["options"] == {"size": 25}
+    created = api.post(f"/lists/{LIST}/merge-fields", {"name": "Company", "type": "text", "tag": "COMPANY"}).json()
+    assert created["options"] == {"size": 25}
+    name = "Bartholomew-Alexander Fitzgerald"  # 32 characters
+    assert api.put(MEMBER, member_body(EMAIL, merge_fields={"FNAME": name})).status_code == 200
+    assert sim.member(LIST, EMAIL)["merge_fields"]["FNAME"] == name
+
+
 def test_unknown_merge_tags_ignored_or_rejected_by_knob(sim, api):
     assert api.put(MEMBER, member_body(EMAIL, merge_fields={"NOPE": "x"})).status_code == 200
     assert "NOPE" not in sim.member(LIST, EMAIL)["merge_fields"]

@@ -18,7 +18,9 @@ from gpmc_desktop.sync.decide import (
     ledger_hash,
     ledger_hold,
 )
-from gpmc_desktop.sync.plan import Plan, build_plan
+from gpmc_desktop.sync.merge_fields import AudienceFields, FieldMisfit, Misfit
+from gpmc_desktop.sync.plan import Plan, build_plan, fit_members
+from tests.sync.test_mapping import DEFAULT_AUDIENCE
 
 NOW = dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)
 SHARED = "buyers@contoso.com"
@@ -110,6 +112,23 @@ def test_member_write_moves_to_the_next_customer_when_the_ledger_holds_the_prima
     assert [cp.customer.number for cp, _d in g.to_send] == ["C2"]
     primary = g.customers[0][1]
     assert primary.held and primary.reason == "waiting for a change in GP or a replay (Invalid Resource)"
+
+
+def test_the_customer_carrying_the_member_write_says_which_merge_values_were_left_out() -> None:
+    plan = plan_of(*GP)
+    fit_members(plan, AudienceFields.from_api(DEFAULT_AUDIENCE))  # GP's Leeds address has no state
+    address = "ADDRESS left out: it has no state, and Mailchimp takes an address only with street, city, state and zip"
+    first = group(plan, SHARED)
+    assert [d.reason for _cp, d in first.customers] == [f"shares member {SHARED} with C2; {address}",
+                                                        f"shares member {SHARED} with C1"]
+    assert first.fields_left_out == [FieldMisfit("ADDRESS", Misfit.INCOMPLETE_ADDRESS)]
+
+    held = {"C1": failure("C1", ledger_hash(plan.members[SHARED], plan.customers["C1"]))}
+    moved = group(plan, SHARED, None, held)  # the write, and what it says, move to the next customer sent
+    assert [d.reason for _cp, d in moved.customers][1] == f"shares member {SHARED} with C1; {address}"
+
+    unchanged = group(plan, SHARED, Synced(plan))  # no member write: nothing left out this run
+    assert unchanged.fields_left_out == [] and all(d.reason.startswith("shares") for _cp, d in unchanged.customers)
 
 
 def test_the_ledger_holds_dismissed_and_not_yet_due_failures_until_the_gp_record_changes() -> None:

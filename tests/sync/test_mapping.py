@@ -2,7 +2,19 @@ import datetime as dt
 from decimal import Decimal
 
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
+from gpmc_desktop.profile import SyncFilters
 from gpmc_desktop.sync import mapping
+from gpmc_desktop.sync.merge_fields import AudienceFields
+from gpmc_desktop.sync.plan import build_plan, fit_members
+
+# A new audience's fields (FNAME, LNAME, ADDRESS, PHONE in US format) plus the two the sync creates.
+DEFAULT_AUDIENCE = [
+    {"tag": "FNAME", "type": "text", "options": {"size": 25}},
+    {"tag": "LNAME", "type": "text", "options": {"size": 25}},
+    {"tag": "ADDRESS", "type": "address", "options": {"default_country": 164}},
+    {"tag": "PHONE", "type": "phone", "options": {"phone_format": "US"}},
+    *mapping.EXTRA_MERGE_FIELDS,
+]
 
 
 def customer(**kw):
@@ -35,8 +47,16 @@ def test_member_payload_uses_status_if_new_never_status():
 
 
 def test_incomplete_address_is_left_out_entirely():
-    body = mapping.member_payload(customer(address=PostalAddress("1 Main St", "", "Chicago", "", "60603")), "pending")
-    assert "ADDRESS" not in body["merge_fields"]
+    # The mapping carries what GP holds; the plan fitted to the audience never sends a partial address.
+    partial = customer(address=PostalAddress("1 Main St", "", "Chicago", "", "60603"))
+    assert mapping.member_payload(partial, "pending")["merge_fields"]["ADDRESS"]["state"] == ""
+    plan = build_plan([partial], [], SyncFilters(), "pending")
+    fit_members(plan, AudienceFields.from_api(DEFAULT_AUDIENCE))
+    member = plan.members["bob@fitz.com"]
+    assert "ADDRESS" not in member.payload["merge_fields"]
+    assert [(item.tag, item.reason) for item in member.left_out] == [
+        ("ADDRESS", "ADDRESS left out: it has no state, and Mailchimp takes an address only with street, city, "
+                    "state and zip")]
 
 
 def test_ecommerce_customer_never_opts_in():

@@ -6,6 +6,7 @@ Every check runs on the wizard's worker pool; the tests wait for it with ``qtbot
 from __future__ import annotations
 
 import dataclasses
+import html
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from gpmc_desktop.demo.environment import DEMO_COMPANY, DemoEnvironment
 from gpmc_desktop.profile import KEYS, Level, Secrets, SyncFilters, profile_from_mapping
 from gpmc_desktop.profile.schema import key
 from gpmc_desktop.scheduling.cadence import Cadence
+from gpmc_desktop.sync.merge_fields import FieldMisfit, Misfit
 from gpmc_desktop.sync.runner import make_api, run_profile
 from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
 from gpmc_desktop.ui.wizard import PageId, Prefill, SetupWizard
@@ -211,6 +213,11 @@ def test_new_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironment
     assert f"{report.new_contacts:,} new contact" in shown
     assert f"{report.customers['created']:,}" in shown
     assert "no e-mail" in shown  # a skip reason, in words
+    # The demo audience's phone field takes US numbers only: the numbers that do not fit are counted, in words.
+    phones = report.fields_left_out[FieldMisfit("PHONE", Misfit.NOT_US_PHONE)]
+    assert phones > 1
+    assert html.escape(f"{phones:,} phone numbers do not fit the audience's US phone format and will be left "
+                       "out") in shown
     # Nothing saved before Finish: not the profile, not a run, not a secret.
     assert store.list_profiles() == []
     name = wizard.preview_page.name.text()

@@ -42,6 +42,12 @@ _DATE_FORMATS = (
     re.compile(r"^\d{2}/\d{2}/\d{4}$"),
 )
 TEXT_LIMIT_BYTES = 255
+# A phone field set to US format takes only NPA-NXX-LINE; any other phone field takes any text (the API docs, as
+# quoted in EvanHerman/yikes-inc-easy-mailchimp-extender#431: "If not, we assume an International number").
+_US_PHONE = re.compile(r"\d{3}-\d{3}-\d{4}")
+# The form-builder width of a text field ("the default length of the text field"), not a limit: a new audience's
+# FNAME reports 25 and keeps longer names.
+DEFAULT_TEXT_SIZE = 25
 
 # The fields a new audience starts with (reference §2.5, DOCS merge-fields.mdx).
 DEFAULT_MERGE_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -116,6 +122,8 @@ def _format_error(kind: str, value: str, definition: dict[str, Any]) -> str | No
         return "Please enter a valid zip code (5 digits)"
     elif kind == "birthday" and not re.fullmatch(r"(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])", value):
         return "Please enter a valid birthday (MM/DD)"
+    elif kind == "phone" and is_us_phone_field(definition) and not _US_PHONE.fullmatch(value):
+        return "Please enter a valid US phone number (NPA-NXX-LINE)"  # the wording is an assumption
     elif kind == "date" and not any(p.match(value) for p in _DATE_FORMATS):
         return "Please enter a valid date"
     elif kind in ("url", "imageurl") and not re.match(r"^https?://\S+$", value):
@@ -125,6 +133,10 @@ def _format_error(kind: str, value: str, definition: dict[str, Any]) -> str | No
         if value not in choices:
             return "Value must be one of: " + ", ".join(str(c) for c in choices)
     return None
+
+
+def is_us_phone_field(definition: dict[str, Any]) -> bool:
+    return str((definition.get("options") or {}).get("phone_format") or "").upper() == "US"
 
 
 def validate_merge_fields(
@@ -214,10 +226,23 @@ def new_merge_field(
         "default_value": "",
         "public": False,
         "display_order": merge_id + 1,
-        "options": {"phone_format": "US"} if kind == "phone" else {},
+        "options": default_options(kind),
         "help_text": "",
         "list_id": audience.id,
     }
+    options = extra.pop("options", None)
     definition.update({k: v for k, v in extra.items() if v is not None})
+    if options:
+        definition["options"] = {**definition["options"], **options}
     audience.merge_fields[merge_id] = definition
     return definition
+
+
+def default_options(kind: str) -> dict[str, Any]:
+    """The options Mailchimp reports for a new field of *kind*: US format for a phone field (this simulator's
+    audiences are a US account's), the form width for a text field."""
+    if kind == "phone":
+        return {"phone_format": "US"}
+    if kind == "text":
+        return {"size": DEFAULT_TEXT_SIZE}
+    return {}

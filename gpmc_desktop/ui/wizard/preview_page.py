@@ -51,6 +51,11 @@ def report_html(report: RunReport) -> str:
             items = "".join(f"<li>{n:,}: {html.escape(why)}</li>" for why, n in reasons[:MAX_REASONS])
             more = f"<li>… and {len(reasons) - MAX_REASONS} more reasons</li>" if len(reasons) > MAX_REASONS else ""
             text += f"<p style='margin-bottom:0'>{title}, and why:</p><ul style='margin-top:0'>{items}{more}</ul>"
+    left_out = report.left_out_lines()
+    if left_out:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in left_out)
+        text += ("<p style='margin-bottom:0'>Values the audience's fields cannot take (those contacts are still "
+                 f"added):</p><ul style='margin-top:0'>{items}</ul>")
     if report.ignored_documents:
         kinds = ", ".join(f"{n:,} {kind.replace('_', ' ')}" for kind, n in sorted(report.ignored_documents.items()))
         text += f"<p style='color:gray'>Not invoices, so not sent: {html.escape(kinds)}.</p>"
