@@ -110,8 +110,10 @@ def test_interrupted_sync_exits_130_with_the_run_recorded_as_cancelled(demo: Dem
 @pytest.mark.skipif(not POSIX, reason="POSIX signals")
 def test_second_ctrl_c_stops_at_once(demo: Demo) -> None:
     proc = start_slow_sync(demo)
-    slow = 5.0
-    demo.sim.faults.set_latency(slow)  # the requests still to go now take 5 s each: finishing them would be slow
+    # The requests still to go now take 30 s each: waiting for them would take at least that long, while a
+    # second Ctrl-C that stops at once takes a moment even on a loaded machine.
+    slow = 30.0
+    demo.sim.faults.set_latency(slow)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.3)
     stopped = time.monotonic()
