@@ -212,7 +212,8 @@ class SyncEngine:
         if backfill:
             self.book.set_state(BACKFILL_IN_PROGRESS, "1")
         self._ensure_store(plan.currency, backfill)
-        self.book.set_state(AUTOMATIONS_APPLIED, automations)
+        if self.book.get_state(AUTOMATIONS_APPLIED) != automations:
+            self.book.set_state(AUTOMATIONS_APPLIED, automations)
         self._ensure_merge_fields()
         self._ensure_product(force=full)
         replaced = self._sync_customers(plan, report, full)

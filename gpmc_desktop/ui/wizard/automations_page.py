@@ -25,13 +25,14 @@ AUTOMATION_CHOICES: dict[str, tuple[str, str]] = {
 # The two sentences that explain the choice.
 EXPLANATION = ("Mailchimp can e-mail a customer whenever an order is added or changes (a confirmation for a new "
                "invoice, an invoice when it is paid, a cancellation when it is voided) and start automations from "
-               "it. For business customers that means an e-mail about every invoice, payment and void, so choose "
-               "whether Mailchimp may do that once the first load is done.")
+               "it. For business customers that means e-mails about every invoice, payment and void, so choose "
+               "whether Mailchimp may do this once the first load is done.")
 
 
 class AutomationsPage(ChoicePage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
-            "Order e-mails and automations", EXPLANATION, AUTOMATION_CHOICES, "automations",
+            "Order e-mails and automations", "Whether Mailchimp may e-mail your customers about their GP invoices.",
+            AUTOMATION_CHOICES, "automations",
             "Either way the history the first load brings over triggers nothing; edit the profile to change your "
-            "choice later.", parent)
+            "choice later.", parent, intro=EXPLANATION)

@@ -86,13 +86,19 @@ class ChoicePage(Page):
     """A page of radio choices with no default: Next waits until the user has chosen."""
 
     def __init__(self, title: str, subtitle: str, choices: dict[str, tuple[str, str]], name_prefix: str,
-                 footer: str, parent: QWidget | None = None) -> None:
+                 footer: str, parent: QWidget | None = None, *, intro: str = "") -> None:
+        """*intro*: an explanation above the choices, for more than the wizard's subtitle shows."""
         super().__init__(parent)
         self.setTitle(title)
         self.setSubTitle(subtitle)
         layout = QVBoxLayout(self)
         self.banner = banner(self)
         layout.addWidget(self.banner)
+        if intro:
+            self.intro = QLabel(intro, self)
+            self.intro.setWordWrap(True)
+            self.intro.setContentsMargins(0, 0, 0, 8)
+            layout.addWidget(self.intro)
         self.choices = RadioChoices(choices, name_prefix, self)
         self.buttons = self.choices.buttons
         self.choices.changed.connect(self._changed)
