@@ -129,6 +129,10 @@ def wizard_shots(app: QApplication, env: DemoEnvironment, credentials: Credentia
     save(wizard, out, "wizard-4-new-contacts-unchosen", app)  # Next waits for a choice
     wizard.contacts_page.buttons["transactional"].setChecked(True)
     save(wizard, out, "wizard-4-new-contacts", app)
+    next_page(app, wizard, PageId.AUTOMATIONS)
+
+    wizard.automations_page.buttons["off"].setChecked(True)
+    save(wizard, out, "wizard-4b-order-e-mails", app)  # "4b": the names of the pictures after it stay
     next_page(app, wizard, PageId.FILTERS)
 
     save(wizard, out, "wizard-5-what-to-sync", app)

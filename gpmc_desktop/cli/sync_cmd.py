@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
 from gpmc_desktop import store
@@ -21,9 +22,9 @@ from gpmc_desktop.cli.interrupt import cancel_on_signals
 from gpmc_desktop.cli.progress import TerminalProgress
 from gpmc_desktop.logsetup import setup_logging
 from gpmc_desktop.profile import ConfigError, Profile, load_profile, secrets_from_env
-from gpmc_desktop.sync.check import check_gp, check_mailchimp
+from gpmc_desktop.sync.check import automations_result, check_gp, check_mailchimp
 from gpmc_desktop.sync.report import ExitCode, RunReport
-from gpmc_desktop.sync.runner import run_profile
+from gpmc_desktop.sync.runner import profile_first_load_done, run_profile
 
 
 def register(sub: Any) -> None:
@@ -112,12 +113,27 @@ def cmd_check(args: argparse.Namespace) -> int:
         secrets = secrets_from_env()
     except ConfigError as err:
         return _fail(str(err), False)
+    try:
+        first_load_done = _first_load_done(profile)
+    except store.StoreError as err:
+        return _fail(f"state database: {err}", False)
     ok = True
-    for result in (*check_gp(profile.gp, secrets.gp_password),
+    # The profile's own choice first: it holds whatever the connections say.
+    for result in (automations_result(profile, first_load_done=first_load_done),
+                   *check_gp(profile.gp, secrets.gp_password),
                    *check_mailchimp(profile.mailchimp, secrets.mailchimp_api_key)):
         print(result.line(), flush=True)
         ok = ok and result.ok
     return int(ExitCode.OK if ok else ExitCode.FAILED)
+
+
+def _first_load_done(profile: Profile) -> bool:
+    """From the profile's state database, which ``gpmc check`` reads but never creates."""
+    path = Path(profile.database) if profile.database else store.state_db_path()
+    if not path.is_file():
+        return False
+    with store.open_store(path):
+        return profile_first_load_done(profile)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

@@ -101,7 +101,8 @@ class DemoEnvironment:
         """A profile file for ``gpmc sync --config`` against the running simulators.
 
         ``api="soap"`` (the default when only the SOAP simulator runs) points at the Web Services endpoint; the
-        company is then its display name, since Web Services knows no database names."""
+        company is then its display name, since Web Services knows no database names.  ``automations`` is "on"
+        (the demo shows the first load framed by is_syncing), "off", or "" to leave the key out."""
         api = overrides.pop("api", "soap" if self.gp_api == "soap" else "sba")
         soap = api == "soap"
         if soap and self.gp_soap is None:
@@ -117,6 +118,7 @@ class DemoEnvironment:
             "list_id": DEMO_LIST_ID,
             "store_id": DEMO_STORE,
             "status_if_new": "transactional",
+            "automations": "on",
             "api_base": self.mailchimp.api_base,
             **overrides,
         }
@@ -140,6 +142,7 @@ class DemoEnvironment:
             f'list_id = "{values["list_id"]}"\n'
             f'store_id = "{values["store_id"]}"\n'
             f'status_if_new = "{values["status_if_new"]}"\n'
+            + (f'automations = "{values["automations"]}"\n' if values["automations"] else "") +
             f'api_base = "{values["api_base"]}"\n'
         )
 

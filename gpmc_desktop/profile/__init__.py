@@ -8,6 +8,7 @@ app can all use it.
 from gpmc_desktop.profile.document import (
     ConfigError,
     Document,
+    first_sync_problems,
     from_stored_document,
     load_profile,
     merge_documents,
@@ -35,6 +36,7 @@ __all__ = [
     "Profile",
     "Secrets",
     "SyncFilters",
+    "first_sync_problems",
     "from_stored_document",
     "load_profile",
     "merge_documents",

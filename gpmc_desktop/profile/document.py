@@ -76,7 +76,11 @@ def _sections(doc: Mapping[str, Any], problems: list[str]) -> dict[str, Mapping[
     return found
 
 
-def _section_values(section: str, given: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
+def _section_values(
+    section: str, given: Mapping[str, Any], problems: list[str], unchosen: set[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """The section's values (defaults for keys left out); the ``required_for_new`` keys left out go into
+    *unchosen*."""
     values: dict[str, Any] = {}
     for name in given:
         if name.lower() in SECRET_NAMES:
@@ -88,6 +92,8 @@ def _section_values(section: str, given: Mapping[str, Any], problems: list[str])
         if raw is None:
             if k.required:
                 problems.append(f"{k.path} is required")
+            if k.required_for_new and unchosen is not None:
+                unchosen.add((k.section, k.name))
             values[k.name] = k.default
             continue
         try:
@@ -103,7 +109,8 @@ def profile_from_mapping(doc: Mapping[str, Any]) -> Profile:
     if not isinstance(doc, Mapping):
         raise ConfigError("a profile is a table of sections ([profile], [gp], [mailchimp], [filters])")
     sections = _sections(doc, problems)
-    values = {name: _section_values(name, sections.get(name, {}), problems) for name in SECTIONS}
+    unchosen: set[tuple[str, str]] = set()
+    values = {name: _section_values(name, sections.get(name, {}), problems, unchosen) for name in SECTIONS}
     gp = values["gp"]
     if gp.get("auth") == "basic" and isinstance(gp.get("url"), str) and not gp["url"].lower().startswith("https://"):
         problems.append("[gp] auth = \"basic\" sends the password in the clear: use an https:// url")
@@ -115,7 +122,14 @@ def profile_from_mapping(doc: Mapping[str, Any]) -> Profile:
         gp=GPSettings(**values["gp"]),
         mailchimp=MailchimpSettings(**values["mailchimp"]),
         filters=SyncFilters(**values["filters"]),
+        unchosen=frozenset(unchosen),
     )
+
+
+def first_sync_problems(profile: Profile) -> list[str]:
+    """What keeps *profile* from its first sync: each key a new profile must choose that it leaves out, named
+    with what each of its values does (empty when nothing is missing)."""
+    return [KEYS_BY_PATH[path].first_sync_problem() for path in sorted(profile.unchosen)]
 
 
 def section_settings(section: str, values: Mapping[str, Any]) -> Any:
@@ -135,11 +149,15 @@ def _value(profile: Profile, k: Key) -> Any:
 
 def profile_to_mapping(profile: Profile, *, with_defaults: bool = False) -> Document:
     """The document that loads back into *profile*: keys left unset (None) are left out, and so are keys at
-    their default unless *with_defaults*."""
+    their default unless *with_defaults*.  A choice a new profile must make is kept once made, even when it is
+    the default, so it stays made."""
     doc: Document = {}
     for k in KEYS:
         value = _value(profile, k)
-        if value is None or (not with_defaults and value == k.default):
+        if value is None:
+            continue
+        chosen = k.required_for_new and (k.section, k.name) not in profile.unchosen
+        if not with_defaults and value == k.default and not chosen:
             continue
         doc.setdefault(k.section, {})[k.name] = list(value) if isinstance(value, tuple) else value
     return doc

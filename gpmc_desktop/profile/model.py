@@ -28,6 +28,7 @@ class MailchimpSettings:
     list_id: str
     store_id: str
     status_if_new: str = default("mailchimp", "status_if_new")
+    automations: str = default("mailchimp", "automations")  # "off": the store stays is_syncing for good
     api_base: str | None = None  # None: from the API key's data centre
     max_connections: int = default("mailchimp", "max_connections")
 
@@ -46,6 +47,9 @@ class Profile:
     mailchimp: MailchimpSettings
     filters: SyncFilters = field(default_factory=SyncFilters)
     database: str | None = None
+    # The keys a new profile must choose (`Key.required_for_new`) that its document leaves out, as (section,
+    # name): they hold the file default, which only a profile that has already synced may run on.
+    unchosen: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)

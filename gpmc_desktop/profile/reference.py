@@ -35,7 +35,9 @@ def _comment(k: Key) -> str:
     parts = []
     if k.kind is Kind.CHOICE:
         parts.append(" | ".join(f'"{c}"' for c in k.choices))
-    if not k.required:
+    if k.required_for_new:
+        parts.append(f"required for new profiles (left out: {toml_value(_plain(k.default))} once synced)")
+    elif not k.required:
         parts.append("optional" if k.default is None else f"default {toml_value(_plain(k.default))}")
     return "  # " + "; ".join(parts) if parts else ""
 
@@ -86,6 +88,9 @@ def reference_markdown() -> str:
             default = "required" if k.required else ("—" if k.default is None else _shown(k.default))
             if k.new_profile_value is not None:
                 default += f" (new profiles in the app: {_shown(k.new_profile_value)})"
+            if k.required_for_new:
+                default = (f"required before the first sync (left out of a profile that has synced: {default}, "
+                           "what it meant before the key existed)")
             allowed = k.describe_allowed().replace("|", "\\|")
             out.append(f"| `{k.name}` | {allowed} | {default} | {WHERE[k.level]}: {k.label} | {k.help} |")
         out.append("")

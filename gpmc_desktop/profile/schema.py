@@ -69,11 +69,21 @@ class Key:
     # What a new desktop profile starts with where it differs from the file default (which cannot change: a
     # file that leaves the key out must keep meaning what it always meant).
     new_profile_value: Any = None
+    # A choice every new profile must make (no silent default): a file that leaves it out keeps the default, the
+    # meaning it had before the key existed, only once the profile has synced; `gpmc sync` refuses the first sync
+    # of a profile that does not state it.
+    required_for_new: bool = False
+    meanings: tuple[tuple[str, str], ...] = ()  # CHOICE keys: what each value does, in the admin's words
     example: Any = None  # a realistic value for the documented example file
 
     @property
     def path(self) -> str:
         return f"[{self.section}] {self.name}"
+
+    def first_sync_problem(self) -> str:
+        """Why a profile that has never synced cannot leave this key out: the key and what each value does."""
+        values = " or ".join(f'{self.name} = "{value}" ({meaning})' for value, meaning in self.meanings)
+        return f"{self.path} is required before a profile's first sync: write {values}"
 
     @property
     def initial(self) -> Any:
@@ -191,6 +201,16 @@ KEYS: tuple[Key, ...] = (
         "How a customer who is not in the audience yet is added; existing contacts keep their status.",
         Level.BASIC, default="transactional", choices=("transactional", "subscribed", "pending"),
         example="transactional"),
+    Key("mailchimp", "automations", Kind.CHOICE, "Order e-mails and automations",
+        "Whether Mailchimp may act on new GP invoices once the first load is done: \"on\" lets its order "
+        "notifications and automations e-mail customers about invoices, payments and voids, \"off\" keeps the "
+        "store syncing so Mailchimp sends nothing about GP invoices (segmenting still works).",
+        Level.BASIC, default="on", choices=("on", "off"), required_for_new=True,
+        meanings=(("on", "once the first load is done, Mailchimp's order notifications and automations may "
+                         "e-mail customers about every new invoice, payment and void"),
+                  ("off", "the store stays syncing: Mailchimp sends nothing about GP invoices, and segmenting "
+                          "still works")),
+        example="off"),
     Key("mailchimp", "api_base", Kind.URL, "Mailchimp API address",
         "The Marketing API's base URL; default: from the API key's data centre.", Level.ADVANCED,
         rule="a URL like https://us6.api.mailchimp.com/3.0", check=_is_server_url,

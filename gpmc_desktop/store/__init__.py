@@ -29,10 +29,13 @@ from gpmc_desktop.store.audit import (
 from gpmc_desktop.store.clock import Clock, from_iso, to_iso, utc_now
 from gpmc_desktop.store.connection import Store, open_store, write_transaction
 from gpmc_desktop.store.engine_state import (
+    AUTOMATIONS_APPLIED,
+    BACKFILL_DONE,
     BACKFILL_IN_PROGRESS,
     LAST_FULL_COMPARE_AT,
     all_state,
     delete_state,
+    first_load_done,
     get_state,
     set_state,
 )
@@ -84,6 +87,8 @@ from gpmc_desktop.store.synced import SyncedState, delete_synced, get_synced, sy
 from gpmc_desktop.store.vocab import Action, Entity, FailureCategory, Outcome, RunKind
 
 __all__ = [
+    "AUTOMATIONS_APPLIED",
+    "BACKFILL_DONE",
     "BACKFILL_IN_PROGRESS",
     "CSV_HEADER",
     "CURRENT_SCHEMA_VERSION",
@@ -126,6 +131,7 @@ __all__ = [
     "export_audit_csv",
     "failure_map",
     "finish_run",
+    "first_load_done",
     "from_iso",
     "get_failure",
     "get_profile",

@@ -11,6 +11,10 @@ from gpmc_desktop.store.models import ProfileState
 from gpmc_desktop.store.secrets_guard import refuse_secret_keys, refuse_secret_names
 
 BACKFILL_IN_PROGRESS = "backfill_in_progress"
+BACKFILL_DONE = "backfill_done"  # "1" once the first load (the historical backfill) finished
+# The profile's [mailchimp] automations as the last run applied it to the store ("on" / "off"): a change is the
+# profile's switch, a store found otherwise was changed in Mailchimp.
+AUTOMATIONS_APPLIED = "automations_applied"
 LAST_FULL_COMPARE_AT = "last_full_compare_at"  # store as clock.to_iso(...) text
 
 
@@ -37,6 +41,11 @@ def set_state(profile_id: int, key: str, value: Any, *, now: datetime | None = N
             )
             .execute()
         )
+
+
+def first_load_done(profile_id: int | None) -> bool:
+    """Whether the profile's first load finished (None: a profile never saved, so never synced)."""
+    return profile_id is not None and str(get_state(profile_id, BACKFILL_DONE)) == "1"
 
 
 def delete_state(profile_id: int, key: str) -> bool:

@@ -33,7 +33,9 @@ from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.errors import MailchimpError
 from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for, datacenter
 from gpmc_desktop.mailchimp.transport import MailchimpTransport, RetryPolicy
-from gpmc_desktop.profile import ConfigError, GPSettings, MailchimpSettings
+from gpmc_desktop.profile import ConfigError, GPSettings, MailchimpSettings, Profile
+from gpmc_desktop.profile.schema import key
+from gpmc_desktop.sync import automations
 
 if TYPE_CHECKING:
     from gpmc_desktop.gp.soap import SoapSource
@@ -47,7 +49,7 @@ SOAP_SAMPLE_SIZE = 25
 
 @dataclass(frozen=True)
 class StageResult:
-    system: str  # "gp" or "mailchimp"
+    system: str  # "gp", "mailchimp", or "profile" (a choice of the profile itself)
     stage: str
     ok: bool
     message: str
@@ -264,6 +266,17 @@ def _sample_words(sample: CompanySample, customers: list[Customer]) -> str:
         return (f"{sample.customers} customers readable; {sample.with_email} of the first {sample.sampled} read "
                 f"in full have an e-mail address {example}")
     return f"{sample.customers} customers readable, {sample.with_email} with an e-mail address {example}"
+
+
+# -- the profile's choices ------------------------------------------------------------------------------------
+def automations_result(profile: Profile, *, first_load_done: bool) -> StageResult:
+    """Which ``[mailchimp] automations`` is in force, in plain words; a failure when the profile has never synced
+    and does not choose (its first sync would be refused)."""
+    state = automations.in_force(profile, first_load_done=first_load_done)
+    if state.blocks_first_sync:
+        problem = key(*automations.KEY).first_sync_problem()
+        return StageResult("profile", "automations", False, f"{automations.LABEL}: not chosen — {problem}")
+    return StageResult("profile", "automations", True, state.text())
 
 
 # -- Mailchimp ----------------------------------------------------------------------------------------------

@@ -22,8 +22,20 @@ from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
 from gpmc_desktop.profile import Profile
-from gpmc_desktop.store import Action, Entity, LedgerEntry, NewAuditEvent, Outcome, RunKind, SyncedState
+from gpmc_desktop.store import (
+    AUTOMATIONS_APPLIED,
+    BACKFILL_DONE,
+    BACKFILL_IN_PROGRESS,
+    Action,
+    Entity,
+    LedgerEntry,
+    NewAuditEvent,
+    Outcome,
+    RunKind,
+    SyncedState,
+)
 from gpmc_desktop.sync import mapping
+from gpmc_desktop.sync.automations import OFF, ON, keeps_store_syncing
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from gpmc_desktop.sync.decide import (
     CustomerDecision,
@@ -112,7 +124,7 @@ class SyncEngine:
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.workers = profile.mailchimp.max_connections
         self._abort: AbortRun | None = None
-        self._backfill = False
+        self._paused = False  # the store's is_syncing this run: tag posts say the same
         self._product_lock = threading.Lock()
 
     # ================================================================================================ public
@@ -197,11 +209,15 @@ class SyncEngine:
 
     # ================================================================================================ sync
     def _sync(self, plan: Plan, report: RunReport, full: bool) -> None:
-        backfill = self.book.get_state("backfill_done") != "1"
-        report.backfill = self._backfill = backfill
+        backfill = self.book.get_state(BACKFILL_DONE) != "1"
+        automations = self.profile.mailchimp.automations
+        report.backfill = backfill
+        self._paused = keeps_store_syncing(automations, backfill=backfill)
         if backfill:
-            self.book.set_state("backfill_in_progress", "1")
+            self.book.set_state(BACKFILL_IN_PROGRESS, "1")
         self._ensure_store(plan.currency, backfill)
+        if self.book.get_state(AUTOMATIONS_APPLIED) != automations:
+            self.book.set_state(AUTOMATIONS_APPLIED, automations)
         fit_members(plan, self._ensure_merge_fields())
         self._ensure_product(force=full)
         replaced = self._sync_customers(plan, report, full)
@@ -213,9 +229,9 @@ class SyncEngine:
         if self.cancel.is_set():
             return
         if backfill:
-            self._set_is_syncing(False)
-            self.book.set_state("backfill_done", "1")
-            self.book.set_state("backfill_in_progress", "0")
+            self._end_first_load(automations)
+            self.book.set_state(BACKFILL_DONE, "1")
+            self.book.set_state(BACKFILL_IN_PROGRESS, "0")
 
     def _preflight(self) -> None:
         try:
@@ -236,6 +252,8 @@ class SyncEngine:
 
     # ---------------------------------------------------------------------------------- store, fields, product
     def _ensure_store(self, currency: str, backfill: bool) -> None:
+        """The store exists, in this audience, with ``is_syncing`` as the first load and the profile's
+        ``automations`` want it (``self._paused``)."""
         mc = self.profile.mailchimp
         store = self.api.get_store(mc.store_id)
         if store is None:
@@ -245,25 +263,54 @@ class SyncEngine:
                 "name": f"Dynamics GP – {self.profile.gp.company}",
                 "platform": "Microsoft Dynamics GP",
                 "currency_code": currency,
-                "is_syncing": backfill,
+                "is_syncing": self._paused,
             }
             self.api.create_store(body)
+            reason = ("historical load: automations paused" if backfill else
+                      "automations = off: created syncing, so Mailchimp sends nothing about GP invoices"
+                      if self._paused else "")
             self.book.audit(_audit_event(
                 Entity.STORE, mc.store_id, Action.CREATED, mailchimp_id=mc.store_id,
-                payload_hash=mapping.content_hash(body),
-                reason="historical load: automations paused" if backfill else "",
+                payload_hash=mapping.content_hash(body), reason=reason,
             ))
             return
         if store.get("list_id") != mc.list_id:
             raise AbortRun(f"Store {mc.store_id!r} belongs to audience {store.get('list_id')!r}, not "
                            f"{mc.list_id!r}; a store can never move. Choose another store_id.")
-        if bool(store.get("is_syncing")) != backfill:
-            self._set_is_syncing(backfill)
+        if bool(store.get("is_syncing")) != self._paused:
+            self._set_is_syncing(self._paused, self._store_flip_reason(backfill))
 
-    def _set_is_syncing(self, on: bool) -> None:
+    def _store_flip_reason(self, backfill: bool) -> str:
+        """Why this run sets the store's is_syncing to ``self._paused``, in the audit's plain words."""
+        if backfill:
+            return "historical load starts: automations paused"
+        choice = self.profile.mailchimp.automations
+        # Before the key existed every profile ran "on" after its first load.
+        switched = (self.book.get_state(AUTOMATIONS_APPLIED) or ON) != choice
+        if choice == OFF:
+            return ("automations switched to off: the store is syncing again, so Mailchimp sends nothing about "
+                    "GP invoices" if switched else
+                    "automations = off, but the store was found not syncing in Mailchimp: set syncing again, so "
+                    "Mailchimp sends nothing about GP invoices")
+        return ("automations switched to on: the store stops syncing, so Mailchimp may e-mail customers about new "
+                "invoices, payments and voids" if switched else
+                "automations = on, but the store was found syncing in Mailchimp (automations paused): "
+                "syncing turned off")
+
+    def _end_first_load(self, automations: str) -> None:
+        """The first load is done: "on" lets Mailchimp act from now on, "off" keeps the store syncing."""
+        store_id = self.profile.mailchimp.store_id
+        if automations == OFF:
+            self.book.audit(_audit_event(
+                Entity.STORE, store_id, Action.UNCHANGED, mailchimp_id=store_id,
+                reason="historical load done: the store stays syncing (automations = off), so Mailchimp sends "
+                       "nothing about GP invoices"))
+            return
+        self._set_is_syncing(False, "historical load done: automations on")
+
+    def _set_is_syncing(self, on: bool, reason: str) -> None:
         store_id = self.profile.mailchimp.store_id
         self.api.patch_store(store_id, {"is_syncing": on})
-        reason = "historical load starts: automations paused" if on else "historical load done: automations on"
         self.book.audit(_audit_event(Entity.STORE, store_id, Action.UPDATED, mailchimp_id=store_id, reason=reason))
 
     def _ensure_merge_fields(self) -> AudienceFields:
@@ -360,9 +407,9 @@ class SyncEngine:
         # applies is removed, and unchanged tags are not posted again.
         tags = mapping.tag_changes(member.tags, answer.get("tags"))
         if tags:
-            # is_syncing only during the historical load: later, a new class tag is news that tag-based
-            # automations may act on.
-            self.api.set_tags(list_id, member.email, tags, is_syncing=self._backfill)
+            # As the store: is_syncing during the historical load and for good with automations = off; otherwise
+            # a new class tag is news that tag-based automations may act on.
+            self.api.set_tags(list_id, member.email, tags, is_syncing=self._paused)
         state = SyncedState(member.hash, str(answer.get("id", "")) or None, member.email)
         return SyncedWrite(Entity.MEMBER, member.email, state)
 

@@ -14,7 +14,7 @@ from gpmc_desktop.logsetup import register_secret
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for
 from gpmc_desktop.mailchimp.transport import MailchimpTransport
-from gpmc_desktop.profile import ConfigError, Profile, Secrets
+from gpmc_desktop.profile import ConfigError, Profile, Secrets, first_sync_problems
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from gpmc_desktop.sync.engine import ProgressFn, SyncEngine
 from gpmc_desktop.sync.report import RunReport
@@ -29,6 +29,20 @@ log = logging.getLogger(__name__)
 def save_profile_settings(profile: Profile) -> int:
     """Store the profile's settings (the audit and the GUI show them) and return its id."""
     return store.save_profile(profile.name, settings=profile).id
+
+
+def profile_first_load_done(profile: Profile) -> bool:
+    """Whether *profile*'s first load finished, read from the open state store without writing to it."""
+    row = store.get_profile(profile.name)
+    return store.first_load_done(row.id if row is not None else None)
+
+
+def refuse_unchosen_first_sync(profile: Profile) -> None:
+    """ConfigError (exit 2) naming each choice a new profile must make that *profile* leaves out, unless its
+    first load is done: then the defaults keep what the profile meant before those keys existed.  The state
+    store must be open; nothing is written."""
+    if profile.unchosen and not profile_first_load_done(profile):
+        raise ConfigError(first_sync_problems(profile))
 
 
 def make_api(profile: Profile, api_key: str) -> tuple[MailchimpApi, MailchimpTransport]:
@@ -64,9 +78,13 @@ def run_profile(
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
 ) -> RunReport:
-    """One poll cycle of *profile*; the state store must be open."""
+    """One poll cycle of *profile*; the state store must be open.  A first sync of a profile that has not made
+    every choice a new profile must make is refused (ConfigError) before anything is written; a dry run, which
+    sends nothing, may preview it."""
     register_secret(secrets.gp_password)
     register_secret(secrets.mailchimp_api_key)
+    if not dry_run:
+        refuse_unchosen_first_sync(profile)
     profile_id = save_profile_settings(profile)
     log.info("sync of profile %r starts (full=%s, dry_run=%s)", profile.name, full, dry_run)
     api, transport = make_api(profile, secrets.mailchimp_api_key)

@@ -17,7 +17,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from gpmc_desktop import store
 from gpmc_desktop.credentials import CredentialStore
 from gpmc_desktop.profile import ConfigError, Document, GPSettings, merge_documents, profile_from_mapping
+from gpmc_desktop.sync import automations
 from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
+from gpmc_desktop.ui.automations_question import AutomationsQuestion
 from gpmc_desktop.ui.autostart import Autostart
 from gpmc_desktop.ui.main_window import MainWindow
 from gpmc_desktop.ui.password_dialog import PasswordDialog
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AUDIT_REFRESH_MS = 1000  # while the shown profile syncs, new audit rows appear this often
+# Per-profile state: the one-time question about [mailchimp] automations was put (answered or not).
+AUTOMATIONS_ASKED = "automations_question_asked"
 
 
 class DesktopController(QObject):
@@ -90,6 +94,7 @@ class DesktopController(QObject):
         w.stop_requested.connect(self.manager.cancel)
         w.pause_requested.connect(self.set_paused)
         w.credential_requested.connect(self.ask_credential)
+        w.profile_shown.connect(self._on_profile_shown)
         w.settings_requested.connect(self.open_settings)
         w.setup_requested.connect(self.open_setup)
         w.log_folder_requested.connect(self.open_log_folder)
@@ -130,6 +135,7 @@ class DesktopController(QObject):
                 if telling is not None:
                     self.toast_policy.seed(name, telling.health)
             self._load_full_compare(name)
+            self._load_automations(name)
         self.schedule.set_profiles(list(rows.values()))
 
     # -- sync ----------------------------------------------------------------------------------------------
@@ -156,6 +162,19 @@ class DesktopController(QObject):
             days = GPSettings.full_compare_days
         last = store.get_state(row.id, store.LAST_FULL_COMPARE_AT)
         status.set_full_compare(days, store.from_iso(str(last)) if last else None)
+
+    def _load_automations(self, name: str) -> None:
+        """Show which [mailchimp] automations is in force (the first load moves "on" from pending to acting)."""
+        status, row = self.board.get(name), store.get_profile(name)
+        if status is None or row is None:
+            return
+        try:
+            profile = row.profile()
+        except ConfigError:
+            status.set_automations_text("")
+            return
+        state = automations.in_force(profile, first_load_done=store.first_load_done(row.id))
+        status.set_automations_text(state.text())
 
     @Slot()
     def sync_all(self) -> int:
@@ -199,6 +218,7 @@ class DesktopController(QObject):
             if toast is not None:
                 self.notify(toast)
             self._load_full_compare(result.profile)
+            self._load_automations(result.profile)
             self.window.refresh_data(result.profile)
             self.schedule.refresh()
         self.run_finished.emit(result)
@@ -253,6 +273,54 @@ class DesktopController(QObject):
     @Slot()
     def show_window(self) -> None:
         self.window.bring_forward()
+        if self.window.current_profile:
+            self._on_profile_shown(self.window.current_profile)
+
+    # -- the one-time question about order e-mails -----------------------------------------------------------
+    def needs_automations_question(self, profile: str) -> bool:
+        """A profile saved before [mailchimp] automations existed that was never asked about it."""
+        row = store.get_profile(profile)
+        if row is None or store.get_state(row.id, AUTOMATIONS_ASKED):
+            return False
+        try:
+            return automations.KEY in row.profile().unchosen
+        except ConfigError:
+            return False  # a broken profile is fixed in the wizard, which asks there
+
+    @Slot(str)
+    def _on_profile_shown(self, profile: str) -> None:
+        if self.window.isVisible() and not self._quitting and self.needs_automations_question(profile):
+            self.ask_automations(profile)
+
+    def ask_automations(self, profile: str) -> AutomationsQuestion:
+        """Ask once: the answer goes into the profile; "Not now" keeps what it did before (the window says so)."""
+        row = store.get_profile(profile)
+        if row is not None:
+            store.set_state(row.id, AUTOMATIONS_ASKED, True)
+        dialog = AutomationsQuestion(profile, self.window)
+        dialog.chosen.connect(self.save_automations)
+        dialog.finished.connect(dialog.deleteLater)
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    @Slot(str, str)
+    def save_automations(self, profile: str, choice: str) -> bool:
+        """Store *choice* as the profile's [mailchimp] automations; its next sync applies it to the store."""
+        row = store.get_profile(profile)
+        if row is None:
+            return False
+        changes: Document = {"mailchimp": {"automations": choice}, "profile": {"name": profile}}
+        try:
+            settings = profile_from_mapping(merge_documents(row.settings, changes))
+        except ConfigError as err:
+            QMessageBox.warning(self.window, "Order e-mails and automations",
+                                f"The choice was not saved:\n{err}\n\nOpen Edit… to fix the profile.")
+            return False
+        store.save_profile(profile, settings=settings)
+        log.info("profile %r: automations = %s", profile, choice)
+        self._load_automations(profile)
+        return True
 
     def _keep(self, dialog: QWidget) -> QWidget:
         self._dialogs.append(dialog)

@@ -40,6 +40,7 @@ class MainWindow(QMainWindow):
     stop_requested = Signal(str)  # cancel the running sync of that profile
     pause_requested = Signal(str, bool)  # profile, pause (True) or resume (False)
     credential_requested = Signal(str, str)  # profile, kind
+    profile_shown = Signal(str)  # the profile the window now shows (chosen, or the first one)
     settings_requested = Signal()
     setup_requested = Signal()
     log_folder_requested = Signal()
@@ -64,6 +65,9 @@ class MainWindow(QMainWindow):
         self.full_compare_label = QLabel(self)  # SOAP profiles: when the full comparison last ran
         self.full_compare_label.setWordWrap(True)
         self.full_compare_label.hide()
+        self.automations_label = QLabel(self)  # which [mailchimp] automations is in force
+        self.automations_label.setWordWrap(True)
+        self.automations_label.hide()
         self.sync_button = QPushButton("Sync now", self)
         self.pause_button = QPushButton("Pause", self)
         self.credential_button = QPushButton(self)
@@ -104,6 +108,7 @@ class MainWindow(QMainWindow):
         texts.addWidget(self.result_label)
         texts.addWidget(self.next_run_label)
         texts.addWidget(self.full_compare_label)
+        texts.addWidget(self.automations_label)
         header.addLayout(texts, 1)
         for w in (self.profile_box, self.sync_button, self.pause_button, self.credential_button, self.setup_button):
             header.addWidget(w, 0, Qt.AlignmentFlag.AlignTop)
@@ -188,6 +193,8 @@ class MainWindow(QMainWindow):
         self.audit_view.set_profile(profile_id)
         self.ledger_view.set_profile(status.name if status else None, profile_id)
         self.refresh_status()
+        if status is not None:
+            self.profile_shown.emit(status.name)
 
     # -- status --------------------------------------------------------------------------------------------
     @Slot()
@@ -202,6 +209,9 @@ class MainWindow(QMainWindow):
         full_text = status.full_compare_text() if status is not None else ""
         self.full_compare_label.setText(full_text)
         self.full_compare_label.setVisible(bool(full_text))
+        automations_text = status.automations_text if status is not None else ""
+        self.automations_label.setText(automations_text)
+        self.automations_label.setVisible(bool(automations_text))
         if status is None:
             self.state_icon.setPixmap(state_pixmap(State.IDLE))
             self.state_label.setText("<b>No sync profile yet</b>")

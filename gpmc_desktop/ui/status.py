@@ -127,6 +127,8 @@ class ProfileStatus(QObject):
         # SOAP profiles only (None otherwise): how often the full comparison runs and when it last ran.
         self.full_compare_days: float | None = None
         self.last_full_compare: datetime | None = None
+        # Which [mailchimp] automations is in force, in plain words (sync.automations); "" when unknown.
+        self.automations_text = ""
 
     @property
     def state(self) -> State:
@@ -200,6 +202,11 @@ class ProfileStatus(QObject):
     def set_paused(self, paused: bool) -> None:
         if paused != self.paused:
             self.paused = paused
+            self.changed.emit()
+
+    def set_automations_text(self, text: str) -> None:
+        if text != self.automations_text:
+            self.automations_text = text
             self.changed.emit()
 
     def set_full_compare(self, days: float | None, last: datetime | None) -> None:

@@ -201,6 +201,43 @@ def test_notifications_are_suppressed_while_the_store_is_syncing(sim, shop):
     ]
 
 
+def test_each_order_e_mail_rule_is_recorded_and_only_unsuppressed_ones_count_as_sent(sim, shop):
+    """pending (confirmation), paid (invoice), refunded, cancelled and shipped each e-mail the buyer once, on the
+    create or the update that sets them; is_syncing suppresses all of them."""
+    shop.post(f"{BASE}/orders", order_body("R-1", financial_status="pending"))
+    for change in ({"financial_status": "paid"}, {"fulfillment_status": "shipped"},
+                   {"financial_status": "refunded"}, {"financial_status": "cancelled",
+                                                      "cancelled_at_foreign": "2024-03-02T10:00:00+00:00"}):
+        assert shop.patch(f"{BASE}/orders/R-1", change).status_code == 200
+    shop.patch(f"{BASE}/orders/R-1", {"order_total": 5.0})  # no status set: no e-mail
+    sent = [e["trigger"] for e in sim.sent_notifications(STORE) if e["event"] == "order_notification"]
+    assert sent == ["financial_status:pending", "financial_status:paid", "fulfillment_status:shipped",
+                    "financial_status:refunded", "financial_status:cancelled"]
+
+    shop.patch(BASE, {"is_syncing": True})
+    shop.post(f"{BASE}/orders", order_body("R-2", financial_status="paid"))
+    shop.patch(f"{BASE}/orders/R-2", {"financial_status": "cancelled"})
+    quiet = [e for e in sim.notification_events(STORE) if e["order_id"] == "R-2"]
+    assert [e["trigger"] for e in quiet] == ["financial_status:paid", "financial_status:cancelled"]
+    assert all(e["suppressed"] and e["suppressed_by"] == "is_syncing" for e in quiet)
+    assert not [e for e in sim.sent_notifications(STORE) if e["order_id"] == "R-2"]
+
+
+def test_the_accounts_order_notifications_switch(sim, shop):
+    assert sim.order_notifications is True  # on in a new account, as in Mailchimp
+    sim.set_order_notifications(False)
+    try:
+        shop.post(f"{BASE}/orders", order_body("N-1", customer_id="C300", email="c300@fabrikam.org",
+                                                financial_status="paid"))
+    finally:
+        sim.set_order_notifications(True)
+    events = {e["event"]: e for e in sim.notification_events(STORE) if e["order_id"] == "N-1"}
+    assert events["order_notification"]["suppressed_by"] == "order notifications off"
+    # A first-purchase automation is not an order notification: the switch does not stop it, is_syncing would.
+    assert events["first_purchase"]["suppressed"] is False
+    assert [e["event"] for e in sim.sent_notifications(STORE) if e["order_id"] == "N-1"] == ["first_purchase"]
+
+
 def test_order_with_unknown_campaign(shop):
     answer = shop.post(f"{BASE}/orders", order_body("SOP-7", campaign_id="abc123"))
     assert_problem(answer, 400, "Bad Request")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from gpmc_desktop import store
 from gpmc_desktop.cli.main import main
 from gpmc_desktop.demo.gp_model import GPDataset
 from gpmc_desktop.demo.gp_sba import GPSimulator
@@ -20,16 +21,18 @@ from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.transport import MailchimpTransport
-from gpmc_desktop.profile import GPSettings, MailchimpSettings
+from gpmc_desktop.profile import GPSettings, MailchimpSettings, load_profile, profile_from_mapping
 from gpmc_desktop.sync.check import (
     Audience,
     CompanySample,
     StageResult,
+    automations_result,
     check_gp,
     check_mailchimp,
     run_gp,
     run_mailchimp,
 )
+from gpmc_desktop.sync.runner import save_profile_settings
 from tests.demo.mailchimp_support import KEY, LIST
 from tests.simulators import GPSim
 
@@ -289,7 +292,8 @@ def write_profile(path: Path, gp: GPSimulator, mc: MailchimpSimulator) -> Path:
         f'[profile]\nname = "Check"\n'
         f'[gp]\nurl = "{gp.base_url}"\ncompany = "TWO"\nauth = "ntlm"\nusername = "CORP\\\\svc-check"\n'
         f'ca_bundle = "{gp.ca_path}"\ntimeout_seconds = 10\n'
-        f'[mailchimp]\nlist_id = "{LIST}"\nstore_id = "gp-check"\napi_base = "{mc.api_base}"\n',
+        f'[mailchimp]\nlist_id = "{LIST}"\nstore_id = "gp-check"\napi_base = "{mc.api_base}"\n'
+        f'automations = "off"\n',
         encoding="utf-8")
     return path
 
@@ -302,11 +306,55 @@ def test_gpmc_check_prints_every_stage_of_both(gp_sba: GPSimulator, mc: Mailchim
     monkeypatch.setenv("GPMC_MAILCHIMP_API_KEY", KEY)
     assert main(["check", "--config", config]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[:3] for line in lines] == [["ok", "gp", s] for s in GP_STAGES] + \
-        [["ok", "mailchimp", s] for s in MC_STAGES]
+    assert [line.split()[:3] for line in lines] == [["ok", "profile", "automations"]] + \
+        [["ok", "gp", s] for s in GP_STAGES] + [["ok", "mailchimp", s] for s in MC_STAGES]
+    assert lines[0].endswith("Order e-mails and automations: off — Mailchimp sends nothing about GP invoices")
 
     monkeypatch.setenv("GPMC_MAILCHIMP_API_KEY", "ffffffffffffffffffffffffffffffff-us6")
     assert main(["check", "--config", config]) == 2
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[:3] for line in lines][-3:] == [["ok", "gp", "sample"], ["ok", "mailchimp", "key"],
                                                          ["FAIL", "mailchimp", "ping"]]
+
+
+def test_gpmc_check_says_which_automations_choice_is_in_force(gp_sba: GPSimulator, mc: MailchimpSimulator,
+                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "data" / "state.sqlite"
+    file = write_profile(tmp_path / "check.toml", gp_sba, mc)
+    text = file.read_text(encoding="utf-8").replace('automations = "off"\n', "")
+    file.write_text(text.replace("[gp]", f'database = "{db}"\n[gp]'), encoding="utf-8")
+    monkeypatch.setenv("GPMC_GP_PASSWORD", PW)
+    monkeypatch.setenv("GPMC_MAILCHIMP_API_KEY", KEY)
+
+    # A profile that never synced and does not choose: its first sync would be refused, and check says why.
+    assert main(["check", "--config", str(file)]) == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("FAIL profile   automations Order e-mails and automations: not chosen — "
+                               "[mailchimp] automations is required before a profile's first sync")
+    assert 'automations = "on" (' in lines[0] and 'automations = "off" (' in lines[0]
+    assert all(line.startswith("ok") for line in lines[1:])  # the connections themselves are fine
+    assert not db.exists()  # check reads the state database, never creates it
+
+    # The same file after its first load (an older profile IT already runs): today's behaviour, said so.
+    with store.open_store(db):
+        profile_id = save_profile_settings(load_profile(file))
+        store.set_state(profile_id, store.BACKFILL_DONE, "1")
+    assert main(["check", "--config", str(file)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == ("ok   profile   automations Order e-mails and automations: on (the profile does not choose; "
+                     "as before) — Mailchimp may e-mail customers about new invoices, payments and voids")
+
+
+@pytest.mark.parametrize(("choice", "first_load_done", "words"), [
+    ("off", False, "off — Mailchimp sends nothing about GP invoices"),
+    ("off", True, "off — Mailchimp sends nothing about GP invoices"),
+    ("on", False, "on once the first load is done — then Mailchimp may e-mail customers about new invoices, "
+                  "payments and voids"),
+    ("on", True, "on — Mailchimp may e-mail customers about new invoices, payments and voids"),
+])
+def test_automations_in_force_in_plain_words(choice: str, first_load_done: bool, words: str) -> None:
+    profile = profile_from_mapping({"gp": {"url": "https://gp", "company": "TWO", "username": "CORP\\u"},
+                                    "mailchimp": {"list_id": "l", "store_id": "s", "automations": choice}})
+    result = automations_result(profile, first_load_done=first_load_done)
+    assert result.ok and result.message == f"Order e-mails and automations: {words}"

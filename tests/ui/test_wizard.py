@@ -26,6 +26,7 @@ from gpmc_desktop.sync.merge_fields import FieldMisfit, Misfit
 from gpmc_desktop.sync.runner import make_api, run_profile
 from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
 from gpmc_desktop.ui.wizard import PageId, Prefill, SetupWizard
+from gpmc_desktop.ui.wizard.automations_page import AUTOMATION_CHOICES, EXPLANATION
 from gpmc_desktop.ui.wizard.base import CheckedPage
 from gpmc_desktop.ui.wizard.choices import CONTACT_MODES
 from gpmc_desktop.ui.wizard.gp_pages import AUTH_CHOICES
@@ -150,6 +151,14 @@ def choose_contacts(qtbot, wizard: SetupWizard, mode: str = "transactional") -> 
     # On the indicator: a radio button ignores clicks in the empty space right of its label.
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
     assert wizard.contacts_page.mode() == mode
+    go_next(qtbot, wizard, PageId.AUTOMATIONS)
+
+
+def choose_automations(qtbot, wizard: SetupWizard, choice: str = "off") -> None:
+    assert not next_enabled(wizard)  # no silent default
+    button = wizard.automations_page.buttons[choice]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
+    assert wizard.automations_page.choice() == choice
     go_next(qtbot, wizard, PageId.FILTERS)
 
 
@@ -160,10 +169,11 @@ def wait_preview(qtbot, wizard: SetupWizard) -> None:
 
 
 def walk_to_preview(qtbot, wizard: SetupWizard, env: DemoEnvironment) -> None:
-    """From the company page to a finished preview, choosing "pending" for new contacts."""
+    """From the company page to a finished preview, choosing "pending" for new contacts and no order e-mails."""
     pass_company(qtbot, wizard)
     pass_mailchimp(qtbot, wizard, env)
     choose_contacts(qtbot, wizard, "pending")
+    choose_automations(qtbot, wizard, "off")
     go_next(qtbot, wizard, PageId.SCHEDULE)
     go_next(qtbot, wizard, PageId.PREVIEW)
     wait_preview(qtbot, wizard)
@@ -190,6 +200,7 @@ def test_new_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironment
     pass_company(qtbot, wizard)
     pass_mailchimp(qtbot, wizard, env)
     choose_contacts(qtbot, wizard, "transactional")
+    choose_automations(qtbot, wizard, "on")
 
     filters = wizard.filters_page
     assert filters.with_email.isChecked() and not filters.with_email.isEnabled()
@@ -232,6 +243,8 @@ def test_new_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironment
     assert settings.gp.url == env.gp.base_url and settings.gp.company == DEMO_COMPANY and settings.gp.auth == "ntlm"
     assert settings.mailchimp.list_id == env.profile_list_id and settings.mailchimp.store_id == "gp-two"
     assert settings.mailchimp.status_if_new == "transactional"
+    assert settings.mailchimp.automations == "on" and settings.unchosen == frozenset()
+    assert row.settings["mailchimp"]["automations"] == "on"  # stored although it is the default: it was chosen
     assert settings.filters.skip_on_hold is True
     assert Cadence.from_dict(row.schedule) == Cadence.month_end("07:00", 2)
     assert store.list_runs(row.id) == []  # the preview recorded no run
@@ -322,7 +335,9 @@ def test_cancel_saves_nothing(qtbot, wizard: SetupWizard, env: DemoEnvironment,
     assert credentials.backend.entries() == []  # type: ignore[attr-defined]
 
 
-def _save_demo_profile(env: DemoEnvironment, credentials: CredentialStore, name: str = "Fabrikam") -> None:
+def _save_demo_profile(env: DemoEnvironment, credentials: CredentialStore, name: str = "Fabrikam", *,
+                       automations: str | None = "off") -> None:
+    """*automations* None: saved as a version before the key did (the stored document does not say)."""
     from gpmc_desktop.profile import merge_documents, profile_from_mapping
     from gpmc_desktop.sync.runner import save_profile_settings
 
@@ -330,7 +345,7 @@ def _save_demo_profile(env: DemoEnvironment, credentials: CredentialStore, name:
     save_profile_settings(profile_from_mapping(merge_documents(demo, {
         "profile": {"name": name},
         "gp": {"company": DEMO_COMPANY},
-        "mailchimp": {"store_id": "gp-two", "status_if_new": "subscribed"},
+        "mailchimp": {"store_id": "gp-two", "status_if_new": "subscribed", "automations": automations},
         "filters": {"skip_inactive": False, "customer_classes": ["RETAIL"]},
     })))
     store.save_profile(name, schedule=Cadence.weekly("fri", "18:30").to_dict())
@@ -352,6 +367,7 @@ def test_edit_mode_prefills_and_updates(qtbot, state: store.Store, credentials: 
         assert mc.key() == env.api_key and mc.list_id() == env.profile_list_id
         assert mc.store_id.text() == "gp-two" and not mc.api_base.isHidden()
         assert wizard.contacts_page.mode() == "subscribed"  # the owner's earlier choice, not a default
+        assert wizard.automations_page.choice() == "off"
         assert wizard.filters_page.filters().customer_classes == ("RETAIL",)
         assert not wizard.filters_page.skip_inactive.isChecked()
         assert wizard.cadence() == Cadence.weekly("fri", "18:30")
@@ -365,6 +381,7 @@ def test_edit_mode_prefills_and_updates(qtbot, state: store.Store, credentials: 
         assert mc.store_id.text() == "gp-two"
         run_and_wait(qtbot, mc)  # the stored audience is checked without pressing Connect
         go_next(qtbot, wizard, PageId.CONTACTS)
+        go_next(qtbot, wizard, PageId.AUTOMATIONS)
         go_next(qtbot, wizard, PageId.FILTERS)
         go_next(qtbot, wizard, PageId.SCHEDULE)
         wizard.schedule_page.kind.setCurrentIndex(wizard.schedule_page.kind.findData("every_hours"))
@@ -381,6 +398,36 @@ def test_edit_mode_prefills_and_updates(qtbot, state: store.Store, credentials: 
     rows = store.list_profiles()
     assert [r.name for r in rows] == ["Fabrikam"]
     assert Cadence.from_dict(rows[0].schedule) == Cadence.every_hours(6)
+
+
+def test_editing_a_profile_that_never_chose_asks_for_the_choice(qtbot, state: store.Store,
+                                                                 credentials: CredentialStore,
+                                                                 env: DemoEnvironment) -> None:
+    _save_demo_profile(env, credentials, automations=None)
+    row = store.get_profile("Fabrikam")
+    assert row is not None and "automations" not in row.settings["mailchimp"]
+    wizard = open_wizard(qtbot, SetupWizard.edit_profile("Fabrikam", credentials))
+    try:
+        assert wizard.automations_page.choice() is None  # shown unset, not as the default it runs on
+        run_and_wait(qtbot, wizard.gp_page)
+        go_next(qtbot, wizard, PageId.COMPANY)
+        run_and_wait(qtbot, wizard.company_page)
+        go_next(qtbot, wizard, PageId.MAILCHIMP)
+        run_and_wait(qtbot, wizard.mailchimp_page)
+        go_next(qtbot, wizard, PageId.CONTACTS)
+        go_next(qtbot, wizard, PageId.AUTOMATIONS)
+        assert "Order e-mails" in wizard.automations_page.title()
+        choose_automations(qtbot, wizard, "on")  # asserts Next waited for the choice
+        go_next(qtbot, wizard, PageId.SCHEDULE)
+        go_next(qtbot, wizard, PageId.PREVIEW)
+        wait_preview(qtbot, wizard)
+        finish(qtbot, wizard)
+    finally:
+        wizard.close()
+        wizard.wait_for_checks()
+    row = store.get_profile("Fabrikam")
+    assert row is not None and row.settings["mailchimp"]["automations"] == "on"
+    assert row.profile().unchosen == frozenset()
 
 
 def test_edit_mode_can_rename(qtbot, state: store.Store, credentials: CredentialStore, env: DemoEnvironment) -> None:
@@ -447,6 +494,7 @@ def test_demo_prefill_still_walks_every_stage(qtbot, state: store.Store, credent
         run_and_wait(qtbot, wizard.mailchimp_page)
         go_next(qtbot, wizard, PageId.CONTACTS)
         assert wizard.contacts_page.mode() is None and not next_enabled(wizard)
+        assert wizard.automations_page.choice() is None  # the demo chooses for nobody either
     finally:
         wizard.close()
         wizard.wait_for_checks()
@@ -454,6 +502,11 @@ def test_demo_prefill_still_walks_every_stage(qtbot, state: store.Store, credent
 
 def test_contact_modes_are_the_cores() -> None:
     assert tuple(CONTACT_MODES) == key("mailchimp", "status_if_new").choices
+
+
+def test_automation_choices_are_the_cores() -> None:
+    assert tuple(AUTOMATION_CHOICES) == key("mailchimp", "automations").choices
+    assert EXPLANATION.count(". ") + 1 == 2  # explained in two sentences
 
 
 @pytest.mark.parametrize(("company", "store_id"), [("TWO", "gp-two"), ("Fab Inc.", "gp-fab-inc"), ("", "")])
@@ -524,6 +577,7 @@ def test_prefill_from_a_profile_document(qtbot, state: store.Store, credentials:
         assert wizard.cadence() == Cadence.daily("06:30")
         assert wizard.filters_page.filters().customer_classes == ("EDU",)
         assert wizard.contacts_page.mode() is None  # never chosen: the user must choose
+        assert wizard.automations_page.choice() is None
     finally:
         wizard.close()
 

@@ -14,6 +14,7 @@ from gpmc_desktop.credentials.testing import use_test_keyring
 from gpmc_desktop.demo.environment import DEMO_COMPANY, DemoEnvironment
 from gpmc_desktop.ui.wizard import PageId, SetupWizard
 from tests.ui.test_wizard import (
+    choose_automations,
     choose_contacts,
     connect_mailchimp,
     finish,
@@ -78,6 +79,7 @@ def test_soap_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironmen
     assert mc.stages.passed("key", "ping", "audience", "store"), mc.stages.text()
     go_next(qtbot, wizard, PageId.CONTACTS)
     choose_contacts(qtbot, wizard, "transactional")
+    choose_automations(qtbot, wizard, "off")
     go_next(qtbot, wizard, PageId.SCHEDULE)
     go_next(qtbot, wizard, PageId.PREVIEW)
     wait_preview(qtbot, wizard)

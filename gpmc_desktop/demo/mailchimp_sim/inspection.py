@@ -74,9 +74,20 @@ class Inspection:
                     for oid, o in self.state.stores[store_id].orders.items()}
 
     def notification_events(self, store_id: str | None = None) -> list[dict[str, Any]]:
-        """Order notifications / first purchases Mailchimp would send; ``suppressed`` while is_syncing."""
+        """Order notifications / first purchases, sent or not: ``suppressed`` (and ``suppressed_by``) while the
+        store is_syncing or, for order e-mails, while the account's order notifications are off."""
         with self.state.lock:
             return [dict(e) for e in self.state.notification_events if store_id in (None, e["store_id"])]
+
+    def sent_notifications(self, store_id: str | None = None) -> list[dict[str, Any]]:
+        """The events that did e-mail a buyer or start an automation (the ones nothing suppressed)."""
+        return [e for e in self.notification_events(store_id) if not e["suppressed"]]
+
+    @property
+    def order_notifications(self) -> bool:
+        """The account's "Order notifications" setting (``set_order_notifications`` changes it)."""
+        with self.state.lock:
+            return self.state.order_notifications
 
     # --- traffic ----------------------------------------------------------------------------------------------
 

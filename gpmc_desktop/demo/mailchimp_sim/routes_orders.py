@@ -98,15 +98,32 @@ def _lines_after_merge(order: dict[str, Any], incoming: list[dict[str, Any]]) ->
     return [{**existing.get(str(p.get("id", "")), {}), **p} for p in incoming]
 
 
+def _suppressed_by(ctx: SimContext, store: Store, *, order_email: bool) -> str:
+    """What keeps an event from e-mailing the buyer: the store's is_syncing, the account's order notifications
+    switched off (order e-mails only), or "" when it goes out."""
+    if store.is_syncing:
+        return "is_syncing"
+    if order_email and not ctx.state.order_notifications:
+        return "order notifications off"
+    return ""
+
+
+def _record_event(ctx: SimContext, store: Store, order_id: str, event: str, trigger: str) -> None:
+    why = _suppressed_by(ctx, store, order_email=event == "order_notification")
+    ctx.state.notification_events.append({
+        "store_id": store.id, "order_id": order_id, "event": event, "trigger": trigger, "suppressed": bool(why),
+        "suppressed_by": why, "at": ctx.clock.iso(),
+    })
+
+
 def _notify(ctx: SimContext, store: Store, order: dict[str, Any], before: dict[str, Any] | None) -> None:
-    """Log the e-mails Mailchimp would send; while the store is_syncing they are suppressed (and logged so)."""
+    """Log the e-mails Mailchimp would send for an order created (*before* None) or updated to a notifying value;
+    while the store is_syncing, or with the account's order notifications off, they are suppressed (and logged
+    so)."""
     for field, values in NOTIFYING_VALUES.items():
         value = order.get(field)
         if value in values and (before is None or before.get(field) != value):
-            ctx.state.notification_events.append({
-                "store_id": store.id, "order_id": order["id"], "event": "order_notification",
-                "trigger": f"{field}:{value}", "suppressed": store.is_syncing, "at": ctx.clock.iso(),
-            })
+            _record_event(ctx, store, order["id"], "order_notification", f"{field}:{value}")
 
 
 def _create_order(ctx: SimContext, store: Store, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -132,10 +149,7 @@ def _create_order(ctx: SimContext, store: Store, order_id: str, body: dict[str, 
     customer["total_spent"] = round(float(customer.get("total_spent", 0)) + float(order["order_total"]), 2)
     _notify(ctx, store, order, None)
     if customer["orders_count"] == 1:
-        ctx.state.notification_events.append({
-            "store_id": store.id, "order_id": order_id, "event": "first_purchase", "trigger": customer["id"],
-            "suppressed": store.is_syncing, "at": ctx.clock.iso(),
-        })
+        _record_event(ctx, store, order_id, "first_purchase", customer["id"])  # an automation, not an order e-mail
     return order
 
 

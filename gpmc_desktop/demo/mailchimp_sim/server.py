@@ -142,6 +142,11 @@ class MailchimpSimulator(Inspection):
         """Pre-set a contact: subscribed, unsubscribed, cleaned, pending, transactional, archived or forgotten."""
         set_member_status(self.ctx, list_id, email, status, **kwargs)
 
+    def set_order_notifications(self, on: bool) -> None:
+        """The account's "Order notifications" setting (on in a new account): off, no order e-mail goes out."""
+        with self.state.lock:
+            self.state.order_notifications = on
+
     # --- request handling -------------------------------------------------------------------------------------
 
     def handle_http(self, method: str, raw_path: str, headers: Any, body: bytes) -> Response:

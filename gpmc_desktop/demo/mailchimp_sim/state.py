@@ -133,6 +133,8 @@ class AccountState:
     stores: dict[str, Store] = field(default_factory=dict)
     campaign_ids: set[str] = field(default_factory=set)
     next_web_id: int = 1000
+    # The account's "Order notifications" setting: with it off, no order e-mail goes out, syncing or not.
+    order_notifications: bool = True
     # Event logs: order notifications / automations (suppressed ones included), confirmation e-mails, tag posts.
     notification_events: list[dict[str, Any]] = field(default_factory=list)
     member_events: list[dict[str, Any]] = field(default_factory=list)

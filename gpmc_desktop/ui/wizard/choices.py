@@ -1,11 +1,11 @@
-"""Pages 4 and 5: how new contacts join the audience (the user must choose; there is no silent default) and
-which GP customers are synced."""
+"""How new contacts join the audience (the user must choose; there is no silent default), which GP customers
+are synced, and the radio-choice page the contacts and order e-mail pages share."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -41,39 +41,37 @@ CONTACT_MODES: dict[str, tuple[str, str]] = {
 }
 
 
-class ContactsPage(Page):
-    def __init__(self, parent: QWidget | None = None) -> None:
+class RadioChoices(QWidget):
+    """Radio buttons, one grey line under each on what it does, and none checked until the user picks one."""
+
+    changed = Signal()
+
+    def __init__(self, choices: dict[str, tuple[str, str]], name_prefix: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setTitle("How new contacts join the audience")
-        self.setSubTitle("GP customers who are not in the audience yet are added this way. Contacts already in "
-                         "Mailchimp keep their status; unsubscribed people stay unsubscribed.")
         layout = QVBoxLayout(self)
-        self.banner = banner(self)
-        layout.addWidget(self.banner)
+        layout.setContentsMargins(0, 0, 0, 0)
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.buttons: dict[str, QRadioButton] = {}
-        for value, (label, explanation) in CONTACT_MODES.items():
+        for value, (label, explanation) in choices.items():
             button = QRadioButton(label, self)
-            button.setObjectName(f"mode_{value}")
+            button.setObjectName(f"{name_prefix}_{value}")
             self.group.addButton(button)
             self.buttons[value] = button
             layout.addWidget(button)
             line = hint(explanation, self)
             line.setContentsMargins(24, 0, 0, 8)
             layout.addWidget(line)
-        self.group.buttonToggled.connect(self._toggled)
-        layout.addWidget(hint("Mailchimp bills every contact in the audience, subscribed or not: the preview "
-                              "shows how many this profile adds.", self))
-        layout.addStretch(1)
+        self.group.buttonToggled.connect(self.changed)
 
-    def mode(self) -> str | None:
+    def choice(self) -> str | None:
         for value, button in self.buttons.items():
             if button.isChecked():
                 return value
         return None
 
-    def set_mode(self, value: str | None) -> None:
+    def set_choice(self, value: str | None) -> None:
+        """Check *value*'s button, or none (an unknown or absent value: the user must choose)."""
         if value in self.buttons:
             self.buttons[value].setChecked(True)
             return
@@ -83,12 +81,60 @@ class ContactsPage(Page):
             button.setChecked(False)
         self.group.setExclusive(True)
 
+
+class ChoicePage(Page):
+    """A page of radio choices with no default: Next waits until the user has chosen."""
+
+    def __init__(self, title: str, subtitle: str, choices: dict[str, tuple[str, str]], name_prefix: str,
+                 footer: str, parent: QWidget | None = None, *, intro: str = "") -> None:
+        """*intro*: an explanation above the choices, for more than the wizard's subtitle shows."""
+        super().__init__(parent)
+        self.setTitle(title)
+        self.setSubTitle(subtitle)
+        layout = QVBoxLayout(self)
+        self.banner = banner(self)
+        layout.addWidget(self.banner)
+        if intro:
+            self.intro = QLabel(intro, self)
+            self.intro.setWordWrap(True)
+            self.intro.setContentsMargins(0, 0, 0, 8)
+            layout.addWidget(self.intro)
+        self.choices = RadioChoices(choices, name_prefix, self)
+        self.buttons = self.choices.buttons
+        self.choices.changed.connect(self._changed)
+        layout.addWidget(self.choices)
+        layout.addWidget(hint(footer, self))
+        layout.addStretch(1)
+
+    def choice(self) -> str | None:
+        return self.choices.choice()
+
+    def set_choice(self, value: str | None) -> None:
+        self.choices.set_choice(value)
+
     @Slot()
-    def _toggled(self) -> None:
+    def _changed(self) -> None:
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        return self.mode() is not None
+        return self.choice() is not None
+
+
+class ContactsPage(ChoicePage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "How new contacts join the audience",
+            "GP customers who are not in the audience yet are added this way. Contacts already in Mailchimp keep "
+            "their status; unsubscribed people stay unsubscribed.",
+            CONTACT_MODES, "mode",
+            "Mailchimp bills every contact in the audience, subscribed or not: the preview shows how many this "
+            "profile adds.", parent)
+
+    def mode(self) -> str | None:
+        return self.choice()
+
+    def set_mode(self, value: str | None) -> None:
+        self.set_choice(value)
 
 
 class FiltersPage(Page):

@@ -50,6 +50,7 @@ from gpmc_desktop.sync.check import CompanySample
 from gpmc_desktop.sync.runner import save_profile_settings
 from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
 from gpmc_desktop.ui.icons import app_icon
+from gpmc_desktop.ui.wizard.automations_page import AutomationsPage
 from gpmc_desktop.ui.wizard.background import Background
 from gpmc_desktop.ui.wizard.base import Page
 from gpmc_desktop.ui.wizard.choices import ContactsPage, FiltersPage
@@ -73,17 +74,18 @@ class PageId(IntEnum):
     COMPANY = 1
     MAILCHIMP = 2
     CONTACTS = 3
-    FILTERS = 4
-    SCHEDULE = 5
-    PREVIEW = 6
+    AUTOMATIONS = 4
+    FILTERS = 5
+    SCHEDULE = 6
+    PREVIEW = 7
 
 
 @dataclass(frozen=True)
 class Prefill:
     """What the wizard opens with: a profile document (sections of keys as a profile file has them; keys left
     out start at the schema's value for a new profile), plus what is not a profile key.  A document without
-    ``status_if_new`` makes the user choose (the demo, a new profile); an edited profile keeps its owner's
-    choice.  Secrets are held only for the dialog."""
+    ``status_if_new`` or ``automations`` makes the user choose (the demo, a new profile, an older profile that
+    never chose); an edited profile keeps its owner's choices.  Secrets are held only for the dialog."""
 
     settings: Document = field(default_factory=dict)
     name: str = ""
@@ -103,7 +105,10 @@ class Prefill:
         if row is None:
             raise LookupError(f"there is no profile {name!r}")
         try:
-            settings = profile_to_mapping(row.profile(), with_defaults=True)
+            profile = row.profile()
+            settings = profile_to_mapping(profile, with_defaults=True)
+            for section, key_name in profile.unchosen:  # shown unset: its owner has a choice to make
+                settings[section].pop(key_name, None)
         except ConfigError as err:
             log.warning("profile %r: stored settings do not validate (%s); the wizard shows them as stored",
                         name, err)
@@ -184,12 +189,14 @@ class SetupWizard(QWizard):
         self.company_page = CompanyPage(self)
         self.mailchimp_page = MailchimpPage(self)
         self.contacts_page = ContactsPage(self)
+        self.automations_page = AutomationsPage(self)
         self.filters_page = FiltersPage(self)
         self.schedule_page = SchedulePage(self)
         self.preview_page = PreviewPage(self)
         for page_id, page in (
             (PageId.GP, self.gp_page), (PageId.COMPANY, self.company_page), (PageId.MAILCHIMP, self.mailchimp_page),
-            (PageId.CONTACTS, self.contacts_page), (PageId.FILTERS, self.filters_page),
+            (PageId.CONTACTS, self.contacts_page), (PageId.AUTOMATIONS, self.automations_page),
+            (PageId.FILTERS, self.filters_page),
             (PageId.SCHEDULE, self.schedule_page), (PageId.PREVIEW, self.preview_page),
         ):
             self.setPage(page_id, page)
@@ -256,6 +263,7 @@ class SetupWizard(QWizard):
         if self.value("mailchimp", "store_id"):
             mc.set_store_id(self.value("mailchimp", "store_id"))
         self.contacts_page.set_mode(self.document.get("mailchimp", {}).get("status_if_new"))
+        self.automations_page.set_choice(self.document.get("mailchimp", {}).get("automations"))
         self.filters_page.set_filters(SyncFilters(
             skip_inactive=bool(self.value("filters", "skip_inactive")),
             skip_on_hold=bool(self.value("filters", "skip_on_hold")),
@@ -309,7 +317,9 @@ class SetupWizard(QWizard):
         changes: Document = {
             "profile": {"name": name},
             "gp": self.gp_values(),
-            "mailchimp": self.mailchimp_page.values(self.contacts_page.mode() or "transactional"),
+            # Unchosen (None) leaves the key out: the preview runs, Finish waits for the page's choice.
+            "mailchimp": {**self.mailchimp_page.values(self.contacts_page.mode() or "transactional"),
+                          "automations": self.automations_page.choice()},
             "filters": self.filters_page.values(),
         }
         return profile_from_mapping(merge_documents(self.document, changes))
