@@ -12,7 +12,8 @@ One line per check, then a summary; the exit code is 0 only when every check pas
 * ``icons``     the bundled PNG and ICO icons decode (the ico image plugin is bundled);
 * ``modules``   modules that are imported lazily, by name or per platform (keyring backends, win32ctypes,
                 secretstorage, jeepney, zeep, lxml, openapi-core ...): what PyInstaller's static analysis can miss;
-* ``resources`` the data files the app opens at run time (the API contracts, the icons, certifi's CA bundle);
+* ``resources`` the data files the app opens at run time (the API contracts, the icons, certifi's CA bundle, the
+                IANA time zones);
 * ``database``  the state database is created and migrated in a temporary folder;
 * ``keyring``   which credential backend the app would use (a frozen app loses keyring's entry-point discovery, so
                 this proves the pinned backend is bundled and viable); ``--expect-keyring`` makes it a requirement;
@@ -36,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gpmc_desktop import __version__
 
@@ -161,6 +163,10 @@ def check_resources(ctx: Context) -> str:
     missing += [f"icons/{name}" for name in ICONS if not (resources_dir() / "icons" / name).is_file()]
     if not Path(certifi.where()).is_file():
         missing.append(f"certifi CA bundle ({certifi.where()})")
+    try:
+        ZoneInfo("America/Los_Angeles")  # from the tzdata package where the OS has no zone database (Windows)
+    except ZoneInfoNotFoundError:
+        missing.append("the IANA time zones (tzdata)")
     if missing:
         raise CheckFailed(f"missing in {resources_dir()}: {', '.join(missing)}")
     return f"contracts and icons in {resources_dir()}"

@@ -12,6 +12,8 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
+from gpmc_desktop.demo.httpbase import RetryAfter, retry_after_header
+
 
 @dataclass(frozen=True)
 class RequestRecord:
@@ -32,6 +34,11 @@ class _Burst:
     status: int = 500
     error_code: str = ""
     message: str = ""
+    retry_after: RetryAfter | None = None  # None: no Retry-After header (IIS sends none on its own 503s)
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        return [retry_after_header(self.retry_after)] if self.retry_after is not None else []
 
 
 class FaultPlan:
@@ -56,10 +63,11 @@ class FaultPlan:
         error_code: str = "ServiceFault",
         message: str = "The application encountered an unhandled system exception. "
         "Contact your system administrator for details.",
+        retry_after: RetryAfter | None = None,
     ) -> None:
         with self._lock:
             self._errors.append(_Burst(n, re.compile(path_pattern) if path_pattern else None, status,
-                                       error_code, message))
+                                       error_code, message, retry_after))
 
     def reset_next(self, n: int, *, path_pattern: str | None = None) -> None:
         with self._lock:

@@ -37,7 +37,14 @@ from gpmc_desktop.demo.gp_sba_shapes import (
     xml_list_bytes,
 )
 from gpmc_desktop.demo.gp_service import GPServiceSimulator
-from gpmc_desktop.demo.httpbase import ResetConnection, Response, SimHandler, SimServer, sleep_latency
+from gpmc_desktop.demo.httpbase import (
+    ResetConnection,
+    Response,
+    RetryAfter,
+    SimHandler,
+    SimServer,
+    sleep_latency,
+)
 from gpmc_desktop.demo.tls import TlsFiles
 
 DEFAULT_USERS: tuple[tuple[str, str, str, set[str]], ...] = (("CORP", "svc-gp", "Gp-Demo-2024!", {"*"}),)
@@ -156,9 +163,13 @@ class GPSimulator(GPServiceSimulator):
         self.faults.set_latency(seconds, path_pattern)
 
     def fail_next(self, n: int = 1, *, path_pattern: str | None = None, status: int = 500,
-                  error_code: str = "ServiceFault", message: str | None = None) -> None:
+                  error_code: str = "ServiceFault", message: str | None = None,
+                  retry_after: RetryAfter | None = None) -> None:
+        """The next *n* requests (whose path matches *path_pattern*, a regex) fail with *status*, and a
+        Retry-After header when *retry_after* is given."""
         kw = {"message": message} if message else {}
-        self.faults.fail_next(n, path_pattern=path_pattern, status=status, error_code=error_code, **kw)
+        self.faults.fail_next(n, path_pattern=path_pattern, status=status, error_code=error_code,
+                              retry_after=retry_after, **kw)
 
     def reset_next(self, n: int = 1, *, path_pattern: str | None = None) -> None:
         self.faults.reset_next(n, path_pattern=path_pattern)
@@ -248,6 +259,7 @@ class GPSimulator(GPServiceSimulator):
         burst = self.faults.take_error(path)
         if burst is not None:
             response = self._error(burst.status, burst.error_code, burst.message, path)
+            response.headers.extend(burst.headers)
             record(burst.status, principal, fault="error", note=burst.error_code)
             return response
         try:

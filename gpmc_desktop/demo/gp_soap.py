@@ -36,7 +36,14 @@ from gpmc_desktop.demo.gp_auth import USER_FILE, GPUser, WindowsAuthenticator
 from gpmc_desktop.demo.gp_faults import FaultPlan, RequestLog, RequestRecord
 from gpmc_desktop.demo.gp_model import CompanyData, DocType, GPDataset, key_of
 from gpmc_desktop.demo.gp_service import GPServiceSimulator
-from gpmc_desktop.demo.httpbase import ResetConnection, Response, SimHandler, SimServer, sleep_latency
+from gpmc_desktop.demo.httpbase import (
+    ResetConnection,
+    Response,
+    RetryAfter,
+    SimHandler,
+    SimServer,
+    sleep_latency,
+)
 from gpmc_desktop.demo.tls import TlsFiles
 from gpmc_desktop.gp.soap_wsdl import DEFAULT_SOAP_PATH, GP_NS, SOAP_ENV_NS, SYSTEM_FAULT_TEXT, contract
 from gpmc_desktop.resources import contract_path
@@ -216,10 +223,11 @@ class GPSoapSimulator(GPServiceSimulator):
         self.faults.set_latency(seconds, operation)
 
     def fail_next(self, n: int = 1, *, operation: str | None = None, status: int = 500,
-                  message: str = SYSTEM_FAULT_TEXT) -> None:
+                  message: str = SYSTEM_FAULT_TEXT, retry_after: RetryAfter | None = None) -> None:
         """The next *n* calls (of *operation*, a regex) fail: a SOAP fault with *message*, or a bare HTTP
-        *status* other than 500."""
-        self.faults.fail_next(n, path_pattern=operation, status=status, error_code="Injected", message=message)
+        *status* other than 500 (with a Retry-After header when *retry_after* is given)."""
+        self.faults.fail_next(n, path_pattern=operation, status=status, error_code="Injected", message=message,
+                              retry_after=retry_after)
 
     def reset_next(self, n: int = 1, *, operation: str | None = None) -> None:
         self.faults.reset_next(n, path_pattern=operation)
@@ -311,7 +319,8 @@ class GPSoapSimulator(GPServiceSimulator):
         if burst is not None:
             record(burst.status, principal, fault="error")
             if burst.status != 500:
-                return Response(burst.status, b"<html><body>Service Unavailable</body></html>", HTML_TYPE)
+                return Response(burst.status, b"<html><body>Service Unavailable</body></html>", HTML_TYPE,
+                                headers=burst.headers)
             return self._fault(SoapFault(burst.message, detail="injected fault"), operation, principal, body)
         response = self._serve_call(handler, body, user)
         record(response.status, principal)

@@ -9,6 +9,7 @@ time, read any request body before a 401 and disable Nagle (or each handshake co
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import socket
 import ssl
@@ -16,6 +17,7 @@ import struct
 import threading
 import time
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,6 +34,17 @@ class Response:
     @classmethod
     def json(cls, status: int, payload: Any, content_type: str = "application/json", **kw: Any) -> Response:
         return cls(status, json.dumps(payload).encode("utf-8"), content_type, **kw)
+
+
+# What a simulator's Retry-After knob holds: whole seconds, a moment (sent as an HTTP-date) or the header's
+# literal text (to send a malformed one).
+RetryAfter = int | dt.datetime | str
+
+
+def retry_after_header(value: RetryAfter) -> tuple[str, str]:
+    if isinstance(value, dt.datetime):
+        return "Retry-After", format_datetime(value.astimezone(dt.UTC), usegmt=True)
+    return "Retry-After", str(value)
 
 
 class ResetConnection(Exception):

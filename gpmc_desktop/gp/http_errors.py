@@ -8,6 +8,7 @@ service, what to check when nothing answers, and where an administrator grants a
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,9 +18,18 @@ import requests
 
 from gpmc_desktop.gp import auth_errors
 from gpmc_desktop.gp.errors import GPError, Stage
+from gpmc_desktop.retry_after import retry_after_seconds
 
 # Worth another try: IIS recycling the GP service, a gateway or load balancer in between, a busy server.
 TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
+
+
+def retry_after(resp: requests.Response, now: dt.datetime) -> float | None:
+    """The seconds a 503 asks us to wait with Retry-After (None: no header, an unreadable one, another status):
+    the service is being restarted or is shedding load, and says when to come back."""
+    if resp.status_code != 503:
+        return None
+    return retry_after_seconds(resp.headers.get("Retry-After"), now)
 
 
 @dataclass(frozen=True)
@@ -92,11 +102,13 @@ def status_error(
     not_found: Callable[[], GPError],
     reason: str = "",
     log_id: str = "",
+    retry_after: float | None = None,
 ) -> GPError:
     """An HTTP error answer (*status*) to a request for *what*.
 
     *not_found* builds the 404 verdict, which only the source can give (SBA: which of tenant and company is
-    wrong; SOAP: no endpoint at that path).  *reason* and *log_id* are what GP said, when it said anything."""
+    wrong; SOAP: no endpoint at that path).  *reason* and *log_id* are what GP said, when it said anything;
+    *retry_after* the seconds it asked us to wait (see :func:`retry_after`)."""
     if status == 401:
         # Only with a foreign auth object: build_session's own raise a GPAuthError that says why.
         return auth_errors.refused(username)
@@ -116,5 +128,5 @@ def status_error(
     return GPError(
         Stage.SERVER,
         f"{service.title} failed while returning {what}: {detail}" + (f" (LogId {log_id})" if log_id else "") + ".",
-        hint, transient=transient, log_id=log_id,
+        hint, transient=transient, log_id=log_id, retry_after=retry_after,
     )

@@ -7,6 +7,7 @@ explicit timeout, and idempotent GETs are retried with backoff on transient fail
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import time
@@ -45,11 +46,13 @@ class SbaSource:
         *,
         attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self.settings = settings
         self.session = session
         self.attempts = attempts
         self._sleep = sleep
+        self._clock = clock  # "now" for a Retry-After given as an HTTP-date
         self._rng = random.Random()
 
     # -- URLs ---------------------------------------------------------------------------------------------
@@ -86,7 +89,7 @@ class SbaSource:
             raise http_errors.status_error(
                 http_errors.SBA, resp.status_code, what=what, username=self.settings.username,
                 company=self.settings.company, not_found=lambda: self._not_found(what, in_company),
-                reason=message, log_id=log_id,
+                reason=message, log_id=log_id, retry_after=http_errors.retry_after(resp, self._clock()),
             )
         try:
             return sba_shapes.unwrap(resp.json())

@@ -186,12 +186,14 @@ class SoapSource:
         attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
         list_cap: int | None = None,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self.settings = settings
         self.session = session
         self.attempts = attempts
         self.list_cap = list_cap or settings.soap_list_cap
         self._sleep = sleep
+        self._clock = clock  # "now" for a Retry-After given as an HTTP-date
         self._rng = random.Random()
         self.contract: Contract = contract()
         self.endpoint = endpoint_url(settings)
@@ -266,6 +268,7 @@ class SoapSource:
                 Stage.REACH, f"There is no GP Web Services endpoint at {self.endpoint}.",
                 f"Check the server URL and soap_path; the legacy endpoint is {DEFAULT_SOAP_PATH} on port 48620.",
             ),
+            retry_after=http_errors.retry_after(resp, self._clock()),
         )
 
     # -- context and companies ----------------------------------------------------------------------------

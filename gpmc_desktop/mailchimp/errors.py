@@ -37,6 +37,7 @@ class MailchimpError(Exception):
     category: Category = Category.PERMANENT
     method: str = ""
     path: str = ""
+    retry_after: float | None = None  # seconds the server asked us to wait (429/503 with Retry-After)
 
     def __str__(self) -> str:
         where = f" ({self.method} {self.path})" if self.method else ""
@@ -68,7 +69,9 @@ def categorize(status: int | None, has_body: bool) -> Category:
     return Category.PERMANENT
 
 
-def error_from_response(status: int, body: bytes, method: str = "", path: str = "") -> MailchimpError:
+def error_from_response(
+    status: int, body: bytes, method: str = "", path: str = "", *, retry_after: float | None = None
+) -> MailchimpError:
     problem: dict[str, Any] = {}
     if body:
         try:
@@ -87,6 +90,7 @@ def error_from_response(status: int, body: bytes, method: str = "", path: str = 
         category=categorize(status, bool(problem)),
         method=method,
         path=path,
+        retry_after=retry_after,
     )
 
 

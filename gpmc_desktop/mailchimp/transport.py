@@ -6,6 +6,7 @@ so a run takes at most ``max_connections`` (default 5) and every request of the 
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 import threading
@@ -19,11 +20,14 @@ from requests.adapters import HTTPAdapter
 
 from gpmc_desktop import __version__
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError, error_from_response, transport_error
+from gpmc_desktop.retry_after import next_wait, retry_after_seconds
 
 HARD_CONNECTION_LIMIT = 10
 # Mailchimp cuts a call at 120 s; wait a little longer so its own answer (a 502) reaches us.
 DEFAULT_TIMEOUT = (10.0, 130.0)
 _ORDER_PATH = re.compile(r"/ecommerce/stores/[^/]+/orders/[^/]+/?$")
+# Load shedding (429) and maintenance (503): the answers whose Retry-After says when to come back.
+RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 
 class ForbiddenRequest(RuntimeError):
@@ -36,9 +40,25 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
 
+    def window(self, attempt: int) -> float:
+        return min(self.max_delay, self.base_delay * (2**attempt))
+
     def delay(self, attempt: int, rng: random.Random) -> float:
         # Full jitter: spreads the retries of many workers so they do not hit the limit again in step.
-        return rng.uniform(0, min(self.max_delay, self.base_delay * (2**attempt)))
+        return rng.uniform(0, self.window(attempt))
+
+    @property
+    def deadline(self) -> float:
+        """The most one request sleeps in total: every backoff window at its ceiling.  A Retry-After wait
+        counts against it too, so the header never makes a request take longer than the backoff could."""
+        return sum(self.window(attempt) for attempt in range(1, self.attempts))
+
+    def wait(self, attempt: int, rng: random.Random, retry_after: float | None, waited: float) -> float | None:
+        """The sleep before *attempt*, after *waited* seconds of sleeping so far; None: stop retrying."""
+        # Capped at the backoff's ceiling: a server that wants longer is down for longer than one record should
+        # hold up the run, and the failure ledger tries that record again on a later run.
+        return next_wait(self.delay(attempt, rng), retry_after, cap=self.max_delay,
+                         remaining=self.deadline - waited)
 
 
 @dataclass
@@ -58,6 +78,7 @@ class MailchimpTransport:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         if not 1 <= max_connections <= HARD_CONNECTION_LIMIT:
             raise ValueError(f"max_connections must be 1..{HARD_CONNECTION_LIMIT}")
@@ -67,6 +88,7 @@ class MailchimpTransport:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._clock = clock  # "now" for a Retry-After given as an HTTP-date
         self._slots = threading.BoundedSemaphore(max_connections)
         self._session = requests.Session()
         self._session.auth = ("gpmc", api_key)
@@ -100,7 +122,10 @@ class MailchimpTransport:
             except requests.RequestException as exc:
                 raise transport_error(exc, method, path) from exc
         if resp.status_code >= 400:
-            raise error_from_response(resp.status_code, resp.content, method, path)
+            asked = None
+            if resp.status_code in RETRY_AFTER_STATUSES:
+                asked = retry_after_seconds(resp.headers.get("Retry-After"), self._clock())
+            raise error_from_response(resp.status_code, resp.content, method, path, retry_after=asked)
         if resp.status_code == 204 or not resp.content:
             return Answer(resp.status_code, None)
         try:
@@ -121,13 +146,15 @@ class MailchimpTransport:
         *,
         verify_path: str | None = None,
     ) -> Answer:
-        """Send, retrying transient failures with backoff.
+        """Send, retrying transient failures with backoff, or after the wait a 429 or 503 asks for in its
+        Retry-After header, within the policy's attempts and deadline.
 
         A POST that failed in transit may still have been carried out (Mailchimp keeps working on a call the
         client gave up on), so before sending it again we GET *verify_path* and take an existing resource as
         the answer instead of creating a duplicate.
         """
         attempt = 0
+        waited = 0.0
         while True:
             try:
                 return self._once(method, path, json_body, params)
@@ -135,9 +162,13 @@ class MailchimpTransport:
                 if err.category is not Category.TRANSIENT or attempt + 1 >= self.retry.attempts:
                     raise
                 attempt += 1
+                pause = self.retry.wait(attempt, self._rng, err.retry_after, waited)
+                if pause is None:
+                    raise
+                waited += pause
                 with self._stats_lock:
                     self.retries += 1
-                self._sleep(self.retry.delay(attempt, self._rng))
+                self._sleep(pause)
                 # In transit (no status) or a 5xx: Mailchimp may have done the work anyway.  Its CDN answers 502
                 # at 120 s while the call runs on, so a blind re-POST would fail with "already exists".
                 if method == "POST" and verify_path and (err.status is None or err.status >= 500):

@@ -21,6 +21,7 @@ class GPSettings:
     soap_list_cap: int = default("gp", "soap_list_cap")
     full_compare_days: float = default("gp", "full_compare_days")
     spn_host: str | None = None  # None: the URL's host
+    time_zone: str | None = None  # None: this computer's zone
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ added here is loadable, storable, editable in the app and documented at once.  T
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -114,6 +116,17 @@ def _is_host_name(value: str) -> bool:
     return bool(_HOST_NAME.fullmatch(value))
 
 
+@functools.cache
+def _time_zone_names() -> frozenset[str]:
+    # "localtime" is this computer's own file, not a zone a profile can name (the key's absence means that).
+    return frozenset(zoneinfo.available_timezones()) - {"localtime"}
+
+
+def _is_time_zone(value: str) -> bool:
+    """An IANA zone this computer's database (or the tzdata package) knows, spelt exactly as there."""
+    return value in _time_zone_names()
+
+
 def ca_file_problem(value: str) -> str | None:
     """Why the CA file cannot be used, or None.  Reads the file: a wrong path fails at load, not mid-run."""
     path = Path(value)
@@ -190,6 +203,10 @@ KEYS: tuple[Key, ...] = (
         "SOAP only: days between full comparisons, which catch e-mail edits that do not move GP's "
         "ModifiedDate (0: every run).", Level.ADVANCED, default=7.0, minimum=0, maximum=366,
         rule="a number of days from 0 (every run) to 366", example=7),
+    Key("gp", "time_zone", Kind.TEXT, "Company time zone",
+        "The time zone of the GP company's business dates: invoices reach Mailchimp at noon on their GP date "
+        "there, so they show on that day; default: this computer's zone.", Level.ADVANCED,
+        rule="an IANA time zone name like America/Chicago", check=_is_time_zone, example="America/Chicago"),
     # ---------------------------------------------------------------------------------------------- [mailchimp]
     Key("mailchimp", "list_id", Kind.TEXT, "Audience",
         "The id of the Mailchimp audience that receives the contacts.", Level.BASIC, required=True,

@@ -37,6 +37,7 @@ from gpmc_desktop.store import (
 from gpmc_desktop.sync import mapping
 from gpmc_desktop.sync.automations import OFF, ON, keeps_store_syncing
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
+from gpmc_desktop.sync.business_dates import company_zone
 from gpmc_desktop.sync.decide import (
     CustomerDecision,
     Decision,
@@ -162,7 +163,8 @@ class SyncEngine:
         self.progress("gp", 1, 2)
         documents = self.source.documents()
         self.progress("gp", 2, 2)
-        return build_plan(customers, documents, self.profile.filters, self.profile.mailchimp.status_if_new)
+        return build_plan(customers, documents, self.profile.filters, self.profile.mailchimp.status_if_new,
+                          zone=company_zone(self.profile.gp.time_zone))
 
     # ================================================================================================ dry run
     def _dry_run(self, plan: Plan, report: RunReport, full: bool) -> None:

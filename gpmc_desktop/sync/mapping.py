@@ -1,7 +1,8 @@
 """What each GP record becomes in Mailchimp, and the content hash that decides whether it changed.
 
 The hash is taken over the *mapped* payload, so a record is re-sent exactly when what we would send differs
-from what we sent last time (a GP edit that does not affect Mailchimp causes no write).
+from what we sent last time (a GP edit that does not affect Mailchimp causes no write).  An order's date-times
+are hashed as :func:`~gpmc_desktop.sync.business_dates.hashed_timestamp` says.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from gpmc_desktop.gp.model import Customer, Document
+from gpmc_desktop.sync import business_dates
 
 # Merge tags are at most 10 characters in Mailchimp's UI.
 TAG_COMPANY = "COMPANY"
@@ -106,18 +108,19 @@ def ecommerce_customer_payload(customer: Customer) -> dict[str, Any]:
     return body
 
 
-def foreign_timestamp(day: dt.date) -> str:
-    """GP dates are date-only; Mailchimp wants ISO 8601 with an explicit offset."""
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).isoformat()
-
-
 def order_status(doc: Document) -> str:
     if doc.is_voided:
         return "cancelled"
     return "paid" if doc.is_paid else "pending"
 
 
-def order_payload(doc: Document, customer_id: str, currency: str) -> dict[str, Any]:
+# The order's date-times: each a GP business date sent at noon in the company's zone.  updated_at_foreign is
+# left out: GP's only "modified" date is a day-granular hint, and sending it would re-send an order on every edit.
+ORDER_TIMESTAMPS = ("processed_at_foreign", "cancelled_at_foreign")
+
+
+def order_payload(doc: Document, customer_id: str, currency: str, zone: dt.tzinfo) -> dict[str, Any]:
+    """The order for GP invoice *doc*; its GP dates are days in the company's time zone *zone*."""
     total = float(doc.amount)
     body: dict[str, Any] = {
         "id": doc.number,
@@ -130,10 +133,21 @@ def order_payload(doc: Document, customer_id: str, currency: str) -> dict[str, A
         ],
     }
     if doc.date:
-        body["processed_at_foreign"] = foreign_timestamp(doc.date)
+        body["processed_at_foreign"] = business_dates.foreign_timestamp(doc.date, zone)
     if doc.is_voided:
-        body["cancelled_at_foreign"] = foreign_timestamp(doc.void_date or doc.date or dt.date.today())
+        # A date is needed (the value is what cancels the order); today, the last resort, moves every day.
+        voided = doc.void_date or doc.date or doc.modified_date or business_dates.today(zone)
+        body["cancelled_at_foreign"] = business_dates.foreign_timestamp(voided, zone)
     return body
+
+
+def order_hash(payload: dict[str, Any], zone: dt.tzinfo) -> str:
+    """The content hash of an order *payload* made for *zone*."""
+    hashed = dict(payload)
+    for name in ORDER_TIMESTAMPS:
+        if name in hashed:
+            hashed[name] = business_dates.hashed_timestamp(hashed[name], zone)
+    return content_hash(hashed)
 
 
 def order_patch(payload: dict[str, Any]) -> dict[str, Any]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
 
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.profile import SyncFilters
-from gpmc_desktop.sync import mapping
+from gpmc_desktop.sync import business_dates, mapping
 from gpmc_desktop.sync.merge_fields import AudienceFields, LeftOut, fit
 
 
@@ -69,8 +70,11 @@ def skip_reason(customer: Customer, filters: SyncFilters) -> str | None:
 
 
 def build_plan(
-    customers: Iterable[Customer], documents: Iterable[Document], filters: SyncFilters, status_if_new: str
+    customers: Iterable[Customer], documents: Iterable[Document], filters: SyncFilters, status_if_new: str,
+    *, zone: tzinfo | None = None,
 ) -> Plan:
+    """*zone*: the company's time zone, whose calendar the GP dates are in (None: this computer's)."""
+    zone = business_dates.company_zone(None) if zone is None else zone
     plan = Plan()
     docs = list(documents)
     plan.currency = mapping.store_currency(docs)
@@ -116,9 +120,9 @@ def build_plan(
             plan.skipped_orders[doc.number] = (doc, why)
             continue
         payload = mapping.order_payload(
-            doc, doc.customer_number, mapping.iso_currency(doc.currency, plan.currency)
+            doc, doc.customer_number, mapping.iso_currency(doc.currency, plan.currency), zone
         )
-        plan.orders[doc.number] = OrderPlan(doc, payload, mapping.content_hash(payload))
+        plan.orders[doc.number] = OrderPlan(doc, payload, mapping.order_hash(payload, zone))
     return plan
 
 

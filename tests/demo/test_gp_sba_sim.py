@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import http.client
 import re
 import ssl
@@ -360,6 +361,16 @@ def test_error_burst_for_a_path_pattern(gp_sba: GPSimulator) -> None:
     assert get(s, gp_sba, "Companies(TWO)/Sales/Customers.json").status_code == 200
     assert get(s, gp_sba, "Companies(TWO)/Sales/Receivables.json").status_code == 500
     assert get(s, gp_sba, "Companies(TWO)/Sales/Receivables.json").status_code == 200
+
+
+def test_error_burst_with_retry_after(gp_sba: GPSimulator) -> None:
+    s = session(gp_sba)
+    gp_sba.fail_next(1, status=503, retry_after=7)
+    gp_sba.fail_next(1, status=503, retry_after=dt.datetime(2031, 2, 3, 4, 5, 6, tzinfo=dt.UTC))
+    gp_sba.fail_next(1, status=503)
+    answers = [get(s, gp_sba, "Companies.json") for _ in range(3)]
+    assert [r.status_code for r in answers] == [503, 503, 503]
+    assert [r.headers.get("Retry-After") for r in answers] == ["7", "Mon, 03 Feb 2031 04:05:06 GMT", None]
 
 
 def test_connection_reset(gp_sba: GPSimulator) -> None:

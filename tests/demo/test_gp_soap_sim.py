@@ -166,7 +166,10 @@ def test_injected_faults_and_validation_results(gp_soap: GPSoapSimulator) -> Non
     r = call(gp_soap, "GetLoggedValidationResultByKey", f"<gp:logId>{log_id}</gp:logId>")
     assert r.status_code == 200
     gp_soap.fail_next(1, status=503)
-    assert customer_list(gp_soap).status_code == 503
+    unavailable = customer_list(gp_soap)
+    assert unavailable.status_code == 503 and "Retry-After" not in unavailable.headers
+    gp_soap.fail_next(1, status=503, retry_after=12)
+    assert customer_list(gp_soap).headers["Retry-After"] == "12"
     assert ids(customer_list(gp_soap))
 
 

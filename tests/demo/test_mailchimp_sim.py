@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import ssl
@@ -231,6 +232,22 @@ def test_bodyless_403_and_429(sim, api):
     for status in (403, 429):
         answer = api.get("/ping")
         assert (answer.status_code, answer.content) == (status, b"")
+
+
+def test_retry_after_is_sent_only_when_asked_for(sim, api):
+    # Mailchimp documents no Retry-After, so none by default; a fault's own value beats the account-wide one.
+    sim.faults.fail_next(1, 429)
+    assert "Retry-After" not in api.get("/ping").headers
+    sim.faults.fail_next(1, 503, retry_after=dt.datetime(2031, 2, 3, 4, 5, 6, tzinfo=dt.UTC))
+    assert api.get("/ping").headers["Retry-After"] == "Mon, 03 Feb 2031 04:05:06 GMT"
+    sim.config.retry_after = 4
+    sim.faults.fail_next(1, 429, bodyless=True)
+    sim.faults.fail_next(1, 503, retry_after="soon")
+    sim.faults.fail_next(1, 500)
+    assert [api.get("/ping").headers.get("Retry-After") for _ in range(3)] == ["4", "soon", None]
+    sim.config.connection_limit = 0  # every request is over the limit
+    over = api.get("/ping")
+    assert (over.status_code, over.headers["Retry-After"]) == (429, "4")
 
 
 def test_5xx_burst_only_on_matching_paths(sim, api):

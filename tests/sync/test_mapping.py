@@ -1,5 +1,8 @@
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
 from gpmc_desktop.profile import SyncFilters
@@ -64,16 +67,80 @@ def test_ecommerce_customer_never_opts_in():
 
 
 def test_order_statuses_and_timestamps_have_offsets():
-    pending = mapping.order_payload(invoice(), "AARONFIT0001", "USD")
+    pending = mapping.order_payload(invoice(), "AARONFIT0001", "USD", dt.UTC)
     assert pending["financial_status"] == "pending"
-    assert pending["processed_at_foreign"] == "2024-05-01T00:00:00+00:00"
+    assert pending["processed_at_foreign"] == "2024-05-01T12:00:00+00:00"
     assert pending["lines"][0]["price"] == 1250.0
-    paid = mapping.order_payload(invoice(balance=Decimal("0.00")), "AARONFIT0001", "USD")
+    paid = mapping.order_payload(invoice(balance=Decimal("0.00")), "AARONFIT0001", "USD", dt.UTC)
     assert paid["financial_status"] == "paid"
-    void = mapping.order_payload(invoice(is_voided=True, void_date=dt.date(2024, 6, 2)), "AARONFIT0001", "USD")
+    void = mapping.order_payload(invoice(is_voided=True, void_date=dt.date(2024, 6, 2)), "AARONFIT0001", "USD",
+                                 dt.UTC)
     assert void["financial_status"] == "cancelled"
-    assert void["cancelled_at_foreign"] == "2024-06-02T00:00:00+00:00"
+    assert void["cancelled_at_foreign"] == "2024-06-02T12:00:00+00:00"
     assert "id" not in mapping.order_patch(void)
+    assert "updated_at_foreign" not in pending  # GP's modified date is a day-granular hint, not an edit time
+
+
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
+AUCKLAND = ZoneInfo("Pacific/Auckland")
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "stamp"),
+    [
+        (LOS_ANGELES, dt.date(2024, 3, 9), "2024-03-09T12:00:00-08:00"),
+        (LOS_ANGELES, dt.date(2024, 3, 10), "2024-03-10T12:00:00-07:00"),  # clocks went forward at 02:00
+        (LOS_ANGELES, dt.date(2024, 11, 3), "2024-11-03T12:00:00-08:00"),  # and back at 02:00
+        (AUCKLAND, dt.date(2024, 4, 7), "2024-04-07T12:00:00+12:00"),  # NZDT ended at 03:00
+        (AUCKLAND, dt.date(2024, 9, 29), "2024-09-29T12:00:00+13:00"),  # NZDT began at 02:00
+        (AUCKLAND, dt.date(2024, 1, 1), "2024-01-01T12:00:00+13:00"),
+        (dt.UTC, dt.date(2024, 3, 10), "2024-03-10T12:00:00+00:00"),
+        (ZoneInfo("UTC"), dt.date(2024, 11, 3), "2024-11-03T12:00:00+00:00"),
+    ],
+)
+def test_gp_dates_land_on_their_own_day_in_the_company_zone(zone, day, stamp):
+    void = invoice(date=day, is_voided=True, void_date=day)
+    body = mapping.order_payload(void, "AARONFIT0001", "USD", zone)
+    assert body["processed_at_foreign"] == body["cancelled_at_foreign"] == stamp
+    moment = dt.datetime.fromisoformat(stamp)
+    assert moment.astimezone(zone).date() == day  # the day Mailchimp shows in an account in that zone
+    assert moment.utcoffset() == moment.astimezone(zone).utcoffset()  # the offset in force that day
+
+
+def test_a_void_without_any_date_is_stamped_with_a_stable_day():
+    # The modified date before today: today's stamp would change the order's hash, and re-send it, every day.
+    void = invoice(date=None, is_voided=True, void_date=None, modified_date=dt.date(2024, 5, 20))
+    body = mapping.order_payload(void, "AARONFIT0001", "USD", LOS_ANGELES)
+    assert "processed_at_foreign" not in body
+    assert body["cancelled_at_foreign"] == "2024-05-20T12:00:00-07:00"
+
+
+def midnight_utc_payload(payload):
+    """The same order with its date-times at midnight UTC of their day."""
+    return {k: (f"{v[:10]}T00:00:00+00:00" if k.endswith("_at_foreign") else v) for k, v in payload.items()}
+
+
+@pytest.mark.parametrize(
+    "zone", [dt.UTC, ZoneInfo("Europe/London"), AUCKLAND, ZoneInfo("Asia/Kolkata"), ZoneInfo("Atlantic/Azores")]
+)
+def test_orders_stored_at_midnight_utc_keep_their_hash_where_that_is_the_same_day(zone):
+    for doc in (invoice(), invoice(date=dt.date(2024, 9, 29), is_voided=True, void_date=dt.date(2024, 10, 1))):
+        payload = mapping.order_payload(doc, "AARONFIT0001", "USD", zone)
+        assert mapping.order_hash(payload, zone) == mapping.content_hash(midnight_utc_payload(payload))
+
+
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [(LOS_ANGELES, dt.date(2024, 5, 1)), (ZoneInfo("America/Sao_Paulo"), dt.date(2024, 5, 1)),
+     (ZoneInfo("Atlantic/Azores"), dt.date(2024, 1, 15))],  # UTC-1 in winter (UTC+0 in summer: the same day)
+)
+def test_orders_stored_at_midnight_utc_are_sent_again_where_that_showed_the_day_before(zone, day):
+    payload = mapping.order_payload(invoice(date=day), "AARONFIT0001", "USD", zone)
+    assert mapping.order_hash(payload, zone) != mapping.content_hash(midnight_utc_payload(payload))
+    # ... and the hash still follows the content.
+    later = mapping.order_payload(invoice(date=day + dt.timedelta(days=1)), "AARONFIT0001", "USD", zone)
+    assert mapping.order_hash(later, zone) != mapping.order_hash(payload, zone)
+    assert mapping.order_hash(payload, zone) == mapping.order_hash(dict(payload), zone)
 
 
 def test_hash_changes_only_with_payload():

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..httpbase import RetryAfter
+
 DEFAULT_FAKE_DOMAINS = ("example.com", "test.com", "yopmail.com", "trash-mail.com")
 
 
@@ -16,6 +18,9 @@ class SimConfig:
     # Requests in flight per account before a 429 (and that 429's title: the docs say TooManyRequests).
     connection_limit: int = 10
     too_many_requests_title: str = "Too Many Requests"
+    # Retry-After on every 429 and 503 (seconds, a moment, or literal text); None: no header, since Mailchimp
+    # documents none.  An injected fault's own retry_after wins.
+    retry_after: RetryAfter | None = None
     # Every request is checked against openapi.yaml; off only to reach behaviour the contract would hide.
     strict_contract: bool = True
     # Also check 2xx JSON bodies the simulator sends (a self-test of the simulator; records, never fails).

@@ -7,6 +7,8 @@ import random
 import threading
 from dataclasses import dataclass
 
+from ..httpbase import RetryAfter
+
 
 @dataclass
 class PlannedFault:
@@ -15,6 +17,7 @@ class PlannedFault:
     bodyless: bool = False
     title: str | None = None
     detail: str | None = None
+    retry_after: RetryAfter | None = None  # None: as SimConfig.retry_after says
 
 
 @dataclass
@@ -67,10 +70,13 @@ class Faults:
         pattern: str | None = None,
         title: str | None = None,
         detail: str | None = None,
+        retry_after: RetryAfter | None = None,
     ) -> None:
-        """The next *n* matching requests get *status* (with a problem body unless *bodyless*)."""
+        """The next *n* matching requests get *status* (with a problem body unless *bodyless*), and a
+        Retry-After header when *retry_after* is given."""
         with self._lock:
-            self._queue.append(_Queued(PlannedFault("error", status, bodyless, title, detail), n, pattern))
+            fault = PlannedFault("error", status, bodyless, title, detail, retry_after)
+            self._queue.append(_Queued(fault, n, pattern))
 
     def reset_next(self, n: int, pattern: str | None = None) -> None:
         """The next *n* matching requests have their connection reset (RST) instead of an answer."""

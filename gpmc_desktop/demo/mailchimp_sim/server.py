@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ..httpbase import ResetConnection, Response, SimHandler, SimServer
+from ..httpbase import ResetConnection, Response, SimHandler, SimServer, retry_after_header
 from . import batches as batch_routes
 from . import routes_lists, routes_orders, routes_products, routes_stores
 from .account_setup import DEMO_LIST_ID, DEMO_LIST_NAME, add_list, set_member_status
@@ -150,6 +150,15 @@ class MailchimpSimulator(Inspection):
     # --- request handling -------------------------------------------------------------------------------------
 
     def handle_http(self, method: str, raw_path: str, headers: Any, body: bytes) -> Response:
+        response = self._answer(method, raw_path, headers, body)
+        wanted = self.config.retry_after
+        if response.status in (429, 503) and wanted is not None and not any(
+            name == "Retry-After" for name, _ in response.headers
+        ):
+            response.headers.append(retry_after_header(wanted))
+        return response
+
+    def _answer(self, method: str, raw_path: str, headers: Any, body: bytes) -> Response:
         request_id = str(uuid.uuid4())
         split = urllib.parse.urlsplit(raw_path)
         if split.path.startswith(RESULTS_PREFIX):
@@ -213,12 +222,17 @@ class MailchimpSimulator(Inspection):
         if fault.kind == "reset":
             raise ResetConnection()
         if fault.bodyless:
-            return Response(fault.status, b"", "text/html", [("X-Request-Id", request_id)])
-        titles = {429: self.config.too_many_requests_title, 403: "Forbidden", 500: "Internal Server Error",
-                  503: "Service Unavailable"}
-        title = fault.title or titles.get(fault.status, "Error")
-        detail = fault.detail or (DETAIL_TOO_MANY if fault.status == 429 else "An unexpected error has occurred.")
-        return problem(ApiError(fault.status, title, detail), request_id)
+            response = Response(fault.status, b"", "text/html", [("X-Request-Id", request_id)])
+        else:
+            titles = {429: self.config.too_many_requests_title, 403: "Forbidden", 500: "Internal Server Error",
+                      503: "Service Unavailable"}
+            title = fault.title or titles.get(fault.status, "Error")
+            detail = fault.detail or (
+                DETAIL_TOO_MANY if fault.status == 429 else "An unexpected error has occurred.")
+            response = problem(ApiError(fault.status, title, detail), request_id)
+        if fault.retry_after is not None:
+            response.headers.append(retry_after_header(fault.retry_after))
+        return response
 
     def _finish_after_cutoff(
         self, remaining: float, method: str, path: str, query: dict[str, list[str]], body: bytes, request_id: str
