@@ -1,7 +1,8 @@
 """Decide, without touching Mailchimp, what each GP record should become.
 
-Pure functions over normalised GP records: who is eligible (and why not), which GP customers share one member,
-and the payload plus content hash of every member, e-commerce customer and order.
+Pure functions over normalised GP records: who is eligible (and why not), which GP customers share one e-mail
+(one audience member and one e-commerce customer), and the payload plus content hash of every member,
+e-commerce customer and order.
 """
 
 from __future__ import annotations
@@ -17,25 +18,37 @@ from gpmc_desktop.sync import mapping
 
 
 @dataclass
+class BuyerPlan:
+    """The store's e-commerce customer of one e-mail: every GP customer with that e-mail buys as it."""
+
+    id: str  # derived from the e-mail (mapping.ecommerce_customer_id)
+    email: str
+    payload: dict[str, Any]  # from the primary, as the member is
+    hash: str
+
+
+@dataclass
 class MemberPlan:
     email: str
-    primary: str  # the GP customer whose name and address the member carries
+    primary: str  # the GP customer whose name and address the member and the buyer carry
     customers: list[str]  # every GP customer number with this e-mail, primary first
     payload: dict[str, Any]
     tags: list[str]
     hash: str
+    buyer: BuyerPlan
 
 
 @dataclass
 class CustomerPlan:
     customer: Customer
-    payload: dict[str, Any]
-    hash: str
+    buyer_id: str  # the e-commerce customer its invoices become orders of
+    hash: str  # what Mailchimp holds for this GP customer: which e-mail, and so which buyer, it belongs to
 
 
 @dataclass
 class OrderPlan:
     doc: Document
+    email: str  # the e-mail of its GP customer: the buyer it hangs on
     payload: dict[str, Any]
     hash: str
 
@@ -79,8 +92,9 @@ def build_plan(
             continue
         assert customer.email
         by_email[customer.email].append(customer)
-        payload = mapping.ecommerce_customer_payload(customer)
-        plan.customers[customer.number] = CustomerPlan(customer, payload, mapping.content_hash(payload))
+        buyer_id = mapping.ecommerce_customer_id(customer.email)
+        membership = {"buyer": buyer_id, "email": customer.email}
+        plan.customers[customer.number] = CustomerPlan(customer, buyer_id, mapping.content_hash(membership))
 
     for email, group in by_email.items():
         # Deterministic primary (lowest number), so shared members do not flip between runs.
@@ -88,6 +102,7 @@ def build_plan(
         primary = group[0]
         payload = mapping.member_payload(primary, status_if_new)
         tags = sorted({mapping.class_tag(c.class_id) for c in group if c.class_id})
+        buyer = mapping.ecommerce_customer_payload(primary)
         plan.members[email] = MemberPlan(
             email=email,
             primary=primary.number,
@@ -95,6 +110,7 @@ def build_plan(
             payload=payload,
             tags=tags,
             hash=mapping.content_hash({"member": payload, "tags": tags}),
+            buyer=BuyerPlan(buyer["id"], email, buyer, mapping.content_hash(buyer)),
         )
 
     for doc in docs:
@@ -111,8 +127,9 @@ def build_plan(
                 f"customer does not exist in GP ({doc.customer_number})")
             plan.skipped_orders[doc.number] = (doc, why)
             continue
-        payload = mapping.order_payload(
-            doc, doc.customer_number, mapping.iso_currency(doc.currency, plan.currency)
-        )
-        plan.orders[doc.number] = OrderPlan(doc, payload, mapping.content_hash(payload))
+        buyer = plan.customers[doc.customer_number]
+        payload = mapping.order_payload(doc, buyer.buyer_id, mapping.iso_currency(doc.currency, plan.currency))
+        email = buyer.customer.email
+        assert email
+        plan.orders[doc.number] = OrderPlan(doc, email, payload, mapping.content_hash(payload))
     return plan
