@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from gpmc_desktop.gp.errors import GPError
 from gpmc_desktop.gp.model import Customer, Document
@@ -467,24 +467,25 @@ class SyncEngine:
                 if not err.is_not_found:
                     raise
                 return self._create_order(store_id, op, buyer, Action.CREATED)  # our state said it existed
-            return self._settle_patched(store_id, op, answer, Action.UPDATED)
+            return self._settle_patched(store_id, op, answer, buyer, Action.UPDATED)
         return self._create_order(store_id, op, buyer, Action.CREATED)
 
     def _create_order(
         self, store_id: str, op: OrderPlan, buyer: BuyerPlan | None, action: Action, *, moved: bool = False
     ) -> OrderSent:
-        body = op.payload if buyer is None else mapping.order_with_customer(op.payload, buyer.payload)
         try:
-            self.api.create_order(store_id, body)
+            self.api.create_order(store_id, _order_body(op, buyer))
         except MailchimpError as err:
             if not err.already_exists:
                 raise
             # Sent before a crash, or by an earlier install: update it instead (never PUT an order).
             answer = self.api.update_order(store_id, op.doc.number, mapping.order_patch(op.payload))
-            return self._settle_patched(store_id, op, answer, Action.UPDATED)
+            return self._settle_patched(store_id, op, answer, buyer, Action.UPDATED)
         return OrderSent(action, buyer is not None, moved)
 
-    def _settle_patched(self, store_id: str, op: OrderPlan, answer: object, action: Action) -> OrderSent:
+    def _settle_patched(
+        self, store_id: str, op: OrderPlan, answer: object, buyer: BuyerPlan | None, action: Action
+    ) -> OrderSent:
         """A PATCH leaves an order on the customer it has.  If Mailchimp's answer shows another than its buyer
         (our memory of it was lost or stale), it is deleted and created again on its buyer."""
         customer = answer.get("customer") if isinstance(answer, dict) else None
@@ -492,8 +493,8 @@ class SyncEngine:
         if not holder or holder == op.payload["customer"]["id"]:
             return OrderSent(action, False, False)
         self._delete_order(store_id, op.doc.number)
-        self.api.create_order(store_id, op.payload)
-        return OrderSent(Action.UPDATED, False, True)
+        self.api.create_order(store_id, _order_body(op, buyer))
+        return OrderSent(Action.UPDATED, buyer is not None, True)
 
     def _delete_order(self, store_id: str, number: str) -> None:
         try:
@@ -617,6 +618,11 @@ def _orders_to_send(
         else:
             report.orders[decision.action] += 1
     return todo
+
+
+def _order_body(op: OrderPlan, buyer: BuyerPlan | None) -> dict[str, Any]:
+    """The order's POST; with *buyer*, carrying its e-commerce customer in full."""
+    return op.payload if buyer is None else mapping.order_with_customer(op.payload, buyer.payload)
 
 
 def _retired_reason(plan: Plan, buyer_id: str, state: SyncedState) -> str:
