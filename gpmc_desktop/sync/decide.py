@@ -8,11 +8,14 @@ One e-mail is one audience member and one e-commerce customer (the "buyer"), who
 e-mail; every GP customer with that e-mail is counted, audited and ledgered on its own, and its invoices become
 orders of that buyer.  A GP customer synced under another buyer (an older build's one per GP customer, or an
 e-mail it no longer has) *moves*: its orders are re-pointed, and the buyer left without orders is retired.
+Mailchimp refuses a second customer with an e-mail a customer of the store has, so an older build's customer is
+deleted (its orders first) before the e-mail's buyer is created; its orders are created again on the buyer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -23,8 +26,8 @@ from gpmc_desktop.sync import mapping
 from gpmc_desktop.sync.plan import BuyerPlan, CustomerPlan, MemberPlan, OrderPlan, Plan
 
 CUSTOMER_NOT_SYNCED = "customer not synced yet"
-# The synced hash of a buyer known only as an older build's one-per-GP-customer e-commerce customer.
-LEGACY_BUYER_HASH = "legacy"
+# The synced hash of an order deleted from Mailchimp to be created again on its buyer (never a content hash).
+GONE_ORDER_HASH = "deleted, to be created again"
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,7 @@ class Decision:
 
 @dataclass(frozen=True)
 class CustomerDecision(Decision):
-    # The older build's e-commerce customer of this GP customer alone (its GP number), to retire once its orders
-    # hang on the e-mail's buyer.
-    legacy_buyer: str = ""
-    legacy_email: str = ""  # the address that legacy customer holds
+    """A GP customer's own decision (its member's and buyer's writes are the group's)."""
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,22 @@ class OrderDecision(Decision):
     # The order hangs on another buyer in Mailchimp.  PATCH cannot move it (SPEC90's PATCH ``customer`` has no
     # id), so it is deleted and created again on its buyer.
     repoint: bool = False
+    gone: bool = False  # deleted already (with an older build's customer): only created again
 
     @property
     def posts(self) -> bool:
         """Sent with a POST (new, or re-created on its buyer): such an order can carry its buyer's data."""
         return self.writes and not self.held and (self.action == Action.CREATED or self.repoint)
+
+
+@dataclass(frozen=True)
+class LegacyBuyer:
+    """An older build's e-commerce customer of one GP customer (its id is the GP number), with the orders known
+    to hang on it: deleted, orders first, before the buyer of the e-mail it holds is created."""
+
+    id: str
+    email: str  # the address it holds
+    orders: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,8 @@ class MemberGroup:
     member_decision: Decision
     buyer_decision: Decision
     customers: list[tuple[CustomerPlan, CustomerDecision]]
+    # Older builds' customers holding this e-mail or belonging to one of these GP customers: deleted first.
+    legacy: tuple[LegacyBuyer, ...] = ()
 
     @property
     def to_send(self) -> list[tuple[CustomerPlan, CustomerDecision]]:
@@ -149,10 +162,9 @@ def decide_customer(
     reason = shared_reason(member, number)
     if prior is None:
         return CustomerDecision(Action.CREATED, reason)
-    legacy = legacy_buyer_of(number, prior)
-    if legacy:
+    if legacy_buyer_of(number, prior):
         reason = f"merged into the e-commerce customer of {email}{shared_by(member)}"
-        return CustomerDecision(Action.UPDATED, reason, legacy_buyer=legacy, legacy_email=prior.remote_email or "")
+        return CustomerDecision(Action.UPDATED, reason)
     if prior.remote_email != email:
         # Mailchimp never changes a customer's e-mail: the orders move to the new address's buyer.
         reason = f"e-mail changed from {prior.remote_email}; orders moved to the e-commerce customer of {email}"
@@ -181,6 +193,7 @@ def decide_member_group(
     *,
     full: bool,
     now: dt.datetime,
+    legacy: Iterable[LegacyBuyer] = (),
 ) -> MemberGroup:
     member_decision = decide_member(member, prior_member, full=full)
     buyer_decision = decide_buyer(member.buyer, prior_buyer, full=full)
@@ -193,7 +206,29 @@ def decide_member_group(
                                    carries_group_write=carrier_pending, full=full, now=now)
         carrier_pending = carrier_pending and decision.held
         decisions.append((cp, decision))
-    return MemberGroup(member, member_decision, buyer_decision, decisions)
+    return MemberGroup(member, member_decision, buyer_decision, decisions, tuple(legacy))
+
+
+def legacy_buyers(
+    plan: Plan, synced_customers: Mapping[str, SyncedState], synced_orders: Mapping[str, SyncedState]
+) -> dict[str, list[LegacyBuyer]]:
+    """By e-mail, the older build's customers each member group deletes before writing its buyer: those of its
+    GP customers, and those holding its e-mail (whose GP customer may have another address now).  Only GP
+    customers the plan syncs: a skipped customer's records are left alone."""
+    by_email: dict[str, list[LegacyBuyer]] = defaultdict(list)
+    for number, cp in plan.customers.items():
+        prior = synced_customers.get(number)
+        if prior is None or not (buyer := legacy_buyer_of(number, prior)):
+            continue
+        orders = tuple(sorted(n for n, op in plan.orders.items() if op.doc.customer_number == number
+                              and n in synced_orders and not synced_orders[n].remote_email
+                              and synced_orders[n].content_hash != GONE_ORDER_HASH))
+        held = prior.remote_email or ""
+        found = LegacyBuyer(buyer, held, orders)
+        for email in dict.fromkeys((held, cp.customer.email or "")):
+            if email in plan.members:
+                by_email[email].append(found)
+    return dict(by_email)
 
 
 # ------------------------------------------------------------------------------------------------ orders
@@ -246,7 +281,8 @@ def decide_order(
     if held:
         return OrderDecision(held.action, held.reason, held=True)
     action = Action.CREATED if prior is None else Action.UPDATED
-    return OrderDecision(action, order_reason(order, repoint=repoint), repoint=repoint)
+    gone = prior is not None and prior.content_hash == GONE_ORDER_HASH
+    return OrderDecision(action, order_reason(order, repoint=repoint), repoint=repoint, gone=gone)
 
 
 def decide_orders(
@@ -298,9 +334,10 @@ def forecast(
     full: bool,
     now: dt.datetime,
 ) -> Forecast:
+    legacy = legacy_buyers(plan, synced_customers, synced_orders)
     groups = [decide_member_group(member, plan.customers, synced_members.get(email),
                                   synced_buyers.get(member.buyer.id), synced_customers, customer_ledger, full=full,
-                                  now=now)
+                                  now=now, legacy=legacy.get(email, ()))
               for email, member in plan.members.items()]
     sendable = predicted_sendable(plan, groups, synced_customers.keys(), synced_buyers.keys())
     return Forecast(groups, decide_orders(plan, synced_orders, order_ledger, sendable=sendable, full=full, now=now))
@@ -321,28 +358,13 @@ def buyer_carriers(
 
 
 # ------------------------------------------------------------------------------------------------ retiring
-def buyers_in_use(plan: Plan, synced_orders: Mapping[str, SyncedState]) -> set[str]:
-    """The buyers some synced order of a GP document hangs on.  An order synced before buyers were derived from
-    e-mails hangs on its GP customer's own (the GP number).  A document gone from GP entirely is left out: its
-    order cannot be placed again anyway."""
-    docs = {number: op.doc for number, op in plan.orders.items()}
-    docs.update((number, doc) for number, (doc, _why) in plan.skipped_orders.items())
-    used = set()
-    for number, state in synced_orders.items():
-        if state.remote_email:
-            used.add(mapping.ecommerce_customer_id(state.remote_email))
-        elif number in docs:
-            used.add(docs[number].customer_number)
-    return used
-
-
 def surplus_buyers(
     plan: Plan, synced_buyers: Mapping[str, SyncedState], synced_orders: Mapping[str, SyncedState]
 ) -> list[tuple[str, SyncedState]]:
-    """The store's customers to delete: no GP customer's e-mail is theirs (skipped customers' too: their
-    records are left alone) and no order hangs on them any more, so a customer is never left behind holding
+    """The store's customers to delete: buyers of an e-mail no GP customer has (skipped customers' too: their
+    records are left alone) that no order hangs on any more, so a customer is never left behind holding
     nothing, and never deleted while an order still needs it."""
     wanted = {m.buyer.id for m in plan.members.values()}
     wanted.update(mapping.ecommerce_customer_id(c.email) for c, _why in plan.skipped_customers.values() if c.email)
-    in_use = buyers_in_use(plan, synced_orders)
-    return [(bid, state) for bid, state in sorted(synced_buyers.items()) if bid not in wanted | in_use]
+    wanted.update(mapping.ecommerce_customer_id(s.remote_email) for s in synced_orders.values() if s.remote_email)
+    return [(bid, state) for bid, state in sorted(synced_buyers.items()) if bid not in wanted]

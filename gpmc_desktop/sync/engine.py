@@ -12,6 +12,7 @@ the real run alike.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
@@ -28,7 +29,7 @@ from gpmc_desktop.store import Action, Entity, NewAuditEvent, Outcome, RunKind, 
 from gpmc_desktop.sync import mapping
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from gpmc_desktop.sync.decide import (
-    LEGACY_BUYER_HASH,
+    GONE_ORDER_HASH,
     CustomerDecision,
     Forecast,
     MemberGroup,
@@ -76,6 +77,7 @@ class PushResult:
     error: MailchimpError | None = None
     synced: tuple[SyncedWrite, ...] = ()
     carried_buyer: bool = False  # an order whose POST also wrote its e-commerce customer
+    audit: tuple[NewAuditEvent, ...] = ()  # more audit rows, on other records (not counted)
 
 
 class OrderSent(NamedTuple):
@@ -327,25 +329,27 @@ class SyncEngine:
         """The member, then its e-commerce customer (in *carrier*'s POST when there is one), then a result for
         each GP customer sharing them (and for the carrier order)."""
         member, to_send = group.member, group.to_send
-        member_state: tuple[SyncedWrite, ...] = ()
-        if group.member_decision.writes:
-            try:
-                member_state = (self._write_member(member),)
-            except MailchimpError as err:
-                return [self._failed_customer(member, cp, err) for cp, _decision in to_send]
-        synced = member_state
+        synced: tuple[SyncedWrite, ...] = ()  # what Mailchimp accepted so far; carried by the first result
+        audit: tuple[NewAuditEvent, ...] = ()
         carrier_result = None
-        if group.writes_buyer:
-            try:
+        try:
+            if group.member_decision.writes:
+                synced = (self._write_member(member),)
+            if group.legacy:
+                legacy_state, audit = self._delete_legacy(group)
+                synced = (*synced, *legacy_state)
+                if carrier is not None and any(w.gp_key == carrier[0].doc.number for w in legacy_state):
+                    carrier = (carrier[0], dataclasses.replace(carrier[1], gone=True))  # deleted just now
+            if group.writes_buyer:
                 buyer_state, carrier_result = self._write_buyer(member.buyer, carrier)
-            except MailchimpError as err:
-                return [self._failed_customer(member, cp, err, member_state if i == 0 else ())
-                        for i, (cp, _decision) in enumerate(to_send)]
-            synced = (*synced, *buyer_state)
+                synced = (*synced, *buyer_state)
+        except MailchimpError as err:
+            return [self._failed_customer(member, cp, err, synced if i == 0 else ())
+                    for i, (cp, _decision) in enumerate(to_send)]
         results = []
         for cp, decision in to_send:
-            results.append(self._customer_result(member, cp, decision, synced))
-            synced = ()  # carried by the first customer sent only
+            results.append(self._customer_result(member, cp, decision, synced, audit))
+            synced, audit = (), ()  # carried by the first customer sent only
         return [*results, carrier_result] if carrier_result else results
 
     def _write_member(self, member: MemberPlan) -> SyncedWrite:
@@ -360,6 +364,25 @@ class SyncEngine:
             self.api.set_tags(list_id, member.email, tags, is_syncing=self._backfill)
         state = SyncedState(member.hash, str(answer.get("id", "")) or None, member.email)
         return SyncedWrite(Entity.MEMBER, member.email, state)
+
+    def _delete_legacy(self, group: MemberGroup) -> tuple[tuple[SyncedWrite, ...], tuple[NewAuditEvent, ...]]:
+        """Delete the older build's customers in the way of the group's buyer (Mailchimp refuses a second
+        customer with an e-mail one has), each after the orders that hang on it; those orders are created again
+        on the buyer (their synced rows say they are gone).  Audited on the GP customer the customer was of."""
+        store_id = self.profile.mailchimp.store_id
+        writes: list[SyncedWrite] = []
+        events: list[NewAuditEvent] = []
+        for legacy in group.legacy:
+            for number in legacy.orders:
+                self._delete_order(store_id, number)
+                writes.append(SyncedWrite(Entity.ORDER, number, SyncedState(GONE_ORDER_HASH, number)))
+            self._delete_customer(store_id, legacy.id)
+            if legacy.id in group.member.customers:
+                reason = (f"deleted its own e-commerce customer (an older build's, id {legacy.id}): its orders are "
+                          f"created again on the e-commerce customer of {group.member.email}")
+                events.append(_audit_event(Entity.CUSTOMER, legacy.id, Action.UPDATED, reason=reason,
+                                           mailchimp_id=legacy.id, email=legacy.email))
+        return tuple(writes), tuple(events)
 
     def _write_buyer(
         self, buyer: BuyerPlan, carrier: tuple[OrderPlan, OrderDecision] | None
@@ -381,20 +404,17 @@ class SyncEngine:
         return written, order_result
 
     def _customer_result(
-        self, member: MemberPlan, cp: CustomerPlan, decision: CustomerDecision, synced: tuple[SyncedWrite, ...]
+        self, member: MemberPlan, cp: CustomerPlan, decision: CustomerDecision, synced: tuple[SyncedWrite, ...],
+        audit: tuple[NewAuditEvent, ...] = (),
     ) -> PushResult:
         number = cp.customer.number
         writes = synced
         if decision.action != Action.UNCHANGED:
             state = SyncedState(cp.hash, cp.buyer_id, member.email)
             writes = (*writes, SyncedWrite(Entity.CUSTOMER, number, state))
-        if decision.legacy_buyer:
-            # The older build's customer of this GP customer alone, kept to be deleted once no order hangs on it.
-            legacy = SyncedState(LEGACY_BUYER_HASH, decision.legacy_buyer, decision.legacy_email or None)
-            writes = (*writes, SyncedWrite(Entity.ECOMMERCE_CUSTOMER, decision.legacy_buyer, legacy))
         event = _audit_event(Entity.CUSTOMER, number, decision.action, reason=decision.reason,
                              mailchimp_id=cp.buyer_id, email=member.email, payload_hash=cp.hash)
-        return PushResult(event, ledger_hash(member, cp), synced=writes)
+        return PushResult(event, ledger_hash(member, cp), synced=writes, audit=audit)
 
     def _failed_customer(
         self, member: MemberPlan, cp: CustomerPlan, err: MailchimpError, synced: tuple[SyncedWrite, ...] = ()
@@ -458,7 +478,8 @@ class SyncEngine:
         number = op.doc.number
         if decision.repoint:
             # PATCH cannot move an order to another customer: delete it and create it again on its buyer.
-            self._delete_order(store_id, number)
+            if not decision.gone:
+                self._delete_order(store_id, number)
             return self._create_order(store_id, op, buyer, Action.UPDATED, moved=True)
         if decision.action == Action.UPDATED:
             try:
@@ -503,14 +524,20 @@ class SyncEngine:
             if not err.is_not_found:  # gone already (deleted before a crash)
                 raise
 
+    def _delete_customer(self, store_id: str, customer_id: str) -> None:
+        try:
+            self.api.delete_customer(store_id, customer_id)
+        except MailchimpError as err:
+            if not err.is_not_found:  # gone already
+                raise
+
     # ---------------------------------------------------------------------------------- retiring customers
     def _retire_buyers(self, plan: Plan) -> None:
-        """Delete the store's customers no GP customer's e-mail or order needs any more: an older build's
-        one-per-GP-customer ones once their orders moved, and the customer of an e-mail nobody has now.  Their
-        synced state is forgotten only once Mailchimp confirmed, so a kill here is finished by the next run."""
+        """Delete the buyers of e-mails no GP customer has and no order hangs on any more (an e-mail changed).
+        Their synced state is forgotten only once Mailchimp confirmed, so a kill here is finished next run."""
         surplus = surplus_buyers(plan, self.book.synced(Entity.ECOMMERCE_CUSTOMER), self.book.synced(Entity.ORDER))
         for buyer_id, state, error in self._parallel(surplus, self._delete_buyer):
-            reason = _retired_reason(plan, buyer_id, state)
+            reason = f"deleted the e-commerce customer of {state.remote_email}: no GP customer has this e-mail any more"
             if error is None:
                 self.book.forget(Entity.ECOMMERCE_CUSTOMER, buyer_id)
                 self.book.audit(_audit_event(Entity.CUSTOMER, buyer_id, Action.UPDATED, reason=reason,
@@ -524,12 +551,11 @@ class SyncEngine:
     def _delete_buyer(self, item: tuple[str, SyncedState]) -> tuple[str, SyncedState, MailchimpError | None]:
         buyer_id, state = item
         try:
-            self.api.delete_customer(self.profile.mailchimp.store_id, buyer_id)
+            self._delete_customer(self.profile.mailchimp.store_id, buyer_id)
         except MailchimpError as err:
-            if not err.is_not_found:
-                if err.category is Category.AUTH:
-                    self._abort = self._as_abort(err)
-                return buyer_id, state, err
+            if err.category is Category.AUTH:
+                self._abort = self._as_abort(err)
+            return buyer_id, state, err
         return buyer_id, state, None
 
     # ---------------------------------------------------------------------------------- shared plumbing
@@ -586,6 +612,8 @@ class SyncEngine:
             self.book.resolve_failure(entity, event.gp_key)
         if event.action != Action.UNCHANGED:
             self.book.audit(event)
+        for extra in result.audit:
+            self.book.audit(extra)
 
 
 def _count_plan_skips(report: RunReport, entity: Entity, skipped: Iterable[tuple[object, str]]) -> None:
@@ -623,12 +651,3 @@ def _orders_to_send(
 def _order_body(op: OrderPlan, buyer: BuyerPlan | None) -> dict[str, Any]:
     """The order's POST; with *buyer*, carrying its e-commerce customer in full."""
     return op.payload if buyer is None else mapping.order_with_customer(op.payload, buyer.payload)
-
-
-def _retired_reason(plan: Plan, buyer_id: str, state: SyncedState) -> str:
-    if state.content_hash == LEGACY_BUYER_HASH:
-        gp = plan.customers.get(buyer_id)
-        email = gp.customer.email if gp else state.remote_email
-        return (f"deleted GP customer {buyer_id}'s own e-commerce customer (an older build's): its orders belong "
-                f"to the e-commerce customer of {email}")
-    return f"deleted the e-commerce customer of {state.remote_email}: no GP customer has this e-mail any more"

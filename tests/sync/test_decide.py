@@ -11,7 +11,8 @@ from gpmc_desktop.profile import SyncFilters
 from gpmc_desktop.store import Action, LedgerEntry, SyncedState
 from gpmc_desktop.sync.decide import (
     CUSTOMER_NOT_SYNCED,
-    LEGACY_BUYER_HASH,
+    GONE_ORDER_HASH,
+    Forecast,
     MemberGroup,
     buyer_carriers,
     decide_member_group,
@@ -20,6 +21,7 @@ from gpmc_desktop.sync.decide import (
     forecast,
     ledger_hash,
     ledger_hold,
+    legacy_buyers,
     predicted_sendable,
     sendable_customers,
     surplus_buyers,
@@ -200,7 +202,7 @@ def test_email_change_moves_the_orders_to_the_new_addresss_buyer_and_retires_the
     g = group(plan, "new@contoso.com", synced)
     (_cp, decision), = g.customers
     assert g.adds_contact and g.buyer_decision.action == Action.CREATED
-    assert decision.action == Action.UPDATED and not decision.legacy_buyer
+    assert decision.action == Action.UPDATED
     assert decision.reason == ("e-mail changed from c3@contoso.com; orders moved to the e-commerce customer of "
                                "new@contoso.com")
     assert repoints(plan, synced) == 1
@@ -220,32 +222,47 @@ def test_email_change_moves_the_orders_to_the_new_addresss_buyer_and_retires_the
 
 
 # ------------------------------------------------------------------------------------------------ upgrade
+def legacy_forecast(plan: Plan, synced: Synced) -> Forecast:
+    return forecast(plan, synced_members=synced.members, synced_buyers=synced.buyers,
+                    synced_customers=synced.customers, synced_orders=synced.orders, customer_ledger={},
+                    order_ledger={}, full=False, now=NOW)
+
+
 def test_a_store_synced_with_one_customer_per_gp_number_converges_to_one_per_email() -> None:
     plan = plan_of(*GP, docs=DOCS)
     legacy = LegacySynced(plan)
-    shared = group(plan, SHARED, legacy)
+    fc = legacy_forecast(plan, legacy)
+    shared, alone = fc.groups  # SHARED first: C1 is the first GP customer
     assert shared.member_decision.action == Action.UNCHANGED and shared.buyer_decision.action == Action.CREATED
     assert actions(shared) == {"C1": Action.UPDATED, "C2": Action.UPDATED}
-    assert [(d.legacy_buyer, d.legacy_email, d.reason) for _cp, d in shared.customers] == [
-        ("C1", SHARED, f"merged into the e-commerce customer of {SHARED} (shared by C1, C2)"),
-        ("C2", SHARED, f"merged into the e-commerce customer of {SHARED} (shared by C1, C2)")]
-    alone = group(plan, "c3@contoso.com", legacy)
+    assert [d.reason for _cp, d in shared.customers] == [
+        f"merged into the e-commerce customer of {SHARED} (shared by C1, C2)"] * 2
     assert alone.customers[0][1].reason == "merged into the e-commerce customer of c3@contoso.com"
-    # Every order is re-pointed; the first of each e-mail carries its buyer (no customer PUT for it).
-    assert repoints(plan, legacy) == len(DOCS)
-    all_groups = groups(plan, legacy)
-    sendable = predicted_sendable(plan, all_groups, legacy.customers.keys(), legacy.buyers.keys())
-    orders = decide_orders(plan, legacy.orders, {}, sendable=sendable, full=False, now=NOW)
-    assert all(d.repoint and d.action == Action.UPDATED for _op, d in orders)
-    assert {e: op.doc.number for e, (op, _d) in buyer_carriers(all_groups, orders).items()} == {
-        SHARED: "INV1", "c3@contoso.com": "INV3"}
-    # The GP numbers' own customers are deleted once their orders hang on the e-mails' buyers, not before.
-    retiring = {n: SyncedState(LEGACY_BUYER_HASH, n, c.customer.email) for n, c in plan.customers.items()}
-    buyers = {**retiring, **Synced(plan).buyers}
-    assert surplus_buyers(plan, buyers, legacy.orders) == []
-    half = {**legacy.orders, "INV1": Synced(plan).orders["INV1"], "INV2": Synced(plan).orders["INV2"]}
-    assert [bid for bid, _s in surplus_buyers(plan, buyers, half)] == ["C1"]  # C2 still has INV4
-    assert [bid for bid, _s in surplus_buyers(plan, buyers, Synced(plan).orders)] == ["C1", "C2", "C3"]
+    # Mailchimp refuses a second customer with an e-mail one has: the old customers go first, their orders
+    # before them, and every order is created again on its e-mail's buyer (the first carrying the buyer).
+    assert [(lb.id, lb.email, lb.orders) for lb in shared.legacy] == [("C1", SHARED, ("INV1",)),
+                                                                      ("C2", SHARED, ("INV2", "INV4"))]
+    assert [(lb.id, lb.orders) for lb in alone.legacy] == [("C3", ("INV3",))]
+    assert fc.repoints == len(DOCS)
+    assert all(d.repoint and not d.gone and d.action == Action.UPDATED for _op, d in fc.orders)
+    assert {e: op.doc.number for e, (op, _d) in fc.carriers().items()} == {SHARED: "INV1", "c3@contoso.com": "INV3"}
+    # Deleted before a kill: the orders are only created again, and there is nothing left to delete.
+    legacy.orders = {n: SyncedState(GONE_ORDER_HASH, n) for n in plan.orders}
+    again = legacy_forecast(plan, legacy)
+    assert all(d.repoint and d.gone for _op, d in again.orders)
+    assert [lb.orders for g in again.groups for lb in g.legacy] == [(), (), ()]
+
+
+def test_an_old_customer_holding_an_email_its_gp_customer_no_longer_has_goes_before_that_emails_buyer() -> None:
+    plan = plan_of(*GP, docs=DOCS)
+    legacy = LegacySynced(plan)
+    legacy.customers["C3"] = SyncedState("its own payload", "C3", SHARED)  # C3 had the shared address then
+    found = legacy_buyers(plan, legacy.customers, legacy.orders)
+    assert [lb.id for lb in found[SHARED]] == ["C1", "C2", "C3"]  # in the way of the shared address's buyer
+    assert [lb.id for lb in found["c3@contoso.com"]] == ["C3"]  # and deleted with C3's own group
+    inactive = plan_of(GP[0], GP[1], dataclasses.replace(GP[2], is_active=False), docs=DOCS)
+    assert "C3" not in [lb.id for lbs in legacy_buyers(inactive, legacy.customers, legacy.orders).values()
+                        for lb in lbs]  # a skipped customer's records are left alone
 
 
 def test_a_skipped_customers_buyer_and_its_orders_are_left_alone() -> None:

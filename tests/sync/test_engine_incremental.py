@@ -142,6 +142,48 @@ def test_email_only_edit_moves_the_orders_to_the_new_addresss_buyer(demo: Demo) 
     assert_quiet_after(demo)
 
 
+def test_a_shared_addresss_buyer_keeps_its_id_when_its_primary_leaves_and_a_customer_joins(demo: Demo) -> None:
+    exp = expected_state(demo)
+    email, group = max(exp.shared_emails().items(), key=lambda item: len(item[1]))
+    leaver, stayers = group[0], group[1:]  # the primary leaves: another customer's data goes on the buyer
+    assert len(exp.orders_of(leaver)) >= 1
+    demo.used.update(group)
+    buyer = ecommerce_customer_id(email)
+    created_at = demo.sim.customers(demo.store_id)[buyer]["created_at"]
+    mutator = GPMutator(demo.env.dataset)
+    leaver_email = address_for(leaver, "own-mailbox.com")
+    mutator.change_email(leaver, leaver_email)
+    joiner = mutator.add_customers(1)[0].key
+    demo.used.add(joiner)
+    mutator.change_email(joiner, email)
+    mutator.set_status(joiner, inactive=False, hold=False)
+    joined_invoice = key_of(mutator.add_invoices(1, customer=joiner, amount="42.00")[0].key.split(";", 1)[1])
+    moved = exp.orders_of(leaver)
+
+    report, writes = sync(demo)
+
+    after = expected_state(demo)
+    primary = min([*stayers, joiner])
+    customers = demo.sim.customers(demo.store_id)
+    assert customers[buyer]["created_at"] == created_at  # the same customer, not a new one
+    assert customers[buyer]["company"] == gp_customer(demo, primary).company_name  # the new primary's data
+    assert demo.sim.member(demo.list_id, email)["merge_fields"]["GPCUSTNO"] == primary
+    orders = demo.sim.orders(demo.store_id)
+    assert {orders[o]["customer_id"] for n in [*stayers, joiner] for o in after.orders_of(n)} == {buyer}
+    assert joined_invoice in after.orders_of(joiner)
+    assert {orders[o]["customer_id"] for o in moved} == {ecommerce_customer_id(leaver_email)}
+    assert customers[buyer]["orders_count"] == sum(len(after.orders_of(n)) for n in [*stayers, joiner])
+    assert report.customers["created"] == 1  # the joiner; the leaver and the stayer carrying the writes updated
+    assert (report.orders["created"], report.orders["updated"], report.orders["failed"]) == (1, len(moved), 0)
+    # The new primary's data goes on the shared buyer in the joiner's first order's POST when the joiner is the
+    # primary, else in a PUT; the leaver's new buyer in its first re-created order; nothing is deleted but orders.
+    buyer_puts = 0 if primary == joiner else 1
+    assert writes - Counter({TAGS_POST: writes[TAGS_POST]}) == Counter({
+        MEMBER_PUT: 2, CUSTOMER_PUT: buyer_puts, ORDER_DELETE: len(moved), ORDER_POST: len(moved) + 1,
+        STORE_PATCH: 2}) - Counter()
+    assert_quiet_after(demo)
+
+
 def test_address_edit_updates_the_member_address_and_nothing_else(demo: Demo) -> None:
     exp = expected_state(demo)
     number = pick_customer(demo, exp)
