@@ -15,6 +15,7 @@ from gpmc_desktop.sync.mapping import ecommerce_customer_id
 from gpmc_desktop.sync.report import ExitCode, RunReport
 from tests.sync.engine_support import (
     CAP,
+    CUSTOMER_PUT,
     ORDER_POST,
     PRODUCT_PUT,
     Demo,
@@ -262,6 +263,17 @@ def test_product_exists_before_the_first_order(synced: FirstSync) -> None:
 
     product_event, order_event = demo.with_store(first_events)
     assert product_event < order_event
+
+
+def test_each_customer_with_an_invoice_goes_in_its_first_orders_post(synced: FirstSync) -> None:
+    exp, requests = synced.expected, synced.first_requests
+    with_orders = {exp.buyer_of(o.customer) for o in exp.orders.values()}
+    assert len(with_orders) > len(exp.buyers) / 2
+    # One write fewer per customer with an invoice: only customers with no order to create are PUT on their own
+    # (scripts/bench_customer_writes.py counts both ways).
+    assert requests[CUSTOMER_PUT] == len(exp.buyers) - len(with_orders)
+    assert requests[ORDER_POST] == len(exp.orders)
+    assert set(synced.demo.sim.customers(synced.demo.store_id)) == set(exp.buyers)
 
 
 def test_second_run_sends_zero_writes(synced: FirstSync) -> None:
