@@ -1,6 +1,7 @@
 """The dry run predicts the real run that follows it, count for count, across the cases where the rules are subtle:
 member-only changes, shared e-mails, records the failure ledger holds (waiting, not yet due, dismissed) and an
-e-mail change that replaces an e-commerce customer and re-sends its orders."""
+e-mail change that replaces an e-commerce customer and re-sends its orders, and the upgrade of a store an older
+build synced with one e-commerce customer per GP customer."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.mailchimp.transport import RetryPolicy
 from gpmc_desktop.sync.report import RunReport
 from tests.sync.engine_support import Demo, address_for, demo_fixture, expected_state
+from tests.sync.old_store import build_old_store
 
 demo = demo_fixture("demo", 120)
 
@@ -82,3 +84,16 @@ def assert_same_counts(predicted: RunReport, real: RunReport) -> None:
     for kind in ("customers", "orders"):
         for action in ("created", "updated", "unchanged", "skipped", "failed"):
             assert getattr(real, kind)[action] == getattr(predicted, kind)[action], (kind, action)
+
+
+def test_dry_run_predicts_the_upgrade_of_a_store_with_one_customer_per_gp_number(demo: Demo) -> None:
+    old = build_old_store(demo)
+
+    demo.sim.reset_counters()
+    predicted = demo.run(dry_run=True)
+    assert demo.sim.writes == 0
+    real = demo.run()
+
+    assert_same_counts(predicted, real)
+    assert real.customers["updated"] == len(old.legacy) and real.customers["created"] == len(old.refused)
+    assert real.orders["updated"] == len(old.orders) and real.orders["created"] == len(old.missing)
