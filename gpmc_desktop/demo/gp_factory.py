@@ -76,16 +76,16 @@ INVOICE_TEXT = ("", "", "", "Office supplies", "Toner and paper", "Furniture", "
                 "Breakroom supplies", "Janitorial", "Rush order")
 PAYMENT_TEXT = ("Check", "ACH", "Credit Card", "Wire", "Cash")
 
-# The mailbox every customer forced to "shared" gets: one accounts-payable address for four accounts, so each
-# company has a group the sync must turn into one member and one e-commerce customer.
+# One accounts-payable mailbox for four accounts in every company: the three customers forced to "shared" and the
+# one forced to "mailto" (as "mailto:ap@…") have it, so the sync must turn four GP customers into one member and
+# one e-commerce customer.  (Fixed here, with the random draws still made, so the rest of the data stays the same.)
 GUARANTEED_SHARED_MAILBOX = SHARED_MAILBOXES[0]
-# Forced traits whose customer must reach the sync: never made inactive or put on hold by chance.
-ELIGIBLE_TRAITS = frozenset({"shared", "fake_domain"})
+ON_GUARANTEED_MAILBOX = frozenset({"shared", "mailto"})
 # Forced per-company traits, so that even a 50-customer data set shows every kind of dirt at least once.
 GUARANTEED_CUSTOMER_TRAITS = (
-    "no_email", "no_email_row", "mailto", "shared", "shared", "shared", "shared", "only_cc", "only_bcc",
-    "only_inet1", "junk", "zero_phone", "excel_phone", "non_ascii", "inactive", "on_hold", "missing_country",
-    "no_contact", "fake_domain", "email_list", "bill_to_only", "odd_number",
+    "no_email", "no_email_row", "mailto", "shared", "shared", "shared", "only_cc", "only_bcc", "only_inet1",
+    "junk", "zero_phone", "excel_phone", "non_ascii", "inactive", "on_hold", "missing_country", "no_contact",
+    "fake_domain", "email_list", "bill_to_only", "odd_number",
 )
 
 
@@ -237,10 +237,10 @@ class CompanyFactory:
             fax=primary.fax,
             curncyid=pad_shared(curncy, W_CURNCYID),
             crlmtamt=rng.choice((0, 0, 250_000, 500_000, 1_000_000, 2_500_000)),
-            # The forced shared group and fake address stay eligible for the sync (the draws are still made, so
-            # the rest of the data stays the same).
-            inactive=1 if trait == "inactive" or (self._chance(p.inactive) and trait not in ELIGIBLE_TRAITS) else 0,
-            hold=1 if trait == "on_hold" or (self._chance(p.on_hold) and trait not in ELIGIBLE_TRAITS) else 0,
+            # The customers on the guaranteed mailbox stay eligible for the sync (the draws are still made).
+            inactive=1 if trait == "inactive" or (self._chance(p.inactive) and trait not in ON_GUARANTEED_MAILBOX)
+            else 0,
+            hold=1 if trait == "on_hold" or (self._chance(p.on_hold) and trait not in ON_GUARANTEED_MAILBOX) else 0,
             creatddt=created,
             modifdt=modified,
             dex_row_ts=cust_stamp,
@@ -443,9 +443,7 @@ class CompanyFactory:
     def _domain(self, locale: names.Locale, core: str, trait: str | None) -> str:
         rng = self.rng
         if trait == "fake_domain" or self._chance(self.p.fake_domain):
-            drawn = rng.choice(names.FAKE_DOMAINS)
-            # The forced one is a domain Mailchimp is known to refuse, so every company has such a customer.
-            return names.FAKE_DOMAINS[0] if trait == "fake_domain" else drawn
+            return rng.choice(names.FAKE_DOMAINS)
         if self._chance(0.12):
             return rng.choice(names.FREEMAIL)
         words = [_slug(w) for w in core.split() if _slug(w) and w != "The"]
@@ -467,7 +465,10 @@ class CompanyFactory:
             for _ in range(rng.randint(1, 2)):
                 addresses.append(f"{rng.choice(names.ROLE_MAILBOXES)}@{domain}")
         if trait == "shared" or (trait is None and self._chance(p.shared_email)):
-            addresses[0] = GUARANTEED_SHARED_MAILBOX if trait == "shared" else rng.choice(SHARED_MAILBOXES)
+            drawn = rng.choice(SHARED_MAILBOXES[:3]) if trait == "shared" else rng.choice(SHARED_MAILBOXES)
+            addresses[0] = GUARANTEED_SHARED_MAILBOX if trait == "shared" else drawn
+        elif trait == "mailto":
+            addresses[0] = GUARANTEED_SHARED_MAILBOX
         if trait == "junk" or (trait is None and self._chance(p.junk_email)):
             template = rng.choice(names.JUNK_EMAILS)
             junk = template.format(local=person, domain=domain, domain_noext=domain.split(".")[0])

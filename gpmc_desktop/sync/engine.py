@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -426,7 +426,7 @@ class SyncEngine:
         return PushResult(event, ledger_hash(member, cp), error=err, synced=synced)
 
     # ---------------------------------------------------------------------------------- orders
-    def _sync_orders(self, plan: Plan, report: RunReport, full: bool, carried: Container[str]) -> None:
+    def _sync_orders(self, plan: Plan, report: RunReport, full: bool, carried: Collection[str]) -> None:
         synced_orders = self.book.synced(Entity.ORDER)
         ledger = self.book.failures(Entity.ORDER)
         _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
@@ -435,9 +435,10 @@ class SyncEngine:
                                       self.book.synced(Entity.ECOMMERCE_CUSTOMER).keys())
         decisions = decide_orders(plan, synced_orders, ledger, sendable=sendable, full=full, now=self.now())
         todo = _orders_to_send(report, decisions, already_sent=carried)
-        total = len(todo)
-        self.progress("orders", 0, total)
-        for done, result in enumerate(self._parallel(todo, self._push_order), start=1):
+        # The orders that carried their customer were sent in the customers step: counted here as done.
+        total = len(carried) + len(todo)
+        self.progress("orders", len(carried), total)
+        for done, result in enumerate(self._parallel(todo, self._push_order), start=len(carried) + 1):
             self._apply(result, report.orders, ledger)
             self.progress("orders", done, total)
             if done % FLUSH_EVERY == 0:
