@@ -215,14 +215,17 @@ def legacy_buyers(
     """By e-mail, the older build's customers each member group deletes before writing its buyer: those of its
     GP customers, and those holding its e-mail (whose GP customer may have another address now).  Only GP
     customers the plan syncs: a skipped customer's records are left alone."""
+    on_gp_number: dict[str, list[str]] = defaultdict(list)  # orders synced onto their GP customer's own customer
+    for n, op in plan.orders.items():
+        state = synced_orders.get(n)
+        if state is not None and not state.remote_email and state.content_hash != GONE_ORDER_HASH:
+            on_gp_number[op.doc.customer_number].append(n)
     by_email: dict[str, list[LegacyBuyer]] = defaultdict(list)
     for number, cp in plan.customers.items():
         prior = synced_customers.get(number)
         if prior is None or not (buyer := legacy_buyer_of(number, prior)):
             continue
-        orders = tuple(sorted(n for n, op in plan.orders.items() if op.doc.customer_number == number
-                              and n in synced_orders and not synced_orders[n].remote_email
-                              and synced_orders[n].content_hash != GONE_ORDER_HASH))
+        orders = tuple(sorted(on_gp_number.get(number, ())))
         held = prior.remote_email or ""
         found = LegacyBuyer(buyer, held, orders)
         for email in dict.fromkeys((held, cp.customer.email or "")):
