@@ -76,6 +76,11 @@ INVOICE_TEXT = ("", "", "", "Office supplies", "Toner and paper", "Furniture", "
                 "Breakroom supplies", "Janitorial", "Rush order")
 PAYMENT_TEXT = ("Check", "ACH", "Credit Card", "Wire", "Cash")
 
+# One accounts-payable mailbox for four accounts in every company: the three customers forced to "shared" and the
+# one forced to "mailto" (as "mailto:ap@…") have it, so the sync must turn four GP customers into one member and
+# one e-commerce customer.  (Fixed here, with the random draws still made, so the rest of the data stays the same.)
+GUARANTEED_SHARED_MAILBOX = SHARED_MAILBOXES[0]
+ON_GUARANTEED_MAILBOX = frozenset({"shared", "mailto"})
 # Forced per-company traits, so that even a 50-customer data set shows every kind of dirt at least once.
 GUARANTEED_CUSTOMER_TRAITS = (
     "no_email", "no_email_row", "mailto", "shared", "shared", "shared", "only_cc", "only_bcc", "only_inet1",
@@ -232,8 +237,10 @@ class CompanyFactory:
             fax=primary.fax,
             curncyid=pad_shared(curncy, W_CURNCYID),
             crlmtamt=rng.choice((0, 0, 250_000, 500_000, 1_000_000, 2_500_000)),
-            inactive=1 if trait == "inactive" or self._chance(p.inactive) else 0,
-            hold=1 if trait == "on_hold" or self._chance(p.on_hold) else 0,
+            # The customers on the guaranteed mailbox stay eligible for the sync (the draws are still made).
+            inactive=1 if trait == "inactive" or (self._chance(p.inactive) and trait not in ON_GUARANTEED_MAILBOX)
+            else 0,
+            hold=1 if trait == "on_hold" or (self._chance(p.on_hold) and trait not in ON_GUARANTEED_MAILBOX) else 0,
             creatddt=created,
             modifdt=modified,
             dex_row_ts=cust_stamp,
@@ -458,7 +465,10 @@ class CompanyFactory:
             for _ in range(rng.randint(1, 2)):
                 addresses.append(f"{rng.choice(names.ROLE_MAILBOXES)}@{domain}")
         if trait == "shared" or (trait is None and self._chance(p.shared_email)):
-            addresses[0] = rng.choice(SHARED_MAILBOXES[:3]) if trait == "shared" else rng.choice(SHARED_MAILBOXES)
+            drawn = rng.choice(SHARED_MAILBOXES[:3]) if trait == "shared" else rng.choice(SHARED_MAILBOXES)
+            addresses[0] = GUARANTEED_SHARED_MAILBOX if trait == "shared" else drawn
+        elif trait == "mailto":
+            addresses[0] = GUARANTEED_SHARED_MAILBOX
         if trait == "junk" or (trait is None and self._chance(p.junk_email)):
             template = rng.choice(names.JUNK_EMAILS)
             junk = template.format(local=person, domain=domain, domain_noext=domain.split(".")[0])

@@ -112,3 +112,6 @@ class MailchimpApi:
     def update_order(self, store_id: str, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
         path = f"/ecommerce/stores/{_seg(store_id)}/orders/{_seg(order_id)}"
         return self.t.request("PATCH", path, body).body
+
+    def delete_order(self, store_id: str, order_id: str) -> None:
+        self.t.request("DELETE", f"/ecommerce/stores/{_seg(store_id)}/orders/{_seg(order_id)}")

@@ -52,7 +52,13 @@ class MailchimpError(Exception):
 
     @property
     def already_exists(self) -> bool:
-        return self.status == 400 and "already exists" in self.detail
+        """A resource with the id sent (order, product, store) exists; not another customer's e-mail."""
+        return self.status == 400 and "already exists" in self.detail and not self.customer_email_taken
+
+    @property
+    def customer_email_taken(self) -> bool:
+        """Another customer of the store has this e-mail: a store's customers are identified by e-mail."""
+        return self.status == 400 and "customer email already exists" in self.detail.lower()
 
     @property
     def missing_product(self) -> bool:

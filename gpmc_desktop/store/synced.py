@@ -16,7 +16,8 @@ from gpmc_desktop.store.vocab import Entity, check
 class SyncedState(NamedTuple):
     content_hash: str
     remote_id: str | None
-    remote_email: str | None = None  # customers: the address the member was synced as
+    # Customers: the address the member was synced as; orders: the address of the buyer the order hangs on.
+    remote_email: str | None = None
 
 
 _TABLE = SyncedRecord._meta.table_name

@@ -13,6 +13,9 @@ class Entity(StrEnum):
     STORE = "store"
     MERGE_FIELD = "merge_field"
     MEMBER = "member"  # an audience member, keyed by e-mail (several GP customers may share one)
+    # Synced-state only: a customer of the store, keyed by its id (one per e-mail; the old build's one per GP
+    # customer while it waits to be deleted).
+    ECOMMERCE_CUSTOMER = "ecommerce_customer"
     CUSTOMER_SKIP = "customer_skip"  # synced-state only: the skip reason last audited, so it is not repeated
     ORDER_SKIP = "order_skip"
 

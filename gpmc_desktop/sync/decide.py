@@ -3,12 +3,20 @@
 Pure functions of the plan, what was last synced, the failure ledger, ``full`` and the clock: no Mailchimp, no
 database.  Both runs call them, so a preview cannot disagree with the sync it previews (except where Mailchimp
 refuses a write, which no preview can know).
+
+One e-mail is one audience member and one e-commerce customer (the "buyer"), whose id is derived from the
+e-mail; every GP customer with that e-mail is counted, audited and ledgered on its own, and its invoices become
+orders of that buyer.  A GP customer synced under another buyer (an older build's one per GP customer, or an
+e-mail it no longer has) *moves*: its orders are re-pointed, and the buyer left without orders is retired.
+Mailchimp refuses a second customer with an e-mail a customer of the store has, so an older build's customer is
+deleted (its orders first) before the e-mail's buyer is created; its orders are created again on the buyer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Container, Mapping
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from gpmc_desktop.store.ledger import LedgerEntry
@@ -16,9 +24,11 @@ from gpmc_desktop.store.synced import SyncedState
 from gpmc_desktop.store.vocab import Action
 from gpmc_desktop.sync import mapping
 from gpmc_desktop.sync.merge_fields import FieldMisfit
-from gpmc_desktop.sync.plan import CustomerPlan, MemberPlan, OrderPlan, Plan
+from gpmc_desktop.sync.plan import BuyerPlan, CustomerPlan, MemberPlan, OrderPlan, Plan
 
 CUSTOMER_NOT_SYNCED = "customer not synced yet"
+# The synced hash of an order deleted from Mailchimp to be created again on its buyer (never a content hash).
+GONE_ORDER_HASH = "deleted, to be created again"
 
 
 @dataclass(frozen=True)
@@ -36,21 +46,46 @@ class Decision:
 
 @dataclass(frozen=True)
 class CustomerDecision(Decision):
-    put_customer: bool = False  # the e-commerce customer is new or changed (else only its member may be written)
-    replaced_email: str = ""  # the address it was synced under, when the e-mail changed and it must be replaced
+    """A GP customer's own decision (its member's and buyer's writes are the group's)."""
+
+
+@dataclass(frozen=True)
+class OrderDecision(Decision):
+    # The order hangs on another buyer in Mailchimp.  PATCH cannot move it (SPEC90's PATCH ``customer`` has no
+    # id), so it is deleted and created again on its buyer.
+    repoint: bool = False
+    gone: bool = False  # deleted already (with an older build's customer): only created again
+
+    @property
+    def posts(self) -> bool:
+        """Sent with a POST (new, or re-created on its buyer): such an order can carry its buyer's data."""
+        return self.writes and not self.held and (self.action == Action.CREATED or self.repoint)
+
+
+@dataclass(frozen=True)
+class LegacyBuyer:
+    """An older build's e-commerce customer of one GP customer (its id is the GP number), with the orders known
+    to hang on it: deleted, orders first, before the buyer of the e-mail it holds is created."""
+
+    id: str
+    email: str  # the address it holds
+    orders: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class MemberGroup:
-    """One audience member and the decisions for the GP customers sharing its e-mail, primary first."""
+    """One audience member, its buyer and the decisions for the GP customers sharing its e-mail, primary first."""
 
     member: MemberPlan
     member_decision: Decision
+    buyer_decision: Decision
     customers: list[tuple[CustomerPlan, CustomerDecision]]
+    # Older builds' customers holding this e-mail or belonging to one of these GP customers: deleted first.
+    legacy: tuple[LegacyBuyer, ...] = ()
 
     @property
     def to_send(self) -> list[tuple[CustomerPlan, CustomerDecision]]:
-        """The customers the ledger does not hold; the first carries the member's write."""
+        """The customers the ledger does not hold; the first carries the member's and the buyer's writes."""
         return [(cp, d) for cp, d in self.customers if not d.held]
 
     @property
@@ -65,10 +100,15 @@ class MemberGroup:
             return []
         return [item.key for item in self.member.left_out]
 
+    @property
+    def writes_buyer(self) -> bool:
+        return self.buyer_decision.writes and bool(self.to_send)
+
 
 def ledger_hash(member: MemberPlan, customer: CustomerPlan) -> str:
-    """A customer's content as the failure ledger knows it: its member's and its own (either write may fail)."""
-    return mapping.content_hash([member.hash, customer.hash])
+    """A customer's content as the failure ledger knows it: its member's, its buyer's and its own (any of their
+    writes may fail)."""
+    return mapping.content_hash([member.hash, member.buyer.hash, customer.hash])
 
 
 def ledger_hold(failure: LedgerEntry | None, content_hash: str, now: dt.datetime) -> Decision | None:
@@ -84,12 +124,31 @@ def ledger_hold(failure: LedgerEntry | None, content_hash: str, now: dt.datetime
                     held=True)
 
 
-def decide_member(member: MemberPlan, prior: SyncedState | None, *, full: bool) -> Decision:
+def legacy_buyer_of(number: str, prior: SyncedState) -> str:
+    """The e-commerce customer an older build made for GP customer *number* alone (its id was the GP number),
+    or "" when *prior* was written by this build (its buyer id is derived from its e-mail)."""
+    buyer = prior.remote_id or number
+    if prior.remote_email and buyer == mapping.ecommerce_customer_id(prior.remote_email):
+        return ""
+    return buyer
+
+
+def decide_content(content_hash: str, prior: SyncedState | None, *, full: bool) -> Decision:
+    """Created when never synced, updated when its content changed (or on a full run), else unchanged."""
     if prior is None:
         return Decision(Action.CREATED)
-    if full or prior.content_hash != member.hash:
+    if full or prior.content_hash != content_hash:
         return Decision(Action.UPDATED)
     return Decision(Action.UNCHANGED)
+
+
+def decide_member(member: MemberPlan, prior: SyncedState | None, *, full: bool) -> Decision:
+    return decide_content(member.hash, prior, full=full)
+
+
+def decide_buyer(buyer: BuyerPlan, prior: SyncedState | None, *, full: bool) -> Decision:
+    """The e-commerce customer of one e-mail, by its id (an older build's per-GP-customer ones never match)."""
+    return decide_content(buyer.hash, prior, full=full)
 
 
 def decide_customer(
@@ -98,60 +157,122 @@ def decide_customer(
     prior: SyncedState | None,
     failure: LedgerEntry | None,
     *,
-    carries_member_write: bool,
+    carries_group_write: bool,
     full: bool,
     now: dt.datetime,
 ) -> CustomerDecision:
-    """A customer counts as updated when its member is written on its behalf, even if it did not change itself."""
+    """A customer counts as updated when its member or buyer is written on its behalf, or when it moves to its
+    e-mail's buyer, even if nothing of its own changed."""
     held = ledger_hold(failure, ledger_hash(member, customer), now)
     if held:
         return CustomerDecision(held.action, held.reason, held=True)
-    number = customer.customer.number
-    changed = full or prior is None or prior.content_hash != customer.hash
-    reason = _shared_member_reason(member, number)
-    replaced_email = ""
-    if changed and prior is not None and prior.remote_email and prior.remote_email != customer.customer.email:
-        # Mailchimp never changes an e-commerce customer's e-mail: it is replaced, and its orders re-sent.
-        replaced_email = prior.remote_email
-        reason = f"e-mail changed from {replaced_email}; e-commerce customer replaced"
+    number, email = customer.customer.number, member.email
+    reason = shared_reason(member, number)
     if prior is None:
-        action = Action.CREATED
-    elif changed or carries_member_write:
-        action = Action.UPDATED
-    else:
-        action = Action.UNCHANGED
-    return CustomerDecision(action, reason, put_customer=changed, replaced_email=replaced_email)
+        return CustomerDecision(Action.CREATED, reason)
+    if legacy_buyer_of(number, prior):
+        reason = f"merged into the e-commerce customer of {email}{shared_by(member)}"
+        return CustomerDecision(Action.UPDATED, reason)
+    if prior.remote_email != email:
+        # Mailchimp never changes a customer's e-mail: the orders move to the new address's buyer.
+        reason = f"e-mail changed from {prior.remote_email}; orders moved to the e-commerce customer of {email}"
+        return CustomerDecision(Action.UPDATED, reason + shared_by(member))
+    if full or carries_group_write:
+        return CustomerDecision(Action.UPDATED, reason)
+    return CustomerDecision(Action.UNCHANGED, reason)
 
 
-def _shared_member_reason(member: MemberPlan, number: str) -> str:
+def shared_reason(member: MemberPlan, number: str) -> str:
     others = [n for n in member.customers if n != number]
-    return f"shares member {member.email} with {', '.join(others)}" if others else ""
+    return f"shares the member and e-commerce customer of {member.email} with {', '.join(others)}" if others else ""
+
+
+def shared_by(member: MemberPlan) -> str:
+    return f" (shared by {', '.join(member.customers)})" if len(member.customers) > 1 else ""
 
 
 def decide_member_group(
     member: MemberPlan,
     customers: Mapping[str, CustomerPlan],
     prior_member: SyncedState | None,
+    prior_buyer: SyncedState | None,
     synced_customers: Mapping[str, SyncedState],
     ledger: Mapping[str, LedgerEntry],
     *,
     full: bool,
     now: dt.datetime,
+    legacy: Iterable[LegacyBuyer] = (),
 ) -> MemberGroup:
     member_decision = decide_member(member, prior_member, full=full)
-    carrier_pending = member_decision.writes  # the first customer the ledger does not hold carries the member
+    buyer_decision = decide_buyer(member.buyer, prior_buyer, full=full)
+    # The first customer the ledger does not hold carries the member's and the buyer's writes.
+    carrier_pending = member_decision.writes or buyer_decision.writes
     decisions: list[tuple[CustomerPlan, CustomerDecision]] = []
     for number in member.customers:
         cp = customers[number]
         decision = decide_customer(cp, member, synced_customers.get(number), ledger.get(number),
-                                   carries_member_write=carrier_pending, full=full, now=now)
-        if carrier_pending and not decision.held and member.left_out:
+                                   carries_group_write=carrier_pending, full=full, now=now)
+        if carrier_pending and member_decision.writes and not decision.held and member.left_out:
             # The member's audit row is its carrier's: it says which merge values were left out, and why.
             left_out = "; ".join(item.reason for item in member.left_out)
             decision = replace(decision, reason="; ".join(r for r in (decision.reason, left_out) if r))
         carrier_pending = carrier_pending and decision.held
         decisions.append((cp, decision))
-    return MemberGroup(member, member_decision, decisions)
+    return MemberGroup(member, member_decision, buyer_decision, decisions, tuple(legacy))
+
+
+def legacy_buyers(
+    plan: Plan, synced_customers: Mapping[str, SyncedState], synced_orders: Mapping[str, SyncedState]
+) -> dict[str, list[LegacyBuyer]]:
+    """By e-mail, the older build's customers each member group deletes before writing its buyer: those of its
+    GP customers, and those holding its e-mail (whose GP customer may have another address now).  Only GP
+    customers the plan syncs: a skipped customer's records are left alone."""
+    on_gp_number: dict[str, list[str]] = defaultdict(list)  # orders synced onto their GP customer's own customer
+    for n, op in plan.orders.items():
+        state = synced_orders.get(n)
+        if state is not None and not state.remote_email and state.content_hash != GONE_ORDER_HASH:
+            on_gp_number[op.doc.customer_number].append(n)
+    by_email: dict[str, list[LegacyBuyer]] = defaultdict(list)
+    for number, cp in plan.customers.items():
+        prior = synced_customers.get(number)
+        if prior is None or not (buyer := legacy_buyer_of(number, prior)):
+            continue
+        orders = tuple(sorted(on_gp_number.get(number, ())))
+        held = prior.remote_email or ""
+        found = LegacyBuyer(buyer, held, orders)
+        for email in dict.fromkeys((held, cp.customer.email or "")):
+            if email in plan.members:
+                by_email[email].append(found)
+    return dict(by_email)
+
+
+# ------------------------------------------------------------------------------------------------ orders
+def sendable_customers(plan: Plan, attached: Collection[str], buyers: Collection[str]) -> set[str]:
+    """The GP customers whose orders may be sent: the customer is synced (*attached*: GP numbers) and the buyer
+    of its e-mail is in Mailchimp (*buyers*: buyer ids)."""
+    return {n for n, cp in plan.customers.items() if n in attached and cp.buyer_id in buyers}
+
+
+def predicted_sendable(
+    plan: Plan, groups: Iterable[MemberGroup], synced_customers: Collection[str], synced_buyers: Collection[str]
+) -> set[str]:
+    """:func:`sendable_customers` once the member groups are sent as decided (what the dry run assumes)."""
+    attached, buyers = set(synced_customers), set(synced_buyers)
+    for group in groups:
+        if group.to_send:
+            buyers.add(group.member.buyer.id)
+            attached.update(cp.customer.number for cp, _d in group.to_send)
+    return sendable_customers(plan, attached, buyers)
+
+
+def order_reason(order: OrderPlan, *, repoint: bool) -> str:
+    """The GP customer the invoice came from (the buyer may be shared), and what happened to it."""
+    parts = [f"invoice of GP customer {order.doc.customer_number}"]
+    if repoint:
+        parts.append(f"moved to the e-commerce customer of {order.email}")
+    if order.doc.is_voided:
+        parts.append("voided in GP: cancelled")
+    return "; ".join(parts)
 
 
 def decide_order(
@@ -160,20 +281,23 @@ def decide_order(
     failure: LedgerEntry | None,
     *,
     customer_synced: bool,
-    customer_replaced: bool,
     full: bool,
     now: dt.datetime,
-) -> Decision:
-    """*customer_synced*: the order's customer is in Mailchimp once the customers are done; *customer_replaced*:
-    that customer was replaced this run (a new e-mail), so its orders must be sent again to hang off it."""
+) -> OrderDecision:
+    """*customer_synced*: the order's GP customer and its buyer are in Mailchimp once the customers are done.
+    An order synced onto another buyer (an older build's per-GP-customer one, or an e-mail its customer no
+    longer has; ``remote_email`` says which) is re-pointed."""
     if not customer_synced:
-        return Decision(Action.SKIPPED, CUSTOMER_NOT_SYNCED)
-    if not (full or customer_replaced) and prior is not None and prior.content_hash == order.hash:
-        return Decision(Action.UNCHANGED)
+        return OrderDecision(Action.SKIPPED, CUSTOMER_NOT_SYNCED)
+    repoint = prior is not None and prior.remote_email != order.email
+    if not (full or repoint) and prior is not None and prior.content_hash == order.hash:
+        return OrderDecision(Action.UNCHANGED)
     held = ledger_hold(failure, order.hash, now)
     if held:
-        return held
-    return Decision(Action.CREATED if prior is None else Action.UPDATED)
+        return OrderDecision(held.action, held.reason, held=True)
+    action = Action.CREATED if prior is None else Action.UPDATED
+    gone = prior is not None and prior.content_hash == GONE_ORDER_HASH
+    return OrderDecision(action, order_reason(order, repoint=repoint), repoint=repoint, gone=gone)
 
 
 def decide_orders(
@@ -181,14 +305,81 @@ def decide_orders(
     synced_orders: Mapping[str, SyncedState],
     ledger: Mapping[str, LedgerEntry],
     *,
-    synced_customers: Container[str],
-    replaced_customers: Container[str],
+    sendable: Collection[str],
     full: bool,
     now: dt.datetime,
-) -> list[tuple[OrderPlan, Decision]]:
+) -> list[tuple[OrderPlan, OrderDecision]]:
     return [
         (op, decide_order(op, synced_orders.get(number), ledger.get(number),
-                          customer_synced=op.doc.customer_number in synced_customers,
-                          customer_replaced=op.doc.customer_number in replaced_customers, full=full, now=now))
+                          customer_synced=op.doc.customer_number in sendable, full=full, now=now))
         for number, op in plan.orders.items()
     ]
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Every decision of a run, made before it writes anything: what the dry run counts, and what the real run
+    plans with (which orders carry a buyer, whether orders are re-created)."""
+
+    groups: list[MemberGroup]  # every member group, those the ledger holds entirely included
+    orders: list[tuple[OrderPlan, OrderDecision]]  # as they will be once the groups are sent as decided
+
+    @property
+    def sending(self) -> list[MemberGroup]:
+        return [g for g in self.groups if g.to_send]
+
+    @property
+    def repoints(self) -> int:
+        """Orders this run deletes and creates again on their buyer."""
+        return sum(1 for _op, d in self.orders if d.repoint and d.writes)
+
+    def carriers(self) -> dict[str, tuple[OrderPlan, OrderDecision]]:
+        return buyer_carriers(self.groups, self.orders)
+
+
+def forecast(
+    plan: Plan,
+    *,
+    synced_members: Mapping[str, SyncedState],
+    synced_buyers: Mapping[str, SyncedState],
+    synced_customers: Mapping[str, SyncedState],
+    synced_orders: Mapping[str, SyncedState],
+    customer_ledger: Mapping[str, LedgerEntry],
+    order_ledger: Mapping[str, LedgerEntry],
+    full: bool,
+    now: dt.datetime,
+) -> Forecast:
+    legacy = legacy_buyers(plan, synced_customers, synced_orders)
+    groups = [decide_member_group(member, plan.customers, synced_members.get(email),
+                                  synced_buyers.get(member.buyer.id), synced_customers, customer_ledger, full=full,
+                                  now=now, legacy=legacy.get(email, ()))
+              for email, member in plan.members.items()]
+    sendable = predicted_sendable(plan, groups, synced_customers.keys(), synced_buyers.keys())
+    return Forecast(groups, decide_orders(plan, synced_orders, order_ledger, sendable=sendable, full=full, now=now))
+
+
+def buyer_carriers(
+    groups: Iterable[MemberGroup], orders: Iterable[tuple[OrderPlan, OrderDecision]]
+) -> dict[str, tuple[OrderPlan, OrderDecision]]:
+    """By e-mail, the order whose POST writes the buyer (its ``customer`` object in full) instead of a separate
+    customer PUT: the first order (by number) of the e-mail that is POSTed this run, for each buyer to write.
+    A buyer with no such order is PUT on its own."""
+    wanted = {g.member.email for g in groups if g.writes_buyer}
+    carriers: dict[str, tuple[OrderPlan, OrderDecision]] = {}
+    for op, decision in sorted(orders, key=lambda item: item[0].doc.number):
+        if decision.posts and op.email in wanted and op.email not in carriers:
+            carriers[op.email] = (op, decision)
+    return carriers
+
+
+# ------------------------------------------------------------------------------------------------ retiring
+def surplus_buyers(
+    plan: Plan, synced_buyers: Mapping[str, SyncedState], synced_orders: Mapping[str, SyncedState]
+) -> list[tuple[str, SyncedState]]:
+    """The store's customers to delete: buyers of an e-mail no GP customer has (skipped customers' too: their
+    records are left alone) that no order hangs on any more, so a customer is never left behind holding
+    nothing, and never deleted while an order still needs it."""
+    wanted = {m.buyer.id for m in plan.members.values()}
+    wanted.update(mapping.ecommerce_customer_id(c.email) for c, _why in plan.skipped_customers.values() if c.email)
+    wanted.update(mapping.ecommerce_customer_id(s.remote_email) for s in synced_orders.values() if s.remote_email)
+    return [(bid, state) for bid, state in sorted(synced_buyers.items()) if bid not in wanted]

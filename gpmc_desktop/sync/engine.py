@@ -1,21 +1,24 @@
 """One poll cycle: read GP, decide what changed, write it to Mailchimp, remember what was written.
 
-Order of work (Mailchimp's dependencies): store → merge fields → product → members and e-commerce customers →
-orders.  Every Mailchimp write is an idempotent upsert or a create that tolerates "already exists", and the local
-state is written only after Mailchimp accepted a record, so killing the process at any instant and running again
-converges with no duplicates and nothing lost.  Worker threads only talk to Mailchimp; all database writes happen
-on the engine's own thread.  What each record should become is decided in :mod:`gpmc_desktop.sync.decide`, for
-the dry run and the real run alike.
+Order of work (Mailchimp's dependencies): store → merge fields → product → members and e-commerce customers
+(one per e-mail; a customer to write goes in its first new order's POST when it has one) → orders → the store
+customers no e-mail or order needs any more.  Every Mailchimp write is an idempotent upsert, a create that
+tolerates "already exists" or a delete that tolerates "not found", and the local state is written only after
+Mailchimp accepted a record, so killing the process at any instant and running again converges with no
+duplicates and nothing lost.  Worker threads only talk to Mailchimp; all database writes happen on the engine's
+own thread.  What each record should become is decided in :mod:`gpmc_desktop.sync.decide`, for the dry run and
+the real run alike.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from gpmc_desktop.gp.errors import GPError
 from gpmc_desktop.gp.model import Customer, Document
@@ -28,7 +31,6 @@ from gpmc_desktop.store import (
     BACKFILL_IN_PROGRESS,
     Action,
     Entity,
-    LedgerEntry,
     NewAuditEvent,
     Outcome,
     RunKind,
@@ -39,15 +41,20 @@ from gpmc_desktop.sync.automations import OFF, ON, keeps_store_syncing
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from gpmc_desktop.sync.business_dates import company_zone
 from gpmc_desktop.sync.decide import (
+    GONE_ORDER_HASH,
     CustomerDecision,
-    Decision,
+    Forecast,
     MemberGroup,
-    decide_member_group,
+    OrderDecision,
     decide_orders,
+    forecast,
     ledger_hash,
+    order_reason,
+    sendable_customers,
+    surplus_buyers,
 )
 from gpmc_desktop.sync.merge_fields import AudienceFields
-from gpmc_desktop.sync.plan import CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan, fit_members
+from gpmc_desktop.sync.plan import BuyerPlan, CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan, fit_members
 from gpmc_desktop.sync.report import RunReport
 
 ProgressFn = Callable[[str, int, int], None]
@@ -55,8 +62,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 FLUSH_EVERY = 200
-# The synced hash of an order that must be sent again as an update (never a real content hash).
-RESEND_HASH = "resend"
 
 
 class GPSource(Protocol):
@@ -84,7 +89,14 @@ class PushResult:
     ledger_hash: str  # the content the failure ledger compares with on later runs
     error: MailchimpError | None = None
     synced: tuple[SyncedWrite, ...] = ()
-    replaced_customer: bool = False  # an e-commerce customer replaced for a new e-mail: its orders go again
+    carried_buyer: bool = False  # an order whose POST also wrote its e-commerce customer
+    audit: tuple[NewAuditEvent, ...] = ()  # more audit rows, on other records (not counted)
+
+
+class OrderSent(NamedTuple):
+    action: Action  # what the order counts as
+    carried_buyer: bool  # its POST carried the e-commerce customer in full
+    moved: bool  # it was deleted and created again on its buyer
 
 
 def _audit_event(
@@ -126,6 +138,7 @@ class SyncEngine:
         self.workers = profile.mailchimp.max_connections
         self._abort: AbortRun | None = None
         self._paused = False  # the store's is_syncing this run: tag posts say the same
+        self._repointing = False  # orders move to their e-mail's customer this run (created again)
         self._product_lock = threading.Lock()
 
     # ================================================================================================ public
@@ -171,69 +184,63 @@ class SyncEngine:
         """Count what :meth:`_sync` would do, from the same decisions, without a single Mailchimp write (the
         audience's merge fields are read: what fits them decides what members carry)."""
         fit_members(plan, self._audience_fields())
-        now = self.now()
-        synced_customers = self.book.synced(Entity.CUSTOMER)
+        fc = self._forecast(plan, full)
         _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
-        groups = self._member_groups(plan, report, synced_customers, self.book.failures(Entity.CUSTOMER), full, now)
-        sent: set[str] = set()
-        replaced: set[str] = set()
-        for group in groups:
-            for cp, decision in group.to_send:
+        _count_held(report, fc.groups)
+        for group in fc.sending:
+            for _cp, decision in group.to_send:
                 report.customers[decision.action] += 1
-                sent.add(cp.customer.number)
-                if decision.replaced_email:
-                    replaced.add(cp.customer.number)
             report.new_contacts += int(group.adds_contact)
+            report.fields_left_out.update(group.fields_left_out)
         _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
-        todo = _orders_to_send(plan, report, self.book.synced(Entity.ORDER), self.book.failures(Entity.ORDER),
-                               synced_customers=sent | synced_customers.keys(), replaced_customers=replaced,
-                               full=full, now=now)
-        for _op, decision in todo:
+        for _op, decision in _orders_to_send(report, fc.orders):
             report.orders[decision.action] += 1
 
-    def _member_groups(
-        self, plan: Plan, report: RunReport, synced_customers: Mapping[str, SyncedState],
-        ledger: Mapping[str, LedgerEntry], full: bool, now: dt.datetime,
-    ) -> list[MemberGroup]:
-        """The member groups with a customer to send; the customers the failure ledger holds are counted now."""
-        synced_members = self.book.synced(Entity.MEMBER)
-        groups = []
-        for member in plan.members.values():
-            group = decide_member_group(member, plan.customers, synced_members.get(member.email), synced_customers,
-                                        ledger, full=full, now=now)
-            for _cp, decision in group.customers:
-                if decision.held:
-                    report.customers[decision.action] += 1
-            if group.to_send:
-                groups.append(group)
-                report.fields_left_out.update(group.fields_left_out)
-        return groups
+    def _forecast(self, plan: Plan, full: bool) -> Forecast:
+        """Every decision of this run, from what was synced before it (see :func:`decide.forecast`)."""
+        return forecast(
+            plan, synced_members=self.book.synced(Entity.MEMBER),
+            synced_buyers=self.book.synced(Entity.ECOMMERCE_CUSTOMER),
+            synced_customers=self.book.synced(Entity.CUSTOMER), synced_orders=self.book.synced(Entity.ORDER),
+            customer_ledger=self.book.failures(Entity.CUSTOMER), order_ledger=self.book.failures(Entity.ORDER),
+            full=full, now=self.now(),
+        )
 
     # ================================================================================================ sync
     def _sync(self, plan: Plan, report: RunReport, full: bool) -> None:
         backfill = self.book.get_state(BACKFILL_DONE) != "1"
         automations = self.profile.mailchimp.automations
         report.backfill = backfill
-        self._paused = keeps_store_syncing(automations, backfill=backfill)
         if backfill:
             self.book.set_state(BACKFILL_IN_PROGRESS, "1")
+        fit_members(plan, self._ensure_merge_fields())  # what fits the audience decides what members carry
+        fc = self._forecast(plan, full)
+        # Orders moved to their e-mail's buyer are created again, which would send their buyer order e-mails:
+        # the store's automations are paused for such a run as for the historical load.
+        repointing = fc.repoints > 0
+        self._paused = keeps_store_syncing(automations, backfill=backfill) or repointing
+        self._repointing = repointing
         self._ensure_store(plan.currency, backfill)
         if self.book.get_state(AUTOMATIONS_APPLIED) != automations:
             self.book.set_state(AUTOMATIONS_APPLIED, automations)
-        fit_members(plan, self._ensure_merge_fields())
         self._ensure_product(force=full)
-        replaced = self._sync_customers(plan, report, full)
+        carried = self._sync_customers(plan, report, fc)
         if self._abort:
             raise self._abort
-        self._sync_orders(plan, report, full, replaced)
+        self._sync_orders(plan, report, full, carried)
         if self._abort:
             raise self._abort
         if self.cancel.is_set():
             return
+        self._retire_buyers(plan)
+        if self._abort:
+            raise self._abort
         if backfill:
             self._end_first_load(automations)
             self.book.set_state(BACKFILL_DONE, "1")
             self.book.set_state(BACKFILL_IN_PROGRESS, "0")
+        elif repointing and automations == ON:
+            self._set_is_syncing(False, "orders moved to their e-mail's customer: automations on again")
 
     def _preflight(self) -> None:
         try:
@@ -287,6 +294,8 @@ class SyncEngine:
         if backfill:
             return "historical load starts: automations paused"
         choice = self.profile.mailchimp.automations
+        if self._repointing and choice == ON:
+            return "orders move to their e-mail's customer and are created again: automations paused meanwhile"
         # Before the key existed every profile ran "on" after its first load.
         switched = (self.book.get_state(AUTOMATIONS_APPLIED) or ON) != choice
         if choice == OFF:
@@ -357,50 +366,64 @@ class SyncEngine:
             ))
 
     # ---------------------------------------------------------------------------------- customers
-    def _sync_customers(self, plan: Plan, report: RunReport, full: bool) -> set[str]:
-        """Send the members and e-commerce customers; returns the customers replaced for a new e-mail."""
-        synced_customers = self.book.synced(Entity.CUSTOMER)
-        synced_orders = self.book.synced(Entity.ORDER)
+    def _sync_customers(self, plan: Plan, report: RunReport, fc: Forecast) -> set[str]:
+        """Send the members and e-commerce customers; returns the orders whose POST carried a customer (sent and
+        counted already)."""
         ledger = self.book.failures(Entity.CUSTOMER)
+        order_ledger = self.book.failures(Entity.ORDER)
         _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
         self._audit_skips(Entity.CUSTOMER, plan.skipped_customers, Entity.CUSTOMER_SKIP)
-        groups = self._member_groups(plan, report, synced_customers, ledger, full, self.now())
+        _count_held(report, fc.groups)
+        groups = fc.sending
+        carriers = fc.carriers()  # the orders the forecast sends first for their buyer, one per buyer to write
         total = len(groups)
         self.progress("customers", 0, total)
-        replaced: set[str] = set()
-        for done, results in enumerate(self._parallel(groups, self._push_member_group), start=1):
+        carried: set[str] = set()
+
+        def push(group: MemberGroup) -> list[PushResult]:
+            return self._push_member_group(group, carriers.get(group.member.email))
+
+        for done, results in enumerate(self._parallel(groups, push), start=1):
             for result in results:
-                self._apply(result, report.customers, ledger)
-                if result.replaced_customer:
-                    replaced.add(result.event.gp_key)
-                    self._resend_orders_of(plan, result.event.gp_key, synced_orders)
+                if result.event.entity == Entity.ORDER:
+                    self._apply(result, report.orders, order_ledger)
+                    carried.add(result.event.gp_key)
+                else:
+                    self._apply(result, report.customers, ledger)
             self.progress("customers", done, total)
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
         self.book.flush()
-        return replaced
+        return carried
 
-    def _resend_orders_of(self, plan: Plan, customer_number: str, synced_orders: Container[str]) -> None:
-        """Keep the replaced customer's orders known with a stale hash, so the orders step PATCHes them onto
-        the new customer (a POST of an order Mailchimp still holds is refused as "already exists"), in this run
-        or, after a crash, in the next."""
-        for number, op in plan.orders.items():
-            if op.doc.customer_number == customer_number and number in synced_orders:
-                self.book.mark_synced(Entity.ORDER, number, SyncedState(RESEND_HASH, number))
-
-    def _push_member_group(self, group: MemberGroup) -> list[PushResult]:
+    def _push_member_group(
+        self, group: MemberGroup, carrier: tuple[OrderPlan, OrderDecision] | None
+    ) -> list[PushResult]:
+        """The member, then its e-commerce customer (in *carrier*'s POST when there is one), then a result for
+        each GP customer sharing them (and for the carrier order)."""
         member, to_send = group.member, group.to_send
-        member_state: tuple[SyncedWrite, ...] = ()
-        if group.member_decision.writes:
-            try:
-                member_state = (self._write_member(member),)
-            except MailchimpError as err:
-                return [self._failed_customer(member, cp, err) for cp, _decision in to_send]
+        synced: tuple[SyncedWrite, ...] = ()  # what Mailchimp accepted so far; carried by the first result
+        audit: tuple[NewAuditEvent, ...] = ()
+        carrier_result = None
+        try:
+            if group.member_decision.writes:
+                synced = (self._write_member(member),)
+            if group.legacy:
+                legacy_state, audit = self._delete_legacy(group)
+                synced = (*synced, *legacy_state)
+                if carrier is not None and any(w.gp_key == carrier[0].doc.number for w in legacy_state):
+                    carrier = (carrier[0], dataclasses.replace(carrier[1], gone=True))  # deleted just now
+            if group.writes_buyer:
+                buyer_state, carrier_result = self._write_buyer(member.buyer, carrier)
+                synced = (*synced, *buyer_state)
+        except MailchimpError as err:
+            return [self._failed_customer(member, cp, err, synced if i == 0 else ())
+                    for i, (cp, _decision) in enumerate(to_send)]
         results = []
         for cp, decision in to_send:
-            results.append(self._push_customer(member, cp, decision, member_state))
-            member_state = ()  # carried by the first customer sent only
-        return results
+            results.append(self._customer_result(member, cp, decision, synced, audit))
+            synced, audit = (), ()  # carried by the first customer sent only
+        return [*results, carrier_result] if carrier_result else results
 
     def _write_member(self, member: MemberPlan) -> SyncedWrite:
         list_id = self.profile.mailchimp.list_id
@@ -415,31 +438,56 @@ class SyncEngine:
         state = SyncedState(member.hash, str(answer.get("id", "")) or None, member.email)
         return SyncedWrite(Entity.MEMBER, member.email, state)
 
-    def _push_customer(
-        self, member: MemberPlan, cp: CustomerPlan, decision: CustomerDecision, member_state: tuple[SyncedWrite, ...]
-    ) -> PushResult:
+    def _delete_legacy(self, group: MemberGroup) -> tuple[tuple[SyncedWrite, ...], tuple[NewAuditEvent, ...]]:
+        """Delete the older build's customers in the way of the group's buyer (Mailchimp refuses a second
+        customer with an e-mail one has), each after the orders that hang on it; those orders are created again
+        on the buyer (their synced rows say they are gone).  Audited on the GP customer the customer was of."""
         store_id = self.profile.mailchimp.store_id
-        number = cp.customer.number
-        synced = member_state
-        if decision.put_customer:
-            try:
-                if decision.replaced_email:
-                    self._delete_customer(store_id, number)
-                self.api.put_customer(store_id, cp.payload)
-            except MailchimpError as err:
-                return self._failed_customer(member, cp, err, member_state)
-            synced = (*synced, SyncedWrite(Entity.CUSTOMER, number, SyncedState(cp.hash, number, cp.customer.email)))
-        event = _audit_event(Entity.CUSTOMER, number, decision.action, reason=decision.reason, mailchimp_id=number,
-                             email=member.email, payload_hash=cp.hash)
-        return PushResult(event, ledger_hash(member, cp), synced=synced,
-                          replaced_customer=bool(decision.replaced_email))
+        writes: list[SyncedWrite] = []
+        events: list[NewAuditEvent] = []
+        for legacy in group.legacy:
+            for number in legacy.orders:
+                self._delete_order(store_id, number)
+                writes.append(SyncedWrite(Entity.ORDER, number, SyncedState(GONE_ORDER_HASH, number)))
+            self._delete_customer(store_id, legacy.id)
+            if legacy.id in group.member.customers:
+                reason = (f"deleted its own e-commerce customer (an older build's, id {legacy.id}): its orders are "
+                          f"created again on the e-commerce customer of {group.member.email}")
+                events.append(_audit_event(Entity.CUSTOMER, legacy.id, Action.UPDATED, reason=reason,
+                                           mailchimp_id=legacy.id, email=legacy.email))
+        return tuple(writes), tuple(events)
 
-    def _delete_customer(self, store_id: str, number: str) -> None:
-        try:
-            self.api.delete_customer(store_id, number)
-        except MailchimpError as err:
-            if not err.is_not_found:
-                raise
+    def _write_buyer(
+        self, buyer: BuyerPlan, carrier: tuple[OrderPlan, OrderDecision] | None
+    ) -> tuple[tuple[SyncedWrite, ...], PushResult | None]:
+        """Create or update the e-mail's e-commerce customer: in full in *carrier*'s POST (one call fewer), or
+        with a PUT of its own when there is no carrier or the carrier could not take it (then the order, unless
+        it went, is left to the orders step, and the PUT says whether the customer itself is refused)."""
+        written = (SyncedWrite(Entity.ECOMMERCE_CUSTOMER, buyer.id, SyncedState(buyer.hash, buyer.id, buyer.email)),)
+        order_result = None
+        if carrier is not None:
+            result = self._push_order(carrier, buyer)
+            if result.error is None:
+                order_result = result
+                if result.carried_buyer:
+                    return written, result
+            elif result.error.category is Category.AUTH:
+                raise result.error
+        self.api.put_customer(self.profile.mailchimp.store_id, buyer.payload)
+        return written, order_result
+
+    def _customer_result(
+        self, member: MemberPlan, cp: CustomerPlan, decision: CustomerDecision, synced: tuple[SyncedWrite, ...],
+        audit: tuple[NewAuditEvent, ...] = (),
+    ) -> PushResult:
+        number = cp.customer.number
+        writes = synced
+        if decision.action != Action.UNCHANGED:
+            state = SyncedState(cp.hash, cp.buyer_id, member.email)
+            writes = (*writes, SyncedWrite(Entity.CUSTOMER, number, state))
+        event = _audit_event(Entity.CUSTOMER, number, decision.action, reason=decision.reason,
+                             mailchimp_id=cp.buyer_id, email=member.email, payload_hash=cp.hash)
+        return PushResult(event, ledger_hash(member, cp), synced=writes, audit=audit)
 
     def _failed_customer(
         self, member: MemberPlan, cp: CustomerPlan, err: MailchimpError, synced: tuple[SyncedWrite, ...] = ()
@@ -451,61 +499,138 @@ class SyncEngine:
         return PushResult(event, ledger_hash(member, cp), error=err, synced=synced)
 
     # ---------------------------------------------------------------------------------- orders
-    def _sync_orders(self, plan: Plan, report: RunReport, full: bool, replaced_customers: set[str]) -> None:
+    def _sync_orders(self, plan: Plan, report: RunReport, full: bool, carried: Collection[str]) -> None:
         synced_orders = self.book.synced(Entity.ORDER)
         ledger = self.book.failures(Entity.ORDER)
         _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
         self._audit_skips(Entity.ORDER, plan.skipped_orders, Entity.ORDER_SKIP)
-        todo = _orders_to_send(plan, report, synced_orders, ledger,
-                               synced_customers=self.book.synced(Entity.CUSTOMER).keys(),
-                               replaced_customers=replaced_customers, full=full, now=self.now())
-        total = len(todo)
-        self.progress("orders", 0, total)
-        for done, result in enumerate(self._parallel(todo, self._push_order), start=1):
+        sendable = sendable_customers(plan, self.book.synced(Entity.CUSTOMER).keys(),
+                                      self.book.synced(Entity.ECOMMERCE_CUSTOMER).keys())
+        decisions = decide_orders(plan, synced_orders, ledger, sendable=sendable, full=full, now=self.now())
+        todo = _orders_to_send(report, decisions, already_sent=carried)
+        # The orders that carried their customer were sent in the customers step: counted here as done.
+        total = len(carried) + len(todo)
+        self.progress("orders", len(carried), total)
+        for done, result in enumerate(self._parallel(todo, self._push_order), start=len(carried) + 1):
             self._apply(result, report.orders, ledger)
             self.progress("orders", done, total)
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
         self.book.flush()
 
-    def _push_order(self, item: tuple[OrderPlan, Decision], retried_product: bool = False) -> PushResult:
+    def _push_order(
+        self, item: tuple[OrderPlan, OrderDecision], buyer: BuyerPlan | None = None, retried_product: bool = False
+    ) -> PushResult:
+        """Send one order; with *buyer*, a POST carries its e-commerce customer in full."""
         op, decision = item
         store_id = self.profile.mailchimp.store_id
         number = op.doc.number
-        action = decision.action
         try:
-            if action == Action.UPDATED:
-                try:
-                    self.api.update_order(store_id, number, mapping.order_patch(op.payload))
-                except MailchimpError as err:
-                    if not err.is_not_found:
-                        raise
-                    self.api.create_order(store_id, op.payload)  # our state said it existed; it did not
-                    action = Action.CREATED
-            else:
-                try:
-                    self.api.create_order(store_id, op.payload)
-                except MailchimpError as err:
-                    if not err.already_exists:
-                        raise
-                    # Sent before a crash, or by an earlier install: update it instead (never PUT an order).
-                    self.api.update_order(store_id, number, mapping.order_patch(op.payload))
-                    action = Action.UPDATED
+            sent = self._send_order(store_id, op, decision, buyer)
         except MailchimpError as err:
             if err.missing_product and not retried_product:
                 # Someone deleted the placeholder product in Mailchimp: put it back and try once more.  Only the
                 # API here (this is a worker thread); the product's synced state is left to the engine thread.
                 with self._product_lock:
                     self.api.put_product(store_id, mapping.PRODUCT)
-                return self._push_order(item, retried_product=True)
+                return self._push_order(item, buyer, retried_product=True)
             if err.category is Category.AUTH:
                 self._abort = self._as_abort(err)
             event = _audit_event(Entity.ORDER, number, Action.FAILED, reason=_error_reason(err), mailchimp_id=number,
-                                 payload_hash=op.hash, error=err)
+                                 email=op.email, payload_hash=op.hash, error=err)
             return PushResult(event, op.hash, error=err)
-        event = _audit_event(Entity.ORDER, number, action, mailchimp_id=number, payload_hash=op.hash,
-                             reason="voided in GP: cancelled" if op.doc.is_voided else "")
-        return PushResult(event, op.hash, synced=(SyncedWrite(Entity.ORDER, number, SyncedState(op.hash, number)),))
+        reason = order_reason(op, repoint=decision.repoint or sent.moved)
+        event = _audit_event(Entity.ORDER, number, sent.action, mailchimp_id=number, email=op.email,
+                             payload_hash=op.hash, reason=reason)
+        state = SyncedState(op.hash, number, op.email)
+        return PushResult(event, op.hash, synced=(SyncedWrite(Entity.ORDER, number, state),),
+                          carried_buyer=sent.carried_buyer)
+
+    def _send_order(
+        self, store_id: str, op: OrderPlan, decision: OrderDecision, buyer: BuyerPlan | None
+    ) -> OrderSent:
+        number = op.doc.number
+        if decision.repoint:
+            # PATCH cannot move an order to another customer: delete it and create it again on its buyer.
+            if not decision.gone:
+                self._delete_order(store_id, number)
+            return self._create_order(store_id, op, buyer, Action.UPDATED, moved=True)
+        if decision.action == Action.UPDATED:
+            try:
+                answer = self.api.update_order(store_id, number, mapping.order_patch(op.payload))
+            except MailchimpError as err:
+                if not err.is_not_found:
+                    raise
+                return self._create_order(store_id, op, buyer, Action.CREATED)  # our state said it existed
+            return self._settle_patched(store_id, op, answer, buyer, Action.UPDATED)
+        return self._create_order(store_id, op, buyer, Action.CREATED)
+
+    def _create_order(
+        self, store_id: str, op: OrderPlan, buyer: BuyerPlan | None, action: Action, *, moved: bool = False
+    ) -> OrderSent:
+        try:
+            self.api.create_order(store_id, _order_body(op, buyer))
+        except MailchimpError as err:
+            if not err.already_exists:
+                raise
+            # Sent before a crash, or by an earlier install: update it instead (never PUT an order).
+            answer = self.api.update_order(store_id, op.doc.number, mapping.order_patch(op.payload))
+            return self._settle_patched(store_id, op, answer, buyer, Action.UPDATED)
+        return OrderSent(action, buyer is not None, moved)
+
+    def _settle_patched(
+        self, store_id: str, op: OrderPlan, answer: object, buyer: BuyerPlan | None, action: Action
+    ) -> OrderSent:
+        """A PATCH leaves an order on the customer it has.  If Mailchimp's answer shows another than its buyer
+        (our memory of it was lost or stale), it is deleted and created again on its buyer."""
+        customer = answer.get("customer") if isinstance(answer, dict) else None
+        holder = customer.get("id") if isinstance(customer, dict) else None
+        if not holder or holder == op.payload["customer"]["id"]:
+            return OrderSent(action, False, False)
+        self._delete_order(store_id, op.doc.number)
+        self.api.create_order(store_id, _order_body(op, buyer))
+        return OrderSent(Action.UPDATED, buyer is not None, True)
+
+    def _delete_order(self, store_id: str, number: str) -> None:
+        try:
+            self.api.delete_order(store_id, number)
+        except MailchimpError as err:
+            if not err.is_not_found:  # gone already (deleted before a crash)
+                raise
+
+    def _delete_customer(self, store_id: str, customer_id: str) -> None:
+        try:
+            self.api.delete_customer(store_id, customer_id)
+        except MailchimpError as err:
+            if not err.is_not_found:  # gone already
+                raise
+
+    # ---------------------------------------------------------------------------------- retiring customers
+    def _retire_buyers(self, plan: Plan) -> None:
+        """Delete the buyers of e-mails no GP customer has and no order hangs on any more (an e-mail changed).
+        Their synced state is forgotten only once Mailchimp confirmed, so a kill here is finished next run."""
+        surplus = surplus_buyers(plan, self.book.synced(Entity.ECOMMERCE_CUSTOMER), self.book.synced(Entity.ORDER))
+        for buyer_id, state, error in self._parallel(surplus, self._delete_buyer):
+            reason = f"deleted the e-commerce customer of {state.remote_email}: no GP customer has this e-mail any more"
+            if error is None:
+                self.book.forget(Entity.ECOMMERCE_CUSTOMER, buyer_id)
+                self.book.audit(_audit_event(Entity.CUSTOMER, buyer_id, Action.UPDATED, reason=reason,
+                                             mailchimp_id=buyer_id, email=state.remote_email or ""))
+            else:  # tried again next run; not a GP record, so nothing is ledgered
+                self.book.audit(_audit_event(Entity.CUSTOMER, buyer_id, Action.FAILED, mailchimp_id=buyer_id,
+                                             email=state.remote_email or "", error=error,
+                                             reason=f"{reason}: {_error_reason(error)}"))
+        self.book.flush()
+
+    def _delete_buyer(self, item: tuple[str, SyncedState]) -> tuple[str, SyncedState, MailchimpError | None]:
+        buyer_id, state = item
+        try:
+            self._delete_customer(self.profile.mailchimp.store_id, buyer_id)
+        except MailchimpError as err:
+            if err.category is Category.AUTH:
+                self._abort = self._as_abort(err)
+            return buyer_id, state, err
+        return buyer_id, state, None
 
     # ---------------------------------------------------------------------------------- shared plumbing
     def _audit_skips(
@@ -561,6 +686,8 @@ class SyncEngine:
             self.book.resolve_failure(entity, event.gp_key)
         if event.action != Action.UNCHANGED:
             self.book.audit(event)
+        for extra in result.audit:
+            self.book.audit(extra)
 
 
 def _count_plan_skips(report: RunReport, entity: Entity, skipped: Iterable[tuple[object, str]]) -> None:
@@ -568,15 +695,24 @@ def _count_plan_skips(report: RunReport, entity: Entity, skipped: Iterable[tuple
         report.count_skip(entity, reason)
 
 
+def _count_held(report: RunReport, groups: Iterable[MemberGroup]) -> None:
+    """The customers the failure ledger holds back this run (nothing is sent for them)."""
+    for group in groups:
+        for _cp, decision in group.customers:
+            if decision.held:
+                report.customers[decision.action] += 1
+
+
 def _orders_to_send(
-    plan: Plan, report: RunReport, synced_orders: Mapping[str, SyncedState], ledger: Mapping[str, LedgerEntry], *,
-    synced_customers: Collection[str], replaced_customers: Container[str], full: bool, now: dt.datetime,
-) -> list[tuple[OrderPlan, Decision]]:
+    report: RunReport, decisions: Iterable[tuple[OrderPlan, OrderDecision]], already_sent: Container[str] = ()
+) -> list[tuple[OrderPlan, OrderDecision]]:
     """The orders this run sends, with their decisions; the rest are counted in *report* (waiting for their
-    customer, unchanged, or held by the failure ledger)."""
+    customer, unchanged, or held by the failure ledger).  *already_sent*: orders that carried their customer in
+    the customers step, sent and counted there."""
     todo = []
-    for op, decision in decide_orders(plan, synced_orders, ledger, synced_customers=synced_customers,
-                                      replaced_customers=replaced_customers, full=full, now=now):
+    for op, decision in decisions:
+        if op.doc.number in already_sent:
+            continue
         if decision.writes:
             todo.append((op, decision))
         elif decision.action == Action.SKIPPED and not decision.held:
@@ -584,3 +720,8 @@ def _orders_to_send(
         else:
             report.orders[decision.action] += 1
     return todo
+
+
+def _order_body(op: OrderPlan, buyer: BuyerPlan | None) -> dict[str, Any]:
+    """The order's POST; with *buyer*, carrying its e-commerce customer in full."""
+    return op.payload if buyer is None else mapping.order_with_customer(op.payload, buyer.payload)

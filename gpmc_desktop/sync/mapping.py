@@ -84,11 +84,22 @@ def member_payload(customer: Customer, status_if_new: str) -> dict[str, Any]:
     return {"email_address": customer.email, "status_if_new": status_if_new, "merge_fields": merge}
 
 
+def ecommerce_customer_id(email: str) -> str:
+    """The store's customer for *email*: the MD5 of the trimmed, lower-cased address.
+
+    Mailchimp identifies a store's customers by e-mail (a second id with the same address is refused), so the id
+    is derived from the address, as Mailchimp's WooCommerce plugin does: every GP customer sharing an address
+    buys as one customer, whichever of them comes and goes.  It equals the audience member's id (the subscriber
+    hash), so the contact and the buyer are found from each other."""
+    return hashlib.md5(email.strip().lower().encode("utf-8")).hexdigest()
+
+
 def ecommerce_customer_payload(customer: Customer) -> dict[str, Any]:
-    """The buyer of the orders; ``opt_in_status`` false: consent only ever flows through the member call."""
+    """The buyer of the orders of *customer*'s e-mail (built from the group's primary); ``opt_in_status``
+    false: consent only ever flows through the member call."""
     assert customer.email
     body: dict[str, Any] = {
-        "id": customer.number,
+        "id": ecommerce_customer_id(customer.email),
         "email_address": customer.email,
         "opt_in_status": False,
         "company": customer.company_name,
@@ -148,6 +159,12 @@ def order_hash(payload: dict[str, Any], zone: dt.tzinfo) -> str:
         if name in hashed:
             hashed[name] = business_dates.hashed_timestamp(hashed[name], zone)
     return content_hash(hashed)
+
+
+def order_with_customer(payload: dict[str, Any], customer: dict[str, Any]) -> dict[str, Any]:
+    """An order POST that also creates or updates its customer (Mailchimp upserts the embedded ``customer``
+    with the rules of the customer PUT), which saves the separate customer write."""
+    return {**payload, "customer": customer}
 
 
 def order_patch(payload: dict[str, Any]) -> dict[str, Any]:

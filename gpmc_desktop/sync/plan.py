@@ -1,7 +1,8 @@
 """Decide, without touching Mailchimp, what each GP record should become.
 
-Pure functions over normalised GP records: who is eligible (and why not), which GP customers share one member,
-and the payload plus content hash of every member, e-commerce customer and order.
+Pure functions over normalised GP records: who is eligible (and why not), which GP customers share one e-mail
+(one audience member and one e-commerce customer), and the payload plus content hash of every member,
+e-commerce customer and order.
 """
 
 from __future__ import annotations
@@ -19,13 +20,24 @@ from gpmc_desktop.sync.merge_fields import AudienceFields, LeftOut, fit
 
 
 @dataclass
+class BuyerPlan:
+    """The store's e-commerce customer of one e-mail: every GP customer with that e-mail buys as it."""
+
+    id: str  # derived from the e-mail (mapping.ecommerce_customer_id)
+    email: str
+    payload: dict[str, Any]  # from the primary, as the member is
+    hash: str
+
+
+@dataclass
 class MemberPlan:
     email: str
-    primary: str  # the GP customer whose name and address the member carries
+    primary: str  # the GP customer whose name and address the member and the buyer carry
     customers: list[str]  # every GP customer number with this e-mail, primary first
     payload: dict[str, Any]
     tags: list[str]
     hash: str
+    buyer: BuyerPlan
     left_out: tuple[LeftOut, ...] = ()  # merge values the audience cannot take (see fit_members)
     gp_merge_fields: dict[str, Any] = field(default_factory=dict)  # as GP holds them, before fitting
 
@@ -33,13 +45,14 @@ class MemberPlan:
 @dataclass
 class CustomerPlan:
     customer: Customer
-    payload: dict[str, Any]
-    hash: str
+    buyer_id: str  # the e-commerce customer its invoices become orders of
+    hash: str  # what Mailchimp holds for this GP customer: which e-mail, and so which buyer, it belongs to
 
 
 @dataclass
 class OrderPlan:
     doc: Document
+    email: str  # the e-mail of its GP customer: the buyer it hangs on
     payload: dict[str, Any]
     hash: str
 
@@ -86,8 +99,9 @@ def build_plan(
             continue
         assert customer.email
         by_email[customer.email].append(customer)
-        payload = mapping.ecommerce_customer_payload(customer)
-        plan.customers[customer.number] = CustomerPlan(customer, payload, mapping.content_hash(payload))
+        buyer_id = mapping.ecommerce_customer_id(customer.email)
+        membership = {"buyer": buyer_id, "email": customer.email}
+        plan.customers[customer.number] = CustomerPlan(customer, buyer_id, mapping.content_hash(membership))
 
     for email, group in by_email.items():
         # Deterministic primary (lowest number), so shared members do not flip between runs.
@@ -95,6 +109,7 @@ def build_plan(
         primary = group[0]
         payload = mapping.member_payload(primary, status_if_new)
         tags = sorted({mapping.class_tag(c.class_id) for c in group if c.class_id})
+        buyer = mapping.ecommerce_customer_payload(primary)
         plan.members[email] = MemberPlan(
             email=email,
             primary=primary.number,
@@ -102,6 +117,7 @@ def build_plan(
             payload=payload,
             tags=tags,
             hash=member_hash(payload, tags),
+            buyer=BuyerPlan(buyer["id"], email, buyer, mapping.content_hash(buyer)),
             gp_merge_fields=payload["merge_fields"],
         )
 
@@ -119,10 +135,13 @@ def build_plan(
                 f"customer does not exist in GP ({doc.customer_number})")
             plan.skipped_orders[doc.number] = (doc, why)
             continue
+        buyer = plan.customers[doc.customer_number]
         payload = mapping.order_payload(
-            doc, doc.customer_number, mapping.iso_currency(doc.currency, plan.currency), zone
+            doc, buyer.buyer_id, mapping.iso_currency(doc.currency, plan.currency), zone
         )
-        plan.orders[doc.number] = OrderPlan(doc, payload, mapping.order_hash(payload, zone))
+        email = buyer.customer.email
+        assert email
+        plan.orders[doc.number] = OrderPlan(doc, email, payload, mapping.order_hash(payload, zone))
     return plan
 
 

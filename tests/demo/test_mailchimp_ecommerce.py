@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gpmc_desktop.demo.mailchimp_sim.errors import (
+    DETAIL_CUSTOMER_EMAIL_EXISTS,
     DETAIL_CUSTOMER_EMAIL_IMMUTABLE,
     DETAIL_LINE_PRODUCT_MISSING,
     DETAIL_ORDER_EXISTS,
@@ -89,6 +90,22 @@ def test_customer_email_cannot_change(sim, shop):
     assert_problem(shop.put(f"{BASE}/customers/C100", changed), 400, "Bad Request", DETAIL_CUSTOMER_EMAIL_IMMUTABLE)
     assert_problem(shop.patch(f"{BASE}/customers/C100", {"email_address": "b@fabrikam.org"}), 400, "Bad Request")
     assert sim.customers(STORE)["C100"]["email_address"] == "a@fabrikam.org"
+
+
+def test_a_stores_customers_are_identified_by_email(sim, shop):
+    shop.put(f"{BASE}/customers/C100", {"id": "C100", "email_address": "ap@fabrikam.org", "opt_in_status": False})
+    second = {"id": "C200", "email_address": " AP@Fabrikam.org ", "opt_in_status": False}
+    assert_problem(shop.put(f"{BASE}/customers/C200", second), 400, "Bad Request", DETAIL_CUSTOMER_EMAIL_EXISTS)
+    assert_problem(shop.post(f"{BASE}/customers", second), 400, "Bad Request", DETAIL_CUSTOMER_EMAIL_EXISTS)
+    # ... and when an order's customer object would create the second one: no order, no customer.
+    embedded = order_body("SOP-20", customer_id="C300", email="ap@fabrikam.org")
+    assert_problem(shop.post(f"{BASE}/orders", embedded), 400, "Bad Request", DETAIL_CUSTOMER_EMAIL_EXISTS)
+    assert sim.orders(STORE) == {} and list(sim.customers(STORE)) == ["C100"]
+    # The same id again is an update, and another store may have a customer with that address.
+    assert shop.put(f"{BASE}/customers/C100", {**second, "id": "C100"}).status_code == 200
+    make_store(shop, "other-store")
+    other = "/ecommerce/stores/other-store/customers/C200"
+    assert shop.put(other, second).status_code == 200
 
 
 def test_customer_with_invalid_email_or_long_id(shop):
@@ -180,6 +197,26 @@ def test_order_patch_merges_lines_and_cancels(sim, shop):
                            "price": 1.0}]}
     assert_problem(shop.patch(f"{BASE}/orders/SOP-6", bad_line), 400, "Bad Request", DETAIL_LINE_PRODUCT_MISSING)
     assert shop.delete(f"{BASE}/orders/SOP-6").status_code == 204
+
+
+def test_order_patch_cannot_move_an_order_to_another_customer(sim, shop):
+    shop.post(f"{BASE}/orders", order_body("SOP-7"))
+    shop.put(f"{BASE}/customers/C200", {"id": "C200", "email_address": "other@fabrikam.org", "opt_in_status": False})
+    # SPEC90's PATCH customer has no id: the order stays where it is; the fields it has update that customer.
+    moved = shop.patch(f"{BASE}/orders/SOP-7", {"customer": {"id": "C200", "first_name": "Ann"}})
+    assert moved.status_code == 200 and moved.json()["customer"]["id"] == "C100"
+    assert sim.orders(STORE)["SOP-7"]["customer_id"] == "C100"
+    assert sim.customers(STORE)["C100"]["first_name"] == "Ann"
+    assert sim.customers(STORE)["C200"]["first_name"] == ""
+
+
+def test_deleting_an_order_takes_it_off_its_customer(sim, shop):
+    shop.post(f"{BASE}/orders", order_body("SOP-8"))
+    shop.post(f"{BASE}/orders", order_body("SOP-9"))
+    assert (sim.customers(STORE)["C100"]["orders_count"], sim.customers(STORE)["C100"]["total_spent"]) == (2, 40.0)
+    assert shop.delete(f"{BASE}/orders/SOP-8").status_code == 204
+    assert (sim.customers(STORE)["C100"]["orders_count"], sim.customers(STORE)["C100"]["total_spent"]) == (1, 20.0)
+    assert_problem(shop.delete(f"{BASE}/orders/SOP-8"), 404, "Resource Not Found")
 
 
 def test_notifications_are_suppressed_while_the_store_is_syncing(sim, shop):

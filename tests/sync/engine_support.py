@@ -36,6 +36,7 @@ from gpmc_desktop.mailchimp.transport import MailchimpTransport, RetryPolicy
 from gpmc_desktop.profile import Profile, load_profile
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from gpmc_desktop.sync.engine import SyncEngine
+from gpmc_desktop.sync.mapping import ecommerce_customer_id
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.runner import make_source, run_profile, save_profile_settings
 
@@ -50,7 +51,9 @@ CUSTOMER_PUT = ("PUT", "/ecommerce/stores/{store_id}/customers/{customer_id}")
 CUSTOMER_DELETE = ("DELETE", "/ecommerce/stores/{store_id}/customers/{customer_id}")
 ORDER_POST = ("POST", "/ecommerce/stores/{store_id}/orders")
 ORDER_PATCH = ("PATCH", "/ecommerce/stores/{store_id}/orders/{order_id}")
+ORDER_DELETE = ("DELETE", "/ecommerce/stores/{store_id}/orders/{order_id}")
 PRODUCT_PUT = ("PUT", "/ecommerce/stores/{store_id}/products/{product_id}")
+STORE_PATCH = ("PATCH", "/ecommerce/stores/{store_id}")
 
 
 # ------------------------------------------------------------------------------------------------ the demo
@@ -221,7 +224,7 @@ def demo_fixture(
 # ---------------------------------------------------------------------------------------- what GP says
 @dataclass(frozen=True)
 class ExpectedOrder:
-    customer: str
+    customer: str  # the GP customer number it is an invoice of
     total: str  # two decimals, as text
     status: str  # paid / pending / cancelled
     cancelled_at: str  # cancelled_at_foreign's date, "" when not voided
@@ -235,12 +238,22 @@ class Expected:
     rejected: dict[str, str]  # eligible, but Mailchimp refuses the address (its fake-domain list)
     skipped: dict[str, str]  # number -> why GP's data keeps it out (no valid e-mail, inactive)
     members: dict[str, str]  # e-mail -> the GP customer whose data it carries (lowest number)
+    # (One e-commerce customer per member: its id is derived from the e-mail, see buyers.)
     orders: dict[str, ExpectedOrder]  # invoice number -> order, for the invoices of synced customers
     unsynced_invoices: set[str]  # invoices of customers that are not synced
     other_documents: set[str]  # numbers of every non-invoice document (credit memos, payments, ...)
 
     def orders_of(self, customer: str) -> list[str]:
         return sorted(n for n, o in self.orders.items() if o.customer == customer)
+
+    @property
+    def buyers(self) -> dict[str, str]:
+        """The store's customers: one per member e-mail, by id (every GP customer with the e-mail buys as it)."""
+        return {ecommerce_customer_id(email): email for email in self.members}
+
+    def buyer_of(self, customer: str) -> str:
+        """The id of the e-commerce customer GP customer *customer*'s invoices are orders of."""
+        return ecommerce_customer_id(self.synced[customer])
 
     def shared_emails(self) -> dict[str, list[str]]:
         by_email: dict[str, list[str]] = {}
@@ -330,18 +343,18 @@ def assert_matches_expectation(demo: Demo, expected: Expected) -> None:
     sim = demo.sim
     assert {m["email_address"] for m in sim.members(demo.list_id)} == set(expected.members)
     customers = sim.customers(demo.store_id)
-    assert {cid: c["email_address"] for cid, c in customers.items()} == expected.synced
+    assert {cid: c["email_address"] for cid, c in customers.items()} == expected.buyers
     orders = sim.orders(demo.store_id)
     assert set(orders) == set(expected.orders)
     for number, want in expected.orders.items():
         order = orders[number]
-        assert order["customer_id"] == want.customer, number
+        assert order["customer_id"] == expected.buyer_of(want.customer), number
         assert two_decimals(order["order_total"]) == want.total, number
         assert order["financial_status"] == want.status, number
         assert order["cancelled"] == (want.status == "cancelled"), number
         assert order["cancelled_at_foreign"][:10] == want.cancelled_at, number
     # A second create of the same order would have counted twice on its customer.
-    per_customer = Counter(o.customer for o in expected.orders.values())
+    per_customer = Counter(expected.buyer_of(o.customer) for o in expected.orders.values())
     for cid, customer in customers.items():
         assert customer["orders_count"] == per_customer[cid], cid
 

@@ -1,6 +1,7 @@
 """The dry run predicts the real run that follows it, count for count, across the cases where the rules are subtle:
 member-only changes, shared e-mails, records the failure ledger holds (waiting, not yet due, dismissed) and an
-e-mail change that replaces an e-commerce customer and re-sends its orders."""
+e-mail change that replaces an e-commerce customer and re-sends its orders, and the upgrade of a store an older
+build synced with one e-commerce customer per GP customer."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.mailchimp.transport import RetryPolicy
 from gpmc_desktop.sync.report import RunReport
 from tests.sync.engine_support import Demo, address_for, demo_fixture, expected_state
+from tests.sync.old_store import build_old_store
 
 demo = demo_fixture("demo", 120)
 
@@ -48,7 +50,8 @@ def test_dry_run_predicts_the_real_run_with_ledger_holds_shared_emails_and_membe
     demo.with_store(lambda pid: store.dismiss_failure(pid, "customer", dismissed))
     set_class(demo, reclassed, NEW_CLASS)  # member-only: a tag, no e-commerce customer change
     set_class(demo, other, NEW_CLASS)  # member-only, on a shared member: counted on its primary
-    mutator.change_address(other, line1="8 Shared Street")  # the non-primary buyer changes; the member does not
+    # A non-primary's own address: the member and the buyer of the e-mail carry the primary's, so nothing to send.
+    mutator.change_address(other, line1="8 Shared Street")
     mutator.change_email(rehung, address_for(rehung, "rehung-buyer.com"))  # replaced, its orders re-sent
     added = mutator.add_customers(1)[0].key
     mutator.change_email(added, address_for(added, "dry-run-new.com"))
@@ -66,8 +69,8 @@ def test_dry_run_predicts_the_real_run_with_ledger_holds_shared_emails_and_membe
     assert predicted.new_contacts == len(demo.sim.members(demo.list_id)) - members_before == 2
     # The case each count stands for really happened (so the equality above is not between two zeros).
     assert real.customers["created"] == 1  # the new customer
-    # rehung (e-mail), reclassed (member only), other's address, and the shared member on primary
-    assert real.customers["updated"] == 4
+    # rehung (e-mail), reclassed (member only), and the shared member on primary
+    assert real.customers["updated"] == 3
     assert real.customers["failed"] == len(still_waiting) + 1  # the refused addresses, and the retry not yet due
     assert real.customers["skipped"] == len(exp.skipped) + 1  # the dismissed failure
     assert real.orders["updated"] == len(exp.orders_of(rehung))
@@ -81,3 +84,16 @@ def assert_same_counts(predicted: RunReport, real: RunReport) -> None:
     for kind in ("customers", "orders"):
         for action in ("created", "updated", "unchanged", "skipped", "failed"):
             assert getattr(real, kind)[action] == getattr(predicted, kind)[action], (kind, action)
+
+
+def test_dry_run_predicts_the_upgrade_of_a_store_with_one_customer_per_gp_number(demo: Demo) -> None:
+    old = build_old_store(demo)
+
+    demo.sim.reset_counters()
+    predicted = demo.run(dry_run=True)
+    assert demo.sim.writes == 0
+    real = demo.run()
+
+    assert_same_counts(predicted, real)
+    assert real.customers["updated"] == len(old.legacy) and real.customers["created"] == len(old.refused)
+    assert real.orders["updated"] == len(old.orders) and real.orders["created"] == len(old.missing)

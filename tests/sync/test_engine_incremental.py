@@ -12,18 +12,22 @@ from typing import Any
 
 import pytest
 
+from gpmc_desktop import store
 from gpmc_desktop.demo.gp_model import W_CUSTCLAS, DocType, key_of, pad_shared
 from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.demo.gp_sba_shapes import ShapeOptions, customer_payload
 from gpmc_desktop.gp.model import Customer
 from gpmc_desktop.gp.sba_shapes import customer_from_sba
 from gpmc_desktop.sync import mapping
+from gpmc_desktop.sync.mapping import ecommerce_customer_id
 from tests.sync.engine_support import (
     CUSTOMER_DELETE,
     CUSTOMER_PUT,
     MEMBER_PUT,
+    ORDER_DELETE,
     ORDER_PATCH,
     ORDER_POST,
+    STORE_PATCH,
     TAGS_POST,
     Demo,
     Expected,
@@ -95,7 +99,7 @@ def tags_to_add(demo: Demo, number: str) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ customers
-def test_email_only_edit_replaces_member_customer_and_rehangs_orders(demo: Demo) -> None:
+def test_email_only_edit_moves_the_orders_to_the_new_addresss_buyer(demo: Demo) -> None:
     exp = expected_state(demo)
     number = pick_customer(demo, exp, min_orders=2)
     old_email, orders = exp.synced[number], exp.orders_of(number)
@@ -113,17 +117,70 @@ def test_email_only_edit_replaces_member_customer_and_rehangs_orders(demo: Demo)
     member = demo.sim.member(demo.list_id, new_email)
     assert member is not None and member["merge_fields"]["GPCUSTNO"] == number
     assert demo.sim.member(demo.list_id, old_email) is not None  # Mailchimp's contact is not ours to delete
-    ecom = demo.sim.customers(demo.store_id)[number]
-    assert ecom["email_address"] == new_email
+    customers = demo.sim.customers(demo.store_id)
+    new_buyer, old_buyer = ecommerce_customer_id(new_email), ecommerce_customer_id(old_email)
+    assert customers[new_buyer]["email_address"] == new_email
+    assert old_buyer not in customers  # nobody has the old address any more: its customer is not left behind
     all_orders = demo.sim.orders(demo.store_id)
     for order_no in orders:
-        assert all_orders[order_no]["customer_id"] == number
+        assert all_orders[order_no]["customer_id"] == new_buyer
         assert all_orders[order_no]["financial_status"] == exp.orders[order_no].status
+    assert customers[new_buyer]["orders_count"] == len(orders)
     assert report.customers["updated"] == 1 and report.customers["created"] == 0
     assert report.orders["updated"] == len(orders) and report.orders["created"] == 0
-    assert writes == Counter({MEMBER_PUT: 1, TAGS_POST: tags_to_add(demo, number), CUSTOMER_DELETE: 1,
-                              CUSTOMER_PUT: 1, ORDER_PATCH: len(orders)}) - Counter()
+    # PATCH cannot move an order to another customer: each is deleted and created again on the new buyer, the
+    # first of them carrying the buyer itself (no customer PUT); then the old buyer, now empty, is deleted.
+    assert writes == Counter({MEMBER_PUT: 1, TAGS_POST: tags_to_add(demo, number), ORDER_DELETE: len(orders),
+                              ORDER_POST: len(orders), CUSTOMER_DELETE: 1, STORE_PATCH: 2}) - Counter()
     assert demo.sim.order_put_attempts == []
+    # The re-created orders sent no order e-mail: the store's automations were paused around them.
+    assert demo.sim.is_syncing_history(demo.store_id)[-2:] == [True, False]
+    assert all(e["suppressed"] for e in demo.sim.notification_events(demo.store_id))
+    trail = demo.with_store(lambda pid: store.record_trace(pid, "customer", number))
+    assert trail[-1].reason == (f"e-mail changed from {old_email}; orders moved to the e-commerce customer of "
+                                f"{new_email}")
+    assert_quiet_after(demo)
+
+
+def test_a_shared_addresss_buyer_keeps_its_id_when_its_primary_leaves_and_a_customer_joins(demo: Demo) -> None:
+    exp = expected_state(demo)
+    email, group = max(exp.shared_emails().items(), key=lambda item: len(item[1]))
+    leaver, stayers = group[0], group[1:]  # the primary leaves: another customer's data goes on the buyer
+    assert len(exp.orders_of(leaver)) >= 1
+    demo.used.update(group)
+    buyer = ecommerce_customer_id(email)
+    created_at = demo.sim.customers(demo.store_id)[buyer]["created_at"]
+    mutator = GPMutator(demo.env.dataset)
+    leaver_email = address_for(leaver, "own-mailbox.com")
+    mutator.change_email(leaver, leaver_email)
+    joiner = mutator.add_customers(1)[0].key
+    demo.used.add(joiner)
+    mutator.change_email(joiner, email)
+    mutator.set_status(joiner, inactive=False, hold=False)
+    joined_invoice = key_of(mutator.add_invoices(1, customer=joiner, amount="42.00")[0].key.split(";", 1)[1])
+    moved = exp.orders_of(leaver)
+
+    report, writes = sync(demo)
+
+    after = expected_state(demo)
+    primary = min([*stayers, joiner])
+    customers = demo.sim.customers(demo.store_id)
+    assert customers[buyer]["created_at"] == created_at  # the same customer, not a new one
+    assert customers[buyer]["company"] == gp_customer(demo, primary).company_name  # the new primary's data
+    assert demo.sim.member(demo.list_id, email)["merge_fields"]["GPCUSTNO"] == primary
+    orders = demo.sim.orders(demo.store_id)
+    assert {orders[o]["customer_id"] for n in [*stayers, joiner] for o in after.orders_of(n)} == {buyer}
+    assert joined_invoice in after.orders_of(joiner)
+    assert {orders[o]["customer_id"] for o in moved} == {ecommerce_customer_id(leaver_email)}
+    assert customers[buyer]["orders_count"] == sum(len(after.orders_of(n)) for n in [*stayers, joiner])
+    assert report.customers["created"] == 1  # the joiner; the leaver and the stayer carrying the writes updated
+    assert (report.orders["created"], report.orders["updated"], report.orders["failed"]) == (1, len(moved), 0)
+    # The new primary's data goes on the shared buyer in the joiner's first order's POST when the joiner is the
+    # primary, else in a PUT; the leaver's new buyer in its first re-created order; nothing is deleted but orders.
+    buyer_puts = 0 if primary == joiner else 1
+    assert writes - Counter({TAGS_POST: writes[TAGS_POST]}) == Counter({
+        MEMBER_PUT: 2, CUSTOMER_PUT: buyer_puts, ORDER_DELETE: len(moved), ORDER_POST: len(moved) + 1,
+        STORE_PATCH: 2}) - Counter()
     assert_quiet_after(demo)
 
 
@@ -137,7 +194,7 @@ def test_address_edit_updates_the_member_address_and_nothing_else(demo: Demo) ->
     member = demo.sim.member(demo.list_id, exp.synced[number])
     assert member["merge_fields"]["ADDRESS"]["addr1"] == "77 Harbour Road"
     assert member["merge_fields"]["ADDRESS"]["city"] == "Portland"
-    assert demo.sim.customers(demo.store_id)[number]["address"]["address1"] == "77 Harbour Road"
+    assert demo.sim.customers(demo.store_id)[exp.buyer_of(number)]["address"]["address1"] == "77 Harbour Road"
     assert report.customers["updated"] == 1 and report.orders["updated"] == report.orders["created"] == 0
     # The member's tags did not change, so no tag request either.
     assert writes == Counter({MEMBER_PUT: 1, CUSTOMER_PUT: 1})
@@ -164,7 +221,9 @@ def test_unsubscribed_member_stays_unsubscribed_when_gp_changes(demo: Demo) -> N
 
 def test_class_change_swaps_the_members_class_tag(demo: Demo) -> None:
     exp = expected_state(demo)
-    number = next(n for n in sorted(exp.synced) if n not in demo.used and gp_customer(demo, n).class_id
+    # A customer with a class other than the one it gets (else there is no change to see).
+    number = next(n for n in sorted(exp.synced) if n not in demo.used
+                  and gp_customer(demo, n).class_id not in ("", "WHOLESALE")
                   and n not in {m for ms in exp.shared_emails().values() for m in ms})
     demo.used.add(number)
     email = exp.synced[number]
@@ -205,17 +264,19 @@ def test_new_customer_and_new_invoices_are_created(demo: Demo) -> None:
     report, writes = sync(demo)
 
     assert demo.sim.member(demo.list_id, new_email)["merge_fields"]["GPCUSTNO"] == added
-    assert demo.sim.customers(demo.store_id)[added]["email_address"] == new_email
+    assert demo.sim.customers(demo.store_id)[ecommerce_customer_id(new_email)]["email_address"] == new_email
     orders = demo.sim.orders(demo.store_id)
-    assert orders[new_docs[0]]["customer_id"] == added and orders[new_docs[0]]["order_total"] == 1234.5
-    assert orders[new_docs[1]]["customer_id"] == existing and orders[new_docs[1]]["order_total"] == 99.99
+    assert orders[new_docs[0]]["customer_id"] == ecommerce_customer_id(new_email)
+    assert orders[new_docs[0]]["order_total"] == 1234.5
+    assert orders[new_docs[1]]["customer_id"] == exp.buyer_of(existing)
+    assert orders[new_docs[1]]["order_total"] == 99.99
     assert orders[new_docs[0]]["financial_status"] == orders[new_docs[1]]["financial_status"] == "pending"
     assert report.customers["created"] == 1 and report.customers["updated"] == 0
     assert report.orders["created"] == 2 and report.orders["updated"] == 0
-    assert writes == Counter({MEMBER_PUT: 1, TAGS_POST: tags_to_add(demo, added), CUSTOMER_PUT: 1,
-                              ORDER_POST: 2}) - Counter()
-    # The store's automations stay on: this is not a historical load.
-    assert demo.sim.is_syncing_history(demo.store_id) == [True, False]
+    # The new buyer goes in its first order's POST: no customer PUT of its own.
+    assert writes == Counter({MEMBER_PUT: 1, TAGS_POST: tags_to_add(demo, added), ORDER_POST: 2}) - Counter()
+    # The store's automations stay on: neither a historical load nor re-created orders (no store PATCH above).
+    assert demo.sim.store(demo.store_id)["is_syncing"] is False
     assert_quiet_after(demo)
 
 

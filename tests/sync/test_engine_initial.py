@@ -11,9 +11,11 @@ import pytest
 from gpmc_desktop import store
 from gpmc_desktop.demo.gp_model import key_of
 from gpmc_desktop.sync import mapping
+from gpmc_desktop.sync.mapping import ecommerce_customer_id
 from gpmc_desktop.sync.report import ExitCode, RunReport
 from tests.sync.engine_support import (
     CAP,
+    CUSTOMER_PUT,
     ORDER_POST,
     PRODUCT_PUT,
     Demo,
@@ -109,7 +111,7 @@ def test_mailto_prefix_is_stripped(synced: FirstSync) -> None:
         email = exp.synced[number]
         assert not email.startswith("mailto:")
         assert demo.sim.member(demo.list_id, email) is not None
-        assert customers[number]["email_address"] == email
+        assert customers[exp.buyer_of(number)]["email_address"] == email
     assert not [m for m in demo.sim.members(demo.list_id) if "mailto" in m["email_address"]]
 
 
@@ -121,10 +123,11 @@ def test_padded_gp_names_arrive_trimmed(synced: FirstSync) -> None:
     padded = [n for n in exp.synced if names[n] != names[n].strip()]
     assert len(padded) > len(exp.synced) / 2  # GP pads char columns to their width
     for number in padded:
-        assert customers[number]["company"] == names[number].strip()
+        if exp.members[exp.synced[number]] != number:
+            continue  # the member and the buyer of a shared e-mail carry the primary's name
+        assert customers[exp.buyer_of(number)]["company"] == names[number].strip()
         member = demo.sim.member(demo.list_id, exp.synced[number])
-        if member["merge_fields"]["GPCUSTNO"] == number:
-            assert member["merge_fields"][mapping.TAG_COMPANY] == names[number].strip()
+        assert member["merge_fields"][mapping.TAG_COMPANY] == names[number].strip()
     for member in demo.sim.members(demo.list_id):
         for tag, value in member["merge_fields"].items():
             if isinstance(value, str):
@@ -134,17 +137,44 @@ def test_padded_gp_names_arrive_trimmed(synced: FirstSync) -> None:
             assert ecom[key] == ecom[key].strip()
 
 
-def test_shared_email_becomes_one_member_and_several_buyers(synced: FirstSync) -> None:
+def test_shared_email_becomes_one_member_and_one_buyer_with_every_invoice(synced: FirstSync) -> None:
     demo, exp = synced.demo, synced.expected
     shared = exp.shared_emails()
-    assert shared
+    assert max(len(numbers) for numbers in shared.values()) >= 4  # one accounts-payable mailbox, four accounts
     customers = demo.sim.customers(demo.store_id)
+    orders = demo.sim.orders(demo.store_id)
     emails = [m["email_address"] for m in demo.sim.members(demo.list_id)]
+    with demo.env.dataset.lock:
+        names = {key_of(c.custnmbr): c.custname.strip() for c in demo.company.customers.values()}
     for email, numbers in shared.items():
         assert emails.count(email) == 1
-        assert demo.sim.member(demo.list_id, email)["merge_fields"]["GPCUSTNO"] == numbers[0]  # lowest number
-        for number in numbers:
-            assert customers[number]["email_address"] == email
+        member = demo.sim.member(demo.list_id, email)
+        assert member["merge_fields"]["GPCUSTNO"] == numbers[0]  # lowest number
+        buyer_id = exp.buyer_of(numbers[0])
+        assert [cid for cid, c in customers.items() if c["email_address"] == email] == [buyer_id]
+        assert buyer_id == member["id"]  # the buyer's id is the contact's own (the subscriber hash)
+        assert customers[buyer_id]["company"] == names[numbers[0]]  # the primary's data, as on the member
+        invoices = sorted(o for number in numbers for o in exp.orders_of(number))
+        assert sorted(o for o, x in orders.items() if x["customer_id"] == buyer_id) == invoices
+        assert customers[buyer_id]["orders_count"] == len(invoices)
+    biggest = max(shared.values(), key=len)
+    assert sum(len(exp.orders_of(n)) for n in biggest) > 1, "the group of four has too few invoices to prove much"
+
+    def first_audit(profile_id: int) -> list[store.AuditEventRow]:
+        return store.audit_page(store.AuditFilter(profile_id=profile_id, run_id=synced.first.run_id),
+                                limit=5000).rows
+
+    rows = demo.with_store(first_audit)
+    by_key = {(r.entity, r.gp_key): r for r in rows}
+    for email, numbers in shared.items():
+        for number in numbers:  # each GP customer's row says who shares the member and the buyer
+            others = ", ".join(n for n in numbers if n != number)
+            row = by_key["customer", number]
+            assert row.reason == f"shares the member and e-commerce customer of {email} with {others}"
+            assert row.mailchimp_id == exp.buyer_of(number) and row.email == email
+            for invoice in exp.orders_of(number):  # each order's row names the GP customer it came from
+                assert by_key["order", invoice].reason.startswith(f"invoice of GP customer {number}")
+                assert by_key["order", invoice].email == email
 
 
 def test_customer_without_email_is_skipped_with_no_member_and_no_orders(synced: FirstSync) -> None:
@@ -173,7 +203,7 @@ def test_address_mailchimp_refuses_is_a_ledgered_permanent_failure(synced: First
     for number, email in exp.rejected.items():
         assert ledger[number].category == "permanent" and ledger[number].next_retry_at is None
         assert demo.sim.member(demo.list_id, email) is None
-        assert number not in demo.sim.customers(demo.store_id)
+        assert ecommerce_customer_id(email) not in demo.sim.customers(demo.store_id)
 
 
 def test_orders_have_two_decimal_totals_and_gp_status(synced: FirstSync) -> None:
@@ -233,6 +263,17 @@ def test_product_exists_before_the_first_order(synced: FirstSync) -> None:
 
     product_event, order_event = demo.with_store(first_events)
     assert product_event < order_event
+
+
+def test_each_customer_with_an_invoice_goes_in_its_first_orders_post(synced: FirstSync) -> None:
+    exp, requests = synced.expected, synced.first_requests
+    with_orders = {exp.buyer_of(o.customer) for o in exp.orders.values()}
+    assert len(with_orders) > len(exp.buyers) / 2
+    # One write fewer per customer with an invoice: only customers with no order to create are PUT on their own
+    # (scripts/bench_customer_writes.py counts both ways).
+    assert requests[CUSTOMER_PUT] == len(exp.buyers) - len(with_orders)
+    assert requests[ORDER_POST] == len(exp.orders)
+    assert set(synced.demo.sim.customers(synced.demo.store_id)) == set(exp.buyers)
 
 
 def test_second_run_sends_zero_writes(synced: FirstSync) -> None:

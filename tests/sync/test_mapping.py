@@ -1,4 +1,5 @@
 import datetime as dt
+import hashlib
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -64,6 +65,22 @@ def test_incomplete_address_is_left_out_entirely():
 
 def test_ecommerce_customer_never_opts_in():
     assert mapping.ecommerce_customer_payload(customer())["opt_in_status"] is False
+
+
+def test_ecommerce_customer_id_is_the_md5_of_the_trimmed_lower_cased_email():
+    # As Mailchimp's WooCommerce plugin derives it (md5(trim(strtolower(email)))), and as the subscriber hash.
+    assert mapping.ecommerce_customer_id(" Bob@Fitz.com ") == hashlib.md5(b"bob@fitz.com").hexdigest()
+    body = mapping.ecommerce_customer_payload(customer(number="OTHER0001"))
+    assert body["id"] == mapping.ecommerce_customer_id("bob@fitz.com")  # the e-mail's, whoever the GP customer
+    assert len(body["id"]) <= 50  # Mailchimp's limit on customer ids
+
+
+def test_an_order_post_can_carry_its_customer_in_full():
+    order = mapping.order_payload(invoice(), mapping.ecommerce_customer_id("bob@fitz.com"), "USD", dt.UTC)
+    buyer = mapping.ecommerce_customer_payload(customer())
+    carried = mapping.order_with_customer(order, buyer)
+    assert carried["customer"] == buyer and order["customer"] == {"id": buyer["id"]}
+    assert {k: v for k, v in carried.items() if k != "customer"} == {k: v for k, v in order.items() if k != "customer"}
 
 
 def test_order_statuses_and_timestamps_have_offsets():

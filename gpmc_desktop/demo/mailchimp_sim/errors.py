@@ -24,6 +24,9 @@ DETAIL_STORE_EXISTS = (
 DETAIL_LINE_PRODUCT_MISSING = "A product with the provided ID does not exist in the account for this list."
 DETAIL_CAMPAIGN_MISSING = "A campaign with the provided ID does not exist in the account for this list."
 DETAIL_CUSTOMER_EMAIL_IMMUTABLE = "An email address may not be changed once a customer is created."
+# A store's customers are identified by e-mail: a second id with the same address (R mailchimp/mc-magento#58,
+# the detail as reported there; status and title are an assumption).
+DETAIL_CUSTOMER_EMAIL_EXISTS = "This customer email already exists"
 DETAIL_MERGE_INVALID = "Your merge fields were invalid."
 DETAIL_VALIDATION = "The resource submitted could not be validated. For field-specific details, see the 'errors' array."
 DETAIL_PENDING_WEBHOOKS = (

@@ -27,6 +27,9 @@ _ORDER_FIELDS = ("campaign_id", "landing_site", "financial_status", "fulfillment
                  "billing_address", "promos", "outreach", "tracking_number", "tracking_carrier", "tracking_url",
                  "cart_id")
 _LINE_FIELDS = ("product_id", "product_variant_id", "quantity", "price", "discount")
+# What a PATCH's ``customer`` may change: SPEC90's E_commerce_Customer_2 has no ``id`` or ``email_address``, so an
+# order never moves to another customer by PATCH (assumption from the schema; nothing documents a move).
+_PATCH_CUSTOMER_FIELDS = ("opt_in_status", "company", "first_name", "last_name", "address")
 _NEW_ORDER_REQUIRED = ("customer", "currency_code", "order_total", "lines")
 
 
@@ -157,9 +160,10 @@ def _update_order(ctx: SimContext, store: Store, order: dict[str, Any], body: di
     lines = body.get("lines") or []
     _check_campaign(ctx, body)
     _check_lines(store, _lines_after_merge(order, lines))
-    if isinstance(body.get("customer"), dict):
-        customer = upsert_customer(ctx, store, str(body["customer"].get("id", "")), body["customer"])
-        order["customer_id"] = customer["id"]
+    customer = store.customers.get(order["customer_id"])
+    if isinstance(body.get("customer"), dict) and customer is not None:
+        changes = {k: v for k, v in body["customer"].items() if k in _PATCH_CUSTOMER_FIELDS}
+        upsert_customer(ctx, store, customer["id"], changes)
     before = {field: order.get(field) for field in NOTIFYING_VALUES}
     order.update({k: body[k] for k in _ORDER_FIELDS if k in body})  # promos are replaced wholesale (SPEC90)
     _merge_lines(order, lines)
@@ -216,7 +220,11 @@ def put_order(ctx: SimContext, req: ApiRequest) -> Reply:
 
 def delete_order(ctx: SimContext, req: ApiRequest) -> Reply:
     store = store_of(ctx, req.params["store_id"])
-    del store.orders[order_of(store, req.params["order_id"])["id"]]
+    order = store.orders.pop(order_of(store, req.params["order_id"])["id"])
+    customer = store.customers.get(order["customer_id"])
+    if customer is not None:  # a customer's order count and total are those of the orders it has
+        customer["orders_count"] = max(0, int(customer.get("orders_count", 0)) - 1)
+        customer["total_spent"] = round(float(customer.get("total_spent", 0)) - float(order["order_total"]), 2)
     return Reply(204)
 
 

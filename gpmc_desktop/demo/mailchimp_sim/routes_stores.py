@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import (
+    DETAIL_CUSTOMER_EMAIL_EXISTS,
     DETAIL_CUSTOMER_EMAIL_IMMUTABLE,
     DETAIL_STORE_EXISTS,
     ApiError,
@@ -132,6 +133,9 @@ def upsert_customer(ctx: SimContext, store: Store, customer_id: str, body: dict[
         raise invalid_resource([{"field": "email_address", "message": "This value should not be blank."}])
     if not is_valid_email(str(email)):
         raise ApiError(400, "Customer Was Not Saved", detail_customer_email_invalid(str(email)))
+    if customer_with_email(store, str(email)) is not None:
+        # A store's customers are identified by e-mail (reference 2.7): one address, one customer id.
+        raise bad_request(DETAIL_CUSTOMER_EMAIL_EXISTS)
     now = ctx.clock.iso()
     customer: dict[str, Any] = {"id": customer_id, "email_address": str(email).strip(), "opt_in_status": False,
                                 "company": "", "first_name": "", "last_name": "", "orders_count": 0,
@@ -145,6 +149,11 @@ def upsert_customer(ctx: SimContext, store: Store, customer_id: str, body: dict[
     return customer
 
 
+def customer_with_email(store: Store, email: str) -> dict[str, Any] | None:
+    wanted = normalise_email(email)
+    return next((c for c in store.customers.values() if normalise_email(c["email_address"]) == wanted), None)
+
+
 def customer_of(store: Store, customer_id: str) -> dict[str, Any]:
     customer = store.customers.get(customer_id)
     if customer is None:
@@ -156,8 +165,8 @@ def get_customers(ctx: SimContext, req: ApiRequest) -> Reply:
     store = store_of(ctx, req.params["store_id"])
     customers = list(store.customers.values())
     if req.arg("email_address"):
-        wanted = normalise_email(req.arg("email_address") or "")
-        customers = [c for c in customers if normalise_email(c["email_address"]) == wanted]
+        match = customer_with_email(store, req.arg("email_address") or "")
+        customers = [match] if match else []
     return collection(req, "customers", [customer_json(store, c) for c in customers], store_id=store.id)
 
 
