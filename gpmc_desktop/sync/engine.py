@@ -375,6 +375,8 @@ class SyncEngine:
         self._audit_skips(Entity.CUSTOMER, plan.skipped_customers, Entity.CUSTOMER_SKIP)
         _count_held(report, fc.groups)
         groups = fc.sending
+        for group in groups:
+            report.fields_left_out.update(group.fields_left_out)
         carriers = fc.carriers()  # the orders the forecast sends first for their buyer, one per buyer to write
         total = len(groups)
         self.progress("customers", 0, total)

@@ -184,13 +184,13 @@ def test_the_customer_carrying_the_member_write_says_which_merge_values_were_lef
     fit_members(plan, AudienceFields.from_api(DEFAULT_AUDIENCE))  # GP's Leeds address has no state
     address = "ADDRESS left out: it has no state, and Mailchimp takes an address only with street, city, state and zip"
     first = group(plan, SHARED)
-    assert [d.reason for _cp, d in first.customers] == [f"shares member {SHARED} with C2; {address}",
-                                                        f"shares member {SHARED} with C1"]
+    shares = f"shares the member and e-commerce customer of {SHARED} with"
+    assert [d.reason for _cp, d in first.customers] == [f"{shares} C2; {address}", f"{shares} C1"]
     assert first.fields_left_out == [FieldMisfit("ADDRESS", Misfit.INCOMPLETE_ADDRESS)]
 
     held = {"C1": failure("C1", ledger_hash(plan.members[SHARED], plan.customers["C1"]))}
     moved = group(plan, SHARED, None, held)  # the write, and what it says, move to the next customer sent
-    assert [d.reason for _cp, d in moved.customers][1] == f"shares member {SHARED} with C1; {address}"
+    assert [d.reason for _cp, d in moved.customers][1] == f"{shares} C1; {address}"
 
     unchanged = group(plan, SHARED, Synced(plan))  # no member write: nothing left out this run
     assert unchanged.fields_left_out == [] and all(d.reason.startswith("shares") for _cp, d in unchanged.customers)
