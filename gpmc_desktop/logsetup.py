@@ -13,13 +13,14 @@ from pathlib import Path
 
 LOG_NAME = "gpmc.log"
 MASK = "********"
+MIN_SECRET_LENGTH = 4  # masking 1-3 character strings would shred ordinary words
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
-    if value and len(value) >= 4:  # masking 1-3 character strings would shred ordinary words
+    if value and len(value) >= MIN_SECRET_LENGTH:
         with _lock:
             _secrets.add(value)
 

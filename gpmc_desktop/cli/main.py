@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from gpmc_desktop import __version__
-from gpmc_desktop.cli import demo_cmd, sim_cmd, sync_cmd
+from gpmc_desktop.cli import demo_cmd, diagnose_cmd, sim_cmd, sync_cmd
 from gpmc_desktop.cli.interrupt import notify
 from gpmc_desktop.sync.report import ExitCode  # the exit codes of every sub-command (README, "Headless use")
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gpmc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     sync_cmd.register(sub)
+    diagnose_cmd.register(sub)
     sim_cmd.register(sub)
     demo_cmd.register(sub)
     return parser
@@ -34,8 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
-        # Ctrl-C in a command with nothing to finish (check, audit, demo, sim; `gpmc sync` handles its own, see
-        # cli/interrupt.py): the with-blocks have stopped the simulators and closed the database on the way out.
+        # Ctrl-C in a command with nothing to finish (check, audit, diagnose, demo, sim; `gpmc sync` handles its
+        # own, see cli/interrupt.py): the with-blocks have stopped the simulators and closed the database.
         notify("gpmc: interrupted")
         return int(ExitCode.INTERRUPTED)
 
