@@ -25,7 +25,8 @@ def test_readme_cli_synopsis_matches_the_parser():
         args = [command, "--config", "x.toml"]
         for flag in re.findall(r"--[\w-]+", flags):
             args += [flag] + (["1"] if flag in ("--run",) else ["customer"] if flag == "--entity" else
-                              ["failed"] if flag == "--action" else ["t"] if flag in ("--csv", "--search", "--out") else [])
+                              ["failed"] if flag == "--action" else
+                              ["t"] if flag in ("--csv", "--search", "--out") else [])
         parsed = parser.parse_args(args)
         assert parsed.command == command
 

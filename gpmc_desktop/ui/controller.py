@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from gpmc_desktop import store
 from gpmc_desktop.credentials import CredentialStore
@@ -21,6 +21,8 @@ from gpmc_desktop.sync import automations
 from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
 from gpmc_desktop.ui.automations_question import AutomationsQuestion
 from gpmc_desktop.ui.autostart import Autostart
+from gpmc_desktop.ui.background import Background, Task
+from gpmc_desktop.ui.diagnostics import qt_versions, write_app_bundle
 from gpmc_desktop.ui.main_window import MainWindow
 from gpmc_desktop.ui.password_dialog import PasswordDialog
 from gpmc_desktop.ui.schedule_driver import ScheduleDriver
@@ -78,6 +80,7 @@ class DesktopController(QObject):
         self.schedule = ScheduleDriver(self.manager, self.board, tick_ms=schedule_tick_ms, parent=self)
         self._quitting = False
         self._dialogs: list[QWidget] = []  # open non-modal dialogs, kept alive
+        self._background = Background(self)  # the diagnostics bundle is written off the GUI thread
 
         self._audit_timer = QTimer(self)
         self._audit_timer.setInterval(AUDIT_REFRESH_MS)
@@ -98,6 +101,7 @@ class DesktopController(QObject):
         w.settings_requested.connect(self.open_settings)
         w.setup_requested.connect(self.open_setup)
         w.log_folder_requested.connect(self.open_log_folder)
+        w.diagnostics_requested.connect(self.ask_diagnostics)
         w.quit_requested.connect(self.quit)
         if self.tray is not None:
             t = self.tray
@@ -105,6 +109,7 @@ class DesktopController(QObject):
             t.pause_requested.connect(self.set_all_paused)
             t.open_requested.connect(self.show_window)
             t.settings_requested.connect(self.open_settings)
+            t.diagnostics_requested.connect(self.ask_diagnostics)
             t.quit_requested.connect(self.quit)
             t.toast_clicked.connect(self._on_toast_clicked)
         self.reload_profiles()
@@ -424,6 +429,23 @@ class DesktopController(QObject):
             return False
         self.log_folder.mkdir(parents=True, exist_ok=True)
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_folder)))
+
+    # -- diagnostics for IT ---------------------------------------------------------------------------------
+    @Slot()
+    def ask_diagnostics(self) -> None:
+        name = f"gpmc-diagnostics-{datetime.now():%Y%m%d-%H%M}.zip"
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save diagnostics for IT", name, "Zip files (*.zip)")
+        if path:
+            self.save_diagnostics(Path(path))
+
+    def save_diagnostics(self, path: Path) -> Task:
+        """Write the diagnostics bundle (every profile, secrets masked) to *path*; a notice says how it went."""
+        versions = qt_versions()  # asked here: Qt's version calls belong on the GUI thread
+        return self._background.start(
+            lambda _report: write_app_bundle(path, self.credentials, self.log_folder, versions),
+            name=f"diagnostics bundle to {path}",
+            on_result=lambda _summary: self.show_notice(f"Diagnostics saved to {path}: no passwords or keys in it."),
+            on_error=lambda message: self.show_notice(f"The diagnostics were not saved: {message}"))
 
     # -- quit ----------------------------------------------------------------------------------------------
     def shutdown(self, timeout_s: float | None = None) -> bool:

@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
     settings_requested = Signal()
     setup_requested = Signal()
     log_folder_requested = Signal()
+    diagnostics_requested = Signal()  # save the diagnostics bundle for IT (the controller asks where)
     quit_requested = Signal()
 
     def __init__(self, board: StatusBoard, *, stands_in_for_tray: bool = False) -> None:
@@ -141,10 +142,14 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self.settings_requested)
         self.log_action = QAction("Open &log folder", self)
         self.log_action.triggered.connect(self.log_folder_requested)
+        self.diagnostics_action = QAction("Save &diagnostics for IT…", self)
+        self.diagnostics_action.setToolTip("A zip of versions, profiles, recent runs, audit, failures and logs, "
+                                           "without passwords or keys")
+        self.diagnostics_action.triggered.connect(self.diagnostics_requested)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.quit_requested)
-        for action in (self.settings_action, self.log_action):
+        for action in (self.settings_action, self.log_action, self.diagnostics_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.quit_action)

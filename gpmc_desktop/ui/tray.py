@@ -1,5 +1,6 @@
 """The tray icon: the board's state as an icon and a tooltip, a menu (Sync now, Pause/Resume, Open,
-Settings, Quit) and the toasts. Where the desktop has no tray, the controller keeps the window instead."""
+Settings, Save diagnostics, Quit) and the toasts. Where the desktop has no tray, the controller keeps the window
+instead."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class Tray(QObject):
     pause_requested = Signal(bool)  # all profiles: pause (True) or resume (False)
     open_requested = Signal()
     settings_requested = Signal()
+    diagnostics_requested = Signal()
     quit_requested = Signal()
     toast_clicked = Signal(object)  # the Toast that was clicked
 
@@ -39,12 +41,14 @@ class Tray(QObject):
         self.menu.addSeparator()
         self.open_action = self.menu.addAction("Open")
         self.settings_action = self.menu.addAction("Settings…")
+        self.diagnostics_action = self.menu.addAction("Save diagnostics for IT…")
         self.menu.addSeparator()
         self.quit_action = self.menu.addAction("Quit")
         self.sync_action.triggered.connect(self.sync_requested)
         self.pause_action.triggered.connect(self._on_pause)
         self.open_action.triggered.connect(self.open_requested)
         self.settings_action.triggered.connect(self.settings_requested)
+        self.diagnostics_action.triggered.connect(self.diagnostics_requested)
         self.quit_action.triggered.connect(self.quit_requested)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)

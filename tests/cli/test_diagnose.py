@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -159,7 +160,7 @@ def test_a_bad_config_or_an_unwritable_path_exits_2_with_a_plain_message(tmp_pat
 
 
 @pytest.fixture(autouse=True)
-def _no_store_left_open() -> None:
+def _no_store_left_open() -> Iterator[None]:
     yield
     from gpmc_desktop.store.models import database_proxy
 
