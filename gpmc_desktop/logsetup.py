@@ -25,6 +25,12 @@ def register_secret(value: str | None) -> None:
             _secrets.add(value)
 
 
+def registered_secrets() -> list[str]:
+    """What this process has registered (the diagnostics bundle masks these too)."""
+    with _lock:
+        return list(_secrets)
+
+
 def mask(text: str) -> str:
     with _lock:
         known = sorted(_secrets, key=len, reverse=True)

@@ -1,6 +1,6 @@
 """The app's side of the diagnostics bundle (``store/diagnostics.py``): every saved profile, the secrets to mask
-read from the credential store, and the Qt versions the Qt-free core cannot know. `write_app_bundle` runs on a
-pool thread (``ui/background.py``)."""
+read from the credential store (and those the log filter knows), and the Qt versions the Qt-free core cannot know.
+`write_app_bundle` runs on a pool thread (``ui/background.py``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from PySide6.QtCore import qVersion
 
 from gpmc_desktop import store
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY, CredentialError, CredentialStore
+from gpmc_desktop.logsetup import registered_secrets
 from gpmc_desktop.profile import ConfigError, Profile
 from gpmc_desktop.store.diagnostics import BundleSummary, Redactor, secrets_to_redact, write_bundle
 
@@ -35,7 +36,7 @@ def write_app_bundle(
 ) -> BundleSummary:
     """The bundle of every saved profile (a stored profile that no longer validates is left out, and logged)."""
     profiles: list[Profile] = []
-    secrets: list[str] = []
+    secrets = registered_secrets()  # this session's: also one typed in the wizard and never saved
     for row in store.list_profiles():
         secrets += _secrets(credentials, row.name)
         try:
