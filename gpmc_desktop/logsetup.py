@@ -25,6 +25,13 @@ def register_secret(value: str | None) -> None:
             _secrets.add(value)
 
 
+def register_api_key(key: str | None) -> None:
+    """A Mailchimp key and its part before the dash: that part alone is the account's secret."""
+    register_secret(key)
+    if key and "-" in key:
+        register_secret(key.rsplit("-", 1)[0])
+
+
 def registered_secrets() -> list[str]:
     """What this process has registered (the diagnostics bundle masks these too)."""
     with _lock:

@@ -28,7 +28,7 @@ from gpmc_desktop.gp.normalize import trim
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import build_session, method_used, signed_in_as
 from gpmc_desktop.gp.sources import GPCompany, gp_source, probe_url
-from gpmc_desktop.logsetup import register_secret
+from gpmc_desktop.logsetup import register_api_key, register_secret
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.errors import MailchimpError
 from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for, datacenter
@@ -285,7 +285,7 @@ def check_mailchimp(
 ) -> Iterator[StageResult]:
     """key → ping → audiences → audience → store; the account's audiences go into *facts*."""
     facts = facts if facts is not None else MailchimpFacts()
-    register_secret(api_key)
+    register_api_key(api_key)
     try:
         dc = datacenter(api_key)
     except BadApiKey as err:

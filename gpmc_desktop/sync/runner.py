@@ -10,7 +10,7 @@ from gpmc_desktop import store
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.gp.sources import gp_source
-from gpmc_desktop.logsetup import register_secret
+from gpmc_desktop.logsetup import register_api_key, register_secret
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for
 from gpmc_desktop.mailchimp.transport import MailchimpTransport
@@ -82,7 +82,7 @@ def run_profile(
     every choice a new profile must make is refused (ConfigError) before anything is written; a dry run, which
     sends nothing, may preview it."""
     register_secret(secrets.gp_password)
-    register_secret(secrets.mailchimp_api_key)
+    register_api_key(secrets.mailchimp_api_key)
     if not dry_run:
         refuse_unchosen_first_sync(profile)
     profile_id = save_profile_settings(profile)

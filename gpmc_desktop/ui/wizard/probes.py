@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from gpmc_desktop.logsetup import register_secret
+from gpmc_desktop.logsetup import register_api_key, register_secret
 from gpmc_desktop.profile import Profile, Secrets
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from gpmc_desktop.sync.engine import ProgressFn, SyncEngine
@@ -54,7 +54,7 @@ def preview(
     a new one.  The state store must be open.
     """
     register_secret(secrets.gp_password)
-    register_secret(secrets.mailchimp_api_key)
+    register_api_key(secrets.mailchimp_api_key)
     api, transport = make_api(profile, secrets.mailchimp_api_key)
     source = make_source(profile, secrets.gp_password)
     try:
