@@ -76,6 +76,13 @@ class SBAOptions:
     allow_basic: bool = False  # Basic (DOMAIN\\user:password) next to NTLM/Negotiate
     require_channel_binding: bool = False  # Extended Protection: NTLM must carry the TLS channel binding
     realm: str = "GPService"
+    # Answer-shape variants (ShapeOptions): dates, amounts, type names, Payload as an object, missing fields.
+    dates: str = "iso"
+    server_offset_minutes: int = -300
+    amount_shape: str = "object"
+    document_type_names: bool = False
+    list_key: str = ""
+    omit_fields: tuple[str, ...] = ()
 
 
 def _split_call(segment: str) -> tuple[str, str | None]:
@@ -303,7 +310,12 @@ class GPSimulator(GPServiceSimulator):
         name, company_key = _split_call(rest[0])
         if name.lower() != "companies":
             return not_found()
-        shape = ShapeOptions(trim_strings=options.trim_strings, amounts=options.amounts)
+        shape = ShapeOptions(
+            trim_strings=options.trim_strings, amounts=options.amounts, dates=options.dates,
+            server_offset_minutes=options.server_offset_minutes, amount_shape=options.amount_shape,
+            document_type_names=options.document_type_names, list_key=options.list_key,
+            omit_fields=options.omit_fields,
+        )
         if company_key is None:
             if len(rest) != 1:
                 return not_found()
@@ -338,9 +350,11 @@ class GPSimulator(GPServiceSimulator):
             return Response(200, json_bytes(payload), JSON_TYPE)
         return Response(200, xml_bytes(entity, payload), XML_TYPE)
 
-    def _answer_list(self, as_json: bool, entity: str, items: Iterable[dict[str, Any]]) -> Response:
+    def _answer_list(
+        self, as_json: bool, entity: str, items: Iterable[dict[str, Any]], list_key: str = ""
+    ) -> Response:
         if as_json:
-            return Response(200, json_list_bytes(items), JSON_TYPE)
+            return Response(200, json_list_bytes(items, list_key), JSON_TYPE)
         return Response(200, xml_list_bytes(entity, items), XML_TYPE)
 
     def _companies(self, user: GPUser | None, shape: ShapeOptions, as_json: bool, options: SBAOptions) -> Response:
@@ -349,7 +363,7 @@ class GPSimulator(GPServiceSimulator):
                 c.company for c in self.dataset.companies.values()
                 if user is None or not options.companies_visible_only or self._may_open(user, c)
             ]
-        return self._answer_list(as_json, "Company", (company_payload(r, shape) for r in rows))
+        return self._answer_list(as_json, "Company", (company_payload(r, shape) for r in rows), shape.list_key)
 
     def _customers(
         self, data: CompanyData, key: str | None, shape: ShapeOptions, as_json: bool, options: SBAOptions
@@ -358,7 +372,8 @@ class GPSimulator(GPServiceSimulator):
             if key is None:
                 keys = sorted(data.customers) if options.sort_by_key else list(data.customers)
                 return self._answer_list(
-                    as_json, "Customer", (customer_payload(data, data.customers[k], shape) for k in keys)
+                    as_json, "Customer", (customer_payload(data, data.customers[k], shape) for k in keys),
+                    shape.list_key,
                 )
             cust = data.customer(_unquote_key(key))
             if cust is None:
@@ -372,7 +387,8 @@ class GPSimulator(GPServiceSimulator):
             if key is None:
                 docs = ((r, s) for r, s in data.documents() if options.include_history or s == "Open")
                 return self._answer_list(
-                    as_json, "ReceivablesDocument", (document_payload(data, r, s, shape) for r, s in docs)
+                    as_json, "ReceivablesDocument", (document_payload(data, r, s, shape) for r, s in docs),
+                    shape.list_key,
                 )
             doc_type, sep, number = key.partition(";")
             try:

@@ -124,14 +124,14 @@ class SbaSource:
     def companies(self) -> list[Company]:
         rows = self._get(f"{self.tenant_url}/Companies.json", what="the company list", in_company=False)
         out = []
-        for raw in rows if isinstance(rows, list) else []:
+        for raw in sba_shapes.collection(rows, "the company list"):
             database, name, ident = sba_shapes.company_label(raw)
             out.append(Company(database, name, ident))
         return out
 
     def raw_customers(self) -> list[dict[str, Any]]:
         rows = self._get(f"{self.company_url}/Sales/Customers.json", what="customers")
-        return rows if isinstance(rows, list) else []
+        return sba_shapes.collection(rows, "customers")
 
     def customers(self) -> list[Customer]:
         return [sba_shapes.customer_from_sba(raw) for raw in self.raw_customers()]
@@ -142,7 +142,7 @@ class SbaSource:
 
     def raw_documents(self) -> list[dict[str, Any]]:
         rows = self._get(f"{self.company_url}/Sales/Receivables.json", what="receivables documents")
-        return rows if isinstance(rows, list) else []
+        return sba_shapes.collection(rows, "receivables documents")
 
     def documents(self) -> list[Document]:
         return [sba_shapes.document_from_sba(raw) for raw in self.raw_documents()]
