@@ -29,6 +29,7 @@ from gpmc_desktop.demo.gp_model import CompanyData, GPDataset
 from gpmc_desktop.demo.gp_sba_shapes import (
     ShapeOptions,
     company_payload,
+    customer_address_payloads,
     customer_payload,
     document_payload,
     json_bytes,
@@ -83,6 +84,7 @@ class SBAOptions:
     document_type_names: bool = False
     list_key: str = ""
     omit_fields: tuple[str, ...] = ()
+    separate_addresses: bool = False  # Sales/CustomerAddresses exists, and customers come without Addresses
 
 
 def _split_call(segment: str) -> tuple[str, str | None]:
@@ -314,7 +316,7 @@ class GPSimulator(GPServiceSimulator):
             trim_strings=options.trim_strings, amounts=options.amounts, dates=options.dates,
             server_offset_minutes=options.server_offset_minutes, amount_shape=options.amount_shape,
             document_type_names=options.document_type_names, list_key=options.list_key,
-            omit_fields=options.omit_fields,
+            omit_fields=options.omit_fields, separate_addresses=options.separate_addresses,
         )
         if company_key is None:
             if len(rest) != 1:
@@ -339,6 +341,8 @@ class GPSimulator(GPServiceSimulator):
             return self._customers(data, key, shape, as_json, options)
         if resource == "receivables":
             return self._receivables(data, key, shape, as_json, options)
+        if resource == "customeraddresses" and key is None and options.separate_addresses:
+            return self._customer_addresses(data, shape, as_json, options)
         return not_found()
 
     def _may_open(self, user: GPUser, data: CompanyData) -> bool:
@@ -380,6 +384,14 @@ class GPSimulator(GPServiceSimulator):
                 return self._error(404, "CustomerNotFound", f"Customer '{key.strip()}' was not found.")
             return self._answer(as_json, "Customer", customer_payload(data, cust, shape))
 
+    def _customer_addresses(
+        self, data: CompanyData, shape: ShapeOptions, as_json: bool, options: SBAOptions
+    ) -> Response:
+        with self.dataset.lock:
+            keys = sorted(data.customers) if options.sort_by_key else list(data.customers)
+            items = (a for k in keys for a in customer_address_payloads(data, data.customers[k], shape))
+            return self._answer_list(as_json, "CustomerAddress", items, shape.list_key)
+
     def _receivables(
         self, data: CompanyData, key: str | None, shape: ShapeOptions, as_json: bool, options: SBAOptions
     ) -> Response:
@@ -416,6 +428,7 @@ class GPSimulator(GPServiceSimulator):
                 "Companies[.json]",
                 "Companies({company})/Sales/Customers[.json]",
                 "Companies({company})/Sales/Customers({CustomerNumber})[.json]",
+                "Companies({company})/Sales/CustomerAddresses[.json]",
                 "Companies({company})/Sales/Receivables[.json]",
                 "Companies({company})/Sales/Receivables({DocumentType};{DocumentNumber})[.json]",
             )

@@ -44,6 +44,7 @@ class ShapeOptions:
     document_type_names: bool = False  # DocumentType as GP's name ("Credit Memo") instead of RMDTYPAL
     list_key: str = ""  # "": Payload is the list; else Payload is an object holding the list under this key
     omit_fields: tuple[str, ...] = ()  # keys left out of every customer, address and document
+    separate_addresses: bool = False  # customers without "Addresses"; they are served by Sales/CustomerAddresses
 
 
 def gp_date(value: dt.date, opts: ShapeOptions = ShapeOptions()) -> str:
@@ -107,10 +108,17 @@ def address_payload(addr: AddressRow, inet: InternetRow | None, opts: ShapeOptio
     }, opts)
 
 
+def _customer_addresses(data: CompanyData, cust: CustomerRow, opts: ShapeOptions) -> list[dict[str, Any]]:
+    inet = {r.adrscode.rstrip().upper(): r for r in data.internet.get(cust.custnmbr.rstrip().upper(), [])}
+    return [
+        address_payload(a, inet.get(a.adrscode.rstrip().upper()), opts)
+        for a in data.addresses.get(cust.custnmbr.rstrip().upper(), [])
+    ]
+
+
 def customer_payload(data: CompanyData, cust: CustomerRow, opts: ShapeOptions) -> dict[str, Any]:
     s = str.rstrip if opts.trim_strings else str
-    inet = {r.adrscode.rstrip().upper(): r for r in data.internet.get(cust.custnmbr.rstrip().upper(), [])}
-    return _omit({
+    payload = {
         "CustomerNumber": s(cust.custnmbr),
         "CustomerName": s(cust.custname),
         "ShortName": s(cust.shrtname),
@@ -121,11 +129,16 @@ def customer_payload(data: CompanyData, cust: CustomerRow, opts: ShapeOptions) -
         "PrimaryAddressId": s(cust.adrscode),
         "CreatedDate": gp_date(cust.creatddt, opts),
         "ModifiedDate": gp_date(cust.modifdt, opts),
-        "Addresses": [
-            address_payload(a, inet.get(a.adrscode.rstrip().upper()), opts)
-            for a in data.addresses.get(cust.custnmbr.rstrip().upper(), [])
-        ],
-    }, opts)
+    }
+    if not opts.separate_addresses:
+        payload["Addresses"] = _customer_addresses(data, cust, opts)
+    return _omit(payload, opts)
+
+
+def customer_address_payloads(data: CompanyData, cust: CustomerRow, opts: ShapeOptions) -> list[dict[str, Any]]:
+    """One customer's entries of ``Sales/CustomerAddresses``: its addresses, each naming the customer."""
+    s = str.rstrip if opts.trim_strings else str
+    return [{"CustomerNumber": s(cust.custnmbr), **a} for a in _customer_addresses(data, cust, opts)]
 
 
 def document_payload(data: CompanyData, row: DocumentRow, state: str, opts: ShapeOptions) -> dict[str, Any]:
@@ -172,7 +185,7 @@ def json_list_bytes(items: Iterable[dict[str, Any]], list_key: str = "") -> byte
 
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ITEM_NAMES = {"Addresses": "Address"}
+_ITEM_NAMES = {"Addresses": "Address"}  # Sales/CustomerAddresses lists are "CustomerAddress"
 
 
 def _xml_value(value: Any) -> str:

@@ -25,6 +25,8 @@ from gpmc_desktop.gp.normalize import (
 T = TypeVar("T")
 
 CUSTOMER_KEYS = ("CustomerNumber", "CustomerName", "IsActive", "Addresses")
+# An entry of Sales/CustomerAddresses, for servers whose customers come without their addresses.
+CUSTOMER_ADDRESS_KEYS = ("CustomerNumber", "AddressId")
 DOCUMENT_KEYS = ("DocumentNumber", "DocumentType", "CustomerNumber", "DocumentDate", "OriginalAmount",
                  "CurrentAmount", "IsVoided")
 # Keys a list may sit under when ``Payload`` is an object rather than the list itself (none is confirmed).
@@ -115,14 +117,48 @@ def document_type(value: Any) -> DocumentType:
 
 def _addresses_in_priority(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     addresses = [a for a in raw.get("Addresses") or [] if isinstance(a, Mapping)]
-    primary = trim(raw.get("PrimaryAddressId"))
+    primary = customer_key(raw.get("PrimaryAddressId"))
     # Primary address first, the others after it in GP's order.
-    return sorted(addresses, key=lambda a: trim(a.get("AddressId")) != primary)
+    return sorted(addresses, key=lambda a: customer_key(a.get("AddressId")) != primary)
 
 
-def customer_from_sba(raw: Any) -> Customer:
-    raw = require(raw, CUSTOMER_KEYS, "a customer")
+def has_addresses(raw: Any) -> bool:
+    """Whether a customer answer embeds its addresses (else they come from Sales/CustomerAddresses)."""
+    return isinstance(raw, Mapping) and "Addresses" in raw
+
+
+def customer_key(number: object) -> str:
+    """GP's keys compare without case or padding (SQL's default collation)."""
+    return trim(number).upper()
+
+
+def addresses_by_customer(rows: list[Any]) -> dict[str, list[Mapping[str, Any]]]:
+    """Sales/CustomerAddresses entries grouped by customer number, in GP's order."""
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for raw in rows:
+        entry = require(raw, CUSTOMER_ADDRESS_KEYS, "a customer address")
+        grouped.setdefault(customer_key(entry["CustomerNumber"]), []).append(entry)
+    return grouped
+
+
+def missing_addresses_error(raws: list[Any]) -> GPError:
+    """Customers without ``Addresses`` on a server without Sales/CustomerAddresses: the e-mails are nowhere."""
+    lacking = next(raw for raw in raws if not has_addresses(raw))
+    try:
+        require(lacking, CUSTOMER_KEYS, "a customer")
+    except GPError as err:
+        return GPError(err.stage, f"{err.message} Nor does this server offer Sales/CustomerAddresses, where the "
+                                  "addresses and e-mails may be kept instead (404).", err.hint)
+    raise AssertionError("a customer without Addresses passed the check for Addresses")
+
+
+def customer_from_sba(raw: Any, addresses: list[Mapping[str, Any]] | None = None) -> Customer:
+    """One customer; *addresses* are its Sales/CustomerAddresses entries when the answer has no ``Addresses``."""
+    needed = CUSTOMER_KEYS if addresses is None else tuple(k for k in CUSTOMER_KEYS if k != "Addresses")
+    raw = require(raw, needed, "a customer")
     what = f"customer {trim(raw.get('CustomerNumber'))}"
+    if addresses is not None:
+        raw = {**raw, "Addresses": addresses}
     if not isinstance(raw.get("Addresses"), list):
         raise shape_error(what, f"Addresses is {type(raw.get('Addresses')).__name__}, not a list")
     addresses = _addresses_in_priority(raw)

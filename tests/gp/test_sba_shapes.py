@@ -103,7 +103,9 @@ def test_an_unknown_document_type_is_an_error_not_an_invoice(value: Any) -> None
     {"document_type_names": True},
     {"list_key": "Items"},
     {"list_key": "Customers"},
-    {"trim_strings": True, "dates": "wcf_offset", "document_type_names": True, "list_key": "Value"},
+    {"separate_addresses": True},
+    {"trim_strings": True, "dates": "wcf_offset", "document_type_names": True, "list_key": "Value",
+     "separate_addresses": True},
 ], ids=lambda k: ",".join(f"{n}={v}" for n, v in k.items()))
 def test_each_variant_reads_as_the_default_shape(gp_sba: GPSimulator, knobs: dict[str, Any]) -> None:
     customers, documents = read_all(gp_sba)
@@ -118,6 +120,27 @@ def test_each_variant_reads_as_the_default_shape(gp_sba: GPSimulator, knobs: dic
     if knobs.get("document_type_names"):
         assert isinstance(first["DocumentType"], str) and not first["DocumentType"].isdigit()
     assert read_all(gp_sba) == (customers, documents)
+
+
+def test_addresses_from_their_own_resource_are_joined_by_customer_and_address_id(gp_sba: GPSimulator) -> None:
+    src, _ = source(gp_sba, password=PW)
+    embedded = src.customers()
+    assert any(c.email for c in embedded) and any(c.email is None for c in embedded)
+    several = [r for r in src.raw_customers() if len(r["Addresses"]) > 1]
+    assert several, "the data set has customers with more than one address"
+    gp_sba.set_options(separate_addresses=True)
+    assert all("Addresses" not in r for r in src.raw_customers())
+    entries = src.raw_customer_addresses()
+    assert {"CustomerNumber", "AddressId", "EmailToAddress"} <= set(entries[0])
+    gp_sba.clear_log()
+    assert src.customers() == embedded
+    # The addresses are read once for the whole collection, not once per customer.
+    assert [r.path.rsplit("/", 1)[1] for r in gp_sba.requests() if r.user is not None] == [
+        "Customers.json", "CustomerAddresses.json"]
+    by_number = {c.number: c for c in embedded}
+    for raw in several[:3]:
+        number = raw["CustomerNumber"].strip()
+        assert src.customer(number) == by_number[number]
 
 
 def raw_first_document(sim: GPSimulator) -> dict[str, Any]:
@@ -168,6 +191,9 @@ def test_a_missing_required_field_names_the_resource_and_the_keys(
     assert "ModifiedDate" in err.message.split("it holds ")[1]  # the keys it saw
     assert f"the sync needs {', '.join(['CustomerNumber'] if resource == 'customer' else ['DocumentNumber'])}" \
         in err.message
+    if missing == "Addresses":  # nor are they anywhere else
+        assert err.message.endswith("Nor does this server offer Sales/CustomerAddresses, where the addresses and "
+                                    "e-mails may be kept instead (404).")
 
 
 def test_a_payload_object_without_a_known_list_is_an_error_not_zero_customers(gp_sba: GPSimulator) -> None:

@@ -55,6 +55,7 @@ def without_currency(outcome: dict[str, Any]) -> dict[str, Any]:
     {"dates": "iso_offset", "server_offset_minutes": -480},
     {"document_type_names": True},
     {"list_key": "Items"},
+    {"separate_addresses": True},
 ], ids=lambda k: ",".join(f"{n}={v}" for n, v in k.items()))
 def test_a_first_sync_of_each_shape_leaves_mailchimp_as_the_default_shape(
     demo: Demo, default_outcome: dict[str, Any], knobs: dict[str, Any]
@@ -96,4 +97,6 @@ def test_a_missing_field_stops_the_run_before_any_mailchimp_write(demo: Demo, mi
     error = result.json["error"]
     assert f"GP's answer for {resource} is not in a shape gpmc knows: it lacks {missing} (it holds " in error
     assert "the sync needs " in error and "CustomerNumber" in error
+    if missing == "Addresses":
+        assert "Nor does this server offer Sales/CustomerAddresses" in error
     assert demo.sim.members(demo.list_id) == []
