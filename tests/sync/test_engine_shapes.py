@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.sync.report import ExitCode
 from tests.sync.engine_support import (
     Demo,
+    address_for,
     assert_matches_expectation,
     expected_state,
     snapshot,
@@ -100,3 +102,41 @@ def test_a_missing_field_stops_the_run_before_any_mailchimp_write(demo: Demo, mi
     if missing == "Addresses":
         assert "Nor does this server offer Sales/CustomerAddresses" in error
     assert demo.sim.members(demo.list_id) == []
+
+
+ALL_VARIANTS = {"dates": "wcf_offset", "server_offset_minutes": 600, "amount_shape": "string",
+                "document_type_names": True, "list_key": "Items", "separate_addresses": True}
+
+
+def test_every_variant_at_once_follows_an_email_edit_and_a_payment(demo: Demo) -> None:
+    demo.env.gp.set_options(**ALL_VARIANTS)
+    first = demo.run()
+    assert first.exit_code is ExitCode.OK, first.error
+    expected = expected_state(demo)
+    assert_matches_expectation(demo, expected)
+
+    # An e-mail edited in SY01200 alone (served only by Sales/CustomerAddresses here) and an invoice paid off.
+    shared = {n for numbers in expected.shared_emails().values() for n in numbers}
+    number, open_invoice = next(
+        (n, o) for n in sorted(set(expected.synced) - shared) for o in expected.orders_of(n)
+        if expected.orders[o].status == "pending")
+    mutator = GPMutator(demo.env.dataset, seed=3)
+    new_email = address_for(number, "shapes-moved.example")
+    mutator.change_email(number, new_email)
+    mutator.apply_payment(open_invoice)
+    second = demo.run()
+    assert second.exit_code is ExitCode.OK, second.error
+    after = expected_state(demo)
+    assert after.synced[number] == new_email
+    member = demo.sim.member(demo.list_id, new_email)
+    assert member is not None and member["merge_fields"]["GPCUSTNO"] == number
+    # Mailchimp's contact under the old address is not ours to delete; everything else is exactly what GP says.
+    old_email = expected.synced[number]
+    assert {m["email_address"] for m in demo.sim.members(demo.list_id)} == {*after.members, old_email}
+    assert {cid: c["email_address"] for cid, c in demo.sim.customers(demo.store_id).items()} == after.buyers
+    orders = demo.sim.orders(demo.store_id)
+    assert set(orders) == set(after.orders)
+    for order_no, want in after.orders.items():
+        assert orders[order_no]["customer_id"] == after.buyer_of(want.customer), order_no
+        assert orders[order_no]["financial_status"] == want.status, order_no
+    assert after.orders[open_invoice].status == orders[open_invoice]["financial_status"] == "paid"
