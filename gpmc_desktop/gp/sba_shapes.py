@@ -159,7 +159,8 @@ def customer_from_sba(raw: Any, addresses: list[Mapping[str, Any]] | None = None
     what = f"customer {trim(raw.get('CustomerNumber'))}"
     if addresses is not None:
         raw = {**raw, "Addresses": addresses}
-    if not isinstance(raw.get("Addresses"), list):
+    # null is an explicit "no addresses"; a missing key was refused above, an object or text is a shape we don't know.
+    if not isinstance(raw.get("Addresses"), list | None):
         raise shape_error(what, f"Addresses is {type(raw.get('Addresses')).__name__}, not a list")
     addresses = _addresses_in_priority(raw)
     email_fields: list[str] = []

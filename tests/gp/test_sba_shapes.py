@@ -17,7 +17,7 @@ from gpmc_desktop.demo.gp_sba import GPSimulator
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Document, DocumentType
 from gpmc_desktop.gp.normalize import read_amount, read_gp_date
-from gpmc_desktop.gp.sba_shapes import document_type
+from gpmc_desktop.gp.sba_shapes import customer_from_sba, document_type
 from tests.gp.test_sba_client import source
 from tests.simulators import GPSim
 
@@ -200,3 +200,10 @@ def test_a_payload_object_without_a_known_list_is_an_error_not_zero_customers(gp
     err = shape_error(gp_sba, list_key="Rows")
     assert err.message == ("GP's answer for customers is not in a shape gpmc knows: expected a list, got an object "
                            "holding Rows.")
+
+
+def test_addresses_null_is_no_addresses_but_an_object_is_a_shape_error() -> None:
+    base = {"CustomerNumber": "AARONFIT0001 ", "CustomerName": "Aaron Fitz", "IsActive": True}
+    assert customer_from_sba({**base, "Addresses": None}).email_note == "no e-mail in GP"
+    with pytest.raises(GPError, match=r"customer AARONFIT0001 is not in a shape gpmc knows: Addresses is dict"):
+        customer_from_sba({**base, "Addresses": {"AddressId": "PRIMARY"}})
