@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from gpmc_desktop.demo import gp_sba_shapes
 from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.sync.report import ExitCode
 from tests.sync.engine_support import (
@@ -140,3 +141,18 @@ def test_every_variant_at_once_follows_an_email_edit_and_a_payment(demo: Demo) -
         assert orders[order_no]["customer_id"] == after.buyer_of(want.customer), order_no
         assert orders[order_no]["financial_status"] == want.status, order_no
     assert after.orders[open_invoice].status == orders[open_invoice]["financial_status"] == "paid"
+
+
+def test_an_unknown_document_type_name_stops_the_run_naming_it(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A server naming credit memos in words the client does not know: neither a crash nor an invoice.
+    names = list(gp_sba_shapes.TYPE_NAMES)
+    names[7] = "Credit Note"
+    monkeypatch.setattr(gp_sba_shapes, "TYPE_NAMES", tuple(names))
+    demo.env.gp.set_options(document_type_names=True)
+    report, writes = demo.traffic(demo.run)
+    assert report.exit_code is ExitCode.FAILED
+    assert writes == {}
+    assert "DocumentType 'Credit Note' is not a receivables document type" in report.error
+    assert "GP's answer for receivables document " in report.error
