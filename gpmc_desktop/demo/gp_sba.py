@@ -29,6 +29,7 @@ from gpmc_desktop.demo.gp_model import CompanyData, GPDataset
 from gpmc_desktop.demo.gp_sba_shapes import (
     ShapeOptions,
     company_payload,
+    customer_address_payloads,
     customer_payload,
     document_payload,
     json_bytes,
@@ -76,6 +77,14 @@ class SBAOptions:
     allow_basic: bool = False  # Basic (DOMAIN\\user:password) next to NTLM/Negotiate
     require_channel_binding: bool = False  # Extended Protection: NTLM must carry the TLS channel binding
     realm: str = "GPService"
+    # Answer-shape variants (ShapeOptions): dates, amounts, type names, Payload as an object, missing fields.
+    dates: str = "iso"
+    server_offset_minutes: int = -300
+    amount_shape: str = "object"
+    document_type_names: bool = False
+    list_key: str = ""
+    omit_fields: tuple[str, ...] = ()
+    separate_addresses: bool = False  # Sales/CustomerAddresses exists, and customers come without Addresses
 
 
 def _split_call(segment: str) -> tuple[str, str | None]:
@@ -303,7 +312,12 @@ class GPSimulator(GPServiceSimulator):
         name, company_key = _split_call(rest[0])
         if name.lower() != "companies":
             return not_found()
-        shape = ShapeOptions(trim_strings=options.trim_strings, amounts=options.amounts)
+        shape = ShapeOptions(
+            trim_strings=options.trim_strings, amounts=options.amounts, dates=options.dates,
+            server_offset_minutes=options.server_offset_minutes, amount_shape=options.amount_shape,
+            document_type_names=options.document_type_names, list_key=options.list_key,
+            omit_fields=options.omit_fields, separate_addresses=options.separate_addresses,
+        )
         if company_key is None:
             if len(rest) != 1:
                 return not_found()
@@ -327,6 +341,8 @@ class GPSimulator(GPServiceSimulator):
             return self._customers(data, key, shape, as_json, options)
         if resource == "receivables":
             return self._receivables(data, key, shape, as_json, options)
+        if resource == "customeraddresses" and key is None and options.separate_addresses:
+            return self._customer_addresses(data, shape, as_json, options)
         return not_found()
 
     def _may_open(self, user: GPUser, data: CompanyData) -> bool:
@@ -338,9 +354,11 @@ class GPSimulator(GPServiceSimulator):
             return Response(200, json_bytes(payload), JSON_TYPE)
         return Response(200, xml_bytes(entity, payload), XML_TYPE)
 
-    def _answer_list(self, as_json: bool, entity: str, items: Iterable[dict[str, Any]]) -> Response:
+    def _answer_list(
+        self, as_json: bool, entity: str, items: Iterable[dict[str, Any]], list_key: str = ""
+    ) -> Response:
         if as_json:
-            return Response(200, json_list_bytes(items), JSON_TYPE)
+            return Response(200, json_list_bytes(items, list_key), JSON_TYPE)
         return Response(200, xml_list_bytes(entity, items), XML_TYPE)
 
     def _companies(self, user: GPUser | None, shape: ShapeOptions, as_json: bool, options: SBAOptions) -> Response:
@@ -349,7 +367,7 @@ class GPSimulator(GPServiceSimulator):
                 c.company for c in self.dataset.companies.values()
                 if user is None or not options.companies_visible_only or self._may_open(user, c)
             ]
-        return self._answer_list(as_json, "Company", (company_payload(r, shape) for r in rows))
+        return self._answer_list(as_json, "Company", (company_payload(r, shape) for r in rows), shape.list_key)
 
     def _customers(
         self, data: CompanyData, key: str | None, shape: ShapeOptions, as_json: bool, options: SBAOptions
@@ -358,12 +376,21 @@ class GPSimulator(GPServiceSimulator):
             if key is None:
                 keys = sorted(data.customers) if options.sort_by_key else list(data.customers)
                 return self._answer_list(
-                    as_json, "Customer", (customer_payload(data, data.customers[k], shape) for k in keys)
+                    as_json, "Customer", (customer_payload(data, data.customers[k], shape) for k in keys),
+                    shape.list_key,
                 )
             cust = data.customer(_unquote_key(key))
             if cust is None:
                 return self._error(404, "CustomerNotFound", f"Customer '{key.strip()}' was not found.")
             return self._answer(as_json, "Customer", customer_payload(data, cust, shape))
+
+    def _customer_addresses(
+        self, data: CompanyData, shape: ShapeOptions, as_json: bool, options: SBAOptions
+    ) -> Response:
+        with self.dataset.lock:
+            keys = sorted(data.customers) if options.sort_by_key else list(data.customers)
+            items = (a for k in keys for a in customer_address_payloads(data, data.customers[k], shape))
+            return self._answer_list(as_json, "CustomerAddress", items, shape.list_key)
 
     def _receivables(
         self, data: CompanyData, key: str | None, shape: ShapeOptions, as_json: bool, options: SBAOptions
@@ -372,7 +399,8 @@ class GPSimulator(GPServiceSimulator):
             if key is None:
                 docs = ((r, s) for r, s in data.documents() if options.include_history or s == "Open")
                 return self._answer_list(
-                    as_json, "ReceivablesDocument", (document_payload(data, r, s, shape) for r, s in docs)
+                    as_json, "ReceivablesDocument", (document_payload(data, r, s, shape) for r, s in docs),
+                    shape.list_key,
                 )
             doc_type, sep, number = key.partition(";")
             try:
@@ -400,6 +428,7 @@ class GPSimulator(GPServiceSimulator):
                 "Companies[.json]",
                 "Companies({company})/Sales/Customers[.json]",
                 "Companies({company})/Sales/Customers({CustomerNumber})[.json]",
+                "Companies({company})/Sales/CustomerAddresses[.json]",
                 "Companies({company})/Sales/Receivables[.json]",
                 "Companies({company})/Sales/Receivables({DocumentType};{DocumentNumber})[.json]",
             )

@@ -27,20 +27,55 @@ from gpmc_desktop.demo.gp_model import (
     doc_key,
 )
 
+# The plausible variants of a real server's answers (gp-sba-contract.md, "What a real server may do differently").
+DATE_SHAPES = ("iso", "iso_offset", "wcf", "wcf_offset")
+AMOUNT_SHAPES = ("object", "number", "string")
+TYPE_NAMES = ("Balance Forward", "Invoice", "Scheduled Payment", "Debit Memo", "Finance Charge", "Service / Repair",
+              "Warranty", "Credit Memo", "Return", "Payment")  # by RMDTYPAL
+
 
 @dataclass(frozen=True)
 class ShapeOptions:
     trim_strings: bool = False  # GP pads char columns; whether SBA trims them is unconfirmed, padding is the default
     amounts: str = "transactional"  # "transactional": the document's currency (MC020102); "functional": RM20101
+    dates: str = "iso"  # "iso" (no offset), "iso_offset", "wcf" (/Date(ms)/), "wcf_offset" (/Date(ms+hhmm)/)
+    server_offset_minutes: int = -300  # the server's UTC offset that "iso_offset" and "wcf_offset" state
+    amount_shape: str = "object"  # {"Value": n, ...}, a plain number, or a numeric string
+    document_type_names: bool = False  # DocumentType as GP's name ("Credit Memo") instead of RMDTYPAL
+    list_key: str = ""  # "": Payload is the list; else Payload is an object holding the list under this key
+    omit_fields: tuple[str, ...] = ()  # keys left out of every customer, address and document
+    separate_addresses: bool = False  # customers without "Addresses"; they are served by Sales/CustomerAddresses
 
 
-def gp_date(value: dt.date) -> str:
+def gp_date(value: dt.date, opts: ShapeOptions = ShapeOptions()) -> str:
+    """GP's midnight (no zone) of *value* in the date shape *opts* asks for."""
+    offset = dt.timedelta(minutes=opts.server_offset_minutes)
+    sign = "-" if opts.server_offset_minutes < 0 else "+"
+    hhmm = f"{abs(opts.server_offset_minutes) // 60:02d}{abs(opts.server_offset_minutes) % 60:02d}"
+    midnight = dt.datetime.combine(value, dt.time())
+    if opts.dates == "iso_offset":
+        return f"{midnight.isoformat()}{sign}{hhmm[:2]}:{hhmm[2:]}"
+    if opts.dates in ("wcf", "wcf_offset"):
+        # WCF writes UTC milliseconds; a local (offset) midnight is that many ms after the UTC instant it is.
+        local = opts.dates == "wcf_offset"
+        millis = (midnight - (offset if local else dt.timedelta()) - dt.datetime(1970, 1, 1)) // dt.timedelta(
+            milliseconds=1)
+        return f"/Date({millis}{sign + hhmm if local else ''})/"
     return f"{value.isoformat()}T00:00:00"
 
 
-def _money(cents: int, currency_id: str) -> dict[str, Any]:
+def _money(cents: int, currency_id: str, opts: ShapeOptions = ShapeOptions()) -> Any:
     iso, digits = CURRENCIES.get(currency_id, (currency_id or "USD", 2))
-    return {"Value": round(cents / 100, digits) if digits else cents // 100, "Currency": iso, "DecimalDigits": digits}
+    value = round(cents / 100, digits) if digits else cents // 100
+    if opts.amount_shape == "number":
+        return value
+    if opts.amount_shape == "string":
+        return f"{cents / 100:.{digits}f}" if digits else str(value)
+    return {"Value": value, "Currency": iso, "DecimalDigits": digits}
+
+
+def _omit(payload: dict[str, Any], opts: ShapeOptions) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if k not in opts.omit_fields} if opts.omit_fields else payload
 
 
 def company_payload(row: CompanyRow, opts: ShapeOptions) -> dict[str, Any]:
@@ -50,7 +85,7 @@ def company_payload(row: CompanyRow, opts: ShapeOptions) -> dict[str, Any]:
 
 def address_payload(addr: AddressRow, inet: InternetRow | None, opts: ShapeOptions) -> dict[str, Any]:
     s = str.rstrip if opts.trim_strings else str
-    return {
+    return _omit({
         "AddressId": s(addr.adrscode),
         "ContactPerson": s(addr.cntcprsn),
         "Line1": s(addr.address1),
@@ -69,14 +104,21 @@ def address_payload(addr: AddressRow, inet: InternetRow | None, opts: ShapeOptio
         "EmailToAddress": inet.email_to_address if inet else "",
         "EmailCcAddress": inet.email_cc_address if inet else "",
         "EmailBccAddress": inet.email_bcc_address if inet else "",
-        "ModifiedDate": gp_date(addr.modifdt),
-    }
+        "ModifiedDate": gp_date(addr.modifdt, opts),
+    }, opts)
+
+
+def _customer_addresses(data: CompanyData, cust: CustomerRow, opts: ShapeOptions) -> list[dict[str, Any]]:
+    inet = {r.adrscode.rstrip().upper(): r for r in data.internet.get(cust.custnmbr.rstrip().upper(), [])}
+    return [
+        address_payload(a, inet.get(a.adrscode.rstrip().upper()), opts)
+        for a in data.addresses.get(cust.custnmbr.rstrip().upper(), [])
+    ]
 
 
 def customer_payload(data: CompanyData, cust: CustomerRow, opts: ShapeOptions) -> dict[str, Any]:
     s = str.rstrip if opts.trim_strings else str
-    inet = {r.adrscode.rstrip().upper(): r for r in data.internet.get(cust.custnmbr.rstrip().upper(), [])}
-    return {
+    payload = {
         "CustomerNumber": s(cust.custnmbr),
         "CustomerName": s(cust.custname),
         "ShortName": s(cust.shrtname),
@@ -85,13 +127,18 @@ def customer_payload(data: CompanyData, cust: CustomerRow, opts: ShapeOptions) -
         "IsOnHold": bool(cust.hold),
         "CurrencyId": s(cust.curncyid),
         "PrimaryAddressId": s(cust.adrscode),
-        "CreatedDate": gp_date(cust.creatddt),
-        "ModifiedDate": gp_date(cust.modifdt),
-        "Addresses": [
-            address_payload(a, inet.get(a.adrscode.rstrip().upper()), opts)
-            for a in data.addresses.get(cust.custnmbr.rstrip().upper(), [])
-        ],
+        "CreatedDate": gp_date(cust.creatddt, opts),
+        "ModifiedDate": gp_date(cust.modifdt, opts),
     }
+    if not opts.separate_addresses:
+        payload["Addresses"] = _customer_addresses(data, cust, opts)
+    return _omit(payload, opts)
+
+
+def customer_address_payloads(data: CompanyData, cust: CustomerRow, opts: ShapeOptions) -> list[dict[str, Any]]:
+    """One customer's entries of ``Sales/CustomerAddresses``: its addresses, each naming the customer."""
+    s = str.rstrip if opts.trim_strings else str
+    return [{"CustomerNumber": s(cust.custnmbr), **a} for a in _customer_addresses(data, cust, opts)]
 
 
 def document_payload(data: CompanyData, row: DocumentRow, state: str, opts: ShapeOptions) -> dict[str, Any]:
@@ -101,20 +148,20 @@ def document_payload(data: CompanyData, row: DocumentRow, state: str, opts: Shap
         original, current, money_currency = mc.ororgtrx, mc.orctrxam, row.curncyid.rstrip()
     else:  # RM20101/RM30101 amounts are functional-currency amounts
         original, current, money_currency = row.ortrxamt, row.curtrxam, FUNCTIONAL_CURRENCY
-    return {
+    return _omit({
         "DocumentNumber": s(row.docnumbr),
-        "DocumentType": row.rmdtypal,
+        "DocumentType": TYPE_NAMES[row.rmdtypal] if opts.document_type_names else row.rmdtypal,
         "CustomerNumber": s(row.custnmbr),
-        "DocumentDate": gp_date(row.docdate),
-        "PostedDate": gp_date(row.postdate),
+        "DocumentDate": gp_date(row.docdate, opts),
+        "PostedDate": gp_date(row.postdate, opts),
         "CurrencyId": s(row.curncyid),
-        "OriginalAmount": _money(original, money_currency),
-        "CurrentAmount": _money(current, money_currency),
+        "OriginalAmount": _money(original, money_currency, opts),
+        "CurrentAmount": _money(current, money_currency, opts),
         "IsVoided": bool(row.voidstts),
-        "VoidDate": gp_date(row.voiddate),
+        "VoidDate": gp_date(row.voiddate, opts),
         "TransactionState": state,
-        "ModifiedDate": gp_date(row.lstedtdt),
-    }
+        "ModifiedDate": gp_date(row.lstedtdt, opts),
+    }, opts)
 
 
 # ------------------------------------------------------------------------------------------------ encoding
@@ -122,9 +169,10 @@ def json_bytes(payload: Any) -> bytes:
     return json.dumps({"Payload": payload}, ensure_ascii=False).encode("utf-8")
 
 
-def json_list_bytes(items: Iterable[dict[str, Any]]) -> bytes:
-    """``{"Payload": [...]}`` encoded one item at a time."""
-    parts: list[bytes] = [b'{"Payload": [']
+def json_list_bytes(items: Iterable[dict[str, Any]], list_key: str = "") -> bytes:
+    """``{"Payload": [...]}`` (or ``{"Payload": {list_key: [...]}}``) encoded one item at a time."""
+    head = f'{{"Payload": {{{json.dumps(list_key)}: [' if list_key else '{"Payload": ['
+    parts: list[bytes] = [head.encode("utf-8")]
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     first = True
     for item in items:
@@ -132,12 +180,12 @@ def json_list_bytes(items: Iterable[dict[str, Any]]) -> bytes:
             parts.append(b", ")
         parts.append(dumps(item).encode("utf-8"))
         first = False
-    parts.append(b"]}")
+    parts.append(b"]}}" if list_key else b"]}")
     return b"".join(parts)
 
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ITEM_NAMES = {"Addresses": "Address"}
+_ITEM_NAMES = {"Addresses": "Address"}  # Sales/CustomerAddresses lists are "CustomerAddress"
 
 
 def _xml_value(value: Any) -> str:

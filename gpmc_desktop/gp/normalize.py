@@ -102,16 +102,57 @@ def split_contact(contact_person: str, company_name: str) -> tuple[str, str]:
     return first, last
 
 
-def parse_gp_date(value: object) -> dt.date | None:
-    """GP dates are date-only (midnight, no zone); 1900-01-01 is GP's empty date."""
+_WCF_DATE = re.compile(r"^/Date\((-?\d+)(?:([+-])(\d{2})(\d{2}))?\)/$")
+
+
+def read_gp_date(value: object) -> dt.date | None:
+    """GP's business date from any date shape SBA may send, or None for empty / GP's empty date 1900-01-01.
+
+    ``/Date(ms)/`` (WCF, UTC) and ``/Date(ms+hhmm)/`` (WCF: ms are UTC, the offset is the server's; GP's day is
+    the local day at that offset), ISO with or without an offset (the day as written: it is already local).
+    Raises ValueError on anything else, so an unknown shape stops the run instead of dropping the date.
+    """
     text = trim(value)
     if not text:
         return None
+    wcf = _WCF_DATE.match(text)
+    if wcf:
+        millis, sign, hours, minutes = wcf.groups()
+        offset = dt.timedelta(hours=int(hours or 0), minutes=int(minutes or 0)) * (-1 if sign == "-" else 1)
+        day = (dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=int(millis)) + offset).date()
+    else:
+        try:
+            day = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date() if "T" in text \
+                else dt.date.fromisoformat(text)
+        except ValueError as exc:
+            raise ValueError(f"not a date: {text!r}") from exc
+    return None if day == GP_EMPTY_DATE else day
+
+
+def parse_gp_date(value: object) -> dt.date | None:
+    """:func:`read_gp_date`, with an unreadable date as None (for sources whose dates are known to be ISO)."""
     try:
-        day = dt.date.fromisoformat(text[:10])
+        return read_gp_date(value)
     except ValueError:
         return None
-    return None if day == GP_EMPTY_DATE else day
+
+
+def read_amount(value: object) -> Decimal:
+    """An amount sent as a number, a numeric string or ``{"Value": n, ...}``, to 2 decimals.
+
+    Raises ValueError on anything else (None included): a missing balance must never read as "paid".
+    """
+    if isinstance(value, dict):
+        value = value.get("Value")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError(f"not an amount: {value!r}")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount: {value!r}") from exc
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def money(value: object) -> Decimal:

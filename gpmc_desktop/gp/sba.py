@@ -124,25 +124,51 @@ class SbaSource:
     def companies(self) -> list[Company]:
         rows = self._get(f"{self.tenant_url}/Companies.json", what="the company list", in_company=False)
         out = []
-        for raw in rows if isinstance(rows, list) else []:
+        for raw in sba_shapes.collection(rows, "the company list"):
             database, name, ident = sba_shapes.company_label(raw)
             out.append(Company(database, name, ident))
         return out
 
     def raw_customers(self) -> list[dict[str, Any]]:
         rows = self._get(f"{self.company_url}/Sales/Customers.json", what="customers")
-        return rows if isinstance(rows, list) else []
+        return sba_shapes.collection(rows, "customers")
+
+    def raw_customer_addresses(self) -> list[dict[str, Any]]:
+        rows = self._get(f"{self.company_url}/Sales/CustomerAddresses.json", what="customer addresses")
+        return sba_shapes.collection(rows, "customer addresses")
+
+    def _joined_addresses(self, raws: list[Any]) -> dict[str, list[Any]] | None:
+        """Addresses by customer number from Sales/CustomerAddresses, read once, when the customer answers do not
+        embed them (as Microsoft's list of SBA resources suggests a server may); None when they do."""
+        if all(sba_shapes.has_addresses(raw) for raw in raws):
+            return None
+        try:
+            rows = self.raw_customer_addresses()
+        except GPError as err:
+            if err.stage is not Stage.COMPANY:  # a 404: the server has no such resource
+                raise
+            raise sba_shapes.missing_addresses_error(raws) from err
+        return sba_shapes.addresses_by_customer(rows)
 
     def customers(self) -> list[Customer]:
-        return [sba_shapes.customer_from_sba(raw) for raw in self.raw_customers()]
+        raws = self.raw_customers()
+        joined = self._joined_addresses(raws)
+        return [self._customer(raw, joined) for raw in raws]
 
     def customer(self, number: str) -> Customer:
         raw = self._get(f"{self.company_url}/Sales/Customers({_seg(number)}).json", what=f"customer {number}")
-        return sba_shapes.customer_from_sba(raw)
+        return self._customer(raw, self._joined_addresses([raw]))
+
+    @staticmethod
+    def _customer(raw: Any, joined: dict[str, list[Any]] | None) -> Customer:
+        if joined is None or sba_shapes.has_addresses(raw):
+            return sba_shapes.customer_from_sba(raw)
+        number = raw.get("CustomerNumber") if isinstance(raw, dict) else None
+        return sba_shapes.customer_from_sba(raw, joined.get(sba_shapes.customer_key(number), []))
 
     def raw_documents(self) -> list[dict[str, Any]]:
         rows = self._get(f"{self.company_url}/Sales/Receivables.json", what="receivables documents")
-        return rows if isinstance(rows, list) else []
+        return sba_shapes.collection(rows, "receivables documents")
 
     def documents(self) -> list[Document]:
         return [sba_shapes.document_from_sba(raw) for raw in self.raw_documents()]
