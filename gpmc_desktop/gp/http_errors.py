@@ -74,7 +74,7 @@ def check_ca_file(verify: Any) -> None:
 
 def transport_error(
     service: GPService, exc: requests.exceptions.ConnectionError | requests.exceptions.Timeout, *, host: str,
-    what: str, timeout: float,
+    what: str, timeout: float, whole_collection: bool = True,
 ) -> GPError:
     """No HTTP answer at all: an untrusted certificate, no answer in time, or nobody at the address."""
     if isinstance(exc, requests.exceptions.SSLError):
@@ -84,10 +84,14 @@ def transport_error(
             "CA certificate file (ca_bundle in the profile).",
         )
     if isinstance(exc, requests.exceptions.Timeout):
+        # Not retried: the same read would most likely take as long again, so repeating it only multiplies the
+        # wait; the figure and the key to raise are what the person needs.
+        hint = ("A large company can take minutes to list: raise timeout_seconds above that (GP timeout in the "
+                "app's Advanced settings). The next run tries again." if whole_collection else
+                "The server took the connection but answered nothing to a small request: the GP Service may be "
+                "stuck; ask IT to look at it. The next run tries again.")
         return GPError(
-            Stage.REACH, f"{service.title} at {host} did not answer {what} within {timeout:g} seconds.",
-            "It may be busy; the sync will try again. Raise timeout_seconds for very large companies.",
-            transient=True,
+            Stage.REACH, f"{service.title} at {host} did not answer {what} within {timeout:g} seconds.", hint,
         )
     return GPError(Stage.REACH, f"Cannot reach {service.name} at {host}.", service.reach_hint, transient=True)
 

@@ -23,6 +23,8 @@ from gpmc_desktop.gp.errors import GPError, Stage, retry_transient
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.profile import GPSettings
 
+SMALL_READ_SECONDS = 60.0  # the company list, /help, one customer: seconds on any healthy server
+
 
 @dataclass(frozen=True)
 class Company:
@@ -65,21 +67,27 @@ class SbaSource:
         return f"{self.tenant_url}/Companies({_seg(self.settings.company)})"
 
     # -- transport --------------------------------------------------------------------------------------------
-    def _get(self, url: str, *, what: str, in_company: bool = True) -> Any:
+    def _get(self, url: str, *, what: str, in_company: bool = True, whole_collection: bool = False) -> Any:
+        # A whole collection of a large company may take minutes (timeout_seconds); a small read that takes
+        # longer than SMALL_READ_SECONDS means a stuck service, and waiting for it would only hold the run.
+        timeout = self.settings.timeout_seconds if whole_collection else min(
+            self.settings.timeout_seconds, SMALL_READ_SECONDS)
         return retry_transient(
-            lambda: self._get_once(url, what=what, in_company=in_company), self.attempts, self._sleep, self._rng
+            lambda: self._get_once(url, what=what, in_company=in_company, timeout=timeout,
+                                   whole_collection=whole_collection),
+            self.attempts, self._sleep, self._rng,
         )
 
-    def _get_once(self, url: str, *, what: str, in_company: bool) -> Any:
+    def _get_once(self, url: str, *, what: str, in_company: bool, timeout: float, whole_collection: bool) -> Any:
         verify = self.session.verify
         http_errors.check_ca_file(verify)
         try:
             # verify= on every call: requests lets REQUESTS_CA_BUNDLE override a session-level setting.
-            resp = self.session.get(url, timeout=(10.0, self.settings.timeout_seconds), verify=verify)
+            resp = self.session.get(url, timeout=(10.0, timeout), verify=verify)
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             raise http_errors.transport_error(
-                http_errors.SBA, exc, host=urlsplit(self.settings.url).netloc, what=what,
-                timeout=self.settings.timeout_seconds,
+                http_errors.SBA, exc, host=urlsplit(self.settings.url).netloc, what=what, timeout=timeout,
+                whole_collection=whole_collection,
             ) from exc
         return self._check(resp, what, in_company)
 
@@ -130,11 +138,12 @@ class SbaSource:
         return out
 
     def raw_customers(self) -> list[dict[str, Any]]:
-        rows = self._get(f"{self.company_url}/Sales/Customers.json", what="customers")
+        rows = self._get(f"{self.company_url}/Sales/Customers.json", what="customers", whole_collection=True)
         return sba_shapes.collection(rows, "customers")
 
     def raw_customer_addresses(self) -> list[dict[str, Any]]:
-        rows = self._get(f"{self.company_url}/Sales/CustomerAddresses.json", what="customer addresses")
+        rows = self._get(f"{self.company_url}/Sales/CustomerAddresses.json", what="customer addresses",
+                         whole_collection=True)
         return sba_shapes.collection(rows, "customer addresses")
 
     def _joined_addresses(self, raws: list[Any]) -> dict[str, list[Any]] | None:
@@ -167,7 +176,8 @@ class SbaSource:
         return sba_shapes.customer_from_sba(raw, joined.get(sba_shapes.customer_key(number), []))
 
     def raw_documents(self) -> list[dict[str, Any]]:
-        rows = self._get(f"{self.company_url}/Sales/Receivables.json", what="receivables documents")
+        rows = self._get(f"{self.company_url}/Sales/Receivables.json", what="receivables documents",
+                         whole_collection=True)
         return sba_shapes.collection(rows, "receivables documents")
 
     def documents(self) -> list[Document]:

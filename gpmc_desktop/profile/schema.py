@@ -184,8 +184,10 @@ KEYS: tuple[Key, ...] = (
         "The CA certificate (PEM) of an internal or self-signed server certificate.", Level.BASIC,
         rule="the path of a PEM certificate file", form_check=ca_file_problem, example="/path/ca.pem"),
     Key("gp", "timeout_seconds", Kind.NUMBER, "GP timeout (seconds)",
-        "How long one GP request may take; GP servers never time out on their own.", Level.ADVANCED,
-        default=120.0, minimum=1, maximum=3600, rule="a number between 1 and 3600", example=120),
+        "How long one read of a whole GP collection may take (listing a large company's customers or invoices "
+        "takes minutes; GP never times out on its own); a read that takes longer stops the run, and is not "
+        "repeated.", Level.ADVANCED, default=600.0, minimum=1, maximum=3600, rule="a number between 1 and 3600",
+        example=900),
     Key("gp", "spn_host", Kind.HOST, "Kerberos server name",
         "The name the GP server is registered under for Kerberos (its HTTP service name) when the URL uses an IP "
         "address or an alias; default: the URL's host.", Level.ADVANCED,

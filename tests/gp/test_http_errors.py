@@ -81,9 +81,9 @@ def test_transport_failures(service: GPService) -> None:
     assert tls.message == f"{service.title} at gp01:443 presented a certificate this computer does not trust."
     assert "CA certificate file" in tls.hint
     slow = transport(requests.exceptions.ReadTimeout())
-    assert slow.stage is Stage.REACH and slow.transient
+    assert slow.stage is Stage.REACH and not slow.transient  # the same read would take as long again
     assert slow.message == f"{service.title} at gp01:443 did not answer the company list within 2.5 seconds."
-    assert "timeout_seconds" in slow.hint
+    assert "raise timeout_seconds" in slow.hint
     gone = transport(requests.exceptions.ConnectionError("refused"))
     assert gone.stage is Stage.REACH and gone.transient
     assert gone.message == f"Cannot reach {service.name} at gp01:443." and gone.hint == service.reach_hint
