@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 LOG_NAME = "gpmc.log"
@@ -25,11 +26,16 @@ def register_secret(value: str | None) -> None:
             _secrets.add(value)
 
 
+def api_key_secrets(key: str | None) -> list[str]:
+    """A Mailchimp key and its part before the dash: that part alone is the account's secret (the rest names the
+    data centre)."""
+    key = (key or "").strip()
+    return [s for s in (key, key.split("-", 1)[0]) if s]
+
+
 def register_api_key(key: str | None) -> None:
-    """A Mailchimp key and its part before the dash: that part alone is the account's secret."""
-    register_secret(key)
-    if key and "-" in key:
-        register_secret(key.rsplit("-", 1)[0])
+    for secret in api_key_secrets(key):
+        register_secret(secret)
 
 
 def registered_secrets() -> list[str]:
@@ -38,13 +44,17 @@ def registered_secrets() -> list[str]:
         return list(_secrets)
 
 
-def mask(text: str) -> str:
-    with _lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for secret in known:
+def mask_secrets(text: str, secrets: Iterable[str]) -> str:
+    """*text* with every one of *secrets* masked, longest first, so a key is masked whole before its part before
+    the dash is looked for; strings shorter than MIN_SECRET_LENGTH are never masked."""
+    for secret in sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
     return text
+
+
+def mask(text: str) -> str:
+    return mask_secrets(text, registered_secrets())
 
 
 class SecretFilter(logging.Filter):

@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 
 from gpmc_desktop import __version__
-from gpmc_desktop.logsetup import MASK, MIN_SECRET_LENGTH, log_dir
+from gpmc_desktop.logsetup import api_key_secrets, log_dir, mask_secrets
 from gpmc_desktop.profile import Profile, profile_to_mapping, to_toml
 from gpmc_desktop.store.audit import CSV_HEADER, AuditFilter, audit_page
 from gpmc_desktop.store.clock import to_iso, utc_now
@@ -57,9 +57,7 @@ def secrets_to_redact(
     """The known secrets: the GP password, the API key and its part before the dash (the key proper; the rest
     names the data centre), and the Kerberos ticket cache that KRB5CCNAME points at (with and without its type)."""
     env = os.environ if env is None else env
-    found = [gp_password or ""]
-    key = (mailchimp_api_key or "").strip()
-    found += [key, key.split("-", 1)[0]]
+    found = [gp_password or "", *api_key_secrets(mailchimp_api_key)]
     cache = env.get(KRB5CCNAME, "").strip()
     found += [cache, cache.split(":", 1)[1] if ":" in cache else ""]
     return [s for s in found if s]
@@ -69,12 +67,10 @@ class Redactor:
     """Masks the known secrets (as the log filter does), ticket cache paths and credential-looking text."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        # Longest first, so a key is masked whole before its part before the dash is looked for.
-        self._secrets = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+        self._secrets = list(secrets)
 
     def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, MASK)
+        text = mask_secrets(text, self._secrets)
         text = _TICKET_CACHE.sub(TICKET_MASK, text)
         return redact(text) or text
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from gpmc_desktop.gp.model import Customer, Document
+from gpmc_desktop.mailchimp.keys import subscriber_hash
 from gpmc_desktop.sync import business_dates
 
 # Merge tags are at most 10 characters in Mailchimp's UI.
@@ -91,7 +92,7 @@ def ecommerce_customer_id(email: str) -> str:
     is derived from the address, as Mailchimp's WooCommerce plugin does: every GP customer sharing an address
     buys as one customer, whichever of them comes and goes.  It equals the audience member's id (the subscriber
     hash), so the contact and the buyer are found from each other."""
-    return hashlib.md5(email.strip().lower().encode("utf-8")).hexdigest()
+    return subscriber_hash(email)
 
 
 def ecommerce_customer_payload(customer: Customer) -> dict[str, Any]:
