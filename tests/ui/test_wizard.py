@@ -145,19 +145,20 @@ def pass_mailchimp(qtbot, wizard: SetupWizard, env: DemoEnvironment) -> None:
     go_next(qtbot, wizard, PageId.CONTACTS)
 
 
-def choose_contacts(qtbot, wizard: SetupWizard, mode: str = "transactional") -> None:
+def click_choice(qtbot, wizard: SetupWizard, button) -> None:
     assert not next_enabled(wizard)  # no silent default
-    button = wizard.contacts_page.buttons[mode]
     # On the indicator: a radio button ignores clicks in the empty space right of its label.
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
+
+
+def choose_contacts(qtbot, wizard: SetupWizard, mode: str = "transactional") -> None:
+    click_choice(qtbot, wizard, wizard.contacts_page.buttons[mode])
     assert wizard.contacts_page.mode() == mode
     go_next(qtbot, wizard, PageId.AUTOMATIONS)
 
 
 def choose_automations(qtbot, wizard: SetupWizard, choice: str = "off") -> None:
-    assert not next_enabled(wizard)  # no silent default
-    button = wizard.automations_page.buttons[choice]
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
+    click_choice(qtbot, wizard, wizard.automations_page.buttons[choice])
     assert wizard.automations_page.choice() == choice
     go_next(qtbot, wizard, PageId.FILTERS)
 
