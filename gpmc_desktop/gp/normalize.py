@@ -156,11 +156,10 @@ def read_amount(value: object) -> Decimal:
 
 
 def money(value: object) -> Decimal:
-    """GP keeps numeric(19,5); Mailchimp wants 2 decimals (and float noise like 93.98999 is a known bug)."""
-    if isinstance(value, dict):
-        value = value.get("Value")
+    """:func:`read_amount`, with a missing or unreadable amount as 0.00 (for sources whose amounts are known to be
+    numbers: SOAP's decimals).  GP keeps numeric(19,5); Mailchimp wants 2 decimals (float noise like 93.98999 is
+    a known bug)."""
     try:
-        amount = Decimal(str(value if value is not None else "0"))
-    except InvalidOperation:
+        return read_amount(value)
+    except ValueError:
         return Decimal("0.00")
-    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
