@@ -310,15 +310,19 @@ class GPDataset:
     def company_list(self) -> list[CompanyRow]:
         return [c.company for c in self.companies.values()]
 
-    def find_company(self, ident: str, *, by_id: bool = False) -> CompanyData | None:
+    def find_company(self, ident: str, *, by_id: bool = False, names: str = "both") -> CompanyData | None:
         """Match a company by database name (INTERID) or display name, trimmed and case-insensitive.
 
-        ``by_id`` also accepts the numeric CMPANYID (whether SBA does is unconfirmed, so callers opt in).
+        ``names`` narrows which name matches: "both", "display_name" or "database" (which of them a real SBA
+        server takes in its URLs is unconfirmed).  ``by_id`` also accepts the numeric CMPANYID (whether SBA does
+        is unconfirmed, so callers opt in).
         """
         wanted = ident.strip().casefold()
         for data in self.companies.values():
             row = data.company
-            if wanted in (row.interid.strip().casefold(), row.cmpnynam.strip().casefold()):
+            accepted = (*((row.interid,) if names in ("both", "database") else ()),
+                        *((row.cmpnynam,) if names in ("both", "display_name") else ()))
+            if wanted in (name.strip().casefold() for name in accepted):
                 return data
             if by_id and wanted == str(row.cmpanyid):
                 return data

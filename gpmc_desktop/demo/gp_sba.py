@@ -59,6 +59,11 @@ UNAUTHORIZED_HTML = (
     b"credentials.</h2></body></html>"
 )
 _CALL = re.compile(r"([^()]*)\((.*)\)", re.S)
+_ENCODED_PUNCTUATION = re.compile(r"%(?:2C|28|29)", re.I)
+COMPANY_ADDRESSING = ("both", "display_name", "database")
+COMPANY_PUNCTUATION = ("any", "raw", "encoded")
+_COMPANY_WORDS = {"both": "display name or database name", "display_name": "display name",
+                  "database": "database name"}
 _OWNER_IDS = itertools.count(1)
 
 
@@ -85,6 +90,28 @@ class SBAOptions:
     list_key: str = ""
     omit_fields: tuple[str, ...] = ()
     separate_addresses: bool = False  # Sales/CustomerAddresses exists, and customers come without Addresses
+    # Company addressing (gp-sba-contract.md): which name Companies(...) takes — "both", "display_name" (the
+    # database name is CompanyNotFound) or "database" — and how commas and parentheses in it must be spelt:
+    # "any", "raw" (only raw ",()"; %2C %28 %29 are CompanyNotFound) or "encoded" (only percent-encoded).
+    company_addressing: str = "both"
+    company_punctuation: str = "any"
+    # Where receivables documents are served (Microsoft's list reads "Receivables › Transactions"); /help says.
+    receivables_path: str = "Sales/Receivables"
+
+    def __post_init__(self) -> None:
+        if self.company_addressing not in COMPANY_ADDRESSING:
+            raise ValueError(f"company_addressing must be one of {COMPANY_ADDRESSING}")
+        if self.company_punctuation not in COMPANY_PUNCTUATION:
+            raise ValueError(f"company_punctuation must be one of {COMPANY_PUNCTUATION}")
+        if not self.receivables_path.strip("/") or self.receivables_path != self.receivables_path.strip("/"):
+            raise ValueError("receivables_path is a path under the company, like Sales/Receivables/Transactions")
+
+    def resources(self) -> dict[str, str]:
+        """The resource collections served under a company: lower-cased path -> its name in this module."""
+        served = {"sales/customers": "customers", self.receivables_path.lower(): "receivables"}
+        if self.separate_addresses:
+            served["sales/customeraddresses"] = "customeraddresses"
+        return served
 
 
 def _split_call(segment: str) -> tuple[str, str | None]:
@@ -95,12 +122,28 @@ def _split_call(segment: str) -> tuple[str, str | None]:
     return (m.group(1), m.group(2)) if m else (segment, None)
 
 
-def decode_path(raw_path: str) -> list[str]:
-    """Path segments, percent-decoded as UTF-8; raw UTF-8 on the request line is accepted too."""
+def raw_segments(raw_path: str) -> list[str]:
+    """Path segments as sent, still percent-encoded (to tell ``%2C`` from a raw comma)."""
     path = raw_path.split("?", 1)[0].split("#", 1)[0]
     with contextlib.suppress(UnicodeError):  # http.server hands us the request line decoded as Latin-1
         path = path.encode("latin-1").decode("utf-8")
-    return [unquote(seg, encoding="utf-8", errors="replace") for seg in path.split("/") if seg]
+    return [seg for seg in path.split("/") if seg]
+
+
+def decode_path(raw_path: str) -> list[str]:
+    """Path segments, percent-decoded as UTF-8; raw UTF-8 on the request line is accepted too."""
+    return [unquote(seg, encoding="utf-8", errors="replace") for seg in raw_segments(raw_path)]
+
+
+def punctuation_refused(raw_segment: str, rule: str) -> bool:
+    """Whether the company key in ``Companies(<key>)`` (as sent) spells commas or parentheses in a way the
+    simulated server refuses under *rule* ("any", "raw" or "encoded")."""
+    _, key = _split_call(raw_segment)
+    if key is None or rule == "any":
+        return False
+    if rule == "raw":
+        return bool(_ENCODED_PUNCTUATION.search(key))
+    return any(ch in key for ch in ",()")
 
 
 class _SBAHandler(SimHandler):
@@ -308,7 +351,7 @@ class GPSimulator(GPServiceSimulator):
             return self._error(404, "TenantNotFound", f"Tenant '{tenant}' was not found.")
         rest = segments[2:]
         if len(rest) == 1 and rest[0].lower() == "help":
-            return Response(200, self._help(tenant.strip(), user).encode("utf-8"), HTML_TYPE)
+            return Response(200, self._help(tenant.strip(), user, options).encode("utf-8"), HTML_TYPE)
         name, company_key = _split_call(rest[0])
         if name.lower() != "companies":
             return not_found()
@@ -322,8 +365,10 @@ class GPSimulator(GPServiceSimulator):
             if len(rest) != 1:
                 return not_found()
             return self._companies(user, shape, as_json, options)
-        data = self.dataset.find_company(company_key, by_id=options.accept_company_id)
-        if data is None:
+        data = self.dataset.find_company(company_key, by_id=options.accept_company_id,
+                                         names=options.company_addressing)
+        sent = raw_segments(handler.path)
+        if data is None or (len(sent) > 2 and punctuation_refused(sent[2], options.company_punctuation)):
             return self._error(404, "CompanyNotFound", f"Company '{company_key}' was not found.")
         if user is not None and not self._may_open(user, data):
             return self._error(
@@ -333,15 +378,13 @@ class GPSimulator(GPServiceSimulator):
         if len(rest) == 1:
             payload = company_payload(data.company, shape)
             return self._answer(as_json, "Company", payload)
-        if len(rest) != 3 or rest[1].lower() != "sales":
-            return not_found()
-        resource, key = _split_call(rest[2])
-        resource = resource.lower()
+        last, key = _split_call(rest[-1])
+        resource = options.resources().get("/".join([*rest[1:-1], last]).lower())
         if resource == "customers":
             return self._customers(data, key, shape, as_json, options)
         if resource == "receivables":
             return self._receivables(data, key, shape, as_json, options)
-        if resource == "customeraddresses" and key is None and options.separate_addresses:
+        if resource == "customeraddresses" and key is None:
             return self._customer_addresses(data, shape, as_json, options)
         return not_found()
 
@@ -414,7 +457,7 @@ class GPSimulator(GPServiceSimulator):
                 return self._error(404, "DocumentNotFound", f"Receivables document '{key.strip()}' was not found.")
             return self._answer(as_json, "ReceivablesDocument", document_payload(data, found[0], found[1], shape))
 
-    def _help(self, tenant: str, user: GPUser | None) -> str:
+    def _help(self, tenant: str, user: GPUser | None, options: SBAOptions) -> str:
         with self.dataset.lock:
             companies = [c for c in self.dataset.companies.values() if user is None or self._may_open(user, c)]
         base = f"/GPService/Tenants({html.escape(tenant)})"
@@ -422,24 +465,25 @@ class GPSimulator(GPServiceSimulator):
             f"<tr><td>{c.company.cmpanyid}</td><td>{html.escape(c.interid)}</td><td>{html.escape(c.name)}</td></tr>"
             for c in companies
         )
+        # The routes actually served: a client reads them to find a resource at another path.
         resources = "".join(
             f"<li><code>GET {base}/{html.escape(r)}</code></li>"
             for r in (
                 "Companies[.json]",
                 "Companies({company})/Sales/Customers[.json]",
                 "Companies({company})/Sales/Customers({CustomerNumber})[.json]",
-                "Companies({company})/Sales/CustomerAddresses[.json]",
-                "Companies({company})/Sales/Receivables[.json]",
-                "Companies({company})/Sales/Receivables({DocumentType};{DocumentNumber})[.json]",
+                *(("Companies({company})/Sales/CustomerAddresses[.json]",) if options.separate_addresses else ()),
+                f"Companies({{company}})/{options.receivables_path}[.json]",
+                f"Companies({{company}})/{options.receivables_path}({{DocumentType}};{{DocumentNumber}})[.json]",
             )
         )
         return (
             "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Microsoft Dynamics GP Service - Help</title>"
             f"</head><body><h1>Microsoft Dynamics GP Service</h1><p>Tenant: {html.escape(tenant)} "
             "(gpmc-desktop simulator)</p><h2>Resources</h2><ul>"
-            f"{resources}</ul><p>Append <code>.json</code> for JSON; XML otherwise. {{company}} is the company "
-            "name or database name, percent-encoded.</p><h2>Companies</h2><table><tr><th>Id</th>"
-            f"<th>Database</th><th>Name</th></tr>{rows}</table></body></html>"
+            f"{resources}</ul><p>Append <code>.json</code> for JSON; XML otherwise. {{company}} is the company's "
+            f"{_COMPANY_WORDS[options.company_addressing]}, percent-encoded.</p><h2>Companies</h2><table><tr>"
+            f"<th>Id</th><th>Database</th><th>Name</th></tr>{rows}</table></body></html>"
         )
 
 

@@ -9,21 +9,33 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
 
-from gpmc_desktop.gp import http_errors, sba_shapes
+from gpmc_desktop.gp import http_errors, sba_address, sba_help, sba_shapes
 from gpmc_desktop.gp.errors import GPError, Stage, retry_transient
 from gpmc_desktop.gp.model import Customer, Document
+from gpmc_desktop.gp.sba_address import CompanyAddress
 from gpmc_desktop.profile import GPSettings
 
 SMALL_READ_SECONDS = 60.0  # the company list, /help, one customer: seconds on any healthy server
+
+log = logging.getLogger(__name__)
+
+
+class _Missed(Exception):
+    """A 404 while trying one spelling of the company: try the next (not a GPError, so never retried)."""
+
+
+def _missed() -> GPError:
+    raise _Missed
 
 
 @dataclass(frozen=True)
@@ -49,13 +61,24 @@ class SbaSource:
         attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        company_address: CompanyAddress | None = None,
+        on_company_address: Callable[[CompanyAddress], None] | None = None,
     ) -> None:
+        """*company_address* is the spelling a previous run found (tried first, so a run makes no 404 probe);
+        *on_company_address* hears of every newly accepted one, to remember it for the next run."""
         self.settings = settings
         self.session = session
         self.attempts = attempts
         self._sleep = sleep
         self._clock = clock  # "now" for a Retry-After given as an HTTP-date
         self._rng = random.Random()
+        usable = company_address is not None and company_address.serves(settings.company, settings.url,
+                                                                         settings.tenant)
+        self._remembered = company_address if usable else None
+        self._address: CompanyAddress | None = None  # the spelling GP accepted during this source's life
+        self._on_address = on_company_address
+        self._companies: list[Company] | None = None
+        self._company_entity_answers = True  # False once Companies(x) answered 404 for every spelling
 
     # -- URLs ---------------------------------------------------------------------------------------------
     @property
@@ -64,21 +87,33 @@ class SbaSource:
 
     @property
     def company_url(self) -> str:
-        return f"{self.tenant_url}/Companies({_seg(self.settings.company)})"
+        """The company's URL as accepted (or remembered); before any read, the profile's value encoded."""
+        address = self._address or self._remembered
+        return self._company_url(address.segment if address else _seg(self.settings.company))
+
+    def _company_url(self, segment: str) -> str:
+        return f"{self.tenant_url}/Companies({segment})"
 
     # -- transport --------------------------------------------------------------------------------------------
-    def _get(self, url: str, *, what: str, in_company: bool = True, whole_collection: bool = False) -> Any:
+    def _timeout(self, whole_collection: bool) -> float:
         # A whole collection of a large company may take minutes (timeout_seconds); a small read that takes
         # longer than SMALL_READ_SECONDS means a stuck service, and waiting for it would only hold the run.
-        timeout = self.settings.timeout_seconds if whole_collection else min(
+        return self.settings.timeout_seconds if whole_collection else min(
             self.settings.timeout_seconds, SMALL_READ_SECONDS)
+
+    def _get(
+        self, url: str, *, what: str, not_found: Callable[[], GPError], whole_collection: bool = False
+    ) -> Any:
+        timeout = self._timeout(whole_collection)
         return retry_transient(
-            lambda: self._get_once(url, what=what, in_company=in_company, timeout=timeout,
+            lambda: self._get_once(url, what=what, not_found=not_found, timeout=timeout,
                                    whole_collection=whole_collection),
             self.attempts, self._sleep, self._rng,
         )
 
-    def _get_once(self, url: str, *, what: str, in_company: bool, timeout: float, whole_collection: bool) -> Any:
+    def _get_once(
+        self, url: str, *, what: str, not_found: Callable[[], GPError], timeout: float, whole_collection: bool
+    ) -> Any:
         verify = self.session.verify
         http_errors.check_ca_file(verify)
         try:
@@ -89,14 +124,14 @@ class SbaSource:
                 http_errors.SBA, exc, host=urlsplit(self.settings.url).netloc, what=what, timeout=timeout,
                 whole_collection=whole_collection,
             ) from exc
-        return self._check(resp, what, in_company)
+        return self._check(resp, what, not_found)
 
-    def _check(self, resp: requests.Response, what: str, in_company: bool) -> Any:
+    def _check(self, resp: requests.Response, what: str, not_found: Callable[[], GPError]) -> Any:
         if resp.status_code >= 400:
             log_id, message = _fault_details(resp)
             raise http_errors.status_error(
                 http_errors.SBA, resp.status_code, what=what, username=self.settings.username,
-                company=self.settings.company, not_found=lambda: self._not_found(what, in_company),
+                company=self.settings.company, not_found=not_found,
                 reason=message, log_id=log_id, retry_after=http_errors.retry_after(resp, self._clock()),
             )
         try:
@@ -107,14 +142,15 @@ class SbaSource:
                 "Check that the URL points at the GP Service (…/GPService), not at another web site.",
             ) from exc
 
-    def _not_found(self, what: str, in_company: bool) -> GPError:
-        if not in_company:
-            return GPError(
-                Stage.COMPANY, f"GP has no tenant {self.settings.tenant!r} at this server.",
-                "A single-tenant install uses DefaultTenant.",
-            )
+    def _no_tenant(self) -> GPError:
+        return GPError(
+            Stage.COMPANY, f"GP has no tenant {self.settings.tenant!r} at this server.",
+            "A single-tenant install uses DefaultTenant.",
+        )
+
+    def _no_company(self, what: str) -> GPError:
         try:
-            names = [c.label() for c in self.companies()]
+            names = [c.label() for c in self._listed_companies()]
         except GPError as err:
             # The company list itself is missing: the tenant is wrong, and "no company X" would send the user
             # looking in the wrong place.
@@ -128,22 +164,125 @@ class SbaSource:
             "Pick the company from the list (its database name or display name).",
         )
 
+    # -- the company's address ----------------------------------------------------------------------------------
+    def _listed_companies(self) -> list[Company]:
+        if self._companies is None:
+            try:
+                self.companies()
+            except GPError as err:
+                # A user who may not list the companies may still open one, and a list in a shape we cannot
+                # read must not stop a company given by the name GP takes: try the profile's value as given.
+                if err.stage not in (Stage.ACCESS, Stage.DATA):
+                    raise
+                self._companies = []
+        return self._companies or []
+
+    def _candidates(self) -> Iterator[CompanyAddress]:
+        """The spellings to try: the remembered one first (no company list needed), then every other."""
+        if self._remembered is not None:
+            yield self._remembered
+        settings = self.settings
+        for address in sba_address.candidates(settings.company, self._listed_companies(), url=settings.url,
+                                              tenant=settings.tenant):
+            if self._remembered is None or address.segment != self._remembered.segment:
+                yield address
+
+    def _accept(self, address: CompanyAddress) -> None:
+        self._address = address
+        if self._on_address is None or address == self._remembered:
+            return
+        try:
+            self._on_address(address)
+        except Exception:  # remembering only saves a probe next run: never worth failing this one
+            log.warning("could not remember how GP addresses company %r", self.settings.company, exc_info=True)
+
+    def _company_answering(self, what: str) -> CompanyAddress:
+        """The spelling under which GP answers for the company itself (``Companies(x).json``); the error that
+        lists the companies when none does."""
+        if self._company_entity_answers:
+            for address in self._candidates():
+                try:
+                    self._get(f"{self._company_url(address.segment)}.json", what="anything", not_found=_missed)
+                except _Missed:
+                    continue
+                return address
+            self._company_entity_answers = False
+        raise self._no_company(what)
+
+    def company_address(self) -> CompanyAddress:
+        """How GP accepts the company in its URLs (found on first need, then kept): ``gpmc check`` says it."""
+        if self._address is None:
+            try:
+                self._accept(self._company_answering("the company"))
+            except GPError as err:
+                if err.stage is not Stage.COMPANY:
+                    raise
+                # A server may not answer for the company itself; its customers tell (and a user without
+                # access to an unlisted company gets a 403 that says so, not "no company").
+                self.raw_customers()
+        assert self._address is not None
+        return self._address
+
+    def _in_company(
+        self, path: str, *, what: str, missing: Callable[[], GPError], whole_collection: bool = False
+    ) -> Any:
+        """GET ``Companies(x)/{path}.json``.  Until GP has accepted a spelling of the company, each is tried in
+        turn; when every one gets a 404, the company itself tells whether the company or *path* is missing."""
+        if self._address is not None:
+            return self._get(f"{self._company_url(self._address.segment)}/{path}.json", what=what,
+                             not_found=missing, whole_collection=whole_collection)
+        for address in self._candidates():
+            try:
+                rows = self._get(f"{self._company_url(address.segment)}/{path}.json", what=what,
+                                 not_found=_missed, whole_collection=whole_collection)
+            except _Missed:
+                continue
+            self._accept(address)
+            return rows
+        self._accept(self._company_answering(what))
+        raise missing()
+
+    def _missing(self, key_name: str, what: str) -> GPError:
+        """A resource path GP does not serve for a company it does serve: what its help page offers instead."""
+        offered, unread = self._help_paths()
+        assert self._address is not None
+        return sba_help.missing_resource(path=getattr(self.settings, key_name), key_name=key_name, what=what,
+                                         company=self._address.label, offered=offered, unread=unread)
+
+    def _help_paths(self) -> tuple[list[str] | None, str]:
+        """The Sales paths the tenant's help page lists, or None and why it could not be read."""
+        timeout = self._timeout(False)
+        try:
+            resp = self.session.get(f"{self.tenant_url}/help", timeout=(10.0, timeout), verify=self.session.verify)
+        except requests.exceptions.Timeout:
+            return None, f"no answer within {timeout:g} seconds"
+        except requests.RequestException as exc:
+            return None, f"no answer: {type(exc).__name__}"
+        except GPError as err:  # the sign-in failed on this request
+            return None, err.message
+        if resp.status_code != 200:
+            return None, f"it answered HTTP {resp.status_code}"
+        return sba_help.offered_paths(resp.text), ""
+
     # -- resources ----------------------------------------------------------------------------------------------
     def companies(self) -> list[Company]:
-        rows = self._get(f"{self.tenant_url}/Companies.json", what="the company list", in_company=False)
+        rows = self._get(f"{self.tenant_url}/Companies.json", what="the company list", not_found=self._no_tenant)
         out = []
         for raw in sba_shapes.collection(rows, "the company list"):
             database, name, ident = sba_shapes.company_label(raw)
             out.append(Company(database, name, ident))
+        self._companies = out
         return out
 
     def raw_customers(self) -> list[dict[str, Any]]:
-        rows = self._get(f"{self.company_url}/Sales/Customers.json", what="customers", whole_collection=True)
+        rows = self._in_company(self.settings.customers_path, what="customers", whole_collection=True,
+                                missing=lambda: self._missing("customers_path", "customers"))
         return sba_shapes.collection(rows, "customers")
 
     def raw_customer_addresses(self) -> list[dict[str, Any]]:
-        rows = self._get(f"{self.company_url}/Sales/CustomerAddresses.json", what="customer addresses",
-                         whole_collection=True)
+        rows = self._in_company(
+            self.settings.customer_addresses_path, what="customer addresses", whole_collection=True,
+            missing=lambda: self._missing("customer_addresses_path", "customer addresses"))
         return sba_shapes.collection(rows, "customer addresses")
 
     def _joined_addresses(self, raws: list[Any]) -> dict[str, list[Any]] | None:
@@ -153,10 +292,10 @@ class SbaSource:
             return None
         try:
             rows = self.raw_customer_addresses()
-        except GPError as err:
-            if err.stage is not Stage.COMPANY:  # a 404: the server has no such resource
-                raise
-            raise sba_shapes.missing_addresses_error(raws) from err
+        except sba_help.MissingResource as err:
+            shape = sba_shapes.missing_addresses_error(raws)
+            hint = " ".join(part for part in (err.listing, err.hint, shape.hint) if part)
+            raise GPError(shape.stage, shape.message, hint) from err
         return sba_shapes.addresses_by_customer(rows)
 
     def customers(self) -> list[Customer]:
@@ -165,7 +304,8 @@ class SbaSource:
         return [self._customer(raw, joined) for raw in raws]
 
     def customer(self, number: str) -> Customer:
-        raw = self._get(f"{self.company_url}/Sales/Customers({_seg(number)}).json", what=f"customer {number}")
+        raw = self._in_company(f"{self.settings.customers_path}({_seg(number)})", what=f"customer {number}",
+                               missing=lambda: self._no_customer(number))
         return self._customer(raw, self._joined_addresses([raw]))
 
     @staticmethod
@@ -175,9 +315,14 @@ class SbaSource:
         number = raw.get("CustomerNumber") if isinstance(raw, dict) else None
         return sba_shapes.customer_from_sba(raw, joined.get(sba_shapes.customer_key(number), []))
 
+    def _no_customer(self, number: str) -> GPError:
+        label = self._address.label if self._address else self.settings.company
+        return GPError(Stage.COMPANY, f"GP has no customer {number!r} in company {label}.",
+                       "Check the customer number in GP (Cards › Sales › Customer).")
+
     def raw_documents(self) -> list[dict[str, Any]]:
-        rows = self._get(f"{self.company_url}/Sales/Receivables.json", what="receivables documents",
-                         whole_collection=True)
+        rows = self._in_company(self.settings.receivables_path, what="receivables documents", whole_collection=True,
+                                missing=lambda: self._missing("receivables_path", "receivables documents"))
         return sba_shapes.collection(rows, "receivables documents")
 
     def documents(self) -> list[Document]:

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 import requests
 
 from gpmc_desktop.gp.sba import SbaSource
+from gpmc_desktop.gp.sba_address import CompanyAddress
 from gpmc_desktop.profile import ConfigError, GPSettings
 
 if TYPE_CHECKING:
     from gpmc_desktop.gp.soap import SoapSource
 
 
-def gp_source(settings: GPSettings, session: requests.Session, *, attempts: int = 4) -> SbaSource | SoapSource:
+def gp_source(
+    settings: GPSettings,
+    session: requests.Session,
+    *,
+    attempts: int = 4,
+    company_address: CompanyAddress | None = None,
+    on_company_address: Callable[[CompanyAddress], None] | None = None,
+) -> SbaSource | SoapSource:
     """``SbaSource`` for ``api = "sba"``, ``SoapSource`` for ``api = "soap"`` (same companies()/raw_customers()/
-    customers() shape)."""
+    customers() shape).  *company_address* / *on_company_address*: SBA only, how GP took the company's name in
+    its URLs on an earlier run, and who keeps a newly found one (see ``SbaSource``); SOAP names the company in
+    its requests, not its URL."""
     if settings.api == "sba":
-        return SbaSource(settings, session, attempts=attempts)
+        return SbaSource(settings, session, attempts=attempts, company_address=company_address,
+                         on_company_address=on_company_address)
     if settings.api == "soap":
         # Imported here: zeep and the WSDL parse are only paid for by SOAP profiles.
         from gpmc_desktop.gp.soap import SoapSource

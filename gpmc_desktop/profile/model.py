@@ -22,6 +22,10 @@ class GPSettings:
     full_compare_days: float = default("gp", "full_compare_days")
     spn_host: str | None = None  # None: the URL's host
     time_zone: str | None = None  # None: this computer's zone
+    # SBA resource paths under the company's address (a server may keep them elsewhere; its /help says).
+    customers_path: str = default("gp", "customers_path")
+    customer_addresses_path: str = default("gp", "customer_addresses_path")
+    receivables_path: str = default("gp", "receivables_path")
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,23 @@ def _is_host_name(value: str) -> bool:
     return bool(_HOST_NAME.fullmatch(value))
 
 
+def _is_resource_path(value: str) -> bool:
+    """``Sales/Receivables/Transactions``: segments under the company URL, none empty, none "." or ".." (a path
+    that climbs out of the company would read another company's or tenant's data)."""
+    return all(seg not in ("", ".", "..") and not re.search(r"[\s\\?#]", seg) for seg in value.split("/"))
+
+
+_RESOURCE_RULE = ("a path under the company, like {example}: no / at the start or end, no .. and no spaces")
+
+
+def _resource_key(name: str, label: str, what: str, default: str, example: str) -> Key:
+    return Key("gp", name, Kind.TEXT, label,
+               f"SBA only: where GP serves {what}, under the company's address; change it only when the check "
+               "or a run says the server keeps them elsewhere (its help page lists what it offers).",
+               Level.ADVANCED, default=default, rule=_RESOURCE_RULE.format(example=example),
+               check=_is_resource_path, example=example)
+
+
 @functools.cache
 def _time_zone_names() -> frozenset[str]:
     # "localtime" is this computer's own file, not a zone a profile can name (the key's absence means that).
@@ -209,6 +226,12 @@ KEYS: tuple[Key, ...] = (
         "The time zone of the GP company's business dates: invoices reach Mailchimp at noon on their GP date "
         "there, so they show on that day; default: this computer's zone.", Level.ADVANCED,
         rule="an IANA time zone name like America/Chicago", check=_is_time_zone, example="America/Chicago"),
+    _resource_key("customers_path", "Customers path", "customers", "Sales/Customers", "Sales/Customers"),
+    _resource_key("customer_addresses_path", "Customer addresses path",
+                  "customer addresses (when customers come without them)", "Sales/CustomerAddresses",
+                  "Sales/CustomerAddresses"),
+    _resource_key("receivables_path", "Receivables path", "receivables documents (invoices, payments, ...)",
+                  "Sales/Receivables", "Sales/Receivables/Transactions"),
     # ---------------------------------------------------------------------------------------------- [mailchimp]
     Key("mailchimp", "list_id", Kind.TEXT, "Audience",
         "The id of the Mailchimp audience that receives the contacts.", Level.BASIC, required=True,
@@ -268,12 +291,14 @@ def nearest_key(section: str, name: str) -> str | None:
     section first, then the others (``customer_class`` under [gp] belongs to [filters])."""
     lowered = name.lower()
     same = [k.name for k in section_keys(section)]
+    others = {k.name: k for k in KEYS if k.section != section}
+    if lowered in others and lowered not in same:  # the right key in the wrong section beats a look-alike
+        return f"{lowered} under [{others[lowered].section}]"
     found = difflib.get_close_matches(lowered, same, n=1, cutoff=0.6)
     if found:
         return found[0]
     if lowered in same:
         return lowered
-    others = {k.name: k for k in KEYS if k.section != section}
     found = difflib.get_close_matches(lowered, list(others), n=1, cutoff=0.75)
     if found:
         other = others[found[0]]

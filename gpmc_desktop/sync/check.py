@@ -188,7 +188,7 @@ def _gp_stages(
     stages: list[tuple[str, Callable[[], str]]] = [
         ("auth", lambda: _auth_fact(source, settings, facts)),
         ("companies", lambda: _companies_fact(facts.companies, settings.username)),
-        ("company", lambda: _company_fact(source, settings.company, facts.companies)),
+        ("company", lambda: _company_fact(source)),
         ("sample", lambda: _sample_fact(source, facts)),
     ]
     for name, probe in stages:
@@ -218,25 +218,16 @@ def _companies_fact(companies: list[GPCompany], username: str) -> str:
     return f"{len(companies)} compan{'y' if len(companies) == 1 else 'ies'}: {names}"
 
 
-def _company_fact(source: SbaSource | SoapSource, wanted: str, companies: list[GPCompany]) -> str:
+def _company_fact(source: SbaSource | SoapSource) -> str:
     if not isinstance(source, SbaSource):
         # Web Services: the display name (any case) or GP's integer company id; a miss lists the companies.
         return f"company {source.company().label()}"
-    for company in companies:
-        if wanted.casefold() in (company.database.casefold(), company.name.casefold()):
-            return f"company {company.label()}"
-    # GP lists only the companies this user may open, so a missing name may be a company the user has no
-    # access to: ask for it, and let a 403 say so instead of "no company" (which sent admins hunting typos).
-    try:
-        source.raw_customers()
-    except GPError as err:
-        if err.stage is not Stage.COMPANY:
-            raise
-    else:
-        return f"company {wanted}"
-    listing = ", ".join(c.label() for c in companies) or "none visible to this user"
-    raise GPError(Stage.COMPANY, f"GP has no company {wanted!r}. Companies on this server: {listing}.",
-                  "Pick one of them (database name or display name).")
+    # SBA: which spelling of the company GP takes in its URLs (display or database name, commas and parentheses
+    # encoded or not) is unconfirmed, so the source tries them and this says which one worked.  A company missing
+    # from the list (GP lists only what the user may open) is asked for as given, so a 403 can say "no access"
+    # instead of "no company" (which sent admins hunting typos); an unknown one lists the companies.
+    address = source.company_address()
+    return f"company {address.label} — {address.words()}"
 
 
 def _sample_fact(source: SbaSource | SoapSource, facts: GPFacts) -> str:

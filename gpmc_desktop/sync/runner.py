@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from gpmc_desktop import store
 from gpmc_desktop.gp.sba import SbaSource
+from gpmc_desktop.gp.sba_address import CompanyAddress
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.gp.sources import gp_source
 from gpmc_desktop.logsetup import register_api_key, register_secret
@@ -54,13 +55,25 @@ def make_api(profile: Profile, api_key: str) -> tuple[MailchimpApi, MailchimpTra
     return MailchimpApi(transport), transport
 
 
+GP_COMPANY_ADDRESS = "gp_company_address"  # engine state: how GP took the company in its URLs (SBA)
+
+
 def make_source(
     profile: Profile, password: str, *, full: bool = False, profile_id: int | None = None
 ) -> SbaSource | SoapSource | SoapPollingSource:
-    """The GP source of the profile's ``api``.  For SOAP with a *profile_id* (the state store open), the source
-    reads incrementally from where its last read ended, and re-reads everything when *full* or a full comparison
-    is due."""
-    source = gp_source(profile.gp, build_session(profile.gp, password))
+    """The GP source of the profile's ``api``.  With a *profile_id* (the state store open), an SBA source starts
+    from the company address GP accepted on an earlier run, and keeps a newly found one for the next; a SOAP
+    source reads incrementally from where its last read ended, and re-reads everything when *full* or a full
+    comparison is due."""
+    remembered, remember = None, None
+    if profile_id is not None:
+        remembered = CompanyAddress.from_state(store.get_state(profile_id, GP_COMPANY_ADDRESS))
+
+        def remember(address: CompanyAddress) -> None:
+            store.set_state(profile_id, GP_COMPANY_ADDRESS, address.to_state())
+
+    source = gp_source(profile.gp, build_session(profile.gp, password), company_address=remembered,
+                       on_company_address=remember)
     if isinstance(source, SbaSource) or profile_id is None:
         return source
     # Imported here: zeep and the WSDL parse are only paid for by SOAP profiles.

@@ -328,6 +328,7 @@ def test_gp_that_does_not_answer_in_time_is_a_reach_error_not_repeated(gp_sba: G
     assert "did not answer the company list within 0.25 seconds" in err.message
     assert "GP Service may be stuck" in err.hint  # a small read: a bigger timeout is not the cure
     assert sleeps == []  # the same read would take as long again: not repeated
+    gp_sba.set_latency(1.5, path_pattern=r"/Sales/")  # the company list (read first, to address it) answers
     with pytest.raises(GPError) as caught:
         src.customers()  # a whole collection: the profile's timeout, and the key to raise it
     assert "did not answer customers within 0.25 seconds" in caught.value.message

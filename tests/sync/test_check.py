@@ -103,7 +103,8 @@ def test_gp_all_stages_pass(gp_sba: GPSimulator, gp_dataset: GPDataset) -> None:
     assert by_stage["tls"] == "certificate trusted"
     assert by_stage["auth"] == f"signed in as {USER} with NTLM (2 companies visible)"
     assert by_stage["companies"] == f"2 companies: TWO (Fabrikam, Inc.), CPBDA ({TRICKY})"
-    assert by_stage["company"] == "company TWO (Fabrikam, Inc.)"
+    assert by_stage["company"] == 'company TWO (Fabrikam, Inc.) — GP accepted its display name "Fabrikam, Inc." in ' \
+                                  "the address"
     customers = read_customers(gp_settings(gp_sba))
     assert len(customers) == len(gp_dataset.companies["TWO"].customers)
     with_email = [c for c in customers if c.email]
@@ -141,7 +142,7 @@ def test_the_wizard_stops_after_the_stage_its_page_needs(gp_sba: GPSimulator, gp
 def test_gp_company_by_display_name(gp_sba: GPSimulator, gp_dataset: GPDataset) -> None:
     results = list(check_gp(gp_settings(gp_sba, company=TRICKY), PW))
     assert outcome(results) == [(s, True) for s in GP_STAGES]
-    assert results[4].message == f"company CPBDA ({TRICKY})"
+    assert results[4].message == f'company CPBDA ({TRICKY}) — GP accepted its display name "{TRICKY}" in the address'
     assert results[5].message.startswith(f"{len(gp_dataset.companies['CPBDA'].customers)} customers readable, ")
 
 
