@@ -138,6 +138,8 @@ def decode_path(raw_path: str) -> list[str]:
 def punctuation_refused(raw_segment: str, rule: str) -> bool:
     """Whether the company key in ``Companies(<key>)`` (as sent) spells commas or parentheses in a way the
     simulated server refuses under *rule* ("any", "raw" or "encoded")."""
+    if raw_segment.lower().endswith(".json"):  # Companies(x).json: the company itself
+        raw_segment = raw_segment[:-5]
     _, key = _split_call(raw_segment)
     if key is None or rule == "any":
         return False
