@@ -5,39 +5,22 @@ database name, commas and parentheses percent-encoded or raw — syncs with it, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from gpmc_desktop.demo.gp_sba import GPSimulator, SBAOptions
-from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.sba_address import DATABASE_NAME, DISPLAY_NAME, CompanyAddress
 from gpmc_desktop.gp.session import build_session
-from gpmc_desktop.profile import GPSettings
 from gpmc_desktop.sync.check import check_gp
 from gpmc_desktop.sync.report import ExitCode
-from tests.simulators import GPSim
-from tests.sync.engine_support import Demo, assert_matches_expectation, expected_state, start_demo, stop_demo
+from tests.gp.sba_support import PW, SIM, settings, source
+from tests.sync.engine_support import Demo, assert_matches_expectation, demo_fixture, expected_state
 
-PW = "Addressing-1!"
-USER = "CORP\\svc-addr"
+GP_SIM = SIM
 TRICKY = "Compañía de Papelería (Bermuda), Ltd."
-GP_SIM = GPSim(users=[("CORP", "svc-addr", PW, {"*"})], customers=40, seed=13)
 FABRIKAM = 'company TWO (Fabrikam, Inc.) — GP accepted its'
-
-
-def settings(sim: GPSimulator, **changes: Any) -> GPSettings:
-    base = GPSettings(url=sim.base_url, company="TWO", username=USER, ca_bundle=str(sim.ca_path),
-                      timeout_seconds=10.0)
-    return replace(base, **changes)
-
-
-def source(sim: GPSimulator, **changes: Any) -> SbaSource:
-    s = settings(sim, **changes)
-    return SbaSource(s, build_session(s, PW), attempts=1)
 
 
 def company_calls(sim: GPSimulator) -> list[tuple[str, int]]:
@@ -147,18 +130,6 @@ def test_a_remembered_spelling_is_tried_first_and_a_stale_one_is_replaced(gp_sba
     assert {c.number for c in other.customers()} == numbers(gp_sba, "CPBDA")
 
 
-def test_an_unknown_company_lists_the_companies_after_trying_every_spelling(gp_sba: GPSimulator) -> None:
-    gp_sba.set_options(company_addressing="display_name")
-    src = source(gp_sba, company="Fabrikam (Old), Inc")
-    with pytest.raises(GPError) as caught:
-        src.customers()
-    err = caught.value
-    assert err.stage is Stage.COMPANY
-    assert "GP has no company 'Fabrikam (Old), Inc'" in err.message
-    assert "TWO (Fabrikam, Inc.)" in err.message and f"CPBDA ({TRICKY})" in err.message
-    assert "Pick the company" in err.hint
-
-
 # ----------------------------------------------------------------------------------------------- gpmc check
 @pytest.mark.parametrize(("knobs", "company", "words"), [
     ({}, "TWO", 'display name "Fabrikam, Inc." in the address'),
@@ -178,21 +149,19 @@ def test_gpmc_check_says_which_form_the_server_accepted(
 
 
 def test_gpmc_check_an_unknown_company_lists_the_companies(gp_sba: GPSimulator) -> None:
+    # Not in the list, so tried as given, every spelling; neither the company nor its customers answer.
     gp_sba.set_options(company_addressing="database")
-    results = list(check_gp(settings(gp_sba, company="Contoso, Ltd."), PW))
+    gp_sba.clear_log()
+    results = list(check_gp(settings(gp_sba, company="Contoso (Old), Ltd."), PW))
+    assert {status for _c, status in company_calls(gp_sba)} == {404}
     assert [(r.stage, r.ok) for r in results][-1] == ("company", False)
-    assert "GP has no company 'Contoso, Ltd.'" in results[-1].message
+    assert "GP has no company 'Contoso (Old), Ltd.'" in results[-1].message
+    assert "Pick the company" in results[-1].message
     assert "TWO (Fabrikam, Inc.)" in results[-1].message and f"CPBDA ({TRICKY})" in results[-1].message
 
 
 # ------------------------------------------------------------------------------------------ the engine, end to end
-@pytest.fixture
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    made = start_demo(tmp_path_factory, 40)
-    try:
-        yield made
-    finally:
-        stop_demo(made)
+demo = demo_fixture("demo", 40)
 
 
 def profile_naming(demo: Demo, company: str) -> None:

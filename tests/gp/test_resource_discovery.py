@@ -4,8 +4,6 @@ tenant's /help page offers and names the [gp] key to set; with the key set, the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,38 +11,23 @@ import pytest
 
 from gpmc_desktop.demo.gp_sba import GPSimulator
 from gpmc_desktop.gp.errors import GPError, Stage
-from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.sba_help import MissingResource, offered_paths
 from gpmc_desktop.gp.session import build_session
-from gpmc_desktop.profile import ConfigError, GPSettings, load_profile
+from gpmc_desktop.profile import ConfigError, load_profile
 from gpmc_desktop.profile.schema import form_problem, key
 from gpmc_desktop.sync.check import check_gp
 from gpmc_desktop.sync.report import ExitCode
-from tests.simulators import GPSim
+from tests.gp.sba_support import PW, SIM, settings, source
 from tests.sync.engine_support import (
     Demo,
     assert_matches_expectation,
+    demo_fixture,
     expected_state,
-    start_demo,
-    stop_demo,
     writes_of,
 )
 
-PW = "Discovery-1!"
-USER = "CORP\\svc-disc"
-GP_SIM = GPSim(users=[("CORP", "svc-disc", PW, {"*"})], customers=40, seed=17)
+GP_SIM = SIM
 DEEPER = "Sales/Receivables/Transactions"
-
-
-def settings(sim: GPSimulator, **changes: Any) -> GPSettings:
-    base = GPSettings(url=sim.base_url, company="TWO", username=USER, ca_bundle=str(sim.ca_path),
-                      timeout_seconds=10.0)
-    return replace(base, **changes)
-
-
-def source(sim: GPSimulator, **changes: Any) -> SbaSource:
-    s = settings(sim, **changes)
-    return SbaSource(s, build_session(s, PW), attempts=1)
 
 
 def missing(read: Any) -> MissingResource:
@@ -161,13 +144,7 @@ def test_the_defaults_and_a_deeper_path_load(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------------ the engine, end to end
-@pytest.fixture
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    made = start_demo(tmp_path_factory, 40)
-    try:
-        yield made
-    finally:
-        stop_demo(made)
+demo = demo_fixture("demo", 40)
 
 
 def test_a_default_profile_stops_before_any_mailchimp_write_naming_the_key(demo: Demo) -> None:

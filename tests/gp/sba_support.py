@@ -1,0 +1,30 @@
+"""What the SBA variant tests (company addressing, resource discovery) share: one Windows account that may open
+every company (a module says ``GP_SIM = SIM``), and a source or settings for it against the module's
+``gp_sba`` simulator."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from gpmc_desktop.demo.gp_sba import GPSimulator
+from gpmc_desktop.gp.sba import SbaSource
+from gpmc_desktop.gp.session import build_session
+from gpmc_desktop.profile import GPSettings
+from tests.simulators import GPSim
+
+PW = "Sba-Variants-1!"
+USER = "CORP\\svc-variants"
+SIM = GPSim(users=[("CORP", "svc-variants", PW, {"*"})], customers=40, seed=13)
+
+
+def settings(sim: GPSimulator, **changes: Any) -> GPSettings:
+    base = GPSettings(url=sim.base_url, company="TWO", username=USER, ca_bundle=str(sim.ca_path),
+                      timeout_seconds=10.0)
+    return replace(base, **changes)
+
+
+def source(sim: GPSimulator, **changes: Any) -> SbaSource:
+    """One attempt per read: a test sees GP's first answer."""
+    s = settings(sim, **changes)
+    return SbaSource(s, build_session(s, PW), attempts=1)
