@@ -130,6 +130,17 @@ def test_a_remembered_spelling_is_tried_first_and_a_stale_one_is_replaced(gp_sba
     assert {c.number for c in other.customers()} == numbers(gp_sba, "CPBDA")
 
 
+def test_the_remembered_state_round_trips_and_junk_is_ignored(gp_sba: GPSimulator) -> None:
+    src = source(gp_sba, company="cpbda")
+    found = src.company_address()
+    assert CompanyAddress.from_state(found.to_state()) == found
+    assert found.serves("CPBDA", gp_sba.base_url, "defaulttenant") and not found.serves("TWO", gp_sba.base_url,
+                                                                                           "DefaultTenant")
+    for junk in (None, "TWO", {"segment": "TWO"}, {**found.to_state(), "segment": 7}):
+        assert CompanyAddress.from_state(junk) is None
+    assert CompanyAddress.from_state({**found.to_state(), "x": 1}) == found  # a key from a later version
+
+
 # ----------------------------------------------------------------------------------------------- gpmc check
 @pytest.mark.parametrize(("knobs", "company", "words"), [
     ({}, "TWO", 'display name "Fabrikam, Inc." in the address'),
