@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,25 +152,18 @@ def customer_changes(
     missing: Collection[str],
 ) -> EntityChange:
     decisions = {cp.customer.number: (d, cp) for group in fc.groups for cp, d in group.customers}
-    reasons: Counter[Change] = Counter()
-    gone: set[str] = set()
-    for number, prior in synced.items():
-        if number in plan.skipped_customers:
-            reason = plan.skipped_customers[number][1]
-            if _newly_skipped(number, reason, skips):
-                reasons[Change(SKIPPED, _skip_detail(reason))] += 1
-            continue
+
+    def decided(number: str, prior: SyncedState) -> Change | None:
         found = decisions.get(number)
         if found is None:
-            gone.add(number)
-            continue
+            return Change(GONE)
         decision, cp = found
         if decision.held or decision.action != Action.UPDATED or legacy_buyer_of(number, prior):
-            continue
+            return None
         email_changed = prior.remote_email is not None and prior.remote_email != cp.customer.email
-        reasons[Change(UPDATED, "e-mail changed in GP" if email_changed else "")] += 1
-    _count_gone(reasons, gone, missing)
-    return EntityChange("customers", len(synced), reasons, frozenset(gone))
+        return Change(UPDATED, "e-mail changed in GP" if email_changed else "")
+
+    return _changes("customers", synced, plan.skipped_customers, skips, missing, decided)
 
 
 def order_changes(
@@ -178,35 +171,49 @@ def order_changes(
     missing: Collection[str],
 ) -> EntityChange:
     decisions = {op.doc.number: (d, op) for op, d in fc.orders}
+
+    def decided(number: str, prior: SyncedState) -> Change | None:
+        found = decisions.get(number)
+        if found is None:
+            return Change(GONE)
+        decision, op = found
+        if decision.held:
+            return None
+        if decision.action == Action.SKIPPED:
+            return Change(SKIPPED, _skip_detail(decision.reason))
+        if decision.action != Action.UPDATED or not _sent_by_this_build(prior):
+            return None
+        return Change(UPDATED, "sent as cancelled: voided in GP" if op.doc.is_voided else
+                      "moved to another e-mail's customer" if decision.repoint else "")
+
+    return _changes("invoices", synced, plan.skipped_orders, skips, missing, decided)
+
+
+def _changes(
+    label: str,
+    synced: Mapping[str, SyncedState],
+    skipped: Mapping[str, tuple[object, str]],
+    skips: Mapping[str, SyncedState],
+    missing: Collection[str],
+    decided: Callable[[str, SyncedState], Change | None],
+) -> EntityChange:
+    """Tally each previously synced record: skipped by the plan (news only when newly so), else as *decided*
+    says (None: no change; GONE: not in GP's answer, news only when it was there last time)."""
     reasons: Counter[Change] = Counter()
     gone: set[str] = set()
     for number, prior in synced.items():
-        if number in plan.skipped_orders:
-            reason = plan.skipped_orders[number][1]
+        if number in skipped:
+            reason = skipped[number][1]
             if _newly_skipped(number, reason, skips):
                 reasons[Change(SKIPPED, _skip_detail(reason))] += 1
-            continue
-        found = decisions.get(number)
-        if found is None:
-            gone.add(number)
-            continue
-        decision, op = found
-        if decision.held:
-            continue
-        if decision.action == Action.SKIPPED:
-            reasons[Change(SKIPPED, _skip_detail(decision.reason))] += 1
-        elif decision.action == Action.UPDATED and _sent_by_this_build(prior):
-            detail = ("sent as cancelled: voided in GP" if op.doc.is_voided else
-                      "moved to another e-mail's customer" if decision.repoint else "")
-            reasons[Change(UPDATED, detail)] += 1
-    _count_gone(reasons, gone, missing)
-    return EntityChange("invoices", len(synced), reasons, frozenset(gone))
-
-
-def _count_gone(reasons: Counter[Change], gone: Collection[str], missing: Collection[str]) -> None:
-    newly = len(set(gone) - set(missing))
-    if newly:
-        reasons[Change(GONE)] += newly
+        elif (change := decided(number, prior)) is not None:
+            if change.kind == GONE:
+                gone.add(number)
+            else:
+                reasons[change] += 1
+    if newly_gone := len(gone - set(missing)):
+        reasons[Change(GONE)] += newly_gone
+    return EntityChange(label, len(synced), reasons, frozenset(gone))
 
 
 def _sent_by_this_build(prior: SyncedState) -> bool:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 from gpmc_desktop.sync.mass_change import EntityChange, MassChange
+from gpmc_desktop.ui.question_buttons import add_question_buttons
 
 ADVICE = ("If this is what you expect (the profile's filters or GP's data changed on purpose), send the changes. "
           "If not (the wrong company, e-mail addresses missing in GP), choose Don't send and check GP or the "
@@ -45,14 +46,9 @@ class MassChangeDialog(QDialog):
         advice = QLabel(ADVICE, self)
         advice.setWordWrap(True)
         layout.addWidget(advice)
-        self.buttons = QDialogButtonBox(self)
-        self.send_button = self.buttons.addButton("Send these changes", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.keep_button = self.buttons.addButton("Don't send", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons, self.send_button, self.keep_button = add_question_buttons(
+            self, layout, "Send these changes", "Don't send")
         self.keep_button.setDefault(True)  # Enter must not send a mass change
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.resize(560, 0)
 
     @Slot()
     def accept(self) -> None:

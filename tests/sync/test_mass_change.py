@@ -4,12 +4,13 @@ have done, is recorded as stopped and waits for a person; ``--confirm-mass-chang
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from gpmc_desktop import store
 from gpmc_desktop.demo.gp_mutate import GPMutator, GPRuleError
 from gpmc_desktop.store import Entity
-from gpmc_desktop.sync.mass_change import MESSAGE_START, SKIPPED, Change
+from gpmc_desktop.sync.mass_change import MESSAGE_START, SKIPPED, UPDATED, Change, EntityChange, MassChange
 from gpmc_desktop.sync.report import ExitCode, RunReport
 from gpmc_desktop.sync.runner import run_profile
 from tests.sync.engine_support import (
@@ -197,3 +198,15 @@ def test_the_cli_exits_2_with_the_json_key_and_confirm_lets_one_run_through(demo
     assert confirmed.code == 0, confirmed.stderr
     assert confirmed.json["mass_change"]["confirmed"] is True
     assert "mass_change" not in demo.cli().json  # the next run is guarded again: nothing new to ask about
+
+
+def test_more_than_the_limit_stops_and_the_limit_itself_does_not() -> None:
+    def share(changed: int) -> EntityChange:
+        return EntityChange("customers", 100, Counter({Change(UPDATED): changed}))
+
+    assert not share(20).exceeds(20) and share(21).exceeds(20)
+    assert not share(100).exceeds(100) and not share(100).exceeds(0)  # 100 and 0: never ask
+    guard = MassChange(20, share(21), EntityChange("invoices", 0))
+    assert guard.stops and guard.message() == (
+        f"{MESSAGE_START}21 of 100 customers Mailchimp already holds (21%; the limit is 20%): 21 updated. "
+        "Nothing was sent.")
