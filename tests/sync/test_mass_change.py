@@ -210,3 +210,15 @@ def test_more_than_the_limit_stops_and_the_limit_itself_does_not() -> None:
     assert guard.stops and guard.message() == (
         f"{MESSAGE_START}21 of 100 customers Mailchimp already holds (21%; the limit is 20%): 21 updated. "
         "Nothing was sent.")
+
+
+def test_the_wrong_company_stops_the_run(demo: Demo) -> None:
+    first_load(demo)
+    synced = expected_state(demo).synced
+    demo.profile_path = demo.env.write_profile(database=str(demo.db_path), company="CPBDA")
+
+    report, writes = demo.traffic(demo.run)
+
+    assert writes == {} and report.waits_for_decision, report.error
+    assert report.error.startswith(f"{MESSAGE_START}{len(synced)} of {len(synced)} customers Mailchimp already "
+                                   f"holds (100%; the limit is 20%): {len(synced)} no longer returned by GP")
