@@ -2,8 +2,9 @@
 
 Exit codes (:class:`gpmc_desktop.sync.report.ExitCode`): 0 everything synced or unchanged; 1 the run finished but
 some records failed (see the ledger and the audit); 2 the run could not proceed (unreachable, authentication
-refused, bad config); 130 interrupted (Ctrl-C, SIGTERM): the run stopped between records and is recorded as
-cancelled.
+refused, bad config, or the mass-change guard stopped it before sending anything: ``--confirm-mass-change``
+lets such a run through once); 130 interrupted (Ctrl-C, SIGTERM): the run stopped between records and is
+recorded as cancelled.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from gpmc_desktop.cli.progress import TerminalProgress
 from gpmc_desktop.logsetup import setup_logging
 from gpmc_desktop.profile import ConfigError, Profile, load_profile, secrets_from_env
 from gpmc_desktop.sync.check import automations_result, check_gp, check_mailchimp
+from gpmc_desktop.sync.mass_change import CONFIRM_FLAG
 from gpmc_desktop.sync.report import ExitCode, RunReport
 from gpmc_desktop.sync.runner import profile_first_load_done, run_profile
 
@@ -33,6 +35,9 @@ def register(sub: Any) -> None:
     p.add_argument("--full", action="store_true", help="re-send every record, ignoring what was sent before")
     p.add_argument("--dry-run", action="store_true", help="send nothing; report what would happen")
     p.add_argument("--json", action="store_true", help="end with one JSON line of counts")
+    p.add_argument(CONFIRM_FLAG, action="store_true", dest="confirm_mass_change",
+                   help="send this run's changes even if they touch more of what Mailchimp holds than "
+                        "[sync] mass_change_percent allows (this run only)")
     p.set_defaults(handler=cmd_sync)
 
     c = sub.add_parser("check", help="test the GP and Mailchimp connections stage by stage")
@@ -76,7 +81,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         with cancel_on_signals(cancel), _open_state(profile):
             report = run_profile(profile, secrets, full=args.full, dry_run=args.dry_run,
-                                 progress=progress.update if progress else None, cancel=cancel)
+                                 progress=progress.update if progress else None, cancel=cancel,
+                                 confirm_mass_change=args.confirm_mass_change)
     except ConfigError as err:
         return _fail(str(err), args.json)
     except store.StoreError as err:
@@ -84,6 +90,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if progress:
         progress.close()
     print_summary(report, sys.stdout if not args.json else sys.stderr)
+    if report.waits_for_decision:
+        print(f"gpmc: {report.error} If this is expected, run again with {CONFIRM_FLAG}.", file=sys.stderr)
     if args.json:
         print(json.dumps(report.json_line()), flush=True)
     return int(report.exit_code)
@@ -105,6 +113,8 @@ def print_summary(report: RunReport, out: TextIO) -> None:
         print(f"  not orders (ignored): {ignored}", file=out)
     if report.error:
         print(f"  error: {report.error}", file=out)
+    elif report.mass_change is not None and report.mass_change.over_limit:
+        print(f"  mass change: {report.mass_change.message(dry_run=report.dry_run)}", file=out)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from gpmc_desktop.profile.document import (
     to_stored_document,
     to_toml,
 )
-from gpmc_desktop.profile.model import GPSettings, MailchimpSettings, Profile, Secrets, SyncFilters
+from gpmc_desktop.profile.model import GPSettings, MailchimpSettings, Profile, Secrets, SyncFilters, SyncSettings
 from gpmc_desktop.profile.schema import ENV_GP_PASSWORD, ENV_MAILCHIMP_API_KEY, KEYS, Key, Kind, Level
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Profile",
     "Secrets",
     "SyncFilters",
+    "SyncSettings",
     "first_sync_problems",
     "from_stored_document",
     "load_profile",

@@ -14,7 +14,15 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from gpmc_desktop.profile.model import SECTION_TYPES, GPSettings, MailchimpSettings, Profile, Secrets, SyncFilters
+from gpmc_desktop.profile.model import (
+    SECTION_TYPES,
+    GPSettings,
+    MailchimpSettings,
+    Profile,
+    Secrets,
+    SyncFilters,
+    SyncSettings,
+)
 from gpmc_desktop.profile.schema import (
     ENV_GP_PASSWORD,
     ENV_MAILCHIMP_API_KEY,
@@ -107,7 +115,7 @@ def profile_from_mapping(doc: Mapping[str, Any]) -> Profile:
     """The profile a document describes; ConfigError listing every problem when it cannot be used."""
     problems: list[str] = []
     if not isinstance(doc, Mapping):
-        raise ConfigError("a profile is a table of sections ([profile], [gp], [mailchimp], [filters])")
+        raise ConfigError("a profile is a table of sections ([profile], [gp], [mailchimp], [filters], [sync])")
     sections = _sections(doc, problems)
     unchosen: set[tuple[str, str]] = set()
     values = {name: _section_values(name, sections.get(name, {}), problems, unchosen) for name in SECTIONS}
@@ -123,6 +131,7 @@ def profile_from_mapping(doc: Mapping[str, Any]) -> Profile:
         mailchimp=MailchimpSettings(**values["mailchimp"]),
         filters=SyncFilters(**values["filters"]),
         unchosen=frozenset(unchosen),
+        sync=SyncSettings(**values["sync"]),
     )
 
 
@@ -133,8 +142,8 @@ def first_sync_problems(profile: Profile) -> list[str]:
 
 
 def section_settings(section: str, values: Mapping[str, Any]) -> Any:
-    """One section's settings (`GPSettings`, `MailchimpSettings` or `SyncFilters`) from a form's values, validated
-    alone: the app checks the GP connection before the Mailchimp page is filled in."""
+    """One section's settings (`GPSettings`, `MailchimpSettings`, `SyncFilters` or `SyncSettings`) from a form's
+    values, validated alone: the app checks the GP connection before the Mailchimp page is filled in."""
     problems: list[str] = []
     parsed = _section_values(section, {k: v for k, v in values.items() if v is not None}, problems)
     if problems:

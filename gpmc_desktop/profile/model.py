@@ -46,6 +46,11 @@ class SyncFilters:
 
 
 @dataclass(frozen=True)
+class SyncSettings:
+    mass_change_percent: int = default("sync", "mass_change_percent")  # 0: the mass-change guard is off
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     gp: GPSettings
@@ -55,6 +60,7 @@ class Profile:
     # The keys a new profile must choose (`Key.required_for_new`) that its document leaves out, as (section,
     # name): they hold the file default, which only a profile that has already synced may run on.
     unchosen: frozenset[tuple[str, str]] = frozenset()
+    sync: SyncSettings = field(default_factory=SyncSettings)
 
 
 @dataclass(frozen=True)
@@ -64,4 +70,5 @@ class Secrets:
 
 
 # The dataclass that holds each section's keys (the [profile] keys are Profile's own fields).
-SECTION_TYPES: dict[str, type] = {"gp": GPSettings, "mailchimp": MailchimpSettings, "filters": SyncFilters}
+SECTION_TYPES: dict[str, type] = {"gp": GPSettings, "mailchimp": MailchimpSettings, "filters": SyncFilters,
+                                  "sync": SyncSettings}

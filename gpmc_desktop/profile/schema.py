@@ -40,7 +40,7 @@ class Level(StrEnum):
     FILE = "file"  # profile files only: the desktop app keeps its own database, so it has no use for it
 
 
-SECTIONS = ("profile", "gp", "mailchimp", "filters")
+SECTIONS = ("profile", "gp", "mailchimp", "filters", "sync")
 REQUIRED_SECTIONS = ("gp", "mailchimp")
 # A key named like one of these is a credential: it never belongs in a profile, whatever section it is in.
 SECRET_NAMES = frozenset({"password", "api_key", "apikey", "secret", "token"})
@@ -268,6 +268,12 @@ KEYS: tuple[Key, ...] = (
     Key("filters", "customer_classes", Kind.LIST, "Customer classes",
         "Only customers of these GP classes; empty: every class.", Level.BASIC, default=(),
         rule="a list of GP class ids", example=[]),
+    # --------------------------------------------------------------------------------------------------- [sync]
+    Key("sync", "mass_change_percent", Kind.INTEGER, "Ask before changing more than (%)",
+        "A run that would update, skip or no longer find more than this share of the customers or of the invoices "
+        "Mailchimp already holds sends nothing and waits for a person to confirm (the first load is exempt); "
+        "0 or 100: never ask.", Level.ADVANCED, default=20, minimum=0, maximum=100,
+        rule="a whole number from 0 to 100", example=20),
 )
 
 KEYS_BY_PATH: dict[tuple[str, str], Key] = {(k.section, k.name): k for k in KEYS}

@@ -53,6 +53,7 @@ from gpmc_desktop.sync.decide import (
     sendable_customers,
     surplus_buyers,
 )
+from gpmc_desktop.sync.mass_change import MISSING_STATE, MassChange, assess, write_missing
 from gpmc_desktop.sync.merge_fields import AudienceFields
 from gpmc_desktop.sync.plan import BuyerPlan, CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan, fit_members
 from gpmc_desktop.sync.report import RunReport
@@ -71,6 +72,10 @@ class GPSource(Protocol):
 
 class AbortRun(Exception):
     """The run cannot go on (authentication refused, audience missing...): exit 2."""
+
+
+class MassChangeStop(AbortRun):
+    """The mass-change guard stopped the run before any Mailchimp write: a person must confirm (exit 2)."""
 
 
 class SyncedWrite(NamedTuple):
@@ -142,7 +147,8 @@ class SyncEngine:
         self._product_lock = threading.Lock()
 
     # ================================================================================================ public
-    def run(self, *, full: bool = False, dry_run: bool = False) -> RunReport:
+    def run(self, *, full: bool = False, dry_run: bool = False, confirm_mass_change: bool = False) -> RunReport:
+        """*confirm_mass_change*: a person confirmed this run's changes however many they are (this run only)."""
         report = RunReport(dry_run=dry_run)
         kind = RunKind.DRY_RUN if dry_run else RunKind.FULL if full else RunKind.INCREMENTAL
         report.run_id = self.book.start_run(kind)
@@ -154,6 +160,7 @@ class SyncEngine:
             if dry_run:
                 self._dry_run(plan, report, full)
             else:
+                self._guard_mass_change(plan, report, confirm_mass_change)
                 self._sync(plan, report, full)
         except GPError as err:
             report.outcome, report.error = Outcome.FAILED, f"GP: {err}"
@@ -195,6 +202,7 @@ class SyncEngine:
         _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
         for _op, decision in _orders_to_send(report, fc.orders):
             report.orders[decision.action] += 1
+        report.mass_change = self._mass_change(plan, None if full else fc)  # says whether a real run would stop
 
     def _forecast(self, plan: Plan, full: bool) -> Forecast:
         """Every decision of this run, from what was synced before it (see :func:`decide.forecast`)."""
@@ -205,6 +213,39 @@ class SyncEngine:
             customer_ledger=self.book.failures(Entity.CUSTOMER), order_ledger=self.book.failures(Entity.ORDER),
             full=full, now=self.now(),
         )
+
+    # ================================================================================================ guard
+    def _mass_change(self, plan: Plan, fc: Forecast | None = None, *, confirmed: bool = False) -> MassChange | None:
+        """The mass-change guard's count (see :mod:`sync.mass_change`), from the incremental forecast *fc* or
+        one made here; None for the first load or with the guard off.  Reads Mailchimp, never writes."""
+        limit = self.profile.sync.mass_change_percent
+        if not limit or self.book.get_state(BACKFILL_DONE) != "1":
+            return None
+        if fc is None:
+            # The audience's fields as the run will make them, without creating any (they decide member hashes).
+            fit_members(plan, self._audience_fields())
+            fc = self._forecast(plan, full=False)  # --full re-sends unchanged records: not a change
+        book = self.book
+        return assess(plan, fc, synced_customers=book.synced(Entity.CUSTOMER), synced_orders=book.synced(Entity.ORDER),
+                      customer_skips=book.synced(Entity.CUSTOMER_SKIP), order_skips=book.synced(Entity.ORDER_SKIP),
+                      missing=book.get_state(MISSING_STATE), limit=limit, confirmed=confirmed)
+
+    def _guard_mass_change(self, plan: Plan, report: RunReport, confirmed: bool) -> None:
+        """Stop before the first Mailchimp write when the run would change too much of what Mailchimp holds."""
+        report.mass_change = guard = self._mass_change(plan, confirmed=confirmed)
+        if guard is None:
+            return
+        if not guard.stops and (missing := write_missing(guard)) != self.book.get_state(MISSING_STATE):
+            # What GP's answer lacks is old news from now on (the skips, the engine keeps as it audits them).
+            self.book.set_state(MISSING_STATE, missing)
+        if not guard.over_limit:
+            return
+        # In the audit either way: the stop, or the person's go-ahead for this one run.
+        store_id = self.profile.mailchimp.store_id
+        self.book.audit(_audit_event(Entity.STORE, store_id, Action.SKIPPED if guard.stops else Action.UPDATED,
+                                     mailchimp_id=store_id, reason=guard.message()))
+        if guard.stops:
+            raise MassChangeStop(guard.message())
 
     # ================================================================================================ sync
     def _sync(self, plan: Plan, report: RunReport, full: bool) -> None:

@@ -8,6 +8,7 @@ from enum import IntEnum
 from typing import Any
 
 from gpmc_desktop.store.vocab import Action, Entity, Outcome
+from gpmc_desktop.sync.mass_change import MassChange
 from gpmc_desktop.sync.merge_fields import FieldMisfit, summary_line
 
 
@@ -37,6 +38,13 @@ class RunReport:
     backfill: bool = False
     # Merge values the members written this run went without (the audience's fields could not take them).
     fields_left_out: Counter[FieldMisfit] = field(default_factory=Counter)
+    # The mass-change guard's count (None: the first load, or the guard is off); ``stops``: nothing was sent.
+    mass_change: MassChange | None = None
+
+    @property
+    def waits_for_decision(self) -> bool:
+        """Stopped by the mass-change guard: nothing was sent, a person must confirm the changes."""
+        return self.mass_change is not None and self.mass_change.stops and not self.dry_run
 
     def counts(self, entity: Entity) -> dict[str, int]:
         """The action counts of customers or orders."""
@@ -87,4 +95,7 @@ class RunReport:
             line["new_contacts"] = self.new_contacts
         if self.error:
             line["error"] = self.error
+        if self.mass_change is not None and self.mass_change.over_limit:
+            line["mass_change"] = {**self.mass_change.as_json(),
+                                   "message": self.mass_change.message(dry_run=self.dry_run)}
         return line

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from gpmc_desktop.profile.schema import KEYS, Key, Kind, Level, form_problem
 
-SECTION_TITLES = {"gp": "Dynamics GP", "mailchimp": "Mailchimp", "filters": "Which customers", "profile": "Profile"}
+SECTION_TITLES = {"gp": "Dynamics GP", "mailchimp": "Mailchimp", "filters": "Which customers", "profile": "Profile",
+                  "sync": "Safety"}
 ADVANCED_KEYS: tuple[Key, ...] = tuple(k for k in KEYS if k.level is Level.ADVANCED)
 
 Document = dict[str, dict[str, Any]]

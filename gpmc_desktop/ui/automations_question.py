@@ -4,8 +4,9 @@ did (Mailchimp may e-mail customers once the first load is done) until its owner
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
+from gpmc_desktop.ui.question_buttons import add_question_buttons
 from gpmc_desktop.ui.wizard.automations_page import AUTOMATION_CHOICES, EXPLANATION
 from gpmc_desktop.ui.wizard.choices import RadioChoices
 
@@ -24,15 +25,9 @@ class AutomationsQuestion(QDialog):
         layout.addWidget(intro)
         self.choices = RadioChoices(AUTOMATION_CHOICES, "automations", self)
         layout.addWidget(self.choices)
-        self.buttons = QDialogButtonBox(self)
-        self.save_button = self.buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.later_button = self.buttons.addButton("Not now", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons, self.save_button, self.later_button = add_question_buttons(self, layout, "Save", "Not now")
         self.save_button.setEnabled(False)  # no silent default
         self.choices.changed.connect(lambda: self.save_button.setEnabled(self.choices.choice() is not None))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.resize(560, 0)
 
     @Slot()
     def accept(self) -> None:

@@ -18,12 +18,14 @@ from gpmc_desktop import store
 from gpmc_desktop.credentials import CredentialStore
 from gpmc_desktop.profile import ConfigError, Document, GPSettings, merge_documents, profile_from_mapping
 from gpmc_desktop.sync import automations
+from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
 from gpmc_desktop.ui.automations_question import AutomationsQuestion
 from gpmc_desktop.ui.autostart import Autostart
 from gpmc_desktop.ui.background import Background, Task
 from gpmc_desktop.ui.diagnostics import qt_versions, write_app_bundle
 from gpmc_desktop.ui.main_window import MainWindow
+from gpmc_desktop.ui.mass_change_dialog import MassChangeDialog
 from gpmc_desktop.ui.password_dialog import PasswordDialog
 from gpmc_desktop.ui.schedule_driver import ScheduleDriver
 from gpmc_desktop.ui.settings_dialog import SettingsDialog
@@ -80,6 +82,7 @@ class DesktopController(QObject):
         self.schedule = ScheduleDriver(self.manager, self.board, tick_ms=schedule_tick_ms, parent=self)
         self._quitting = False
         self._dialogs: list[QWidget] = []  # open non-modal dialogs, kept alive
+        self.mass_change_questions: dict[str, MassChangeDialog] = {}  # by profile: the open question
         self._background = Background(self)  # the diagnostics bundle is written off the GUI thread
 
         self._audit_timer = QTimer(self)
@@ -226,6 +229,7 @@ class DesktopController(QObject):
             self._load_automations(result.profile)
             self.window.refresh_data(result.profile)
             self.schedule.refresh()
+            self._ask_if_stopped(result)
         self.run_finished.emit(result)
 
     @Slot(str, str)
@@ -326,6 +330,35 @@ class DesktopController(QObject):
         log.info("profile %r: automations = %s", profile, choice)
         self._load_automations(profile)
         return True
+
+    # -- the mass-change question ------------------------------------------------------------------------------
+    def _ask_if_stopped(self, result: SyncResult) -> None:
+        report = result.report
+        if report is not None and report.waits_for_decision and report.mass_change is not None:
+            self.ask_mass_change(result.profile, report, full=result.full)
+
+    def ask_mass_change(self, profile: str, report: RunReport, *, full: bool = False) -> MassChangeDialog:
+        """Ask whether to send what the stopped run would have sent; a later stop replaces an open question."""
+        assert report.mass_change is not None
+        old = self.mass_change_questions.pop(profile, None)
+        if old is not None:
+            old.decided.disconnect()
+            old.close()
+        dialog = MassChangeDialog(profile, report.mass_change, self.window)
+        dialog.decided.connect(lambda name, send: self.decide_mass_change(name, send, full=full))
+        dialog.finished.connect(dialog.deleteLater)
+        self.mass_change_questions[profile] = dialog
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    def decide_mass_change(self, profile: str, send: bool, *, full: bool = False) -> bool:
+        """"Send these changes": run again with the confirmation (that run only).  True when a run started."""
+        self.mass_change_questions.pop(profile, None)
+        log.info("profile %r: mass change %s by the user", profile, "confirmed" if send else "not sent")
+        if not send:
+            return False
+        return self.manager.start(profile, full=full, confirm_mass_change=True)
 
     def _keep(self, dialog: QWidget) -> QWidget:
         self._dialogs.append(dialog)

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
 from gpmc_desktop.credentials import KIND_LABELS as CREDENTIAL_LABELS
 from gpmc_desktop.store import RunRow
+from gpmc_desktop.sync.mass_change import is_stop
 from gpmc_desktop.sync.report import RunReport
 
 PHASE_NAMES = {"gp": "Reading GP", "customers": "Customers", "orders": "Invoices"}
@@ -62,6 +63,8 @@ class RunSummary:
     finished_at: datetime | None = None
     credential_kind: str | None = None  # set when a credential was refused or missing
     cancelled: bool = False  # stopped by the user or by Quit: says nothing about whether syncing works
+    # Stopped by the mass-change guard before sending anything: nothing is broken, a person must decide.
+    waiting_for_decision: bool = False
 
 
 def _counts_text(customers: Mapping[str, int], orders: Mapping[str, int]) -> str:
@@ -78,6 +81,9 @@ def _counts_text(customers: Mapping[str, int], orders: Mapping[str, int]) -> str
 def _summary(outcome: str, error: str, customers: Mapping[str, int], orders: Mapping[str, int],
              finished_at: datetime | None) -> RunSummary:
     failed = customers.get("failed", 0) + orders.get("failed", 0)
+    if outcome == "failed" and is_stop(error):
+        return RunSummary(Health.WARNING, f"Stopped, waiting for your decision: {error}", finished_at,
+                          waiting_for_decision=True)
     if outcome == "failed":
         return RunSummary(Health.ERROR, f"Failed: {error or 'the run could not proceed'}", finished_at,
                           credential_problem(error))
@@ -294,6 +300,7 @@ class ToastPolicy:
 
     def __init__(self) -> None:
         self._last: dict[str, Health] = {}
+        self._waiting: dict[str, bool] = {}
 
     def seed(self, profile: str, health: Health) -> None:
         """The health of the last run before this process started (no toast for old news)."""
@@ -304,6 +311,12 @@ class ToastPolicy:
             return None
         before = self._last.get(profile, Health.OK)
         self._last[profile] = summary.health
+        waiting = self._waiting.get(profile, False)
+        self._waiting[profile] = summary.waiting_for_decision
+        if summary.waiting_for_decision:
+            # Once per stop, not at every scheduled run that stops again while the question is open.
+            return None if waiting else Toast(f"{profile}: a sync waits for your decision", summary.text,
+                                              Health.WARNING, profile)
         if summary.health > before:
             if summary.health is Health.ERROR:
                 if summary.credential_kind:

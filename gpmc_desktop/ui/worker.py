@@ -30,8 +30,9 @@ from gpmc_desktop.ui.background import Background, ProgressCallback, Report, thr
 
 log = logging.getLogger(__name__)
 
-# (profile name, progress, cancel, full) -> report; the default loads the saved profile and its credentials.
-ProfileRunner = Callable[[str, ProgressCallback, threading.Event, bool], RunReport]
+# (profile name, progress, cancel, full) -> report; the default loads the saved profile and its credentials.  A
+# run a person confirmed past the mass-change guard is called with confirm_mass_change=True as well.
+ProfileRunner = Callable[..., RunReport]
 
 MAX_PARALLEL_RUNS = 64  # far more profiles than anyone syncs at once: no run waits for a free thread
 
@@ -49,7 +50,8 @@ class MissingCredentialError(RuntimeError):
 def saved_profile_runner(credentials: CredentialReader) -> ProfileRunner:
     """The runner the app uses: the profile from the state database, the secrets from the credential store."""
 
-    def run(name: str, progress: ProgressCallback, cancel: threading.Event, full: bool) -> RunReport:
+    def run(name: str, progress: ProgressCallback, cancel: threading.Event, full: bool, *,
+            confirm_mass_change: bool = False) -> RunReport:
         row = store.get_profile(name)
         if row is None:
             raise LookupError(f"profile {name!r} no longer exists")
@@ -60,7 +62,8 @@ def saved_profile_runner(credentials: CredentialReader) -> ProfileRunner:
                 raise MissingCredentialError(name, kind)
             values[kind] = value
         secrets = Secrets(gp_password=values[GP_PASSWORD], mailchimp_api_key=values[MAILCHIMP_API_KEY])
-        return run_profile(row.profile(), secrets, full=full, progress=progress, cancel=cancel)
+        return run_profile(row.profile(), secrets, full=full, progress=progress, cancel=cancel,
+                           confirm_mass_change=confirm_mass_change)
 
     return run
 
@@ -74,17 +77,22 @@ class SyncResult:
     error: str = ""
     credential_kind: str | None = None  # a credential that is missing (so the user can be asked for it)
     cancelled_before_start: bool = False
+    full: bool = False  # the run was a full comparison (a confirmed rerun is one too)
 
 
-def _run(runner: ProfileRunner, profile: str, cancel: threading.Event, full: bool, report: Report) -> SyncResult:
+def _run(
+    runner: ProfileRunner, profile: str, cancel: threading.Event, full: bool, confirm: bool, report: Report
+) -> SyncResult:
     """One run, on a pool thread; a crash is left to the background helper (it logs it, `error` says it)."""
     if cancel.is_set():  # quit arrived before the thread got going
-        return SyncResult(profile, None, "cancelled before it started", cancelled_before_start=True)
+        return SyncResult(profile, None, "cancelled before it started", cancelled_before_start=True, full=full)
     progress = throttled_progress(lambda phase, done, total: report((phase, done, total)))
+    # Only a confirmed run passes the keyword: a runner that never confirms need not know it.
+    extra = {"confirm_mass_change": True} if confirm else {}
     try:
-        return SyncResult(profile, runner(profile, progress, cancel, full))
+        return SyncResult(profile, runner(profile, progress, cancel, full, **extra), full=full)
     except MissingCredentialError as err:
-        return SyncResult(profile, None, str(err), credential_kind=err.kind)
+        return SyncResult(profile, None, str(err), credential_kind=err.kind, full=full)
 
 
 class SyncManager(QObject):
@@ -110,8 +118,9 @@ class SyncManager(QObject):
     def running(self) -> list[str]:
         return sorted(self._cancels)
 
-    def start(self, profile: str, *, full: bool = False) -> bool:
-        """Start a run of `profile`; False (and `refused`) if one is going or the app is quitting."""
+    def start(self, profile: str, *, full: bool = False, confirm_mass_change: bool = False) -> bool:
+        """Start a run of `profile`; False (and `refused`) if one is going or the app is quitting.
+        *confirm_mass_change*: a person confirmed the changes the last run stopped at (this run only)."""
         if not self._accepting:
             self.refused.emit(profile, "the application is shutting down")
             return False
@@ -120,7 +129,8 @@ class SyncManager(QObject):
             return False
         cancel = self._cancels[profile] = threading.Event()
         self._background.start(
-            partial(_run, self._runner, profile, cancel, full), name=f"sync of profile {profile!r}",
+            partial(_run, self._runner, profile, cancel, full, confirm_mass_change),
+            name=f"sync of profile {profile!r}",
             on_item=partial(self._on_progress, profile), on_result=self._on_done,
             on_error=partial(self._on_crash, profile))
         self.started.emit(profile)

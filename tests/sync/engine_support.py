@@ -199,6 +199,12 @@ def start_demo(
     return Demo(env, profile_path, data_dir)
 
 
+def set_mass_change_percent(demo: Demo, percent: int) -> None:
+    """Give the demo's profile file ``[sync] mass_change_percent`` (the demo writes none: the default holds)."""
+    text = demo.profile_path.read_text(encoding="utf-8").split("\n[sync]\n")[0]  # the demo writes it last
+    demo.profile_path.write_text(f"{text.rstrip()}\n\n[sync]\nmass_change_percent = {percent}\n", encoding="utf-8")
+
+
 def stop_demo(demo: Demo) -> None:
     problems = demo.sim.internal_errors
     demo.env.stop()
