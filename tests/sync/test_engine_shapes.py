@@ -88,8 +88,8 @@ def test_amounts_as_numbers_or_strings_give_the_same_orders(
 
 
 @pytest.mark.parametrize(("missing", "resource"), [
-    ("CurrentAmount", "a receivables document"), ("DocumentType", "a receivables document"),
-    ("Addresses", "a customer"),
+    ("CurrentAmount", "receivables documents"), ("DocumentType", "receivables documents"),
+    ("Addresses", "customers"), ("EmailToAddress", "customer addresses"),
 ])
 def test_a_missing_field_stops_the_run_before_any_mailchimp_write(demo: Demo, missing: str, resource: str) -> None:
     demo.env.gp.set_options(omit_fields=(missing,))
@@ -98,8 +98,9 @@ def test_a_missing_field_stops_the_run_before_any_mailchimp_write(demo: Demo, mi
     assert result.code == ExitCode.FAILED == 2, result.stderr
     assert writes_of(demo.sim) == {}
     error = result.json["error"]
-    assert f"GP's answer for {resource} is not in a shape gpmc knows: it lacks {missing} (it holds " in error
-    assert "the sync needs " in error and "CustomerNumber" in error
+    assert error.startswith(f"GP: GP's {resource} lack {missing} (they hold ")
+    assert "; the sync needs " in error and missing in error.split("the sync needs ")[1]
+    assert "Nothing was sent to Mailchimp. Send a GP sample to support" in error
     if missing == "Addresses":
         assert "Nor does this server offer Sales/CustomerAddresses" in error
     assert demo.sim.members(demo.list_id) == []
@@ -154,5 +155,6 @@ def test_an_unknown_document_type_name_stops_the_run_naming_it(
     report, writes = demo.traffic(demo.run)
     assert report.exit_code is ExitCode.FAILED
     assert writes == {}
-    assert "DocumentType 'Credit Note' is not a receivables document type" in report.error
-    assert "GP's answer for receivables document " in report.error
+    assert report.error.startswith("GP: GP's receivables documents hold DocumentType in a form gpmc cannot read "
+                                   "('Credit Note' in 3 of ")
+    assert "the sync needs a receivables document type" in report.error
