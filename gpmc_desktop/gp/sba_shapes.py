@@ -87,13 +87,13 @@ def customer_key(number: object) -> str:
     return trim(number).upper()
 
 
-def addresses_by_customer(rows: list[Any]) -> dict[str, list[Mapping[str, Any]]]:
-    """Sales/CustomerAddresses entries grouped by customer number, in GP's order (the whole answer checked
-    first)."""
-    data_check.check_sba_address_entries(rows)
-    grouped: dict[str, list[Mapping[str, Any]]] = {}
+def addresses_by_customer(rows: list[Any]) -> dict[str, list[Any]]:
+    """Sales/CustomerAddresses entries grouped by customer number, in GP's order.  Nothing is refused here: the
+    data check holds the whole answer against the fields it needs (an entry that is no object stays under "")."""
+    grouped: dict[str, list[Any]] = {}
     for entry in rows:
-        grouped.setdefault(customer_key(entry["CustomerNumber"]), []).append(entry)
+        number = entry.get("CustomerNumber") if isinstance(entry, Mapping) else None
+        grouped.setdefault(customer_key(number), []).append(entry)
     return grouped
 
 

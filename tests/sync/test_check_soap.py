@@ -18,7 +18,7 @@ PW = "Check-Soap-2024!"
 USER = "CORP\\svc-check"
 COMPANY = "Fabrikam, Inc."
 GP_SIM = GPSim(users=[("CORP", "svc-check", PW, {"*"})], customers=60, seed=11)
-GP_STAGES = ["reach", "tls", "auth", "companies", "company", "sample"]
+GP_STAGES = ["reach", "tls", "auth", "companies", "company", "sample", "data"]
 
 
 def settings(sim: GPSoapSimulator, **changes: Any) -> GPSettings:
