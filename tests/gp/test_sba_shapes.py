@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from gpmc_desktop.demo.gp_sba import GPSimulator
+from gpmc_desktop.gp.answer_fields import document_type
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Document, DocumentType
 from gpmc_desktop.gp.normalize import read_amount, read_gp_date
-from gpmc_desktop.gp.answer_fields import document_type
 from gpmc_desktop.gp.sba_shapes import customer_from_sba
 from tests.gp.test_sba_client import source
 from tests.simulators import GPSim
