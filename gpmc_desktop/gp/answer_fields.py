@@ -164,7 +164,7 @@ DOCUMENT = (
     Field("DocumentType", Kind.DOCUMENT_TYPE),
     Field("CustomerNumber", Kind.TEXT),
     Field("DocumentDate", Kind.DATE, if_all_empty="every order would go out undated"),
-    Field("OriginalAmount", Kind.AMOUNT),
+    Field("OriginalAmount", Kind.AMOUNT, if_all_empty="every order would go out without an amount"),
     Field("CurrentAmount", Kind.AMOUNT, if_all_empty="every invoice would be marked paid for want of a balance"),
     Field("IsVoided", Kind.FLAG),
     Field("CurrencyId", Kind.TEXT, needed=False),

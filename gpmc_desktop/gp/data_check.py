@@ -63,8 +63,9 @@ def _lookup(record: Mapping[str, Any], name: str) -> tuple[bool, Any]:
 
 
 def _is_empty(value: Any) -> bool:
+    # {"Value": null, "Currency": …} is an amount object without its amount
     return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, Mapping) and _is_empty(value.get("Value")))
+        isinstance(value, Mapping) and "Value" in value and _is_empty(value["Value"]))
 
 
 def _examples(labels: list[str], total: int) -> str:
