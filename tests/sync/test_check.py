@@ -319,6 +319,40 @@ def test_gpmc_check_prints_every_stage_of_both(gp_sba: GPSimulator, mc: Mailchim
                                                          ["FAIL", "mailchimp", "ping"]]
 
 
+@pytest.mark.parametrize(("knobs", "words"), [
+    ({"omit_fields": ("CurrentAmount",)}, "GP's receivables documents lack CurrentAmount (they hold "),
+    ({"omit_fields": ("ClassId",)}, "GP's customers lack ClassId (they hold "),
+    ({"separate_addresses": True, "omit_fields": ("EmailToAddress",)},
+     "GP's customer addresses (Sales/CustomerAddresses) lack EmailToAddress (they hold "),
+])
+def test_gpmc_check_prints_a_failed_gp_data_line_and_exits_2(
+    gp_sba: GPSimulator, mc: MailchimpSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], knobs: dict[str, Any], words: str,
+) -> None:
+    config = str(write_profile(tmp_path / "check.toml", gp_sba, mc))
+    monkeypatch.setenv("GPMC_GP_PASSWORD", PW)
+    monkeypatch.setenv("GPMC_MAILCHIMP_API_KEY", KEY)
+    gp_sba.set_options(**knobs)
+    assert main(["check", "--config", config]) == 2
+    gp_lines = [line for line in capsys.readouterr().out.splitlines() if line.split()[1] == "gp"]
+    assert [line.split()[:3] for line in gp_lines] == [["ok", "gp", s] for s in GP_STAGES[:-1]] + \
+        [["FAIL", "gp", "data"]]
+    assert gp_lines[-1].split(None, 3)[3].startswith(words)
+    assert "the sync needs " in gp_lines[-1] and "Send a GP sample to support" in gp_lines[-1]
+
+
+def test_the_gp_data_stage_says_what_it_checked(gp_sba: GPSimulator, gp_dataset: GPDataset) -> None:
+    gp_sba.set_options(dates="wcf")
+    shown: list[StageResult] = []
+    facts = run_gp(gp_settings(gp_sba), PW, shown.append)
+    assert facts is not None and shown[-1].stage == "data" and shown[-1].ok
+    count = len(gp_dataset.companies["TWO"].customers)
+    assert shown[-1].message.startswith(f"customers: {count} read, 9 fields checked; customer addresses: ")
+    assert "; receivables documents: " in shown[-1].message and " read, 10 fields checked; " in shown[-1].message
+    assert shown[-1].message.endswith("; dates WCF /Date()/")
+    assert [c.what for c in facts.checked] == ["customers", "customer addresses", "receivables documents"]
+
+
 def test_gpmc_check_says_which_automations_choice_is_in_force(gp_sba: GPSimulator, mc: MailchimpSimulator,
                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                               capsys: pytest.CaptureFixture[str]) -> None:

@@ -170,8 +170,9 @@ def test_customers_without_a_single_email_stop_the_run_before_any_mailchimp_writ
     result = demo.cli()
     assert result.code == ExitCode.FAILED == 2, result.stderr
     assert writes_of(demo.sim) == {} and demo.sim.batch_operation_counts() == {}  # the simulator's request log
-    assert result.json["error"].startswith(f"GP: None of the {len(demo.company.customers)} customers GP returned has an e-mail "
-                                           "address, so every one would be skipped for \"no e-mail\".")
+    everyone = len(demo.company.customers)
+    assert result.json["error"].startswith(f"GP: None of the {everyone} customers GP returned has an e-mail address, "
+                                           "so every one would be skipped for \"no e-mail\".")
     assert "Nothing was sent to Mailchimp." in result.json["error"]
     assert demo.sim.members(demo.list_id) == []
 
