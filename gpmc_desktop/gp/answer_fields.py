@@ -142,20 +142,10 @@ CUSTOMER = (
     Field("ModifiedDate", Kind.DATE, needed=False),
 )
 ADDRESS = (
-    Field("AddressId", Kind.TEXT),
-    Field("ContactPerson", Kind.TEXT),
-    Field("Line1", Kind.TEXT),
-    Field("Line2", Kind.TEXT),
-    Field("City", Kind.TEXT),
-    Field("State", Kind.TEXT),
-    Field("PostalCode", Kind.TEXT),
-    Field("CountryCode", Kind.TEXT),
-    Field("Phone1", Kind.TEXT),
-    Field("EmailToAddress", Kind.TEXT),
-    Field("Line3", Kind.TEXT, needed=False),
-    Field("Phone2", Kind.TEXT, needed=False),
-    Field("EmailCcAddress", Kind.TEXT, needed=False),
-    Field("EmailBccAddress", Kind.TEXT, needed=False),
+    *(Field(name, Kind.TEXT) for name in ("AddressId", "ContactPerson", "Line1", "Line2", "City", "State",
+                                          "PostalCode", "CountryCode", "Phone1", "EmailToAddress")),
+    # Read when present (a second phone, a third line, more e-mail fields); a server without them loses nothing.
+    *(Field(name, Kind.TEXT, needed=False) for name in ("Line3", "Phone2", "EmailCcAddress", "EmailBccAddress")),
 )
 # An entry of Sales/CustomerAddresses, for servers whose customers come without their addresses.
 ADDRESS_ENTRY = (Field("CustomerNumber", Kind.TEXT), *ADDRESS)
