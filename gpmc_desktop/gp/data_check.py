@@ -106,7 +106,8 @@ def check_records(records: list[Any], fields: tuple[Field, ...], what: str, labe
                          f"{', '.join(need)}).")
     checked, dates = 0, ""
     for field in fields:
-        present = [(i, value) for i, r in enumerate(records) for found, value in [_lookup(r, field.name)] if found]
+        present = [(i, value) for i, r in enumerate(records) for found, value in [_lookup(r, field.name)] if found
+                   and (field.needed or value is not None)]  # an optional field may be null: the readers skip it
         if not present:
             continue
         checked += 1

@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from gpmc_desktop.gp.soap import SoapSource
 
 GP_STAGES = ("reach", "tls", "auth", "companies", "company", "sample", "data")
-STAGE_LABELS = {"data": "GP data"}  # a stage's name where a label is shown, when not the name itself
 MAILCHIMP_STAGES = ("key", "ping", "audiences", "audience", "store")
 # Web Services returns a customer's e-mail only in the full object, one call per customer: the sample reads the
 # first few of them and counts the rest from the list (thousands of calls would take minutes).

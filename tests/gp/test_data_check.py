@@ -11,7 +11,7 @@ import pytest
 
 from gpmc_desktop.demo.gp_model import GPDataset
 from gpmc_desktop.demo.gp_sba import GPSimulator
-from gpmc_desktop.gp import answer_fields, data_check
+from gpmc_desktop.gp import answer_fields, data_check, soap_shapes
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Customer, PostalAddress
 from gpmc_desktop.gp.sba_shapes import customers_from_sba, document_from_sba
@@ -203,3 +203,15 @@ def test_the_summary_names_each_resource_and_the_date_formats() -> None:
     assert data_check.summary(checked) == ("customers: 40 read, 11 fields checked; receivables documents: 120 read, "
                                            "8 fields checked; dates WCF /Date()/")
     assert data_check.summary([dataclasses.replace(checked[0], dates="")]) == "customers: 40 read, 11 fields checked"
+
+
+def test_web_services_invoices_are_checked_by_path_and_an_optional_null_passes() -> None:
+    invoice = {"Key": {"Id": "INV001"}, "CustomerKey": {"Id": "AARON"}, "Type": None, "Date": "2024-05-01T00:00:00",
+               "DocumentAmount": {"Value": 100, "Currency": "USD"}, "CurrentDocumentAmount": {"Value": 40},
+               "IsVoided": None, "VoidDate": None, "ModifiedDate": None, "CurrencyKey": None}
+    assert soap_shapes.check_invoices([invoice]).fields == 5  # the optional nulls are skipped, as the readers do
+    lacking = fails(soap_shapes.check_invoices, [{**invoice, "CustomerKey": None}])
+    assert lacking.startswith("GP's receivables invoices lack CustomerKey.Id (they hold ")
+    unknown = fails(soap_shapes.check_invoices, [{**invoice, "Type": "Sales Quote"}])
+    assert unknown.startswith("GP's receivables invoices hold Type in a form gpmc cannot read ('Sales Quote' in 1 of "
+                              "1: INV001)")
