@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from gpmc_desktop.gp import http_errors, sba_address, sba_help, sba_shapes
+from gpmc_desktop.gp import data_check, http_errors, sba_address, sba_help, sba_shapes
 from gpmc_desktop.gp.errors import GPError, Stage, retry_transient
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.gp.sba_address import CompanyAddress
@@ -293,27 +293,25 @@ class SbaSource:
         try:
             rows = self.raw_customer_addresses()
         except sba_help.MissingResource as err:
-            shape = sba_shapes.missing_addresses_error(raws)
+            shape = sba_shapes.missing_addresses_error(raws, self.settings.customer_addresses_path)
             hint = " ".join(part for part in (err.listing, err.hint, shape.hint) if part)
             raise GPError(shape.stage, shape.message, hint) from err
         return sba_shapes.addresses_by_customer(rows)
 
-    def customers(self) -> list[Customer]:
+    def customer_answers(self) -> tuple[list[Any], dict[str, list[Any]] | None]:
+        """The customers as GP sent them and, when they do not embed their addresses, the addresses by customer."""
         raws = self.raw_customers()
-        joined = self._joined_addresses(raws)
-        return [self._customer(raw, joined) for raw in raws]
+        return raws, self._joined_addresses(raws)
+
+    def customers(self) -> list[Customer]:
+        raws, joined = self.customer_answers()
+        data_check.check_sba_customers(raws, joined)  # the whole answer first: its message is the complete one
+        return sba_shapes.customers_from_sba(raws, joined)
 
     def customer(self, number: str) -> Customer:
         raw = self._in_company(f"{self.settings.customers_path}({_seg(number)})", what=f"customer {number}",
                                missing=lambda: self._no_customer(number))
-        return self._customer(raw, self._joined_addresses([raw]))
-
-    @staticmethod
-    def _customer(raw: Any, joined: dict[str, list[Any]] | None) -> Customer:
-        if joined is None or sba_shapes.has_addresses(raw):
-            return sba_shapes.customer_from_sba(raw)
-        number = raw.get("CustomerNumber") if isinstance(raw, dict) else None
-        return sba_shapes.customer_from_sba(raw, joined.get(sba_shapes.customer_key(number), []))
+        return sba_shapes.customers_from_sba([raw], self._joined_addresses([raw]))[0]
 
     def _no_customer(self, number: str) -> GPError:
         label = self._address.label if self._address else self.settings.company
@@ -326,7 +324,9 @@ class SbaSource:
         return sba_shapes.collection(rows, "receivables documents")
 
     def documents(self) -> list[Document]:
-        return [sba_shapes.document_from_sba(raw) for raw in self.raw_documents()]
+        raws = self.raw_documents()
+        data_check.check_sba_documents(raws)
+        return [sba_shapes.document_from_sba(raw) for raw in raws]
 
 
 def _fault_details(resp: requests.Response) -> tuple[str, str]:

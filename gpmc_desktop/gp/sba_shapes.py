@@ -6,45 +6,22 @@ this is the one module to correct when a capture from a real GP server disagrees
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from gpmc_desktop.gp import answer_fields, data_check
+from gpmc_desktop.gp.answer_fields import LIST_KEYS, Field, kind_of, needed
 from gpmc_desktop.gp.errors import GPError, Stage
-from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
-from gpmc_desktop.gp.normalize import (
-    choose_email,
-    clean_phone,
-    join_lines,
-    read_amount,
-    read_gp_date,
-    split_contact,
-    trim,
-)
+from gpmc_desktop.gp.model import Customer, Document, PostalAddress
+from gpmc_desktop.gp.normalize import choose_email, clean_phone, join_lines, split_contact, trim
 
 T = TypeVar("T")
 
-CUSTOMER_KEYS = ("CustomerNumber", "CustomerName", "IsActive", "Addresses")
+CUSTOMER_KEYS = needed(answer_fields.CUSTOMER)
+ADDRESS_KEYS = needed(answer_fields.ADDRESS)
 # An entry of Sales/CustomerAddresses, for servers whose customers come without their addresses.
-CUSTOMER_ADDRESS_KEYS = ("CustomerNumber", "AddressId")
-DOCUMENT_KEYS = ("DocumentNumber", "DocumentType", "CustomerNumber", "DocumentDate", "OriginalAmount",
-                 "CurrentAmount", "IsVoided")
-# Keys a list may sit under when ``Payload`` is an object rather than the list itself (none is confirmed).
-LIST_KEYS = ("Items", "Results", "Value", "value", "Values", "Data", "Companies", "Customers", "Receivables",
-             "ReceivablesDocuments", "Documents", "Transactions", "CustomerAddresses", "Addresses")
-# RMDTYPAL by the names GP (and the SOAP WSDL) gives the types, compared without case, spaces or punctuation.
-_TYPE_NAMES = {
-    "balanceforward": 0, "balancebroughtforward": 0,
-    "salesinvoice": 1, "salesinvoices": 1, "invoice": 1,
-    "scheduledpayment": 2, "scheduledpayments": 2,
-    "debitmemo": 3, "debitmemos": 3,
-    "financecharge": 4, "financecharges": 4,
-    "servicerepair": 5, "servicerepairs": 5,
-    "warranty": 6, "warranties": 6,
-    "creditmemo": 7, "creditmemos": 7,
-    "return": 8, "returns": 8,
-    "payment": 9, "payments": 9, "cashreceipt": 9,
-}
+CUSTOMER_ADDRESS_KEYS = needed(answer_fields.ADDRESS_ENTRY)
+DOCUMENT_KEYS = needed(answer_fields.DOCUMENT)
 
 
 def shape_error(what: str, problem: str) -> GPError:
@@ -94,30 +71,8 @@ def collection(payload: Any, what: str) -> list[Any]:
     raise shape_error(what, f"expected a list, got {type(payload).__name__}")
 
 
-def document_type(value: Any) -> DocumentType:
-    """RMDTYPAL from a number, a numeric string or a type name ("Invoice", "Credit Memo", "Sales / Invoice")."""
-    if isinstance(value, bool):
-        raise ValueError("not a receivables document type")
-    if isinstance(value, int):
-        number = value
-    else:
-        text = trim(value)
-        key = re.sub(r"[^a-z0-9]", "", text.lower())
-        if key.isdigit():
-            number = int(key)
-        elif key in _TYPE_NAMES:
-            number = _TYPE_NAMES[key]
-        else:
-            raise ValueError("not a receivables document type")
-    try:
-        return DocumentType(number)
-    except ValueError as exc:
-        raise ValueError("not a receivables document type") from exc
-
-
-def _addresses_in_priority(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    addresses = [a for a in raw.get("Addresses") or [] if isinstance(a, Mapping)]
-    primary = customer_key(raw.get("PrimaryAddressId"))
+def _addresses_in_priority(addresses: list[Mapping[str, Any]], primary_id: str) -> list[Mapping[str, Any]]:
+    primary = customer_key(primary_id)
     # Primary address first, the others after it in GP's order.
     return sorted(addresses, key=lambda a: customer_key(a.get("AddressId")) != primary)
 
@@ -132,88 +87,106 @@ def customer_key(number: object) -> str:
     return trim(number).upper()
 
 
-def addresses_by_customer(rows: list[Any]) -> dict[str, list[Mapping[str, Any]]]:
-    """Sales/CustomerAddresses entries grouped by customer number, in GP's order."""
-    grouped: dict[str, list[Mapping[str, Any]]] = {}
-    for raw in rows:
-        entry = require(raw, CUSTOMER_ADDRESS_KEYS, "a customer address")
-        grouped.setdefault(customer_key(entry["CustomerNumber"]), []).append(entry)
+def addresses_by_customer(rows: list[Any]) -> dict[str, list[Any]]:
+    """Sales/CustomerAddresses entries grouped by customer number, in GP's order.  Nothing is refused here: the
+    data check holds the whole answer against the fields it needs (an entry that is no object stays under "")."""
+    grouped: dict[str, list[Any]] = {}
+    for entry in rows:
+        number = entry.get("CustomerNumber") if isinstance(entry, Mapping) else None
+        grouped.setdefault(customer_key(number), []).append(entry)
     return grouped
 
 
-def missing_addresses_error(raws: list[Any]) -> GPError:
-    """Customers without ``Addresses`` on a server without Sales/CustomerAddresses: the e-mails are nowhere."""
-    lacking = next(raw for raw in raws if not has_addresses(raw))
+def missing_addresses_error(raws: list[Any], path: str = "Sales/CustomerAddresses") -> GPError:
+    """Customers without ``Addresses`` on a server without the addresses resource at *path*: the e-mails are
+    nowhere."""
     try:
-        require(lacking, CUSTOMER_KEYS, "a customer")
+        data_check.check_records(raws, answer_fields.CUSTOMER, "customers", "CustomerNumber")
     except GPError as err:
-        return GPError(err.stage, f"{err.message} Nor does this server offer Sales/CustomerAddresses, where the "
+        return GPError(err.stage, f"{err.message} Nor does this server offer {path}, where the "
                                   "addresses and e-mails may be kept instead (404).", err.hint)
-    raise AssertionError("a customer without Addresses passed the check for Addresses")
+    raise AssertionError("customers without Addresses passed the check for Addresses")
+
+
+def _value(fields: tuple[Field, ...], raw: Mapping[str, Any], key: str, what: str) -> Any:
+    """*key* of *raw* read as the field table says (a missing optional key reads as empty)."""
+    return _read(kind_of(fields, key).read, raw, key, what)
+
+
+def _text(fields: tuple[Field, ...], raw: Mapping[str, Any], key: str, what: str) -> str:
+    return trim(_value(fields, raw, key, what))
 
 
 def customer_from_sba(raw: Any, addresses: list[Mapping[str, Any]] | None = None) -> Customer:
     """One customer; *addresses* are its Sales/CustomerAddresses entries when the answer has no ``Addresses``."""
-    needed = CUSTOMER_KEYS if addresses is None else tuple(k for k in CUSTOMER_KEYS if k != "Addresses")
-    raw = require(raw, needed, "a customer")
+    fields = answer_fields.CUSTOMER
+    raw = require(raw, needed(fields, without="" if addresses is None else "Addresses"), "a customer")
     what = f"customer {trim(raw.get('CustomerNumber'))}"
-    if addresses is not None:
-        raw = {**raw, "Addresses": addresses}
-    # null is an explicit "no addresses"; a missing key was refused above, an object or text is a shape we don't know.
-    if not isinstance(raw.get("Addresses"), list | None):
-        raise shape_error(what, f"Addresses is {type(raw.get('Addresses')).__name__}, not a list")
-    addresses = _addresses_in_priority(raw)
+    listed = _value(fields, raw, "Addresses", what) if addresses is None else addresses
+    checked = [require(a, ADDRESS_KEYS, f"an address of {what}") for a in listed]
+    ordered = _addresses_in_priority(checked, _text(fields, raw, "PrimaryAddressId", what))
+    at = answer_fields.ADDRESS
     email_fields: list[str] = []
-    for addr in addresses:
-        email_fields += [addr.get("EmailToAddress") or "", addr.get("EmailCcAddress") or "",
-                         addr.get("EmailBccAddress") or ""]
+    for addr in ordered:
+        email_fields += [_text(at, addr, key, what) for key in ("EmailToAddress", "EmailCcAddress", "EmailBccAddress")]
     email, rejected, note = choose_email(email_fields)
-    primary = addresses[0] if addresses else {}
-    company = trim(raw.get("CustomerName"))
-    first, last = split_contact(trim(primary.get("ContactPerson")), company)
-    line2 = join_lines(primary.get("Line2"), primary.get("Line3"))
+    primary = ordered[0] if ordered else {}
+    company = _text(fields, raw, "CustomerName", what)
+    first, last = split_contact(_text(at, primary, "ContactPerson", what), company)
+    active, on_hold = _value(fields, raw, "IsActive", what), _value(fields, raw, "IsOnHold", what)
     return Customer(
-        number=trim(raw.get("CustomerNumber")),
+        number=_text(fields, raw, "CustomerNumber", what),
         company_name=company,
         first_name=first,
         last_name=last,
         email=email,
         email_note=note,
         address=PostalAddress(
-            line1=trim(primary.get("Line1")),
-            line2=line2,
-            city=trim(primary.get("City")),
-            state=trim(primary.get("State")),
-            postal_code=trim(primary.get("PostalCode")),
-            country_code=trim(primary.get("CountryCode")),
+            line1=_text(at, primary, "Line1", what),
+            line2=join_lines(_text(at, primary, "Line2", what), _text(at, primary, "Line3", what)),
+            city=_text(at, primary, "City", what),
+            state=_text(at, primary, "State", what),
+            postal_code=_text(at, primary, "PostalCode", what),
+            country_code=_text(at, primary, "CountryCode", what),
         ),
-        phone=clean_phone(primary.get("Phone1")) or clean_phone(primary.get("Phone2")),
-        class_id=trim(raw.get("ClassId")),
-        currency_id=trim(raw.get("CurrencyId")),
-        is_active=bool(raw.get("IsActive", True)),
-        is_on_hold=bool(raw.get("IsOnHold", False)),
-        modified_date=_read(read_gp_date, raw, "ModifiedDate", what),
+        phone=clean_phone(_text(at, primary, "Phone1", what)) or clean_phone(_text(at, primary, "Phone2", what)),
+        class_id=_text(fields, raw, "ClassId", what),
+        currency_id=_text(fields, raw, "CurrencyId", what),
+        is_active=True if active is None else active,
+        is_on_hold=bool(on_hold),
+        modified_date=_value(fields, raw, "ModifiedDate", what),
         rejected_emails=rejected,
     )
 
 
+def customers_from_sba(raws: list[Any], joined: dict[str, list[Any]] | None) -> list[Customer]:
+    """Every customer of an answer; *joined*: Sales/CustomerAddresses by customer number when the customers do
+    not embed their addresses (None when they do)."""
+    return [customer_from_sba(raw) if joined is None or has_addresses(raw)
+            else customer_from_sba(raw, joined.get(customer_key(raw.get("CustomerNumber")), []))
+            for raw in raws]
+
+
 def document_from_sba(raw: Any) -> Document:
+    fields = answer_fields.DOCUMENT
     raw = require(raw, DOCUMENT_KEYS, "a receivables document")
     what = f"receivables document {trim(raw.get('DocumentNumber'))}"
     original = raw.get("OriginalAmount")
     # {"Value", "Currency"} carries an ISO code; a plain amount leaves GP's currency id (mapping keeps ISO only).
-    currency = trim(original.get("Currency")) if isinstance(original, Mapping) else trim(raw.get("CurrencyId"))
+    currency = trim(original.get("Currency")) if isinstance(original, Mapping) else _text(fields, raw, "CurrencyId",
+                                                                                           what)
+    modified = "ModifiedDate" if raw.get("ModifiedDate") else "LastEditDate"
     return Document(
-        number=trim(raw.get("DocumentNumber")),
-        type=_read(document_type, raw, "DocumentType", what),
-        customer_number=trim(raw.get("CustomerNumber")),
-        date=_read(read_gp_date, raw, "DocumentDate", what),
-        amount=_read(read_amount, raw, "OriginalAmount", what),
-        balance=_read(read_amount, raw, "CurrentAmount", what),
+        number=_text(fields, raw, "DocumentNumber", what),
+        type=_value(fields, raw, "DocumentType", what),
+        customer_number=_text(fields, raw, "CustomerNumber", what),
+        date=_value(fields, raw, "DocumentDate", what),
+        amount=_value(fields, raw, "OriginalAmount", what),
+        balance=_value(fields, raw, "CurrentAmount", what),
         currency=currency,
-        is_voided=bool(raw.get("IsVoided", False)),
-        void_date=_read(read_gp_date, raw, "VoidDate", what),
-        modified_date=_read(read_gp_date, raw, "ModifiedDate" if raw.get("ModifiedDate") else "LastEditDate", what),
+        is_voided=bool(_value(fields, raw, "IsVoided", what)),
+        void_date=_value(fields, raw, "VoidDate", what),
+        modified_date=_value(fields, raw, modified, what),
     )
 
 

@@ -355,21 +355,40 @@ class SoapSource:
         return self.customer_summaries()
 
     # -- full objects -------------------------------------------------------------------------------------
+    def raw_customer(self, number: str) -> dict[str, Any]:
+        """One GetCustomerByKey answer, as plain dicts and lists."""
+        return soap_shapes.plain(self._call("GetCustomerByKey", f"customer {number}", key={"Id": number},
+                                            context=self._context(self.company().id)))
+
+    def raw_invoice(self, number: str) -> dict[str, Any]:
+        return soap_shapes.plain(self._call("GetReceivablesInvoiceByKey", f"invoice {number}", key={"Id": number},
+                                            context=self._context(self.company().id)))
+
     def customer(self, number: str) -> Customer:
-        raw = self._call("GetCustomerByKey", f"customer {number}", key={"Id": number},
-                         context=self._context(self.company().id))
+        raw = self.raw_customer(number)
+        soap_shapes.check_customers([raw])
         return soap_shapes.customer_from_soap(raw)
 
     def invoice(self, number: str) -> Document:
-        raw = self._call("GetReceivablesInvoiceByKey", f"invoice {number}", key={"Id": number},
-                         context=self._context(self.company().id))
+        raw = self.raw_invoice(number)
+        soap_shapes.check_invoices([raw])
         return soap_shapes.invoice_from_soap(raw)
 
+    def raw_customers_by_key(self, numbers: Iterable[str]) -> list[dict[str, Any]]:
+        return self._by_key("customer", numbers, self.raw_customer)
+
+    def raw_invoices_by_key(self, numbers: Iterable[str]) -> list[dict[str, Any]]:
+        return self._by_key("invoice", numbers, self.raw_invoice)
+
     def customers_by_key(self, numbers: Iterable[str]) -> list[Customer]:
-        return self._by_key("customer", numbers, self.customer)
+        raws = self.raw_customers_by_key(numbers)
+        soap_shapes.check_customers(raws)  # the whole answer first: its message is the complete one
+        return [soap_shapes.customer_from_soap(raw) for raw in raws]
 
     def invoices_by_key(self, numbers: Iterable[str]) -> list[Document]:
-        return self._by_key("invoice", numbers, self.invoice)
+        raws = self.raw_invoices_by_key(numbers)
+        soap_shapes.check_invoices(raws)
+        return [soap_shapes.invoice_from_soap(raw) for raw in raws]
 
     def _by_key(self, kind: str, keys: Iterable[str], read: Callable[[str], Any]) -> list[Any]:
         out, failed_in_a_row = [], 0

@@ -13,6 +13,9 @@ from typing import Any
 
 from zeep.helpers import serialize_object
 
+from gpmc_desktop.gp import data_check
+from gpmc_desktop.gp.answer_fields import Field, Kind
+from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
 from gpmc_desktop.gp.normalize import (
     GP_EMPTY_DATE,
@@ -38,6 +41,42 @@ DOCUMENT_TYPES = {
     "Return": DocumentType.RETURN,
     "Cash Receipt": DocumentType.PAYMENT,
 }
+
+
+# What the readers below take from GetCustomerByKey / GetReceivablesInvoiceByKey, by path: the "GP data" check
+# (gp/data_check.py) holds every answer against these before a record is read.  zeep gives every element of the
+# WSDL's types (null when GP sent none), so "needed" here means the nested keys and the values that must be there.
+CUSTOMER_FIELDS = (
+    Field("Key.Id", Kind.TEXT),
+    Field("Name", Kind.TEXT),
+    Field("Addresses", Kind.ADDRESSES),
+    Field("DefaultAddressKey.Id", Kind.TEXT, needed=False),
+    Field("ClassKey.Id", Kind.TEXT, needed=False),
+    Field("CurrencyKey.ISOCode", Kind.TEXT, needed=False),
+    Field("IsActive", Kind.FLAG, needed=False),
+    Field("IsOnHold", Kind.FLAG, needed=False),
+    Field("ModifiedDate", Kind.DATE, needed=False),
+)
+ADDRESS_FIELDS = (
+    Field("Key.Id", Kind.TEXT),
+    *(Field(name, Kind.TEXT, needed=False) for name in (
+        "ContactPerson", "Line1", "Line2", "Line3", "City", "State", "PostalCode", "CountryRegionCodeKey.Id",
+        "Phone1.Value", "Phone1.Extension", "Phone2.Value", "Phone2.Extension", "InternetAddresses.EmailToAddress",
+        "InternetAddresses.EmailCcAddress", "InternetAddresses.EmailBccAddress")),
+)
+INVOICE_FIELDS = (
+    Field("Key.Id", Kind.TEXT),
+    Field("CustomerKey.Id", Kind.TEXT),
+    Field("Type", Kind.DOCUMENT_TYPE, needed=False),
+    Field("Date", Kind.DATE, if_all_empty="every order would go out undated"),
+    Field("DocumentAmount", Kind.AMOUNT),
+    Field("CurrentDocumentAmount", Kind.AMOUNT,
+          if_all_empty="every invoice would be marked paid for want of a balance"),
+    Field("IsVoided", Kind.FLAG, needed=False),
+    Field("VoidDate", Kind.DATE, needed=False),
+    Field("ModifiedDate", Kind.DATE, needed=False),
+    Field("CurrencyKey.ISOCode", Kind.TEXT, needed=False),
+)
 
 
 def plain(value: Any) -> Any:
@@ -129,8 +168,9 @@ def invoice_from_soap(invoice: Any) -> Document:
     raw = invoice if isinstance(invoice, Mapping) else plain(invoice)
     kind = raw.get("Type")
     doc_type = DocumentType.INVOICE if kind is None else DOCUMENT_TYPES.get(str(kind))
-    if doc_type is None:
-        raise ValueError(f"unknown receivables document type {kind!r}")
+    if doc_type is None:  # the data check stops such an answer first; a crash would hide which record it was
+        raise GPError(Stage.DATA, f"GP's receivables invoice {key_id(raw)} has the type {kind!r}, which gpmc does "
+                                  "not know.", data_check.HINT)
     amount = raw.get("DocumentAmount")
     currency = trim(dig(amount, "Currency")) or trim(dig(raw, "CurrencyKey", "ISOCode"))
     return Document(
@@ -145,3 +185,16 @@ def invoice_from_soap(invoice: Any) -> Document:
         void_date=gp_day(raw.get("VoidDate")),
         modified_date=gp_day(raw.get("ModifiedDate")),
     )
+
+
+def check_customers(raws: list[Any]) -> list[data_check.Checked]:
+    """Full customer objects and their addresses against :data:`CUSTOMER_FIELDS` / :data:`ADDRESS_FIELDS`."""
+    rows = [r if isinstance(r, Mapping) else plain(r) for r in raws]
+    customers = data_check.check_records(rows, CUSTOMER_FIELDS, "customers", "Key.Id")
+    addresses = [a for r in rows for a in dig(r, "Addresses", "CustomerAddress") or [] if isinstance(a, Mapping)]
+    return [customers, data_check.check_records(addresses, ADDRESS_FIELDS, "customer addresses", "Key.Id")]
+
+
+def check_invoices(raws: list[Any]) -> data_check.Checked:
+    rows = [r if isinstance(r, Mapping) else plain(r) for r in raws]
+    return data_check.check_records(rows, INVOICE_FIELDS, "receivables invoices", "Key.Id")

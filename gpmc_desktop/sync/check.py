@@ -1,6 +1,6 @@
 """Prove both connections stage by stage: one staged check serves ``gpmc check`` and the setup wizard.
 
-GP: reach → tls → auth → companies → company → sample.  Mailchimp: key → ping → audiences → audience → store.
+GP: reach → tls → auth → companies → company → sample → data.  Mailchimp: key → ping → audiences → audience → store.
 Each stage either passes with a short fact ("2 companies: …") or fails with what went wrong and what to do; the
 stages after a failed one are not run, because their answers would only repeat the same problem.
 
@@ -16,12 +16,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 
-from gpmc_desktop.gp import http_errors, soap_shapes
+from gpmc_desktop.gp import data_check, http_errors, sba_shapes, soap_shapes
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Customer
 from gpmc_desktop.gp.normalize import trim
@@ -40,11 +40,12 @@ from gpmc_desktop.sync import automations
 if TYPE_CHECKING:
     from gpmc_desktop.gp.soap import SoapSource
 
-GP_STAGES = ("reach", "tls", "auth", "companies", "company", "sample")
+GP_STAGES = ("reach", "tls", "auth", "companies", "company", "sample", "data")
 MAILCHIMP_STAGES = ("key", "ping", "audiences", "audience", "store")
 # Web Services returns a customer's e-mail only in the full object, one call per customer: the sample reads the
 # first few of them and counts the rest from the list (thousands of calls would take minutes).
 SOAP_SAMPLE_SIZE = 25
+SOAP_DOCUMENT_SAMPLE = 10  # receivables invoices the data stage reads in full over Web Services
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ class GPFacts:
 
     companies: list[GPCompany] = field(default_factory=list)  # after "companies"
     sample: CompanySample | None = None  # after "sample"
+    checked: list[data_check.Checked] = field(default_factory=list)  # after "data"
+    # The customers' answers as the sample stage read them, for the data stage to check without reading again:
+    # SBA's (customers, addresses by customer or None), or Web Services' full objects.
+    answers: Any = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ def _run(results: Iterator[StageResult], facts: F, stages: tuple[str, ...], unti
     return None
 
 
-def run_gp(settings: GPSettings, password: str, report: Report, *, until: str = "sample") -> GPFacts | None:
+def run_gp(settings: GPSettings, password: str, report: Report, *, until: str = "data") -> GPFacts | None:
     """GP's stages up to *until* (one of ``GP_STAGES``), each reported as it is known; None when one failed."""
     facts = GPFacts()
     return _run(check_gp(settings, password, facts), facts, GP_STAGES, until, report)
@@ -190,6 +195,7 @@ def _gp_stages(
         ("companies", lambda: _companies_fact(facts.companies, settings.username)),
         ("company", lambda: _company_fact(source)),
         ("sample", lambda: _sample_fact(source, facts)),
+        ("data", lambda: _data_fact(source, facts)),
     ]
     for name, probe in stages:
         try:
@@ -232,19 +238,56 @@ def _company_fact(source: SbaSource | SoapSource) -> str:
 
 def _sample_fact(source: SbaSource | SoapSource, facts: GPFacts) -> str:
     """Reads the customers the way the sync does: SBA returns them all, in full, in one answer; Web Services
-    lists them all (with their classes) and the first ``SOAP_SAMPLE_SIZE`` are read in full."""
+    lists them all (with their classes) and the first ``SOAP_SAMPLE_SIZE`` are read in full.  An answer whose
+    records cannot be read passes here (GP answered); the data stage then says what is wrong with it."""
     if isinstance(source, SbaSource):
-        customers = source.customers()
-        total = len(customers)
-        classes = Counter(c.class_id for c in customers if c.class_id)
+        raws, _ = facts.answers = source.customer_answers()
+        total = len(raws)
+        classes = Counter(cls for r in raws if isinstance(r, dict) and (cls := trim(r.get("ClassId"))))
     else:
         summaries = source.customer_summaries()
         total = len(summaries)
         classes = Counter(cls for s in summaries if (cls := trim(soap_shapes.dig(s, "CustomerClassKey", "Id"))))
-        customers = source.customers_by_key(soap_shapes.key_id(s) for s in summaries[:SOAP_SAMPLE_SIZE])
+        facts.answers = source.raw_customers_by_key(soap_shapes.key_id(s) for s in summaries[:SOAP_SAMPLE_SIZE])
+    try:
+        customers = _customers(source, facts.answers)
+    except GPError as err:
+        if err.stage is not Stage.DATA:
+            raise
+        facts.sample = CompanySample(total, 0, 0, dict(sorted(classes.items())))
+        return f"{total} customers readable (the next stage checks their fields)"
     facts.sample = CompanySample(total, len(customers), sum(1 for c in customers if c.email),
                                  dict(sorted(classes.items())))
     return _sample_words(facts.sample, customers)
+
+
+def _customers(source: SbaSource | SoapSource, answers: Any) -> list[Customer]:
+    """The sample stage's customer answers read as the sync reads them."""
+    if isinstance(source, SbaSource):
+        return sba_shapes.customers_from_sba(*answers)
+    return [soap_shapes.customer_from_soap(raw) for raw in answers]
+
+
+def _data_fact(source: SbaSource | SoapSource, facts: GPFacts) -> str:
+    """The "GP data" stage: every field the sync reads, by name and kind, in the customers the sample stage read
+    and in the receivables documents (all of them over SBA, the first ``SOAP_DOCUMENT_SAMPLE`` over Web
+    Services), then each record read as the sync reads it.  The same check runs at the start of every sync."""
+    checked = (data_check.check_sba_customers(*facts.answers) if isinstance(source, SbaSource)
+               else soap_shapes.check_customers(facts.answers))
+    data_check.check_emails(_customers(source, facts.answers))
+    if isinstance(source, SbaSource):
+        documents = source.raw_documents()
+        checked.append(data_check.check_sba_documents(documents))
+        for raw in documents:
+            sba_shapes.document_from_sba(raw)
+    else:
+        keys = [soap_shapes.key_id(s) for s in source.invoice_summaries()[:SOAP_DOCUMENT_SAMPLE]]
+        invoices = source.raw_invoices_by_key(keys)
+        checked.append(soap_shapes.check_invoices(invoices))
+        for raw in invoices:
+            soap_shapes.invoice_from_soap(raw)
+    facts.checked = checked
+    return data_check.summary(checked)
 
 
 def _sample_words(sample: CompanySample, customers: list[Customer]) -> str:

@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from gpmc_desktop.gp import data_check
 from gpmc_desktop.gp.errors import GPError
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.mailchimp.api import MailchimpApi
@@ -179,7 +180,10 @@ class SyncEngine:
 
     def _read_plan(self) -> Plan:
         self.progress("gp", 0, 0)
+        # Each GP answer is checked whole before its records are read (gp/data_check.py); a customer list without
+        # a single e-mail stops here too, before the documents' long pull and before any Mailchimp write.
         customers = self.source.customers()
+        data_check.check_emails(customers)
         self.progress("gp", 1, 2)
         documents = self.source.documents()
         self.progress("gp", 2, 2)

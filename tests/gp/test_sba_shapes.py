@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from gpmc_desktop.demo.gp_sba import GPSimulator
+from gpmc_desktop.gp.answer_fields import document_type
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Document, DocumentType
 from gpmc_desktop.gp.normalize import read_amount, read_gp_date
-from gpmc_desktop.gp.sba_shapes import customer_from_sba, document_type
+from gpmc_desktop.gp.sba_shapes import customer_from_sba
 from tests.gp.test_sba_client import source
 from tests.simulators import GPSim
 
@@ -179,18 +180,19 @@ def shape_error(sim: GPSimulator, **knobs: Any) -> GPError:
 
 
 @pytest.mark.parametrize(("missing", "resource"), [
-    ("CurrentAmount", "receivables document"), ("DocumentType", "receivables document"),
-    ("IsVoided", "receivables document"), ("Addresses", "customer"), ("CustomerNumber", "customer"),
+    ("CurrentAmount", "receivables documents"), ("DocumentType", "receivables documents"),
+    ("IsVoided", "receivables documents"), ("Addresses", "customers"), ("CustomerNumber", "customers"),
+    ("ClassId", "customers"), ("IsOnHold", "customers"), ("Phone1", "customer addresses"),
 ])
 def test_a_missing_required_field_names_the_resource_and_the_keys(
     gp_sba: GPSimulator, missing: str, resource: str
 ) -> None:
     err = shape_error(gp_sba, omit_fields=(missing,))
-    assert f"for a {resource}" in err.message
-    assert f"it lacks {missing} (it holds " in err.message
-    assert "ModifiedDate" in err.message.split("it holds ")[1]  # the keys it saw
-    assert f"the sync needs {', '.join(['CustomerNumber'] if resource == 'customer' else ['DocumentNumber'])}" \
-        in err.message
+    assert err.message.startswith(f"GP's {resource} lack {missing} (they hold ")
+    assert "ModifiedDate" in err.message.split("they hold ")[1]  # the keys it saw
+    first = {"customers": "CustomerNumber", "customer addresses": "AddressId"}.get(resource, "DocumentNumber")
+    assert f"; the sync needs {first}, " in err.message and missing in err.message.split("the sync needs ")[1]
+    assert err.hint.startswith("Nothing was sent to Mailchimp. Send a GP sample to support")
     if missing == "Addresses":  # nor are they anywhere else
         assert err.message.endswith("Nor does this server offer Sales/CustomerAddresses, where the addresses and "
                                     "e-mails may be kept instead (404).")
@@ -202,8 +204,17 @@ def test_a_payload_object_without_a_known_list_is_an_error_not_zero_customers(gp
                            "holding Rows.")
 
 
-def test_addresses_null_is_no_addresses_but_an_object_is_a_shape_error() -> None:
-    base = {"CustomerNumber": "AARONFIT0001 ", "CustomerName": "Aaron Fitz", "IsActive": True}
+def test_addresses_null_is_no_addresses_an_object_is_one_address_and_text_is_a_shape_error() -> None:
+    base = {"CustomerNumber": "AARONFIT0001 ", "CustomerName": "Aaron Fitz", "ClassId": "", "IsActive": True,
+            "IsOnHold": False}
+    address = {"AddressId": "PRIMARY", "ContactPerson": "Bob Fitz", "Line1": "1 Way", "Line2": "", "City": "Chicago",
+               "State": "IL", "PostalCode": "60603", "CountryCode": "US", "Phone1": "", "EmailToAddress": "b@fitz.com"}
     assert customer_from_sba({**base, "Addresses": None}).email_note == "no e-mail in GP"
-    with pytest.raises(GPError, match=r"customer AARONFIT0001 is not in a shape gpmc knows: Addresses is dict"):
-        customer_from_sba({**base, "Addresses": {"AddressId": "PRIMARY"}})
+    assert customer_from_sba({**base, "Addresses": address}).email == "b@fitz.com"
+    assert customer_from_sba({**base, "Addresses": {"Items": [address]}}).address.city == "Chicago"
+    with pytest.raises(GPError, match=r"customer AARONFIT0001 is not in a shape gpmc knows: Addresses 'PRIMARY' is "
+                                      r"neither a list nor an object"):
+        customer_from_sba({**base, "Addresses": "PRIMARY"})
+    with pytest.raises(GPError, match=r"IsActive 'maybe' is not true/false"):
+        customer_from_sba({**base, "IsActive": "maybe", "Addresses": None})
+    assert customer_from_sba({**base, "IsActive": "false", "Addresses": None}).is_active is False

@@ -41,7 +41,7 @@ PW_TWO = "Check-Two-2"
 USER = "CORP\\svc-check"
 USER_TWO = "CORP\\check-two"
 TRICKY = "Compañía de Papelería (Bermuda), Ltd."
-GP_STAGES = ["reach", "tls", "auth", "companies", "company", "sample"]
+GP_STAGES = ["reach", "tls", "auth", "companies", "company", "sample", "data"]
 MC_STAGES = ["key", "ping", "audiences", "audience", "store"]
 GP_SIM = GPSim(users=[("CORP", "svc-check", PW, {"*"}), ("CORP", "check-two", PW_TWO, {"TWO"})], customers=40,
                seed=9)
@@ -124,8 +124,10 @@ def test_the_wizard_stops_after_the_stage_its_page_needs(gp_sba: GPSimulator, gp
     assert sent and not any("/Sales/" in r.path for r in sent)  # the stages after "companies" never ran
 
     shown.clear()
+    gp_sba.clear_log()
     facts = run_gp(gp_settings(gp_sba), PW, shown.append, until="sample")
-    assert facts is not None and outcome(shown) == [(s, True) for s in GP_STAGES]
+    assert facts is not None and outcome(shown) == [(s, True) for s in GP_STAGES[:6]]
+    assert not any("Receivables" in r.path for r in gp_sba.requests())  # "data" never ran
     customers = read_customers(gp_settings(gp_sba))
     classes = Counter(c.class_id for c in customers if c.class_id)
     assert len(classes) >= 2
@@ -135,8 +137,8 @@ def test_the_wizard_stops_after_the_stage_its_page_needs(gp_sba: GPSimulator, gp
     shown.clear()
     assert run_gp(gp_settings(gp_sba), "wrong", shown.append, until="sample") is None
     assert outcome(shown) == [("reach", True), ("tls", True), ("auth", False)]
-    with pytest.raises(ValueError, match="unknown stage 'data'"):
-        run_gp(gp_settings(gp_sba), PW, shown.append, until="data")
+    with pytest.raises(ValueError, match="unknown stage 'documents'"):
+        run_gp(gp_settings(gp_sba), PW, shown.append, until="documents")
 
 
 def test_gp_company_by_display_name(gp_sba: GPSimulator, gp_dataset: GPDataset) -> None:
@@ -314,8 +316,42 @@ def test_gpmc_check_prints_every_stage_of_both(gp_sba: GPSimulator, mc: Mailchim
     monkeypatch.setenv("GPMC_MAILCHIMP_API_KEY", "ffffffffffffffffffffffffffffffff-us6")
     assert main(["check", "--config", config]) == 2
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[:3] for line in lines][-3:] == [["ok", "gp", "sample"], ["ok", "mailchimp", "key"],
+    assert [line.split()[:3] for line in lines][-3:] == [["ok", "gp", "data"], ["ok", "mailchimp", "key"],
                                                          ["FAIL", "mailchimp", "ping"]]
+
+
+@pytest.mark.parametrize(("knobs", "words"), [
+    ({"omit_fields": ("CurrentAmount",)}, "GP's receivables documents lack CurrentAmount (they hold "),
+    ({"omit_fields": ("ClassId",)}, "GP's customers lack ClassId (they hold "),
+    ({"separate_addresses": True, "omit_fields": ("EmailToAddress",)},
+     "GP's customer addresses (Sales/CustomerAddresses) lack EmailToAddress (they hold "),
+])
+def test_gpmc_check_prints_a_failed_gp_data_line_and_exits_2(
+    gp_sba: GPSimulator, mc: MailchimpSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], knobs: dict[str, Any], words: str,
+) -> None:
+    config = str(write_profile(tmp_path / "check.toml", gp_sba, mc))
+    monkeypatch.setenv("GPMC_GP_PASSWORD", PW)
+    monkeypatch.setenv("GPMC_MAILCHIMP_API_KEY", KEY)
+    gp_sba.set_options(**knobs)
+    assert main(["check", "--config", config]) == 2
+    gp_lines = [line for line in capsys.readouterr().out.splitlines() if line.split()[1] == "gp"]
+    assert [line.split()[:3] for line in gp_lines] == [["ok", "gp", s] for s in GP_STAGES[:-1]] + \
+        [["FAIL", "gp", "data"]]
+    assert gp_lines[-1].split(None, 3)[3].startswith(words)
+    assert "the sync needs " in gp_lines[-1] and "Send a GP sample to support" in gp_lines[-1]
+
+
+def test_the_gp_data_stage_says_what_it_checked(gp_sba: GPSimulator, gp_dataset: GPDataset) -> None:
+    gp_sba.set_options(dates="wcf")
+    shown: list[StageResult] = []
+    facts = run_gp(gp_settings(gp_sba), PW, shown.append)
+    assert facts is not None and shown[-1].stage == "data" and shown[-1].ok
+    count = len(gp_dataset.companies["TWO"].customers)
+    assert shown[-1].message.startswith(f"customers: {count} read, 9 fields checked; customer addresses: ")
+    assert "; receivables documents: " in shown[-1].message and " read, 10 fields checked; " in shown[-1].message
+    assert shown[-1].message.endswith("; dates WCF /Date()/")
+    assert [c.what for c in facts.checked] == ["customers", "customer addresses", "receivables documents"]
 
 
 def test_gpmc_check_says_which_automations_choice_is_in_force(gp_sba: GPSimulator, mc: MailchimpSimulator,

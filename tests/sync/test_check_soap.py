@@ -7,18 +7,22 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
+from gpmc_desktop.demo import gp_soap_shapes
+from gpmc_desktop.demo.gp_model import DocType
 from gpmc_desktop.demo.gp_soap import GPSoapSimulator
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.gp.soap import SoapSource
 from gpmc_desktop.profile import GPSettings
-from gpmc_desktop.sync.check import SOAP_SAMPLE_SIZE, StageResult, check_gp, run_gp
+from gpmc_desktop.sync.check import SOAP_DOCUMENT_SAMPLE, SOAP_SAMPLE_SIZE, StageResult, check_gp, run_gp
 from tests.simulators import GPSim
 
 PW = "Check-Soap-2024!"
 USER = "CORP\\svc-check"
 COMPANY = "Fabrikam, Inc."
 GP_SIM = GPSim(users=[("CORP", "svc-check", PW, {"*"})], customers=60, seed=11)
-GP_STAGES = ["reach", "tls", "auth", "companies", "company", "sample"]
+GP_STAGES = ["reach", "tls", "auth", "companies", "company", "sample", "data"]
 
 
 def settings(sim: GPSoapSimulator, **changes: Any) -> GPSettings:
@@ -92,3 +96,30 @@ def test_unknown_company_lists_the_companies(gp_soap: GPSoapSimulator) -> None:
 def test_unreachable_endpoint(gp_soap: GPSoapSimulator) -> None:
     results = run(settings(gp_soap, url="http://127.0.0.1:1"))
     assert [(r.stage, r.ok) for r in results] == [("reach", False)]
+
+
+def test_an_invoice_type_gpmc_does_not_know_fails_the_gp_data_stage(
+    gp_soap: GPSoapSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(gp_soap_shapes.DOC_TYPE_NAMES, DocType.INVOICE, "Sales Quote")
+    results = run(settings(gp_soap))
+    assert [(r.stage, r.ok) for r in results] == [(s, True) for s in GP_STAGES[:-1]] + [("data", False)]
+    assert results[-1].message.startswith(
+        f"GP's receivables invoices hold Type in a form gpmc cannot read ('Sales Quote' in {SOAP_DOCUMENT_SAMPLE} of "
+        f"{SOAP_DOCUMENT_SAMPLE}: ")
+    assert "Nothing was sent to Mailchimp." in results[-1].message
+
+
+def test_customers_without_any_email_fail_the_gp_data_stage(gp_soap: GPSoapSimulator) -> None:
+    data = gp_soap.dataset.companies["TWO"]
+    with gp_soap.dataset.lock:
+        kept = dict(data.internet)
+        data.internet.clear()
+    try:
+        results = run(settings(gp_soap))
+    finally:
+        with gp_soap.dataset.lock:
+            data.internet.update(kept)
+    assert [(r.stage, r.ok) for r in results][-2:] == [("sample", True), ("data", False)]
+    assert results[-1].message.startswith(f"None of the {SOAP_SAMPLE_SIZE} customers GP returned has an e-mail "
+                                          "address")

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from gpmc_desktop.demo import gp_sba_shapes
+from gpmc_desktop import store
+from gpmc_desktop.demo import gp_sba, gp_sba_shapes
 from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.sync.report import ExitCode
 from tests.sync.engine_support import (
@@ -88,8 +89,8 @@ def test_amounts_as_numbers_or_strings_give_the_same_orders(
 
 
 @pytest.mark.parametrize(("missing", "resource"), [
-    ("CurrentAmount", "a receivables document"), ("DocumentType", "a receivables document"),
-    ("Addresses", "a customer"),
+    ("CurrentAmount", "receivables documents"), ("DocumentType", "receivables documents"),
+    ("Addresses", "customers"), ("EmailToAddress", "customer addresses"),
 ])
 def test_a_missing_field_stops_the_run_before_any_mailchimp_write(demo: Demo, missing: str, resource: str) -> None:
     demo.env.gp.set_options(omit_fields=(missing,))
@@ -98,8 +99,9 @@ def test_a_missing_field_stops_the_run_before_any_mailchimp_write(demo: Demo, mi
     assert result.code == ExitCode.FAILED == 2, result.stderr
     assert writes_of(demo.sim) == {}
     error = result.json["error"]
-    assert f"GP's answer for {resource} is not in a shape gpmc knows: it lacks {missing} (it holds " in error
-    assert "the sync needs " in error and "CustomerNumber" in error
+    assert error.startswith(f"GP: GP's {resource} lack {missing} (they hold ")
+    assert "; the sync needs " in error and missing in error.split("the sync needs ")[1]
+    assert "Nothing was sent to Mailchimp. Send a GP sample to support" in error
     if missing == "Addresses":
         assert "Nor does this server offer Sales/CustomerAddresses" in error
     assert demo.sim.members(demo.list_id) == []
@@ -154,5 +156,49 @@ def test_an_unknown_document_type_name_stops_the_run_naming_it(
     report, writes = demo.traffic(demo.run)
     assert report.exit_code is ExitCode.FAILED
     assert writes == {}
-    assert "DocumentType 'Credit Note' is not a receivables document type" in report.error
-    assert "GP's answer for receivables document " in report.error
+    assert report.error.startswith("GP: GP's receivables documents hold DocumentType in a form gpmc cannot read "
+                                   "('Credit Note' in 3 of ")
+    assert "the sync needs a receivables document type" in report.error
+
+
+def test_customers_without_a_single_email_stop_the_run_before_any_mailchimp_write(demo: Demo) -> None:
+    # Every e-mail gone from the answers (SY01200 empty): "skipped for no e-mail" 40 times must not be a good run.
+    with demo.env.dataset.lock:
+        demo.company.internet.clear()
+        demo.env.dataset.touch()
+    demo.sim.reset_counters()
+    result = demo.cli()
+    assert result.code == ExitCode.FAILED == 2, result.stderr
+    assert writes_of(demo.sim) == {} and demo.sim.batch_operation_counts() == {}  # the simulator's request log
+    everyone = len(demo.company.customers)
+    assert result.json["error"].startswith(f"GP: None of the {everyone} customers GP returned has an e-mail address, "
+                                           "so every one would be skipped for \"no e-mail\".")
+    assert "Nothing was sent to Mailchimp." in result.json["error"]
+    assert demo.sim.members(demo.list_id) == []
+
+
+def test_balances_empty_in_every_document_stop_the_run_instead_of_marking_every_invoice_paid(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def without_balance(*args: Any) -> dict[str, Any]:
+        return {**document_payload(*args), "CurrentAmount": None}
+
+    document_payload = gp_sba.document_payload
+    monkeypatch.setattr(gp_sba, "document_payload", without_balance)
+    report, writes = demo.traffic(demo.run)
+    assert report.exit_code is ExitCode.FAILED and report.outcome == "failed"  # failed, never "crashed"
+    assert writes == {} and demo.sim.batch_operation_counts() == {}
+    assert report.error.startswith("GP: GP's receivables documents hold CurrentAmount, but it is empty in all ")
+    assert "every invoice would be marked paid for want of a balance." in report.error
+    assert demo.with_store(lambda pid: store.list_runs(pid, limit=1)[0].outcome) == "failed"
+
+
+def test_a_date_format_no_reader_knows_stops_the_run_naming_the_field(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gp_sba_shapes, "gp_date", lambda value, opts=None: value.strftime("%B %d, %Y"))
+    report, writes = demo.traffic(demo.run)
+    assert report.exit_code is ExitCode.FAILED
+    assert writes == {}
+    assert report.error.startswith("GP: GP's customers hold ModifiedDate in a form gpmc cannot read (")
+    assert "the sync needs a date (ISO or /Date(ms)/)." in report.error

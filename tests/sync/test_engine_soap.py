@@ -10,10 +10,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gpmc_desktop import store
+from gpmc_desktop.demo import gp_soap_shapes
 from gpmc_desktop.demo.environment import DemoEnvironment
 from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.demo.gp_soap import GPSoapSimulator
@@ -193,6 +195,23 @@ def test_a_missing_role_stops_the_run_with_exit_2_in_plain_words(demo: SoapDemo,
     assert report.exit_code is ExitCode.FAILED
     assert "unhandled system exception" in report.error and "LogId" in report.error
     assert '"Query Receivables Invoices"' in report.error and "Dynamics Security Console" in report.error
+
+
+def test_invoices_without_a_balance_stop_the_run_before_any_mailchimp_write(
+    demo: SoapDemo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read leniently, a missing CurrentDocumentAmount would be 0.00: every invoice "paid".
+    def without_balance(*args: Any) -> dict[str, Any]:
+        return {**invoice_object(*args), "CurrentDocumentAmount": None}
+
+    invoice_object = gp_soap_shapes.invoice_object
+    monkeypatch.setattr(gp_soap_shapes, "invoice_object", without_balance)
+    demo.mc.reset_counters()
+    report = demo.run(db=tmp_path / "state.sqlite")
+    assert report.exit_code is ExitCode.FAILED and report.outcome == "failed"
+    assert {k: n for k, n in demo.mc.request_counts().items() if k[0] not in ("GET", "HEAD")} == {}
+    assert report.error.startswith("GP: GP's receivables invoices hold CurrentDocumentAmount, but it is empty in all ")
+    assert "every invoice would be marked paid for want of a balance." in report.error
 
 
 def _own_store(demo: SoapDemo, name: str) -> Profile:

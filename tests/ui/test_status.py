@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
+from gpmc_desktop.gp import data_check
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.ui.status import Health, State, StatusBoard, ToastPolicy, describe_crash, describe_report
 
@@ -69,3 +70,15 @@ def test_board_state_and_tooltip(qtbot):
     assert "A: Failed: GP: the server did not answer" in tip and "B: Invoices: 40 / 120" in tip
     a.set_paused(True)
     assert "Paused" in board.tooltip()
+
+
+def test_a_gp_data_failure_alerts_as_any_failed_run_without_blaming_a_credential():
+    # The words a run ends with when GP's answers lack a field (gp/data_check.py), as the engine records them.
+    lacking = data_check.data_error("GP's receivables documents lack CurrentAmount (they hold …).")
+    error = f"GP: {lacking}"
+    summary = describe_report(report("failed", error=error))
+    assert summary.health is Health.ERROR and summary.credential_kind is None
+    assert summary.text.startswith("Failed: GP: GP's receivables documents lack CurrentAmount")
+    toast = ToastPolicy().on_finished("p", summary)
+    assert toast is not None and toast.level is Health.ERROR and toast.title == "p: sync failed"
+    assert "Send a GP sample to support" in toast.message

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QLabel
 
 from gpmc_desktop import store
 from gpmc_desktop.credentials import CredentialStore, default_store
 from gpmc_desktop.credentials.testing import use_test_keyring
-from gpmc_desktop.demo.environment import DemoEnvironment
+from gpmc_desktop.demo.environment import DEMO_COMPANY, DemoEnvironment
 from gpmc_desktop.ui.wizard import PageId, SetupWizard
 from tests.ui.test_wizard import (
     connect_mailchimp,
@@ -102,6 +104,30 @@ def test_unknown_company_typed_in(qtbot, wizard: SetupWizard, env: DemoEnvironme
     stage, message = failed(page)
     assert stage == "company"
     assert "GP has no company 'NOPE'" in message and "TWO (Fabrikam, Inc.)" in message
+    assert not next_enabled(wizard)
+
+
+@pytest.mark.parametrize(("knobs", "words"), [
+    ({"omit_fields": ("CurrentAmount",)}, "GP's receivables documents lack CurrentAmount (they hold "),
+    ({"omit_fields": ("EmailToAddress",)}, "GP's customer addresses lack EmailToAddress (they hold "),
+])
+def test_gp_data_the_sync_cannot_read_keeps_the_wizard_on_the_company_page(
+    qtbot, wizard: SetupWizard, env: DemoEnvironment, knobs: dict[str, Any], words: str
+) -> None:
+    pass_gp(qtbot, wizard, env)
+    page = wizard.company_page
+    assert page.pick(DEMO_COMPANY)
+    env.gp.set_options(**knobs)
+    try:
+        run_and_wait(qtbot, page)
+    finally:
+        env.gp.set_options(omit_fields=())
+    stage, message = failed(page)
+    assert stage == "data"
+    assert message.startswith(words) and "Nothing was sent to Mailchimp. Send a GP sample to support" in message
+    assert [(r.stage, r.ok) for r in page.stages.results] == [("company", True), ("sample", True), ("data", False)]
+    shown = {label.text() for label in page.stages.findChildren(QLabel) if label.isVisible()}
+    assert {"GP data", message} <= shown  # the stage's title and the whole message, on screen
     assert not next_enabled(wizard)
 
 

@@ -69,7 +69,7 @@ def test_soap_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironmen
     assert page.pick(company.name)  # picked from GetCompanyList, never typed as an id
     assert page.company.text() == company.name
     run_and_wait(qtbot, page)
-    assert page.stages.passed("company", "sample"), page.stages.text()
+    assert page.stages.passed("company", "sample", "data"), page.stages.text()
     go_next(qtbot, wizard, PageId.MAILCHIMP)
 
     mc = wizard.mailchimp_page

@@ -1,5 +1,6 @@
 """Pages 1 and 2: the GP connection (reach → TLS → sign-in → company list) and the company (picked from the
-server's list, or typed) with a sample customer that proves read access."""
+server's list, or typed) with a sample customer that proves read access and a check of GP's data (every field
+the sync reads, in the customers and the receivables documents)."""
 
 from __future__ import annotations
 
@@ -206,7 +207,8 @@ class CompanyPage(CheckedPage):
         self.company.setPlaceholderText("database name, e.g. TWO")
         form.addRow("&Company:", self.company)
         self.form_area.addLayout(form)
-        self.form_area.addWidget(hint("The check reads the company's customer list, the way the sync will.", self))
+        self.form_area.addWidget(hint("The check reads the company's customers and receivables documents the way "
+                                      "the sync will, and checks that they hold every field the sync needs.", self))
         self.test_button.clicked.connect(self.test)
         self.watch(self.company.textChanged)
         self._listed: list[GPCompany] = []
@@ -267,11 +269,13 @@ class CompanyPage(CheckedPage):
         return (self.setup_wizard().gp_page.signature(), self.company_name())
 
     def required_stages(self) -> tuple[str, ...]:
-        return ("company", "sample")
+        # "data": the customers and receivables documents hold every field the sync reads, so Next cannot lead
+        # to a first sync that would skip everyone or mark every invoice paid.
+        return ("company", "sample", "data")
 
     def show_stage(self, result: StageResult) -> bool:
         # The GP page already showed reach/tls/auth passing; repeat them only if one fails now.
-        return result.stage in ("company", "sample") or not result.ok
+        return result.stage in self.required_stages() or not result.ok
 
     @Slot()
     def test(self) -> None:
@@ -279,7 +283,7 @@ class CompanyPage(CheckedPage):
             self.report(StageResult("gp", "company", False, "Pick a company from the list or type its database name."))
             return
         settings, password = self.settings(), self.setup_wizard().gp_page.password.text()
-        self.run_check(lambda report: run_gp(settings, password, report, until="sample"), self._sampled)
+        self.run_check(lambda report: run_gp(settings, password, report, until="data"), self._sampled)
 
     def _sampled(self, facts: GPFacts | None) -> None:
         if facts is not None:

@@ -20,7 +20,7 @@ STAGE_TITLES = {
     ("gp", "companies"): "Company list",
     ("gp", "company"): "Company",
     ("gp", "sample"): "Customers",
-    ("gp", "data"): "Customers",
+    ("gp", "data"): "GP data",
     ("mailchimp", "key"): "API key",
     ("mailchimp", "ping"): "Account",
     ("mailchimp", "audiences"): "Audiences",
