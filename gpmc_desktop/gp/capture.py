@@ -80,6 +80,8 @@ class _Recorder:
             result = read()
         except GPError as err:
             note = str(err)
+        except requests.RequestException as exc:  # the help page is read without the client's error wording
+            note = f"no answer for {what}: {type(exc).__name__}"
         caused = self.responses[before:]
         if not caused:
             return None, None

@@ -25,7 +25,7 @@ from lxml import etree
 
 # Non-personal keys whose values are kept verbatim, whatever their type (compared case-insensitively).
 KEPT_KEYS = frozenset(k.casefold() for k in (
-    "Id", "DocumentType", "TransactionState", "Currency", "CurrencyId", "ISOCode", "DecimalDigits", "Value",
+    "Id", "DocumentType", "TransactionState", "Currency", "CurrencyId", "ISOCode", "DecimalDigits",
     "ClassId", "IsActive", "IsOnHold", "IsVoided", "Type", "Status", "State_", "Scope", "PaymentTermsId",
     "CountryCode", "TaxScheduleId", "PriceLevelId", "ShippingMethodId", "SalesTerritoryId", "SalespersonId",
     "BatchId", "ErrorCode", "LogId",
@@ -43,6 +43,13 @@ _RUN = re.compile(r"%[0-9A-Fa-f]{2}|[^\W\d_]+|\d+")
 _ASCII_LOWER = "abcdefghijklmnopqrstuvwxyz"
 _DIGITS = "0123456789"
 _OTHER_LOWER = "äöüéèñøåçß"
+
+
+def _is_amount(key: str, children: list[str]) -> bool:
+    """An amount object (``{"Value": n, "Currency": …}``), whose ``Value`` is kept; a phone number's ``Value``
+    is not."""
+    folded = {c.casefold() for c in children}
+    return key.casefold().endswith(_KEPT_SUFFIXES) or bool(folded & {"currency", "decimaldigits"})
 
 
 def _is_kept_key(key: str) -> bool:
@@ -122,7 +129,9 @@ class Redaction:
     def json_value(self, value: Any, key: str = "") -> Any:
         """*value* (as parsed with `raw_numbers`) with the personal parts replaced; *key* is the key it is under."""
         if isinstance(value, dict):
-            return {k: self.json_value(v, k) for k, v in value.items()}
+            amount = _is_amount(key, list(value))
+            return {k: v if amount and k == "Value" and _LOOKS_NON_PERSONAL.fullmatch(str(v)) else self.json_value(v, k)
+                    for k, v in value.items()}
         if isinstance(value, list):
             return [self.json_value(v, key) for v in value]
         if value is None or isinstance(value, bool):
@@ -150,6 +159,10 @@ class Redaction:
             # A record's key (<Key><Id>…</Id></Key>) identifies a customer or a document: replaced consistently.
             keyed = name == "Id" and parent is not None and etree.QName(parent).localname.endswith("Key") and \
                 etree.QName(parent).localname not in ("CurrencyKey", "ClassKey", "CompanyKey")
+            amount = name == "Value" and parent is not None and _is_amount(
+                etree.QName(parent).localname, [etree.QName(c).localname for c in parent if isinstance(c.tag, str)])
+            if amount and _LOOKS_NON_PERSONAL.fullmatch(element.text):
+                continue
             if not keyed and (_is_kept_key(name) or _is_kept_by_form(name, element.text)):
                 continue
             element.text = self.text(element.text)

@@ -51,9 +51,8 @@ class SampleSummary:
     problems: list[str]  # the answers the client could not read, and why (redacted)
 
 
-def check_lines(profile: Profile, gp_password: str) -> list[str]:
-    """Every stage of the staged GP check, as ``gpmc check`` prints it."""
-    return [result.line() for result in check_gp(profile.gp, gp_password)]
+# When the check fails here, no read can get an answer: reading would only wait for the same failure again.
+_NO_ANSWER_STAGES = ("reach", "tls")
 
 
 def read_answers(profile: Profile, gp_password: str, *, customers: int, documents: int) -> tuple[list[RawAnswer],
@@ -99,8 +98,16 @@ def write_gp_sample(
     """Check GP, read the raw answers, redact them and write the zip to *out* (replaced whole: a failed write
     leaves no half zip).  Raises OSError when *out* cannot be written; GP trouble goes into the sample."""
     redaction = redaction or Redaction()
-    lines = check_lines(profile, gp_password)
-    raw, problems = read_answers(profile, gp_password, customers=customers, documents=documents)
+    results = list(check_gp(profile.gp, gp_password))
+    lines = [result.line() for result in results]
+    failed = next((r for r in results if not r.ok), None)
+    if failed is not None and failed.stage in _NO_ANSWER_STAGES:
+        raw, problems = [], []
+    else:
+        raw, problems = read_answers(profile, gp_password, customers=customers, documents=documents)
+    if not raw:
+        why = f": {failed.message}" if failed is not None else ""
+        problems.append(f"GP sent no answer to capture{why}")
     answers = capture.redact_all(raw, redaction)
     problems = [redaction.known(p) for p in problems] + [f"{a.file}: {a.note}" for a in answers if a.note]
     members: dict[str, bytes] = {

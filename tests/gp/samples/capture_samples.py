@@ -91,6 +91,17 @@ def expected(env: DemoEnvironment, redaction: Redaction) -> dict[str, Any]:
     return {"members": sorted(set(synced.values())), "orders": orders}
 
 
+def _steady(folder: Path, env: DemoEnvironment, work: Path) -> None:
+    """The run's ports and temporary paths replaced by steady stand-ins, so re-made fixtures differ only where
+    the answers do (the test points the profile at its own servers anyway)."""
+    netloc = env.gp.base_url.split("://", 1)[1]
+    for name in ("profile.toml", "check.txt"):
+        path = folder / name
+        text = path.read_text(encoding="utf-8").replace(netloc, "gp01.corp.example:443").replace(
+            str(work), "/tmp/gpmc-samples").replace(env.mailchimp.api_base, "https://us6.api.mailchimp.com/3.0")
+        path.write_text(text.replace("https://127.0.0.1", "https://gp01.corp.example"), encoding="utf-8")
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="gpmc-samples-"))
     env = DemoEnvironment(customers=CUSTOMERS_IN_DATASET, seed=SEED, workdir=work).start()
@@ -109,6 +120,7 @@ def main() -> None:
             shutil.rmtree(folder, ignore_errors=True)
             with zipfile.ZipFile(zip_path) as sample:
                 sample.extractall(folder)
+            _steady(folder, env, work)
             (folder / "variant.json").write_text(json.dumps(knobs, indent=2) + "\n", encoding="utf-8")
             if variant == "contract":
                 (HERE / "expected.json").write_text(json.dumps(expected(env, redaction), indent=2) + "\n",
