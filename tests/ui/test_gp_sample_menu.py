@@ -4,12 +4,11 @@ the GUI thread with the saved GP password, which is nowhere in it."""
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
 from gpmc_desktop.demo.environment import DemoEnvironment
-from gpmc_desktop.ui import controller as controller_module
+from tests.ui.menu_support import save_through, titles_when_cancelled
 
 
 def test_the_menu_items_save_the_shown_profiles_sample_without_names_or_secrets(
@@ -28,12 +27,8 @@ def test_the_menu_items_save_the_shown_profiles_sample_without_names_or_secrets(
     assert controller.tray is not None and controller.tray.gp_sample_action.text() == "Save a GP sample for support…"
 
     out = tmp_path / "sample.zip"
-    monkeypatch.setattr(controller_module.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
-    with qtbot.waitSignal(controller.notice_shown, timeout=60_000) as saved:
-        controller.window.gp_sample_action.trigger()
-    assert saved.args[0].startswith(f"GP sample saved to {out}"), saved.args[0]
-    with zipfile.ZipFile(out) as sample:
-        members = {name: sample.read(name).decode("utf-8") for name in sample.namelist()}
+    notice, members = save_through(qtbot, controller, controller.window.gp_sample_action, out, monkeypatch)
+    assert notice.startswith(f"GP sample saved to {out}"), notice
     assert {"versions.txt", "profile.toml", "check.txt", "gp/customers.json", "gp/receivables.json"} <= set(members)
     assert "Qt (running): " in members["versions.txt"]
     customers = json.loads(members["gp/customers.json"])["Payload"]
@@ -46,21 +41,13 @@ def test_the_menu_items_save_the_shown_profiles_sample_without_names_or_secrets(
     assert not [name for name, text in members.items() if "Fabrikam" in text and name != "profile.toml"]
 
     # The tray's item asks the same question; a cancelled dialog writes nothing.
-    asked: list[str] = []
-    monkeypatch.setattr(controller_module.QFileDialog, "getSaveFileName",
-                        lambda _parent, title, *a, **k: (asked.append(title), ("", ""))[1])
     out.unlink()
-    controller.tray.gp_sample_action.trigger()
-    assert asked == ["Save a GP sample for support"]
+    assert titles_when_cancelled(controller.tray.gp_sample_action, monkeypatch) == ["Save a GP sample for support"]
     assert not out.exists()
 
 
 def test_without_a_profile_the_item_says_what_to_do_first(qtbot, make_controller, monkeypatch) -> None:
     controller = make_controller()
-    asked: list[str] = []
-    monkeypatch.setattr(controller_module.QFileDialog, "getSaveFileName",
-                        lambda _parent, title, *a, **k: (asked.append(title), ("", ""))[1])
     with qtbot.waitSignal(controller.notice_shown, timeout=5_000) as shown:
-        controller.window.gp_sample_action.trigger()
+        assert titles_when_cancelled(controller.window.gp_sample_action, monkeypatch) == []
     assert shown.args[0].startswith("Set up a profile first")
-    assert asked == []
