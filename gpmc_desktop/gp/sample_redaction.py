@@ -25,8 +25,8 @@ from lxml import etree
 
 # Non-personal keys whose values are kept verbatim, whatever their type (compared case-insensitively).
 KEPT_KEYS = frozenset(k.casefold() for k in (
-    "Id", "DocumentType", "TransactionState", "Currency", "CurrencyId", "ISOCode", "DecimalDigits",
-    "ClassId", "IsActive", "IsOnHold", "IsVoided", "Type", "Status", "State_", "Scope", "PaymentTermsId",
+    "DocumentType", "TransactionState", "Currency", "CurrencyId", "ISOCode", "DecimalDigits",
+    "ClassId", "IsActive", "IsOnHold", "IsVoided", "Type", "Status", "Scope", "PaymentTermsId",
     "CountryCode", "TaxScheduleId", "PriceLevelId", "ShippingMethodId", "SalesTerritoryId", "SalespersonId",
     "BatchId", "ErrorCode", "LogId",
 ))
@@ -57,6 +57,8 @@ def _is_kept_key(key: str) -> bool:
 
 
 def _is_kept_by_form(key: str, value: str) -> bool:
+    if key.casefold() == "id":  # GP's integer company id; an "Id" in text may be a customer's key: replaced
+        return bool(re.fullmatch(r"-?\d+", value))
     flag = any(key.startswith(p) and key[len(p):len(p) + 1].isupper() for p in _KEPT_PREFIXES)
     formal = flag or key.casefold().endswith(_KEPT_SUFFIXES)
     return formal and bool(_LOOKS_NON_PERSONAL.fullmatch(value))
