@@ -122,7 +122,8 @@ def capture_sba(source: SbaSource, *, customers: int = CUSTOMERS, documents: int
 
 
 def _is_company_list(path: str) -> bool:
-    return path.rstrip("/").lower().endswith(("/companies.json", "/companies"))
+    """The reads a client makes to explain a failed one (the company list, the help page): not the answer."""
+    return path.rstrip("/").lower().endswith(("/companies.json", "/companies", "/help"))
 
 
 def _get(source: SbaSource, url: str) -> requests.Response:
