@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from lxml import etree
 
 from gpmc_desktop.cli.main import main
 from gpmc_desktop.demo.gp_model import GPDataset
 from gpmc_desktop.demo.gp_sba import GPSimulator
 from gpmc_desktop.demo.gp_soap import GPSoapSimulator
+from gpmc_desktop.gp.capture import redact_path
 from gpmc_desktop.gp.sample_redaction import RawNumber, Redaction, raw_numbers
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.profile import ENV_GP_PASSWORD, ENV_MAILCHIMP_API_KEY, GPSettings, to_toml
@@ -109,7 +109,7 @@ def test_the_sample_holds_the_raw_answers_redacted_and_no_secret(
 
     members = _members(out)
     gp_files = {n.removeprefix("gp/") for n in members if n.startswith("gp/")}
-    assert gp_files == ANSWERS if knobs else ANSWERS  # without the resource, its 404 is the answer
+    assert gp_files == ANSWERS  # a server without Sales/CustomerAddresses: its 404 is the answer kept
     assert {"README.txt", "versions.txt", "profile.toml", "check.txt"} <= set(members)
     text = {name: body.decode("utf-8") for name, body in members.items()}
     assert "gpmc_desktop: " in text["versions.txt"] and "python: " in text["versions.txt"]
@@ -284,4 +284,10 @@ def test_placeholders_keep_the_shape_and_join_and_say_nothing_of_the_original() 
     assert isinstance(kept["Phone"], RawNumber) and kept["Phone"] != "5550101" and len(kept["Phone"]) == 7
     assert Redaction(salt=b"x").text("Fabrikam") == Redaction(salt=b"x").text("Fabrikam") != Redaction(
         salt=b"y").text("Fabrikam")
-    requests.Session().close()  # (requests imported for the raw reads above)
+
+
+def test_a_path_keeps_its_tenant_and_the_way_the_company_was_encoded() -> None:
+    redaction = Redaction()
+    name = redaction.text("Fabrikam, Inc.")
+    path = redact_path("/GPService/Tenants(DefaultTenant)/Companies(Fabrikam,%20Inc.)/Sales/Customers.json", redaction)
+    assert path == f"/GPService/Tenants(DefaultTenant)/Companies({name.replace(' ', '%20')})/Sales/Customers.json"
