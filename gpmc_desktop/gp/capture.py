@@ -69,12 +69,14 @@ class _Recorder:
     def close(self) -> None:
         self._session.hooks["response"].remove(self._keep)
 
-    def take(self, file: str, what: str, read: Callable[[], Any], *, aside: Callable[[str], bool] = lambda _p: False
-             ) -> tuple[RawAnswer | None, Any]:
-        """Run *read*; the last response it caused (leaving out those whose path is *aside*, e.g. the company
-        list the client reads to explain a 404) as a `RawAnswer`, None if it caused none, and what *read*
-        returned (None when it failed: the failure is the answer's note)."""
-        before = len(self.responses)
+    def take(self, file: str, what: str, read: Callable[[], Any], *, aside: Callable[[str], bool] = lambda _p: False,
+             first: bool = False) -> tuple[RawAnswer | None, Any]:
+        """Run *read*; the last response it caused (the *first* for a list read in slices, whose other answers
+        only repeat its shape), leaving out those whose path is *aside* (the company list a client reads to
+        explain a 404), as a `RawAnswer`, None if it caused none; and what *read* returned (None when it failed:
+        the failure is the answer's note).  Responses are let go once taken: a big company's collections are
+        not all held at once."""
+        self.responses.clear()
         note, result = "", None
         try:
             result = read()
@@ -82,10 +84,13 @@ class _Recorder:
             note = str(err)
         except requests.RequestException as exc:  # the help page is read without the client's error wording
             note = f"no answer for {what}: {type(exc).__name__}"
-        caused = self.responses[before:]
+        caused, self.responses = self.responses, []
         if not caused:
             return None, None
-        response = next((r for r in reversed(caused) if not aside(urlsplit(r.url).path)), caused[-1])
+        wanted = [r for r in caused if not aside(urlsplit(r.url).path)] or caused
+        response = wanted[0] if first else wanted[-1]
+        if first and len(wanted) > 1:
+            what = f"{what} (the first of {len(wanted)} answers)"
         parts = urlsplit(response.url)
         answer = RawAnswer(file, what, response.request.method or "GET",
                            parts.path + (f"?{parts.query}" if parts.query else ""), response.status_code,
@@ -98,30 +103,33 @@ def capture_sba(source: SbaSource, *, customers: int = CUSTOMERS, documents: int
     """The tenant's /help page, the company list, the first *customers* customers, their addresses (when the
     server has Sales/CustomerAddresses) and up to *documents* of their receivables documents."""
     recorder = _Recorder(source.session)
+    out: list[RawAnswer] = []
+    kept: set[str] = set()
     try:
-        answers = [
-            recorder.take("help.html", "the tenant's help page", lambda: _get(source, f"{source.tenant_url}/help")),
-            recorder.take("companies.json", "the company list", source.companies),
-            *(recorder.take(file, what, read, aside=_is_company_list) for file, what, read in (
-                ("customers.json", "customers", source.raw_customers),
-                ("customer-addresses.json", "customer addresses", source.raw_customer_addresses),
-                ("receivables.json", "receivables documents", source.raw_documents),
-            )),
-        ]
+        for file, what, read in (
+            ("help.html", "the tenant's help page", lambda: _get(source, f"{source.tenant_url}/help")),
+            ("companies.json", "the company list", source.companies),
+        ):
+            answer, _ = recorder.take(file, what, read)
+            out += [answer] if answer else []
+        # Each collection is cut as soon as it is in: the kept customers decide which addresses and documents.
+        answer, _ = recorder.take("customers.json", "customers", source.raw_customers, aside=_explains_a_failure)
+        if answer is not None:
+            answer, kept = _cut(answer, customers, lambda _item: True)
+            out.append(answer)
+        for file, what, read, limit in (
+            ("customer-addresses.json", "customer addresses", source.raw_customer_addresses, None),
+            ("receivables.json", "receivables documents", source.raw_documents, documents),
+        ):
+            answer, _ = recorder.take(file, what, read, aside=_explains_a_failure)
+            if answer is not None:
+                out.append(_cut(answer, limit, lambda item: _customer_of(item) in kept, fallback=limit or customers)[0])
     finally:
         recorder.close()
-    found = {a.file: a for a, _ in answers if a is not None}
-    kept: set[str] = set()
-    if "customers.json" in found:
-        found["customers.json"], kept = _cut(found["customers.json"], customers, lambda _item: True)
-    for name, limit in (("customer-addresses.json", None), ("receivables.json", documents)):
-        if name in found:
-            found[name], _ = _cut(found[name], limit, lambda item: _customer_of(item) in kept,
-                                  fallback=limit or customers)
-    return list(found.values())
+    return out
 
 
-def _is_company_list(path: str) -> bool:
+def _explains_a_failure(path: str) -> bool:
     """The reads a client makes to explain a failed one (the company list, the help page): not the answer."""
     return path.rstrip("/").lower().endswith(("/companies.json", "/companies", "/help"))
 
@@ -178,13 +186,10 @@ def capture_soap(source: SoapSource, *, customers: int = CUSTOMERS, documents: i
     out: list[RawAnswer] = []
 
     def keep(file: str, what: str, read: Callable[[], Any]) -> Any:
-        first = len(recorder.responses)
-        answer, result = recorder.take(file, what, read)
-        if answer is not None and len(recorder.responses) - first > 1 and file.endswith("-list.xml"):
-            # A list read in slices: the first slice's answer is the sample (the rest only repeat its shape).
-            answer = replace(answer, body=recorder.responses[first].content, what=f"{what} (first answer)")
+        answer, result = recorder.take(file, what, read, first=file.endswith("-list.xml"))
         if answer is not None:
-            out.append(answer)
+            out.append(_cut_xml(answer, customers if file == "customer-list.xml" else documents)
+                       if file.endswith("-list.xml") else answer)
         return result
 
     try:
@@ -201,8 +206,7 @@ def capture_soap(source: SoapSource, *, customers: int = CUSTOMERS, documents: i
             keep(f"invoice-{i}.xml", f"invoice {i} by key", lambda n=number: source.invoice(n))
     finally:
         recorder.close()
-    return [_cut_xml(a, customers if a.file == "customer-list.xml" else documents) if a.file.endswith("-list.xml")
-            else a for a in out]
+    return out
 
 
 def _cut_xml(answer: RawAnswer, limit: int) -> RawAnswer:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import re
 import secrets
@@ -112,7 +113,19 @@ class Redaction:
             drawn = "".join(chars)
             if drawn not in self._used and drawn != folded and set(drawn) != {"0"}:
                 return drawn
-        return drawn  # the shape's placeholders are used up (short non-ASCII runs): a repeat beats a leak
+            if attempt == 50 and len(folded) <= 3:
+                break  # a short run's shape is nearly used up: take what is left, in a salted order
+        return self._leftover(folded) or drawn  # all used up (short non-ASCII runs): a repeat beats a leak
+
+    def _leftover(self, folded: str) -> str | None:
+        """An unused placeholder of *folded*'s shape (itself last: a single digit may have no other left)."""
+        pools = [_DIGITS if ch.isdigit() else _ASCII_LOWER if ch.isascii() else _OTHER_LOWER for ch in folded]
+        for candidate in sorted((c for c in itertools.product(*pools)),
+                                key=lambda c: hmac.new(self._salt, "".join(c).encode(), hashlib.sha256).digest()):
+            text = "".join(candidate)
+            if text not in self._used and text != folded and set(text) != {"0"}:
+                return text
+        return folded if folded not in self._used else None
 
     def _number_text(self, text: str) -> str:
         """A number's text with other digits, still a valid JSON number (no new leading zero)."""
