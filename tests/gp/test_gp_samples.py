@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from gpmc_desktop import store
 from gpmc_desktop.demo.gp_replay import GPReplay
 from gpmc_desktop.demo.mailchimp_sim import DEMO_LIST_ID, MailchimpSimulator
-from gpmc_desktop.profile import Profile, Secrets, profile_from_mapping
+from gpmc_desktop.gp.session import build_session
+from gpmc_desktop.profile import GPSettings, Profile, Secrets, profile_from_mapping
 from gpmc_desktop.sync.report import ExitCode, RunReport
 from gpmc_desktop.sync.runner import run_profile
 from tests.demo.mailchimp_support import KEY
@@ -99,3 +101,23 @@ def test_the_sample_missing_a_field_stops_with_the_shape_message_and_writes_noth
     assert "GP's answer for a receivables document is not in a shape gpmc knows: it lacks CurrentAmount" in (
         report.error or "")
     assert writes_of(mailchimp) == {}
+
+
+@pytest.mark.parametrize("replay", ["contract"], indirect=True)
+def test_the_replay_answers_what_the_sample_holds_whatever_the_company_is_called(replay: GPReplay) -> None:
+    settings = GPSettings(url=replay.base_url, company="x", username="CORP\\svc-gp", ca_bundle=str(replay.ca_path))
+    session = build_session(settings, DEMO_PASSWORD)
+    try:
+        base = f"{replay.base_url}/GPService/Tenants(DefaultTenant)"
+        ca = str(replay.ca_path)  # verify= per call, as the client does (REQUESTS_CA_BUNDLE beats the session)
+        by_name = session.get(f"{base}/Companies(Some%2C%20Name%20(X))/Sales/Customers.json", verify=ca, timeout=10)
+        assert by_name.status_code == 200
+        assert by_name.content == (SAMPLES / "contract" / "gp" / "customers.json").read_bytes()
+        missing = session.get(f"{base}/Companies(PJF)/Sales/Nothing.json", verify=ca, timeout=10)
+        assert missing.status_code == 404 and missing.json()["ErrorCode"] == "NotFound"
+        addresses = session.get(f"{base}/Companies(PJF)/Sales/CustomerAddresses.json", verify=ca, timeout=10)
+        assert addresses.status_code == 404  # as the server answered when the sample was taken
+    finally:
+        session.close()
+    assert requests.get(f"{base}/Companies.json", verify=str(replay.ca_path), timeout=10).status_code == 401
+
