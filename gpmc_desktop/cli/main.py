@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from gpmc_desktop import __version__
-from gpmc_desktop.cli import demo_cmd, diagnose_cmd, sim_cmd, sync_cmd
+from gpmc_desktop.cli import capture_cmd, demo_cmd, diagnose_cmd, sim_cmd, sync_cmd
 from gpmc_desktop.cli.interrupt import notify
 from gpmc_desktop.sync.report import ExitCode  # the exit codes of every sub-command (README, "Headless use")
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     sync_cmd.register(sub)
     diagnose_cmd.register(sub)
+    capture_cmd.register(sub)
     sim_cmd.register(sub)
     demo_cmd.register(sub)
     return parser

@@ -24,6 +24,7 @@ from gpmc_desktop.ui.automations_question import AutomationsQuestion
 from gpmc_desktop.ui.autostart import Autostart
 from gpmc_desktop.ui.background import Background, Task
 from gpmc_desktop.ui.diagnostics import qt_versions, write_app_bundle
+from gpmc_desktop.ui.gp_sample import write_app_sample
 from gpmc_desktop.ui.main_window import MainWindow
 from gpmc_desktop.ui.mass_change_dialog import MassChangeDialog
 from gpmc_desktop.ui.password_dialog import PasswordDialog
@@ -105,6 +106,7 @@ class DesktopController(QObject):
         w.setup_requested.connect(self.open_setup)
         w.log_folder_requested.connect(self.open_log_folder)
         w.diagnostics_requested.connect(self.ask_diagnostics)
+        w.gp_sample_requested.connect(self.ask_gp_sample)
         w.quit_requested.connect(self.quit)
         if self.tray is not None:
             t = self.tray
@@ -113,6 +115,7 @@ class DesktopController(QObject):
             t.open_requested.connect(self.show_window)
             t.settings_requested.connect(self.open_settings)
             t.diagnostics_requested.connect(self.ask_diagnostics)
+            t.gp_sample_requested.connect(self.ask_gp_sample)
             t.quit_requested.connect(self.quit)
             t.toast_clicked.connect(self._on_toast_clicked)
         self.reload_profiles()
@@ -479,6 +482,31 @@ class DesktopController(QObject):
             name=f"diagnostics bundle to {path}",
             on_result=lambda _summary: self.show_notice(f"Diagnostics saved to {path}: no passwords or keys in it."),
             on_error=lambda message: self.show_notice(f"The diagnostics were not saved: {message}"))
+
+    # -- GP sample for support ------------------------------------------------------------------------------
+    @Slot()
+    def ask_gp_sample(self) -> None:
+        """For the profile the window shows (or the only one): where to save its redacted GP sample."""
+        profile = self.window.current_profile or next(iter(self.board.names()), None)
+        if not profile:
+            self.show_notice("Set up a profile first: the GP sample is read with a profile's GP connection.")
+            return
+        name = f"gpmc-gp-sample-{datetime.now():%Y%m%d-%H%M}.zip"
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save a GP sample for support", name,
+                                              "Zip files (*.zip)")
+        if path:
+            self.save_gp_sample(profile, Path(path))
+
+    def save_gp_sample(self, profile: str, path: Path) -> Task:
+        """Read *profile*'s GP sample (off the GUI thread: GP may take minutes) and write it to *path*."""
+        versions = qt_versions()  # asked here: Qt's version calls belong on the GUI thread
+        return self._background.start(
+            lambda _report: write_app_sample(path, profile, self.credentials, versions),
+            name=f"GP sample of {profile} to {path}",
+            on_result=lambda _summary: self.show_notice(
+                f"GP sample saved to {path}: names, e-mails, phones and addresses replaced, no passwords or keys in "
+                "it. Send it to support."),
+            on_error=lambda message: self.show_notice(f"The GP sample was not saved: {message}"))
 
     # -- quit ----------------------------------------------------------------------------------------------
     def shutdown(self, timeout_s: float | None = None) -> bool:

@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
     setup_requested = Signal()
     log_folder_requested = Signal()
     diagnostics_requested = Signal()  # save the diagnostics bundle for IT (the controller asks where)
+    gp_sample_requested = Signal()  # save a redacted GP sample for support (the controller asks where)
     quit_requested = Signal()
 
     def __init__(self, board: StatusBoard, *, stands_in_for_tray: bool = False) -> None:
@@ -146,10 +147,14 @@ class MainWindow(QMainWindow):
         self.diagnostics_action.setToolTip("A zip of versions, profiles, recent runs, audit, failures and logs, "
                                            "without passwords or keys")
         self.diagnostics_action.triggered.connect(self.diagnostics_requested)
+        self.gp_sample_action = QAction("Save a &GP sample for support…", self)
+        self.gp_sample_action.setToolTip("A zip of what the GP server answers for a few customers and documents, "
+                                         "with names, e-mails, phones and addresses replaced")
+        self.gp_sample_action.triggered.connect(self.gp_sample_requested)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.quit_requested)
-        for action in (self.settings_action, self.log_action, self.diagnostics_action):
+        for action in (self.settings_action, self.log_action, self.diagnostics_action, self.gp_sample_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.quit_action)

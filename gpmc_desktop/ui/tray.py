@@ -1,6 +1,6 @@
 """The tray icon: the board's state as an icon and a tooltip, a menu (Sync now, Pause/Resume, Open,
-Settings, Save diagnostics, Quit) and the toasts. Where the desktop has no tray, the controller keeps the window
-instead."""
+Settings, Save diagnostics, Save a GP sample, Quit) and the toasts. Where the desktop has no tray, the controller
+keeps the window instead."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ class Tray(QObject):
     open_requested = Signal()
     settings_requested = Signal()
     diagnostics_requested = Signal()
+    gp_sample_requested = Signal()
     quit_requested = Signal()
     toast_clicked = Signal(object)  # the Toast that was clicked
 
@@ -42,6 +43,7 @@ class Tray(QObject):
         self.open_action = self.menu.addAction("Open")
         self.settings_action = self.menu.addAction("Settings…")
         self.diagnostics_action = self.menu.addAction("Save diagnostics for IT…")
+        self.gp_sample_action = self.menu.addAction("Save a GP sample for support…")
         self.menu.addSeparator()
         self.quit_action = self.menu.addAction("Quit")
         self.sync_action.triggered.connect(self.sync_requested)
@@ -49,6 +51,7 @@ class Tray(QObject):
         self.open_action.triggered.connect(self.open_requested)
         self.settings_action.triggered.connect(self.settings_requested)
         self.diagnostics_action.triggered.connect(self.diagnostics_requested)
+        self.gp_sample_action.triggered.connect(self.gp_sample_requested)
         self.quit_action.triggered.connect(self.quit_requested)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)

@@ -3,13 +3,12 @@ with the saved credentials masked."""
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 from gpmc_desktop import store
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
 from gpmc_desktop.profile import profile_from_mapping
-from gpmc_desktop.ui import controller as controller_module
+from tests.ui.menu_support import save_through, titles_when_cancelled
 
 PASSWORD = "Correct-Horse-Battery-9"
 API_KEY = "fedcba9876543210fedcba9876543210-us7"
@@ -37,12 +36,8 @@ def test_the_menu_items_write_the_bundle_without_the_saved_secrets(qtbot, make_c
     assert controller.tray is not None and controller.tray.diagnostics_action.text() == "Save diagnostics for IT…"
 
     out = tmp_path / "diag.zip"
-    monkeypatch.setattr(controller_module.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
-    with qtbot.waitSignal(controller.notice_shown, timeout=30_000) as saved:
-        controller.window.diagnostics_action.trigger()
-    assert saved.args[0].startswith(f"Diagnostics saved to {out}")
-    with zipfile.ZipFile(out) as bundle:
-        members = {name: bundle.read(name).decode("utf-8") for name in bundle.namelist()}
+    notice, members = save_through(qtbot, controller, controller.window.diagnostics_action, out, monkeypatch)
+    assert notice.startswith(f"Diagnostics saved to {out}")
     assert {"versions.txt", "profiles/Fabrikam/profile.toml", "profiles/Fabrikam/runs.csv", "logs/gpmc.log"} <= set(
         members)
     assert "Qt (running): " in members["versions.txt"]
@@ -52,10 +47,6 @@ def test_the_menu_items_write_the_bundle_without_the_saved_secrets(qtbot, make_c
             assert secret not in text, f"{secret!r} leaked into {name}"
 
     # The tray's item asks the same question; a cancelled dialog writes nothing.
-    asked: list[str] = []
-    monkeypatch.setattr(controller_module.QFileDialog, "getSaveFileName",
-                        lambda _parent, title, *a, **k: (asked.append(title), ("", ""))[1])
     out.unlink()
-    controller.tray.diagnostics_action.trigger()
-    assert asked == ["Save diagnostics for IT"]
+    assert titles_when_cancelled(controller.tray.diagnostics_action, monkeypatch) == ["Save diagnostics for IT"]
     assert not out.exists()

@@ -105,7 +105,8 @@ def test_tray_icon_tooltip_and_menu_follow_the_board(qtbot, controller, demo_pro
     tray = controller.tray
     status = controller.board[demo_profile]
     assert [a.text() for a in tray.menu.actions() if a.text()] == [
-        "Sync now", "Pause syncing", "Open", "Settings…", "Save diagnostics for IT…", "Quit"]
+        "Sync now", "Pause syncing", "Open", "Settings…", "Save diagnostics for IT…", "Save a GP sample for support…",
+        "Quit"]
     status.set_syncing()
     status.set_progress("customers", 10, 70)
     assert controller.board.state is State.SYNCING
