@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from lxml import etree
@@ -149,8 +150,12 @@ def test_the_sample_holds_the_raw_answers_redacted_and_no_secret(
     # The company is replaced where it names the company (URL, company list, profile), the same way each time.
     company = text["profile.toml"].split('company = "')[1].split('"')[0]
     assert company != "TWO" and len(company) == 3
-    assert f"Companies({company})" in manifest["customers.json"]["path"]
-    assert company in {c["DatabaseName"].strip() for c in _records(raw_numbers(text["gp/companies.json"]))}
+    listed = {c["DatabaseName"].strip(): c for c in _records(raw_numbers(text["gp/companies.json"]))}
+    assert company in listed
+    # The client addresses SBA by the display name it found in the list: redacted the same way in the path.
+    display = listed[company]["Name"].strip()
+    assert display != "Fabrikam, Inc." and len(display) == len("Fabrikam, Inc.")
+    assert f"Companies({quote(display, safe='')})" in manifest["customers.json"]["path"]
     assert "Fabrikam" not in "".join(text.values())
 
 

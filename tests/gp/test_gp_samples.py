@@ -98,8 +98,9 @@ def test_the_sample_missing_a_field_stops_with_the_shape_message_and_writes_noth
     mailchimp.reset_counters()
     report = sync(profile)
     assert report.exit_code is ExitCode.FAILED
-    assert "GP's answer for a receivables document is not in a shape gpmc knows: it lacks CurrentAmount" in (
-        report.error or "")
+    error = report.error or ""
+    assert "GP's receivables documents lack CurrentAmount (they hold CurrencyId, CustomerNumber" in error
+    assert "Nothing was sent to Mailchimp." in error
     assert writes_of(mailchimp) == {}
 
 

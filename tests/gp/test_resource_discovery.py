@@ -97,7 +97,7 @@ def test_a_missing_addresses_resource_names_its_key(gp_sba: GPSimulator) -> None
     with pytest.raises(GPError) as caught:
         source(gp_sba).customers()
     err = caught.value
-    assert err.stage is Stage.DATA and "it lacks Addresses" in err.message
+    assert err.stage is Stage.DATA and "lack Addresses" in err.message
     assert "The server's help page lists: Sales/Customers, Sales/Receivables." in err.hint
     assert "Set [gp] customer_addresses_path" in err.hint
 
