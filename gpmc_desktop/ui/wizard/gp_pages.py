@@ -30,6 +30,8 @@ from gpmc_desktop.sync.check import GPFacts, StageResult, run_gp
 from gpmc_desktop.ui.wizard.base import CheckedPage, buddy_label, hint
 
 URL_LABELS = {"sba": "GP Service &URL:", "soap": "Web Services &URL:"}
+# GP Service is addressed by the display name; gpmc finds it from either name through the company list.
+SBA_COMPANY_HINT = "database or display name, e.g. TWO or Fabrikam, Inc."
 URL_EXAMPLES = {"sba": "https://gp01.corp.example:443", "soap": "http://gp01.corp.example:48620"}
 # Every sign-in method the schema allows, so a profile written for Basic keeps it when edited here.
 AUTH_CHOICES = (("Automatic (Negotiate)", "negotiate"), ("NTLM", "ntlm"), ("Kerberos", "kerberos"),
@@ -197,14 +199,14 @@ class CompanyPage(CheckedPage):
         super().__init__("Check company", parent)
         self.setTitle("Choose the GP company")
         self.setSubTitle("One profile syncs one company. Pick it from the server's list, or type its database "
-                         "name if you were told to use a company the list does not show.")
+                         "name or display name if you were told to use a company the list does not show.")
         self.companies = QListWidget(self)
         self.companies.setMaximumHeight(140)
         self.companies.currentItemChanged.connect(self._picked)
         self.form_area.addWidget(self.companies)
         form = QFormLayout()
         self.company = QLineEdit(self)
-        self.company.setPlaceholderText("database name, e.g. TWO")
+        self.company.setPlaceholderText(SBA_COMPANY_HINT)
         form.addRow("&Company:", self.company)
         self.form_area.addLayout(form)
         self.form_area.addWidget(hint("The check reads the company's customers and receivables documents the way "
@@ -217,7 +219,7 @@ class CompanyPage(CheckedPage):
         wiz = self.setup_wizard()
         # Web Services knows companies by display name (or id), never by SQL database name.
         self.company.setPlaceholderText("company name as GP shows it, e.g. Fabrikam, Inc."
-                                        if wiz.gp_page.api() == "soap" else "database name, e.g. TWO")
+                                        if wiz.gp_page.api() == "soap" else SBA_COMPANY_HINT)
         if wiz.companies != self._listed:
             self._listed = list(wiz.companies)
             typed = self.company.text().strip()
@@ -280,7 +282,8 @@ class CompanyPage(CheckedPage):
     @Slot()
     def test(self) -> None:
         if not self.company_name():
-            self.report(StageResult("gp", "company", False, "Pick a company from the list or type its database name."))
+            self.report(StageResult("gp", "company", False,
+                                    "Pick a company from the list or type its database name or display name."))
             return
         settings, password = self.settings(), self.setup_wizard().gp_page.password.text()
         self.run_check(lambda report: run_gp(settings, password, report, until="data"), self._sampled)
