@@ -81,6 +81,7 @@ class StageList(QWidget):
         self._busy.setObjectName("stageBusy")
         self._busy.setStyleSheet("color: palette(mid);")
         self._grid.addWidget(self._busy, len(self._rows), 0, 1, 3)
+        self._busy.show()
 
     def add(self, result: StageResult) -> None:
         self.drop_busy()
@@ -103,6 +104,8 @@ class StageList(QWidget):
         self._grid.addWidget(icon, row, 0)
         self._grid.addWidget(title, row, 1)
         self._grid.addWidget(message, row, 2)
+        for w in (icon, title, message):
+            w.show()  # a layout shows a new child of a visible page only on the next event loop pass
         self._rows.append((icon, title, message))
 
     # -- what the page (and the tests) ask ---------------------------------------------------------------
