@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -39,7 +40,13 @@ KEYRING_TEST_PACKAGES = ["dbus-daemon", "gnome-keyring"]
 # A throwaway MIT Kerberos realm on 127.0.0.1 for the Kerberos/Negotiate tests (kadmin.local lives in
 # krb5-admin-server); faketime runs a clock-shifted KDC for the clock-skew test.
 KERBEROS_TEST_PACKAGES = ["krb5-kdc", "krb5-admin-server", "faketime"]
-DEMO_PACKAGES = BUILD_PACKAGES + QT_PACKAGES
+# Qt 6.5+'s xcb platform plugin (a window on an X11 or XWayland desktop) loads these; without libxcb-cursor0 Qt
+# stops with "Could not load the Qt platform plugin 'xcb'". The names are the same in Debian 12 and 13.
+XCB_PACKAGES = [
+    "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-image0", "libxcb-render-util0", "libxcb-xkb1",
+    "libxkbcommon-x11-0", "libxcb-randr0", "libxcb-shape0", "libxcb-xinerama0",
+]
+DEMO_PACKAGES = BUILD_PACKAGES + QT_PACKAGES + XCB_PACKAGES
 # The frozen-app smoke test: PyInstaller uses objcopy/objdump; makensis compiles the Windows installer script.
 INSTALLER_TEST_PACKAGES = ["binutils", "nsis"]
 TEST_PACKAGES = (
@@ -147,13 +154,51 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+# Starts Qt the way the tray app does and stops: whether a window can be opened here at all.
+QT_PROBE = "from PySide6.QtWidgets import QApplication; QApplication(['gpmc-probe'])"
+QT_PROBE_TIMEOUT_S = 60
+
+
+def why_no_window(py: Path) -> str | None:
+    """Why the tray app cannot open a window here, in one plain sentence; None when it can."""
+    if not has_display():
+        return "There is no display to open a window on (DISPLAY and WAYLAND_DISPLAY are not set)"
+    try:
+        probe = subprocess.run([str(py), "-c", QT_PROBE], capture_output=True, text=True, cwd=ROOT,
+                               timeout=QT_PROBE_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        return f"Qt did not start within {QT_PROBE_TIMEOUT_S} seconds"
+    if probe.returncode == 0:
+        return None
+    return f"Qt cannot open a window here ({qt_failure_reason(probe.stderr)})"
+
+
+def qt_failure_reason(stderr: str) -> str:
+    """Qt's own complaint shortened to its cause (Qt prints a paragraph and the list of its plugins)."""
+    # Qt prefixes its lines with a logging category ("qt.qpa.xcb: could not connect to display :99").
+    lines = [re.sub(r"^qt\.[\w.]+: ", "", line.strip()) for line in stderr.splitlines() if line.strip()]
+    for line in lines:  # first: Qt also prints the libxcb-cursor0 line after this one, whatever is installed
+        if "could not connect to display" in line.lower():
+            return line.rstrip(".")
+    for line in lines:
+        if "is needed to load the Qt xcb platform plugin" in line:
+            return "a system library of Qt's window plugin is missing: Qt names libxcb-cursor0"
+    for line in lines:
+        if "Could not load the Qt platform plugin" in line:
+            return line.split(" in ")[0].rstrip(".")
+    return lines[0].rstrip(".") if lines else "Qt stopped without saying why"
+
+
 def cmd_demo(args: list[str]) -> int:
     ensure_system_packages(DEMO_PACKAGES)
     py = ensure_venv("")
-    if has_display() and "--headless" not in args:
-        # The tray app on the built-in demo: simulators in the background, the wizard pre-filled.
-        say("starting the tray app on the built-in demo (--headless for the command-line demo)")
-        return foreground([str(py), "-m", "gpmc_desktop.ui.app", "--demo", *args], cwd=ROOT)
+    if "--headless" not in args:
+        why = why_no_window(py)
+        if why is None:
+            # The tray app on the built-in demo: simulators in the background, the wizard pre-filled.
+            say("starting the tray app on the built-in demo (--headless for the command-line demo)")
+            return foreground([str(py), "-m", "gpmc_desktop.ui.app", "--demo", *args], cwd=ROOT)
+        say(f"{why}: running the command-line demo instead.")
     args = [a for a in args if a != "--headless"]
     return foreground([str(py), "-m", "gpmc_desktop.cli.main", "demo", *args], cwd=ROOT)
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from gpmc_desktop.profile.schema import KEYS, Key, Kind, Level, form_problem
+from gpmc_desktop.ui.colours import colours
 
 SECTION_TITLES = {"gp": "Dynamics GP", "mailchimp": "Mailchimp", "filters": "Which customers", "profile": "Profile",
                   "sync": "Safety"}
@@ -111,7 +112,7 @@ class AdvancedSettingsDialog(QDialog):
             layout.addWidget(box)
         self.problem = QLabel(self)
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.setStyleSheet(colours(self).error_style())  # readable on a light and a dark palette
         self.problem.hide()
         layout.addWidget(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
 
 from gpmc_desktop import store
 from gpmc_desktop.store import Action, AuditEventRow, AuditFilter, Entity
+from gpmc_desktop.store.audit_excel import export_audit_csv_readable
 from gpmc_desktop.ui.audit_model import AuditTableModel, detail_text
 from gpmc_desktop.ui.background import Background, Task
+from gpmc_desktop.ui.export_paths import default_export_path
 
 SEARCH_DELAY_MS = 300
 _ENTITY_CHOICES = ("customer", "order", "member", "product", "store", "merge_field")
@@ -35,10 +37,11 @@ _RUN_CHOICES = 50
 
 
 def write_audit_csv(path: Path, filters: AuditFilter) -> int:
-    """The events matching *filters* as a CSV file; returns how many rows were written (runs off the GUI thread)."""
+    """The events matching *filters* as a CSV file for Excel (readable headers, local times); returns how many rows
+    were written (runs off the GUI thread)."""
     # utf-8-sig: Excel recognises UTF-8 by the BOM; newline="": the csv module writes its own line ends.
     with path.open("w", encoding="utf-8-sig", newline="") as out:
-        return store.export_audit_csv(out, filters)
+        return export_audit_csv_readable(out, filters)
 
 
 class TraceDialog(QDialog):
@@ -209,7 +212,8 @@ class AuditView(QWidget):
         filters = self.current_filter()
         if filters is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export the audit log", "gpmc-audit.csv", "CSV files (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export the audit log", str(default_export_path("audit")),
+                                              "CSV files (*.csv)")
         if path:
             self.export_to(Path(path))
 

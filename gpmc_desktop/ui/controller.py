@@ -82,6 +82,7 @@ class DesktopController(QObject):
         self.tray: Tray | None = Tray(self.board, self) if self.has_tray else None
         self.schedule = ScheduleDriver(self.manager, self.board, tick_ms=schedule_tick_ms, parent=self)
         self._quitting = False
+        self.quit_question: QMessageBox | None = None  # "A sync is running … Stop it and quit?" while open
         self._dialogs: list[QWidget] = []  # open non-modal dialogs, kept alive
         self.mass_change_questions: dict[str, MassChangeDialog] = {}  # by profile: the open question
         self._background = Background(self)  # the diagnostics bundle is written off the GUI thread
@@ -107,7 +108,8 @@ class DesktopController(QObject):
         w.log_folder_requested.connect(self.open_log_folder)
         w.diagnostics_requested.connect(self.ask_diagnostics)
         w.gp_sample_requested.connect(self.ask_gp_sample)
-        w.quit_requested.connect(self.quit)
+        w.quit_requested.connect(self.request_quit)
+        w.closed_to_tray.connect(self._say_still_running)
         if self.tray is not None:
             t = self.tray
             t.sync_requested.connect(self.sync_all)
@@ -116,7 +118,8 @@ class DesktopController(QObject):
             t.settings_requested.connect(self.open_settings)
             t.diagnostics_requested.connect(self.ask_diagnostics)
             t.gp_sample_requested.connect(self.ask_gp_sample)
-            t.quit_requested.connect(self.quit)
+            t.quit_requested.connect(self.request_quit)
+            t.failures_requested.connect(self.window.show_failures)
             t.toast_clicked.connect(self._on_toast_clicked)
         self.reload_profiles()
 
@@ -270,7 +273,7 @@ class DesktopController(QObject):
         self.notices.append(text)
         self.window.show_notice(text)
         if self.tray is not None and not self.window.isVisible():
-            self.tray.icon.showMessage("gpmc-desktop", text)
+            self.tray.show_message("gpmc-desktop", text)
         self.notice_shown.emit(text)
 
     @Slot(object)
@@ -520,6 +523,62 @@ class DesktopController(QObject):
         if self.tray is not None:
             self.tray.hide()
         return stopped
+
+    def running_text(self) -> str:
+        """What the running syncs have done, for the quit question: "120 of 318 sent" or "reading GP"."""
+        parts = []
+        for name in self.board.names():
+            status = self.board.get(name)
+            if status is None or not self.manager.is_running(name):
+                continue
+            if status.total and status.phase != "gp":
+                parts.append(f"{status.done:,} of {status.total:,} sent")
+            else:
+                parts.append("reading GP")
+            if len(self.board.names()) > 1:
+                parts[-1] = f"{name}: {parts[-1]}"
+        return "; ".join(parts)
+
+    @Slot()
+    def request_quit(self) -> QMessageBox | None:
+        """Quit (Ctrl+Q, the menus, closing the stand-in window): at once when idle; during a sync only after the
+        user agreed to stop it. Returns the open question, or None when quitting went ahead."""
+        if self._quitting:
+            return None
+        if self.quit_question is not None:
+            self.quit_question.raise_()
+            return self.quit_question
+        if not self.manager.running():
+            self.quit()
+            return None
+        box = QMessageBox(QMessageBox.Icon.Question, "Quit gpmc-desktop",
+                          f"A sync is running ({self.running_text()}). Stop it and quit?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)
+        box.setInformativeText("What was sent stays in Mailchimp; the next sync carries on from there.")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText("Stop and quit")
+        box.button(QMessageBox.StandardButton.No).setText("Keep syncing")
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda _result: self._on_quit_answered(box.clickedButton() is yes))
+        self.quit_question = box
+        self.window.bring_forward()
+        box.open()
+        return box
+
+    def _on_quit_answered(self, stop: bool) -> None:
+        box, self.quit_question = self.quit_question, None
+        if box is not None:
+            box.deleteLater()
+        if stop:
+            self.quit()
+
+    @Slot()
+    def _say_still_running(self) -> None:
+        """Once ever, the first time the window is closed: where the app went."""
+        if self.tray is not None:
+            self.tray.show_message("gpmc-desktop is still running",
+                                   "It keeps syncing on schedule from the tray icon. Right-click the icon to open "
+                                   "the window or to quit.")
 
     @Slot()
     def quit(self) -> None:

@@ -4,8 +4,8 @@ log and the failure ledger. It only shows the `StatusBoard` and asks the control
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,14 +23,24 @@ from PySide6.QtWidgets import (
 )
 
 from gpmc_desktop import __version__
+from gpmc_desktop.ui.about import about_box, documentation_file
 from gpmc_desktop.ui.audit_view import AuditView
+from gpmc_desktop.ui.colours import colours
 from gpmc_desktop.ui.icons import app_icon, state_pixmap
 from gpmc_desktop.ui.ledger_view import LedgerView
 from gpmc_desktop.ui.runs_model import RunsTableModel
 from gpmc_desktop.ui.status import CREDENTIAL_LABELS, ProfileStatus, State, StatusBoard
+from gpmc_desktop.ui.window_memory import (
+    TRAY_NOTICE_KEY,
+    data_folder,
+    once,
+    restore_geometry,
+    save_geometry,
+    window_settings,
+)
 
 NOTICE_MS = 8000
-_STATE_WORDS = {State.IDLE: "Up to date", State.SYNCING: "Syncing", State.WARNING: "Some records failed",
+STATE_WORDS = {State.IDLE: "Up to date", State.SYNCING: "Syncing", State.WARNING: "Some records failed",
                 State.ERROR: "Error"}
 
 
@@ -47,6 +57,7 @@ class MainWindow(QMainWindow):
     diagnostics_requested = Signal()  # save the diagnostics bundle for IT (the controller asks where)
     gp_sample_requested = Signal()  # save a redacted GP sample for support (the controller asks where)
     quit_requested = Signal()
+    closed_to_tray = Signal()  # the window was closed into the tray for the first time: say it still runs
 
     def __init__(self, board: StatusBoard, *, stands_in_for_tray: bool = False) -> None:
         super().__init__()
@@ -81,7 +92,7 @@ class MainWindow(QMainWindow):
         self.notice = QLabel(self)
         self.notice.setWordWrap(True)
         self.notice.setFrameShape(QFrame.Shape.StyledPanel)
-        self.notice.setStyleSheet("QLabel { background: #fff4ce; padding: 6px; }")
+        self.notice.setStyleSheet(colours(self).notice_style())  # readable on a light and a dark palette
         self.notice.hide()
         self._notice_timer = QTimer(self)
         self._notice_timer.setSingleShot(True)
@@ -126,6 +137,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(body)
         self._build_menu()
         self.resize(1100, 700)
+        self.settings = window_settings()  # None without an open state database (nothing to remember it in)
+        if self.settings is not None:
+            restore_geometry(self, self.settings)
+        self.about_dialog: QWidget | None = None
 
         self.profile_box.currentIndexChanged.connect(self._on_profile_chosen)
         self.sync_button.clicked.connect(self._on_sync_clicked)
@@ -152,14 +167,26 @@ class MainWindow(QMainWindow):
                                          "with names, e-mails, phones and addresses replaced")
         self.gp_sample_action.triggered.connect(self.gp_sample_requested)
         self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        # Ctrl+Q everywhere (Windows has no standard Quit key, so StandardKey.Quit would be none there).
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.quit_requested)
-        for action in (self.settings_action, self.log_action, self.diagnostics_action, self.gp_sample_action):
+        self.export_action = QAction("&Export CSV…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setToolTip("Save the audit log or the failures list shown as a CSV file for Excel")
+        self.export_action.triggered.connect(self.export_csv)
+        for action in (self.settings_action, self.log_action, self.export_action, self.diagnostics_action,
+                       self.gp_sample_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.find_action = QAction("&Find…", self)
+        self.find_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.find_action.triggered.connect(self.focus_search)
+        edit_menu.addAction(self.find_action)
         sync_menu = self.menuBar().addMenu("&Sync")
         self.sync_action = QAction("Sync &now", self)
+        self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self._on_sync_action)
         self.full_sync_action = QAction("&Full comparison now", self)
         self.full_sync_action.setToolTip("Re-read every GP record and compare it with Mailchimp (catches edits "
@@ -167,6 +194,16 @@ class MainWindow(QMainWindow):
         self.full_sync_action.triggered.connect(self._on_full_sync_action)
         sync_menu.addAction(self.sync_action)
         sync_menu.addAction(self.full_sync_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.docs_action = QAction("&Documentation", self)
+        self.docs_action.setShortcut(QKeySequence("F1"))
+        self.docs_action.triggered.connect(self.open_documentation)
+        self.about_action = QAction("&About gpmc-desktop", self)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.docs_action)
+        help_menu.addAction(self.diagnostics_action)  # the same action as in File: IT looks for it under Help
+        help_menu.addSeparator()
+        help_menu.addAction(self.about_action)
 
     # -- profile selection ---------------------------------------------------------------------------------
     @property
@@ -233,7 +270,7 @@ class MainWindow(QMainWindow):
             return
         state = status.state
         self.state_icon.setPixmap(state_pixmap(state))
-        self.state_label.setText(f"<b>{status.name}</b> — {_STATE_WORDS[state]}")
+        self.state_label.setText(f"<b>{status.name}</b> — {STATE_WORDS[state]}")
         self.result_label.setText(status.last_result_text)
         schedule = f"{status.schedule_text} · " if status.schedule_text else ""
         self.next_run_label.setText(schedule + status.next_run_text)
@@ -307,17 +344,72 @@ class MainWindow(QMainWindow):
             self.audit_view.set_run(self.runs_model.row_at(index.row()).id)
             self.tabs.setCurrentWidget(self.audit_view)
 
+    def show_failures(self) -> None:
+        """The failures page in view (the tray's "Failures (3)…")."""
+        self.tabs.setCurrentWidget(self.ledger_view)
+        self.bring_forward()
+
     def bring_forward(self) -> None:
         self.show()
         self.setWindowState((self.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive)
         self.raise_()
         self.activateWindow()
 
+    # -- shortcuts: Ctrl+F and Ctrl+E act on the page shown -------------------------------------------------
+    @Slot()
+    def focus_search(self) -> None:
+        """Ctrl+F: the search field of the page shown (the audit log's from a page without one)."""
+        page = self.tabs.currentWidget()
+        if hasattr(page, "focus_search"):
+            page.focus_search()
+            return
+        self.tabs.setCurrentWidget(self.audit_view)
+        self.audit_view.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.audit_view.search.selectAll()
+
+    @Slot()
+    def export_csv(self) -> None:
+        """Ctrl+E: export the page shown (the audit log or the failures) as CSV."""
+        page = self.tabs.currentWidget()
+        if hasattr(page, "export_csv"):
+            page.export_csv()
+        elif page is self.audit_view:
+            self.audit_view.ask_export()
+        else:
+            self.show_notice("Export CSV saves the audit log or the failures list: open one of those tabs first.")
+
+    # -- Help ----------------------------------------------------------------------------------------------
+    @Slot()
+    def open_documentation(self) -> bool:
+        folder = data_folder()
+        path = documentation_file(folder / "docs" if folder else None)
+        if path is None:
+            self.show_notice("The documentation is not installed with this copy of gpmc-desktop: ask IT for the "
+                             "README of the version you run.")
+            return False
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    @Slot()
+    def show_about(self) -> QWidget:
+        if self.about_dialog is None:
+            self.about_dialog = about_box(self)
+        self.about_dialog.show()
+        self.about_dialog.raise_()
+        return self.about_dialog
+
+    # -- window manners ------------------------------------------------------------------------------------
+    def hideEvent(self, event: QHideEvent) -> None:
+        # Closing into the tray and quitting both hide the window: its size and place are remembered here.
+        if self.settings is not None and not event.spontaneous():
+            save_geometry(self, self.settings)
+        super().hideEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        event.ignore()
         if self.stands_in_for_tray:
             # Without a tray the window is the app: closing it means quitting (cleanly, via the controller).
-            event.ignore()
             self.quit_requested.emit()
             return
-        event.ignore()
         self.hide()  # the tray keeps the app (and its schedule) running
+        if once(self.settings, TRAY_NOTICE_KEY):
+            self.closed_to_tray.emit()

@@ -12,6 +12,7 @@ import pytest
 
 from gpmc_desktop import store
 from gpmc_desktop.store import AuditFilter, NewAuditEvent
+from gpmc_desktop.store.audit_excel import readable_header
 from gpmc_desktop.ui.audit_model import PAGE_SIZE, AuditTableModel
 from gpmc_desktop.ui.audit_view import AuditView
 from tests.ui.audit_data import customer_key, fill_audit
@@ -128,7 +129,7 @@ def test_csv_export_runs_off_the_gui_thread(qtbot, big_log, tmp_path: Path):
     assert path == str(out)
     with out.open(encoding="utf-8-sig", newline="") as f:
         table = list(csv.reader(f))
-    assert table[0] == list(store.CSV_HEADER)
+    assert table[0] == [readable_header(name) for name in store.CSV_HEADER]  # the desktop's export: for Excel
     assert len(table) == rows + 1 and rows > 0
-    assert {r[table[0].index("action")] for r in table[1:]} == {"failed"}
+    assert {r[table[0].index("Action")] for r in table[1:]} == {"failed"}
     assert view.export_button.isEnabled()

@@ -104,7 +104,9 @@ def test_with_a_tray_closing_the_window_only_hides_it(qtbot, controller):
 def test_tray_icon_tooltip_and_menu_follow_the_board(qtbot, controller, demo_profile):
     tray = controller.tray
     status = controller.board[demo_profile]
-    assert [a.text() for a in tray.menu.actions() if a.text()] == [
+    # Like Nextcloud's: what is going on first (disabled lines), then the actions.
+    assert [a.text() for a in tray.menu.actions() if a.text() and a.isVisible()] == [
+        "Up to date · not synced yet", "Syncs only when you press Sync now",
         "Sync now", "Pause syncing", "Open", "Settings…", "Save diagnostics for IT…", "Save a GP sample for support…",
         "Quit"]
     status.set_syncing()
