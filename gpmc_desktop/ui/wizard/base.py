@@ -78,6 +78,7 @@ class Page(QWizardPage):
             scroll.setObjectName("pageScroll")
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidgetResizable(True)
+            scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, not to the frame
             scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the text wraps instead
             scroll.setWidget(body)
             outer = QVBoxLayout(self)
@@ -85,12 +86,6 @@ class Page(QWizardPage):
             outer.addWidget(scroll)
             self.scroll = scroll
         return self._body
-
-    def isFinalPage(self) -> bool:
-        """Editing a profile whose every page holds its checks: Finish saves from any page (only the schedule
-        changed, say, so nothing needs proving again)."""
-        wizard = self.wizard()
-        return super().isFinalPage() or bool(wizard is not None and self.setup_wizard().can_finish_early())
 
     def show_notice(self, text: str, *, until_passed: bool = False) -> None:
         """Why the wizard opened here; *until_passed*: hide it once the page's check passes."""

@@ -29,7 +29,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QPushButton, QWidget, QWizard
 
 from gpmc_desktop import store
@@ -98,7 +98,7 @@ STEP_NAMES = {
 }
 # The wizard must fit a 1366×768 screen at 125% (1092×614 logical pixels, less a 48-pixel taskbar and the title
 # bar): the pages scroll inside this size instead of pushing the buttons off the screen.
-PREFERRED_SIZE = QSize(900, 540)
+PREFERRED_SIZE = QSize(900, 520)
 DISCARD_QUESTION = "Discard the settings you checked?"
 
 
@@ -235,6 +235,10 @@ class SetupWizard(QWizard):
         self.setSideWidget(self.steps)
         self.currentIdChanged.connect(self._show_step)
         self._fit_screen()
+        if edit is not None:  # Finish from any page while every page holds
+            for page_id in self.pageIds():
+                self.page(page_id).completeChanged.connect(self._offer_early_finish)
+            self.currentIdChanged.connect(self._offer_early_finish)
         if prefill is not None:
             self.prefill(prefill, start=start, notice=notice)
         elif edit is not None:
@@ -437,6 +441,14 @@ class SetupWizard(QWizard):
         chosen = self.contacts_page.isComplete() and self.automations_page.isComplete()
         return pages_hold and chosen and self.name_problem(self.preview_page.name.text().strip()) is None
 
+    @Slot()
+    def _offer_early_finish(self) -> None:
+        """Editing: Finish saves from any page (only the schedule changed, say: nothing needs proving again)."""
+        early = self.can_finish_early()
+        for page_id in self.pageIds():
+            if page_id != PageId.PREVIEW:
+                self.page(page_id).setFinalPage(early)
+
     def snapshot(self) -> str:
         """Everything the pages hold, to tell whether the user changed anything since the wizard opened."""
         return repr((self.gp_page.values(), self.gp_page.password.text(), self.company_page.values(),
@@ -519,7 +531,8 @@ class SetupWizard(QWizard):
 
     # -- closing ---------------------------------------------------------------------------------------------
     def reject(self) -> None:
-        """Escape, Cancel and the close button: ask first when the user checked or changed anything."""
+        """Escape, Cancel and the close button (QDialog's closeEvent rejects): ask first when the user checked or
+        changed anything."""
         if self._discard_confirmed or not self.has_work():
             super().reject()
             return
@@ -542,11 +555,10 @@ class SetupWizard(QWizard):
             self._discard_confirmed = True
             self.reject()
 
-    def closeEvent(self, event: QCloseEvent) -> None:
-        # Only the user's close button asks; code closing the wizard (the app quitting, tests) closes it.
-        if not event.spontaneous():
-            self._discard_confirmed = True
-        super().closeEvent(event)
+    def discard(self) -> None:
+        """Close without asking (the app quitting with the wizard open)."""
+        self._discard_confirmed = True
+        self.reject()
 
     def done(self, result: int) -> None:
         if result == QWizard.DialogCode.Accepted and not (self.validateCurrentPage() and self._finish()):
