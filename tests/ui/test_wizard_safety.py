@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QScrollArea, QWidget, QWizard
 
 from gpmc_desktop import store
@@ -310,7 +310,8 @@ def test_the_wizard_fits_1366x768_at_125_percent(qtbot, saved: str, credentials:
             while wizard.currentId() != page_id:
                 wizard.back()
             QApplication.processEvents()
-            for what, size in (("size", wizard.size()), ("minimum", wizard.minimumSizeHint())):
+            sizes = {"size": wizard.size(), "hint": wizard.sizeHint(), "minimum": wizard.minimumSizeHint()}
+            for what, size in sizes.items():
                 assert size.width() <= SMALL_SCREEN_CLIENT.width(), (PageId(page_id).name, what, size)
                 assert size.height() <= SMALL_SCREEN_CLIENT.height(), (PageId(page_id).name, what, size)
             assert wizard.currentPage().findChild(QScrollArea, "pageScroll") is not None  # the page scrolls
@@ -319,3 +320,17 @@ def test_the_wizard_fits_1366x768_at_125_percent(qtbot, saved: str, credentials:
     finally:
         wizard.close()
         wizard.wait_for_checks()
+
+
+def test_the_newest_stage_row_scrolls_into_view(qtbot, wizard: SetupWizard, env: DemoEnvironment) -> None:
+    page = wizard.gp_page
+    pass_gp_check(qtbot, wizard, env)
+    viewport = page.scroll.viewport()
+
+    def newest_row_in_view() -> bool:
+        row = page.stages.latest_row()
+        assert row is not None
+        top = row.mapTo(viewport, QPoint(0, 0)).y()
+        return top >= 0 and top + row.height() <= viewport.height()
+
+    qtbot.waitUntil(newest_row_in_view, timeout=5_000)

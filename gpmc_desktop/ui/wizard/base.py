@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -85,6 +85,7 @@ class Page(QWizardPage):
             outer.setContentsMargins(0, 0, 0, 0)
             outer.addWidget(scroll)
             self.scroll = scroll
+            self.pinned = outer  # under the scrolling body: what must stay in view above the buttons
         return self._body
 
     def show_notice(self, text: str, *, until_passed: bool = False) -> None:
@@ -207,6 +208,7 @@ class CheckedPage(Page):
         self.stages.add(result)
         self._checked = None
         self._tried = self.signature()
+        self._show_latest_row()
         self.completeChanged.emit()
 
     def show_stage(self, result: StageResult) -> bool:
@@ -219,6 +221,17 @@ class CheckedPage(Page):
             self.stages.add(result)
             if result.ok:
                 self.stages.set_busy(self.busy_text)
+            self._show_latest_row()
+
+    def _show_latest_row(self) -> None:
+        """On a small screen the rows are below the fold: scroll to the newest once the layout placed it."""
+        QTimer.singleShot(0, self, self._scroll_to_latest)
+
+    @Slot()
+    def _scroll_to_latest(self) -> None:
+        row = self.stages.latest_row()
+        if row is not None:
+            self.scroll.ensureWidgetVisible(row)
 
     @Slot(object)
     def _result(self, value: Any) -> None:

@@ -208,6 +208,7 @@ class CompanyPage(CheckedPage):
         self.companies = QListWidget(self)
         self.companies.setMaximumHeight(140)
         self.companies.currentItemChanged.connect(self._picked)
+        self.companies.hide()  # until the GP page's check listed the server's companies
         self.form_area.addWidget(self.companies)
         form = QFormLayout()
         self.company = QLineEdit(self)
@@ -239,6 +240,7 @@ class CompanyPage(CheckedPage):
             self.companies.blockSignals(False)
             if not typed and len(self._listed) == 1:
                 self.companies.setCurrentRow(0)
+        self.companies.setVisible(bool(self._listed))  # an edited profile's company is not listed until checked
         self.invalidate()  # the GP page may have changed since this page passed
 
     @Slot()

@@ -140,13 +140,14 @@ class PreviewPage(Page):
         font = self.finish_line.font()
         font.setBold(True)
         self.finish_line.setFont(font)
-        layout.addWidget(self.finish_line)
         self.send_now_button = QRadioButton("Send now", self)
         self.wait_button = QRadioButton("Wait for the schedule", self)
         self.first_run = QButtonGroup(self)
+        # Pinned under the scrolling report, so the choice is in view next to Finish on a small screen too.
+        self.pinned.addWidget(self.finish_line)
         for button in (self.send_now_button, self.wait_button):
             self.first_run.addButton(button)
-            layout.addWidget(button)
+            self.pinned.addWidget(button)
         self.send_now_button.setChecked(True)
         self.first_run.buttonToggled.connect(self._describe_finish)
         self.where = hint("", self)

@@ -118,6 +118,12 @@ class StageList(QWidget):
         self._rows.append((icon, title, message))
 
     # -- what the page (and the tests) ask ---------------------------------------------------------------
+    def latest_row(self) -> QWidget | None:
+        """The busy line, or else the newest row's message (what the page scrolls to)."""
+        if self._busy is not None:
+            return self._busy
+        return self._rows[-1][2] if self._rows else None
+
     def passed(self, *stages: str) -> bool:
         """True when every named stage has a passing row and no row failed."""
         ok = {r.stage for r in self.results if r.ok}
