@@ -22,6 +22,7 @@ from gpmc_desktop.ui.wizard.base import SAVED_MESSAGE
 from gpmc_desktop.ui.wizard.preview_page import first_run_text
 from gpmc_desktop.ui.wizard.stages import FAILED_STYLE
 from gpmc_desktop.ui.wizard.wizard import DISCARD_QUESTION
+from tests.ui import test_wizard as walk
 from tests.ui.test_wizard import (
     CHECK_TIMEOUT_MS,
     _save_demo_profile,
@@ -29,23 +30,12 @@ from tests.ui.test_wizard import (
     finish,
     go_next,
     next_enabled,
-    open_wizard,
-    run_and_wait,
-    wait_preview,
 )
+from tests.ui.test_wizard import env as env  # the simulators, shared with the wizard's other tests
 
 # 1366×768 at 125%: 1092×614 logical pixels, less the taskbar (48 pixels: 38 logical) and the window's title bar
 # and frame (about 32 and 16): the wizard's client area must fit in this.
 SMALL_SCREEN_CLIENT = QSize(int(1366 / 1.25) - 16, int(768 / 1.25) - 38 - 40)
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoEnvironment]:
-    demo = DemoEnvironment(customers=60, workdir=tmp_path_factory.mktemp("demo")).start()
-    try:
-        yield demo
-    finally:
-        demo.stop()
 
 
 @pytest.fixture
@@ -56,7 +46,7 @@ def credentials(tmp_path: Path) -> Iterator[CredentialStore]:
 
 @pytest.fixture
 def wizard(qtbot, credentials: CredentialStore) -> Iterator[SetupWizard]:
-    w = open_wizard(qtbot, SetupWizard.new_profile(credentials))
+    w = walk.open_wizard(qtbot, SetupWizard.new_profile(credentials))
     yield w
     w.close()
     w.wait_for_checks()
@@ -80,7 +70,7 @@ def press(qtbot, widget: QWidget, key: Qt.Key) -> None:
 
 def pass_gp_check(qtbot, wizard: SetupWizard, env: DemoEnvironment) -> None:
     fill_gp(wizard, env)
-    run_and_wait(qtbot, wizard.gp_page)
+    walk.run_and_wait(qtbot, wizard.gp_page)
     assert next_enabled(wizard), wizard.gp_page.stages.text()
 
 
@@ -171,7 +161,7 @@ def test_the_step_indicator_names_the_page(qtbot, wizard: SetupWizard, env: Demo
 def test_a_failed_check_clears_when_the_field_changes(qtbot, wizard: SetupWizard, env: DemoEnvironment) -> None:
     page = wizard.gp_page
     fill_gp(wizard, env, password="wrong password")
-    run_and_wait(qtbot, page)
+    walk.run_and_wait(qtbot, page)
     failure = page.stages.failures()[0]
     assert failure.stage == "auth"
     message = page.stages._rows[page.stages.results.index(failure)][2]
@@ -185,7 +175,7 @@ def test_a_failed_check_clears_when_the_field_changes(qtbot, wizard: SetupWizard
     assert not page.stages.stale and message.styleSheet() == FAILED_STYLE
 
     page.password.setText(env.secrets.gp_password)
-    run_and_wait(qtbot, page)
+    walk.run_and_wait(qtbot, page)
     assert page.passed() and next_enabled(wizard) and not page.stages.stale
 
 
@@ -193,7 +183,7 @@ def test_a_failed_check_clears_when_the_field_changes(qtbot, wizard: SetupWizard
 def test_edit_opens_on_the_schedule_and_finishes_without_checking_again(
         qtbot, saved: str, credentials: CredentialStore, env: DemoEnvironment) -> None:
     before = requests_served(env)
-    wizard = open_wizard(qtbot, SetupWizard.edit_profile(saved, credentials, start=PageId.SCHEDULE))
+    wizard = walk.open_wizard(qtbot, SetupWizard.edit_profile(saved, credentials, start=PageId.SCHEDULE))
     sent: list[str] = []
     wizard.sendNow.connect(sent.append)
     try:
@@ -215,7 +205,7 @@ def test_edit_opens_on_the_schedule_and_finishes_without_checking_again(
 
 def test_edit_on_a_page_keeps_back_and_rechecks_what_changed(
         qtbot, saved: str, credentials: CredentialStore, env: DemoEnvironment) -> None:
-    wizard = open_wizard(qtbot, SetupWizard.edit_profile(saved, credentials, start=PageId.FILTERS))
+    wizard = walk.open_wizard(qtbot, SetupWizard.edit_profile(saved, credentials, start=PageId.FILTERS))
     try:
         assert wizard.currentId() == PageId.FILTERS
         back = wizard.button(QWizard.WizardButton.BackButton)
@@ -244,12 +234,12 @@ def test_edit_on_a_page_keeps_back_and_rechecks_what_changed(
 # -- what Finish does ----------------------------------------------------------------------------------------------
 def test_the_last_page_says_what_finish_does_and_wait_starts_nothing(
         qtbot, saved: str, credentials: CredentialStore, env: DemoEnvironment) -> None:
-    wizard = open_wizard(qtbot, SetupWizard.edit_profile(saved, credentials, start=PageId.PREVIEW))
+    wizard = walk.open_wizard(qtbot, SetupWizard.edit_profile(saved, credentials, start=PageId.PREVIEW))
     sent: list[str] = []
     wizard.sendNow.connect(sent.append)
     try:
         page = wizard.preview_page
-        wait_preview(qtbot, wizard)
+        walk.wait_preview(qtbot, wizard)
         assert page.wait_button.isChecked()  # an edited profile waits unless told otherwise
         first = first_run_text(Cadence.weekly("fri", "18:30"))
         assert first.startswith("18:30 ")
@@ -274,11 +264,11 @@ def test_the_last_page_says_what_finish_does_and_wait_starts_nothing(
 
 
 def test_send_now_asks_for_the_first_run(qtbot, saved: str, credentials: CredentialStore) -> None:
-    wizard = open_wizard(qtbot, SetupWizard.edit_profile(saved, credentials, start=PageId.PREVIEW))
+    wizard = walk.open_wizard(qtbot, SetupWizard.edit_profile(saved, credentials, start=PageId.PREVIEW))
     sent: list[str] = []
     wizard.sendNow.connect(sent.append)
     try:
-        wait_preview(qtbot, wizard)
+        walk.wait_preview(qtbot, wizard)
         wizard.preview_page.send_now_button.setChecked(True)
         finish(qtbot, wizard)
     finally:
@@ -304,7 +294,7 @@ def test_first_run_text_names_the_day() -> None:
 
 # -- size ----------------------------------------------------------------------------------------------------------
 def test_the_wizard_fits_1366x768_at_125_percent(qtbot, saved: str, credentials: CredentialStore) -> None:
-    wizard = open_wizard(qtbot, SetupWizard.edit_profile(saved, credentials, start=PageId.PREVIEW))
+    wizard = walk.open_wizard(qtbot, SetupWizard.edit_profile(saved, credentials, start=PageId.PREVIEW))
     try:
         for page_id in reversed(wizard.pageIds()):  # every page, the preview's long table included
             while wizard.currentId() != page_id:
