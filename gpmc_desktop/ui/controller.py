@@ -390,6 +390,7 @@ class DesktopController(QObject):
         dialog = SettingsDialog(self.board.names(), self.credentials.where_text, self.autostart, self.window)
         dialog.setup_requested.connect(self.open_setup)
         dialog.edit_requested.connect(lambda name: self.open_setup(edit=name))
+        dialog.edit_page_requested.connect(lambda name, page: self.open_setup(edit=name, start=page))
         dialog.advanced_requested.connect(self.open_advanced)
         dialog.credential_requested.connect(self.ask_credential)
         dialog.remove_requested.connect(self.remove_profile)
@@ -427,18 +428,20 @@ class DesktopController(QObject):
         self.reload_profiles()
         return True
 
-    def open_setup(self, *, edit: str | None = None, demo: DemoEnvironment | None = None) -> SetupWizard:
+    def open_setup(self, *, edit: str | None = None, demo: DemoEnvironment | None = None,
+                   start: int = 0) -> SetupWizard:
         """The setup wizard: a new profile (first run, Settings), the demo pre-filled, or `edit` an existing
         one. The board, the schedule and the pages follow when Finish saves the profile."""
-        from gpmc_desktop.ui.wizard import SetupWizard
+        from gpmc_desktop.ui.wizard import PageId, SetupWizard
 
         if demo is not None:
             wizard = SetupWizard.for_demo(demo, self.credentials, self.window)
         elif edit is not None:
-            wizard = SetupWizard.edit_profile(edit, self.credentials, self.window)
+            wizard = SetupWizard.edit_profile(edit, self.credentials, self.window, start=PageId(start))
         else:
             wizard = SetupWizard.new_profile(self.credentials, self.window)
         wizard.profileSaved.connect(self._on_profile_saved)
+        wizard.sendNow.connect(self.sync_now)  # Finish with "Send now"; "Wait for the schedule" starts nothing
         wizard.finished.connect(wizard.deleteLater)
         self._keep(wizard)
         wizard.open()
@@ -449,7 +452,6 @@ class DesktopController(QObject):
         self.reload_profiles()
         self.window.select_profile(name)
         self.show_window()
-        self.schedule.tick()  # a scheduled profile that never synced is due now
 
     def remove_profile(self, name: str) -> None:
         if self.manager.is_running(name):

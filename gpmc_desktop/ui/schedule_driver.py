@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TICK_MS = 30_000
 PAUSED_KEY = "ui_paused"
+# When the setup wizard's Finish chose "wait for the schedule": a profile that never synced counts its slots from
+# then instead of being due at once.
+SCHEDULE_FROM_KEY = "ui_schedule_from"
 # A run that finished counts as a success for the schedule even if some records failed: those have their own
 # retry times in the failure ledger, and re-running the whole profile every half hour would not help them.
 _SUCCESS = frozenset({"ok", "partial"})
@@ -70,7 +73,13 @@ class ScheduleDriver(QObject):
 
     def _last_success(self, name: str) -> datetime | None:
         profile_id = self._ids.get(name)
-        return None if profile_id is None else last_success(profile_id)
+        if profile_id is None:
+            return None
+        last = last_success(profile_id)
+        if last is None:  # never synced: due now, unless its owner chose to wait for the schedule
+            waits = store.get_state(profile_id, SCHEDULE_FROM_KEY)
+            return store.from_iso(str(waits)) if waits else None
+        return last
 
     def _on_due(self, name: str) -> None:
         log.info("scheduled sync of %r is due", name)

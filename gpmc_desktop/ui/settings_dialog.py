@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
 
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
 from gpmc_desktop.ui.autostart import Autostart, launch_command
+from gpmc_desktop.ui.wizard.wizard import PageId
 
 
 class SettingsDialog(QDialog):
     setup_requested = Signal()  # a new profile: the setup wizard
     edit_requested = Signal(str)  # profile: the wizard on an existing profile
+    edit_page_requested = Signal(str, int)  # profile, wizard PageId: the wizard opened on that page
     advanced_requested = Signal(str)  # profile: its Advanced settings
     credential_requested = Signal(str, str)  # profile, kind
     remove_requested = Signal(str)
@@ -42,13 +44,17 @@ class SettingsDialog(QDialog):
             self.profile_list.setCurrentRow(0)
         self.new_button = QPushButton("New profile…", self)
         self.edit_button = QPushButton("Edit…", self)
+        self.edit_button.setToolTip("Every page of the setup wizard, from the GP connection on.")
+        # Straight to one page: the saved pages count as checked, so a new schedule needs no connection check.
+        self.schedule_button = QPushButton("Schedule…", self)
+        self.filters_button = QPushButton("Customers to sync…", self)
         self.advanced_button = QPushButton("Advanced settings…", self)
         self.gp_button = QPushButton("GP password…", self)
         self.mc_button = QPushButton("Mailchimp API key…", self)
         self.remove_button = QPushButton("Remove…", self)
         buttons = QVBoxLayout()
-        for b in (self.new_button, self.edit_button, self.advanced_button, self.gp_button, self.mc_button,
-                  self.remove_button):
+        for b in (self.new_button, self.edit_button, self.schedule_button, self.filters_button,
+                  self.advanced_button, self.gp_button, self.mc_button, self.remove_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         row = QHBoxLayout()
@@ -78,6 +84,8 @@ class SettingsDialog(QDialog):
 
         self.new_button.clicked.connect(self.setup_requested)
         self.edit_button.clicked.connect(lambda: self._emit_for_current(self.edit_requested))
+        self.schedule_button.clicked.connect(lambda: self._edit_page(PageId.SCHEDULE))
+        self.filters_button.clicked.connect(lambda: self._edit_page(PageId.FILTERS))
         self.advanced_button.clicked.connect(lambda: self._emit_for_current(self.advanced_requested))
         self.gp_button.clicked.connect(lambda: self._credential(GP_PASSWORD))
         self.mc_button.clicked.connect(lambda: self._credential(MAILCHIMP_API_KEY))
@@ -91,13 +99,19 @@ class SettingsDialog(QDialog):
 
     def _update_buttons(self) -> None:
         chosen = self.current_profile() is not None
-        for b in (self.edit_button, self.advanced_button, self.gp_button, self.mc_button, self.remove_button):
+        for b in (self.edit_button, self.schedule_button, self.filters_button, self.advanced_button,
+                  self.gp_button, self.mc_button, self.remove_button):
             b.setEnabled(chosen)
 
     def _emit_for_current(self, signal: Signal) -> None:
         name = self.current_profile()
         if name:
             signal.emit(name)  # type: ignore[attr-defined]
+
+    def _edit_page(self, page: PageId) -> None:
+        name = self.current_profile()
+        if name:
+            self.edit_page_requested.emit(name, int(page))
 
     def _credential(self, kind: str) -> None:
         name = self.current_profile()

@@ -1,13 +1,24 @@
-"""What every wizard page that proves a connection shares: a "Test" button, a stage list, a background job,
-and "complete" only while the stages passed for the values now in the fields."""
+"""What every wizard page shares (a body that scrolls on a small screen, a notice banner) and what a page that
+proves a connection adds: a "Test" button after its fields in tab order, Enter running it, a stage list, a
+background job, and "complete" only while the stages passed for the values now in the fields."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget, QWizardPage
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
 
 from gpmc_desktop.sync.check import StageResult
 from gpmc_desktop.ui.background import Task
@@ -44,12 +55,38 @@ def banner(parent: QWidget | None = None) -> QLabel:
     return label
 
 
+#: The stage row a page shows for a saved profile's values that nobody changed (no network check needed).
+SAVED_MESSAGE = "Unchanged since the profile was saved. Change a field to check it again."
+
+
 class Page(QWizardPage):
     banner: QLabel | None = None
     _notice_until_passed = False
+    _body: QVBoxLayout | None = None
 
     def setup_wizard(self) -> SetupWizard:
         return cast("SetupWizard", self.wizard())
+
+    def body_layout(self) -> QVBoxLayout:
+        """The layout of the page's content, inside a frameless scroll area: on a small screen (1366×768 at
+        125%) the page scrolls instead of pushing the wizard's buttons off the screen."""
+        if self._body is None:
+            body = QWidget(self)
+            self._body = QVBoxLayout(body)
+            self._body.setContentsMargins(0, 0, 0, 0)
+            scroll = QScrollArea(self)
+            scroll.setObjectName("pageScroll")
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidgetResizable(True)
+            scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, not to the frame
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the text wraps instead
+            scroll.setWidget(body)
+            outer = QVBoxLayout(self)
+            outer.setContentsMargins(0, 0, 0, 0)
+            outer.addWidget(scroll)
+            self.scroll = scroll
+            self.pinned = outer  # under the scrolling body: what must stay in view above the buttons
+        return self._body
 
     def show_notice(self, text: str, *, until_passed: bool = False) -> None:
         """Why the wizard opened here; *until_passed*: hide it once the page's check passes."""
@@ -72,7 +109,7 @@ class CheckedPage(Page):
 
     def __init__(self, button_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._layout = QVBoxLayout(self)
+        self._layout = self.body_layout()
         self.banner = banner(self)
         self._layout.addWidget(self.banner)
         self.form_area = QVBoxLayout()
@@ -90,7 +127,33 @@ class CheckedPage(Page):
         self._job: Task | None = None
         self._checked: Hashable | None = None  # signature of the values the last passing check proved
         self._pending: Hashable | None = None  # signature of the values the running check is proving
+        self._tried: Hashable | None = None  # signature of the values the rows on screen are about
         self._on_done: Callable[[Any], None] | None = None
+        self.passed_here = False  # a check passed in this wizard (closing it then asks first)
+
+    def order_tabs(self, *fields: QWidget) -> None:
+        """Tab goes through *fields* in the order given and then to the check button (which Qt would otherwise
+        put first: it is made before the fields)."""
+        chain = [*fields, self.test_button]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
+
+    def enter_pressed(self) -> None:
+        """Enter in a field runs the page's check (never Next or Finish by accident)."""
+        if self.test_button.isEnabled():
+            self.test_button.click()
+
+    def has_secrets(self) -> bool:
+        """Whether the secret this page's check signs in with is filled (a keyring that could not be read, or a
+        refused secret, leaves it empty: such a page must be checked again)."""
+        return True
+
+    def accept_saved(self) -> None:
+        """The fields hold a saved profile's values: they count as checked until one of them changes."""
+        self.stages.clear()
+        self.stages.add(StageResult("wizard", "saved", True, SAVED_MESSAGE))
+        self._checked = self._tried = self.signature()
+        self.completeChanged.emit()
 
     # -- to implement ------------------------------------------------------------------------------------
     def signature(self) -> Hashable:
@@ -109,8 +172,8 @@ class CheckedPage(Page):
     def invalidate(self) -> None:
         """A watched field changed: Next follows whether the values are still the ones proven (typing a
         character and deleting it again needs no new test)."""
-        if self._checked is not None:
-            self.stages.set_stale(not self.passed())
+        if self.stages.results:  # passed rows grey out, failed rows stop blaming the changed value
+            self.stages.set_stale(self.signature() != self._tried)
         self.completeChanged.emit()
 
     def passed(self) -> bool:
@@ -129,7 +192,7 @@ class CheckedPage(Page):
         if self._job is not None:
             self._job.drop()
         self._checked = None
-        self._pending = self.signature()
+        self._pending = self._tried = self.signature()
         self._on_done = on_done
         self.stages.clear()
         self.stages.set_busy(self.busy_text)
@@ -144,6 +207,8 @@ class CheckedPage(Page):
         self.stages.clear()
         self.stages.add(result)
         self._checked = None
+        self._tried = self.signature()
+        self._show_latest_row()
         self.completeChanged.emit()
 
     def show_stage(self, result: StageResult) -> bool:
@@ -156,6 +221,17 @@ class CheckedPage(Page):
             self.stages.add(result)
             if result.ok:
                 self.stages.set_busy(self.busy_text)
+            self._show_latest_row()
+
+    def _show_latest_row(self) -> None:
+        """On a small screen the rows are below the fold: scroll to the newest once the layout placed it."""
+        QTimer.singleShot(0, self, self._scroll_to_latest)
+
+    @Slot()
+    def _scroll_to_latest(self) -> None:
+        row = self.stages.latest_row()
+        if row is not None:
+            self.scroll.ensureWidgetVisible(row)
 
     @Slot(object)
     def _result(self, value: Any) -> None:
@@ -163,6 +239,7 @@ class CheckedPage(Page):
             self._on_done(value)
         if self.stages.passed(*self.required_stages()) and self._pending == self.signature():
             self._checked = self._pending
+            self.passed_here = True
             if self._notice_until_passed:
                 self.banner.hide()  # the problem it announced (a refused secret) is solved
 

@@ -91,7 +91,7 @@ class ChoicePage(Page):
         super().__init__(parent)
         self.setTitle(title)
         self.setSubTitle(subtitle)
-        layout = QVBoxLayout(self)
+        layout = self.body_layout()
         self.banner = banner(self)
         layout.addWidget(self.banner)
         if intro:
@@ -142,7 +142,7 @@ class FiltersPage(Page):
         super().__init__(parent)
         self.setTitle("Which customers to sync")
         self.setSubTitle("Customers left out are counted in the preview with the reason.")
-        layout = QVBoxLayout(self)
+        layout = self.body_layout()
         self.with_email = QCheckBox("Only customers with an e-mail address", self)
         self.with_email.setChecked(True)
         self.with_email.setEnabled(False)  # Mailchimp contacts are e-mail addresses: always on

@@ -116,6 +116,8 @@ class GpPage(CheckedPage):
                    self.api_soap.toggled)
         self.api_soap.toggled.connect(self._api_chosen)
         self._api_chosen()
+        self.order_tabs(self.api_sba, self.api_soap, self.url, self.tenant, self.username, self.password, self.auth,
+                        self.ca_file, self.browse, self.advanced_button)
 
     # -- values --------------------------------------------------------------------------------------------
     def auth_method(self) -> str:
@@ -160,6 +162,9 @@ class GpPage(CheckedPage):
     def required_stages(self) -> tuple[str, ...]:
         return ("reach", "tls", "auth", "companies")
 
+    def has_secrets(self) -> bool:
+        return bool(self.password.text())
+
     # -- actions ---------------------------------------------------------------------------------------
     @Slot()
     def _choose_ca(self) -> None:
@@ -203,6 +208,7 @@ class CompanyPage(CheckedPage):
         self.companies = QListWidget(self)
         self.companies.setMaximumHeight(140)
         self.companies.currentItemChanged.connect(self._picked)
+        self.companies.hide()  # until the GP page's check listed the server's companies
         self.form_area.addWidget(self.companies)
         form = QFormLayout()
         self.company = QLineEdit(self)
@@ -214,6 +220,7 @@ class CompanyPage(CheckedPage):
         self.test_button.clicked.connect(self.test)
         self.watch(self.company.textChanged)
         self._listed: list[GPCompany] = []
+        self.order_tabs(self.companies, self.company)
 
     def initializePage(self) -> None:
         wiz = self.setup_wizard()
@@ -233,6 +240,7 @@ class CompanyPage(CheckedPage):
             self.companies.blockSignals(False)
             if not typed and len(self._listed) == 1:
                 self.companies.setCurrentRow(0)
+        self.companies.setVisible(bool(self._listed))  # an edited profile's company is not listed until checked
         self.invalidate()  # the GP page may have changed since this page passed
 
     @Slot()
@@ -274,6 +282,9 @@ class CompanyPage(CheckedPage):
         # "data": the customers and receivables documents hold every field the sync reads, so Next cannot lead
         # to a first sync that would skip everyone or mark every invoice paid.
         return ("company", "sample", "data")
+
+    def has_secrets(self) -> bool:
+        return self.setup_wizard().gp_page.has_secrets()
 
     def show_stage(self, result: StageResult) -> bool:
         # The GP page already showed reach/tls/auth passing; repeat them only if one fails now.

@@ -73,6 +73,15 @@ class MailchimpPage(CheckedPage):
         self._connect_job_key: tuple[str, str] | None = None
         self.set_api_base("")
         self._show_datacenter()
+        self.order_tabs(self.api_key, self.connect_button, self.api_base, self.audience, self.store_id)
+
+    def enter_pressed(self) -> None:
+        """Enter in the key field connects (lists the audiences); elsewhere it runs the full check."""
+        if self.api_key.hasFocus() or (self.audience.count() == 0 and not self.list_id()):
+            if self.connect_button.isEnabled():
+                self.connect_button.click()
+            return
+        super().enter_pressed()
 
     def initializePage(self) -> None:
         if not self._store_typed or not self.store_id.text().strip():
@@ -118,6 +127,9 @@ class MailchimpPage(CheckedPage):
 
     def required_stages(self) -> tuple[str, ...]:
         return ("key", "ping", "audience", "store")
+
+    def has_secrets(self) -> bool:
+        return bool(self.key())
 
     @Slot()
     def _store_edited(self) -> None:

@@ -1,15 +1,18 @@
 """Last page: a dry run of the profile (creates / updates / skips with reasons, and the new contacts the
-Mailchimp plan must cover), the profile's name, and Finish, which is the only place anything is saved."""
+Mailchimp plan must cover), the profile's name, what Finish does (send now, or wait for the schedule: the user
+chooses), and Finish, which is the only place anything is saved."""
 
 from __future__ import annotations
 
 import html
 import threading
 from collections.abc import Hashable
+from datetime import UTC, date, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -17,10 +20,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QVBoxLayout,
+    QRadioButton,
     QWidget,
 )
 
+from gpmc_desktop.scheduling import Cadence, first_slot_after, local_zone
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.ui.background import Task, throttled_progress
 from gpmc_desktop.ui.status import PHASE_NAMES
@@ -62,13 +66,38 @@ def report_html(report: RunReport) -> str:
     return text
 
 
+def sent_counts_text(report: RunReport) -> str:
+    """What a run like the preview sends, for the Finish line ("318 contacts and 933 invoices").  The one place
+    the page turns the preview's counts into that sentence, so a reconciliation can supply them later."""
+    contacts = report.customers.get("created", 0) + report.customers.get("updated", 0)
+    invoices = report.orders.get("created", 0) + report.orders.get("updated", 0)
+    return (f"{contacts:,} contact{'s' if contacts != 1 else ''} and "
+            f"{invoices:,} invoice{'s' if invoices != 1 else ''}")
+
+
+def first_run_text(cadence: Cadence, now: datetime | None = None) -> str:
+    """When the schedule first runs after *now*, in local time ("07:00 tomorrow"); "" for a manual cadence."""
+    now = now or datetime.now(UTC)
+    slot = first_slot_after(cadence, now)
+    if slot is None:
+        return ""
+    local = slot.astimezone(local_zone())
+    days = (local.date() - now.astimezone(local_zone()).date()).days
+    when = {0: "today", 1: "tomorrow"}.get(days) or _day(local.date())
+    return f"{local:%H:%M} {when}"
+
+
+def _day(day: date) -> str:
+    return f"on {day:%A} {day.day} {day:%B}"
+
+
 class PreviewPage(Page):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("Preview the first sync")
         self.setSubTitle("A dry run: GP is read, nothing is sent to Mailchimp, and nothing is saved until Finish.")
         self.setFinalPage(True)
-        layout = QVBoxLayout(self)
+        layout = self.body_layout()
         status_row = QHBoxLayout()
         self.status = QLabel("", self)
         self.status.setWordWrap(True)
@@ -104,6 +133,23 @@ class PreviewPage(Page):
         layout.addWidget(self.name_problem)
         self.schedule_line = hint("", self)
         layout.addWidget(self.schedule_line)
+        # What Finish does, and the choice: the first sync sends everything the preview counted.
+        self.finish_line = QLabel("", self)
+        self.finish_line.setObjectName("finishLine")
+        self.finish_line.setWordWrap(True)
+        font = self.finish_line.font()
+        font.setBold(True)
+        self.finish_line.setFont(font)
+        self.send_now_button = QRadioButton("Send now", self)
+        self.wait_button = QRadioButton("Wait for the schedule", self)
+        self.first_run = QButtonGroup(self)
+        # Pinned under the scrolling report, so the choice is in view next to Finish on a small screen too.
+        self.pinned.addWidget(self.finish_line)
+        for button in (self.send_now_button, self.wait_button):
+            self.first_run.addButton(button)
+            self.pinned.addWidget(button)
+        self.send_now_button.setChecked(True)
+        self.first_run.buttonToggled.connect(self._describe_finish)
         self.where = hint("", self)
         layout.addWidget(self.where)
         self.save_error = QLabel("", self)
@@ -130,6 +176,7 @@ class PreviewPage(Page):
         self.schedule_line.setText(f"Schedule: {wiz.schedule_text()}")
         self.save_error.hide()
         self._name_changed()
+        self._describe_finish()
         if self._ran_for != self.signature() or self.report is None:
             self.run_preview()
 
@@ -183,6 +230,7 @@ class PreviewPage(Page):
         self.status.setText("Preview of the first sync:" if report.outcome == "ok" else
                             f"Preview ({report.outcome}):")
         self.result.setText(report_html(report))
+        self._describe_finish()
 
     @Slot(str)
     def _crashed(self, error: str) -> None:
@@ -218,11 +266,32 @@ class PreviewPage(Page):
         return (self.report is not None and not self.running() and self._ran_for == self.signature()
                 and wiz.name_problem(self.name.text().strip()) is None)
 
-    def validatePage(self) -> bool:  # Finish: where (and only where) things are saved
-        try:
-            self.setup_wizard().save(self.name.text().strip())
-        except Exception as exc:  # the keyring or the state database refused: say so, keep the wizard open
-            self.save_error.setText(f"Nothing was saved: {exc}")
-            self.save_error.show()
-            return False
-        return True
+    def show_save_error(self, text: str) -> None:
+        """Finish could not save (the keyring or the state database refused): the wizard stays open."""
+        self.save_error.setText(text)
+        self.save_error.show()
+
+    # -- what Finish does ------------------------------------------------------------------------------------
+    def set_first_run_default(self, *, send_now: bool) -> None:
+        """A new profile offers "Send now"; an edited one waits for its schedule unless the user says otherwise."""
+        (self.send_now_button if send_now else self.wait_button).setChecked(True)
+
+    def send_now(self) -> bool:
+        return self.send_now_button.isChecked()
+
+    @Slot()
+    def _describe_finish(self) -> None:
+        """The choice's labels follow the schedule, and the line above says what Finish will do."""
+        wiz = self.wizard()
+        if wiz is None:
+            return
+        first = first_run_text(self.setup_wizard().cadence())
+        self.wait_button.setText(f"Wait for the schedule (first run at {first})" if first else
+                                 "Do not send yet (the schedule is manual: use Sync now when ready)")
+        if self.send_now():
+            what = sent_counts_text(self.report) if self.report is not None else "what the preview counts"
+            self.finish_line.setText(f"Finish saves the profile and sends {what} to Mailchimp now.")
+        elif first:
+            self.finish_line.setText(f"Finish saves the profile; nothing is sent now. First run at {first}.")
+        else:
+            self.finish_line.setText("Finish saves the profile; nothing is sent until you press Sync now.")

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QStackedWidget,
     QTimeEdit,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -61,7 +60,7 @@ class SchedulePage(Page):
         self.setTitle("When to sync")
         self.setSubTitle("The tray app syncs on this schedule while you are signed in to Windows; "
                          "\"Sync now\" in the tray menu works whatever you choose.")
-        layout = QVBoxLayout(self)
+        layout = self.body_layout()
         form = QFormLayout()
         self.kind = QComboBox(self)
         for kind, label in _CHOICES:

@@ -27,9 +27,11 @@ STAGE_TITLES = {
     ("mailchimp", "audience"): "Audience",
     ("mailchimp", "store"): "Store",
     ("wizard", "error"): "Problem",
+    ("wizard", "saved"): "Saved",
 }
 
 ICON_PX = 16
+FAILED_STYLE = "color: #b3261e;"
 
 
 def _pixmap(state: State) -> QPixmap:
@@ -47,6 +49,7 @@ class StageList(QWidget):
         self._grid.setHorizontalSpacing(8)
         self._grid.setColumnStretch(2, 1)
         self.results: list[StageResult] = []
+        self.stale = False
         self._rows: list[tuple[QLabel, QLabel, QLabel]] = []
         self._busy: QLabel | None = None
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
@@ -61,6 +64,7 @@ class StageList(QWidget):
         self.results.clear()
         self.drop_busy()
         self.setEnabled(True)
+        self.stale = False
 
     def drop_busy(self) -> None:
         if self._busy is not None:
@@ -70,9 +74,14 @@ class StageList(QWidget):
             self._busy = None
 
     def set_stale(self, stale: bool) -> None:
-        """Grey the rows out when the fields no longer hold the values they proved."""
+        """Grey the rows out when the fields no longer hold the values they proved, or that failed: a failure
+        stays red only while the value it blamed is still there."""
         self.setEnabled(not stale)
+        self.stale = stale
         self.setToolTip("The fields changed since this check: run it again." if stale else "")
+        for result, (_icon, _title, message) in zip(self.results, self._rows, strict=True):
+            if not result.ok:
+                message.setStyleSheet("" if stale else FAILED_STYLE)  # disabled: the palette's grey
 
     def set_busy(self, text: str) -> None:
         """A "checking…" line under the rows until the next result arrives."""
@@ -99,7 +108,7 @@ class StageList(QWidget):
         message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # copy into a ticket
         message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         if not result.ok:
-            message.setStyleSheet("color: #b3261e;")
+            message.setStyleSheet(FAILED_STYLE)
         row = len(self._rows)
         self._grid.addWidget(icon, row, 0)
         self._grid.addWidget(title, row, 1)
@@ -109,6 +118,12 @@ class StageList(QWidget):
         self._rows.append((icon, title, message))
 
     # -- what the page (and the tests) ask ---------------------------------------------------------------
+    def latest_row(self) -> QWidget | None:
+        """The busy line, or else the newest row's message (what the page scrolls to)."""
+        if self._busy is not None:
+            return self._busy
+        return self._rows[-1][2] if self._rows else None
+
     def passed(self, *stages: str) -> bool:
         """True when every named stage has a passing row and no row failed."""
         ok = {r.stage for r in self.results if r.ok}

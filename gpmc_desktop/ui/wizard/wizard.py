@@ -5,11 +5,17 @@
     wizard = SetupWizard.edit_profile("Fabrikam", credentials)    # pre-filled from the store and the keyring
     wizard = SetupWizard.reenter_credential("Fabrikam", GP_PASSWORD, credentials)  # after "GP refused…"
     wizard.profileSaved.connect(on_saved)                         # (name) after Finish saved everything
+    wizard.sendNow.connect(sync_now)                              # (name) then, if "Send now" was chosen
     wizard.open()
 
-Nothing is written anywhere until Finish: the checks and the preview only read.  Finish stores the settings and
-the cadence in the state database (`save_profile_settings`, `save_profile(schedule=…)`) and the two secrets in
-the credential store under the profile's name; never in SQLite, a settings file or the log.
+Nothing is written anywhere until Finish: the checks and the preview only read.  Closing a wizard the user
+worked in (Escape, Cancel, the window's close button) asks before discarding it.  An edited profile's pages
+count as checked until a field on them (or on a page they depend on) changes, and Finish saves from any page
+then; the last page says what Finish does (send now, or wait for the schedule) and lets the user choose.
+
+Finish stores the settings and the cadence in the state database (`save_profile_settings`,
+`save_profile(schedule=…)`) and the two secrets in the credential store under the profile's name; never in
+SQLite, a settings file or the log.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ import dataclasses
 import logging
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QAbstractButton, QMessageBox, QPushButton, QWidget, QWizard
 
 from gpmc_desktop import store
 from gpmc_desktop.credentials import (
@@ -50,14 +58,16 @@ from gpmc_desktop.sync.check import CompanySample
 from gpmc_desktop.sync.runner import save_profile_settings
 from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog
 from gpmc_desktop.ui.icons import app_icon
+from gpmc_desktop.ui.schedule_driver import SCHEDULE_FROM_KEY
 from gpmc_desktop.ui.wizard.automations_page import AutomationsPage
 from gpmc_desktop.ui.wizard.background import Background
-from gpmc_desktop.ui.wizard.base import Page
+from gpmc_desktop.ui.wizard.base import CheckedPage, Page
 from gpmc_desktop.ui.wizard.choices import ContactsPage, FiltersPage
 from gpmc_desktop.ui.wizard.gp_pages import CompanyPage, GpPage
 from gpmc_desktop.ui.wizard.mailchimp_page import MailchimpPage
 from gpmc_desktop.ui.wizard.preview_page import PreviewPage
 from gpmc_desktop.ui.wizard.schedule_page import DEFAULT_CADENCE, SchedulePage
+from gpmc_desktop.ui.wizard.steps import StepIndicator
 
 if TYPE_CHECKING:
     from gpmc_desktop.demo.environment import DemoEnvironment
@@ -80,6 +90,18 @@ class PageId(IntEnum):
     PREVIEW = 7
 
 
+# What the step indicator calls each page.
+STEP_NAMES = {
+    PageId.GP: "GP connection", PageId.COMPANY: "GP company", PageId.MAILCHIMP: "Mailchimp",
+    PageId.CONTACTS: "New contacts", PageId.AUTOMATIONS: "Order e-mails", PageId.FILTERS: "Customers to sync",
+    PageId.SCHEDULE: "Schedule", PageId.PREVIEW: "Preview and finish",
+}
+# The wizard must fit a 1366×768 screen at 125% (1092×614 logical pixels, less a 48-pixel taskbar and the title
+# bar): the pages scroll inside this size instead of pushing the buttons off the screen.
+PREFERRED_SIZE = QSize(900, 520)
+DISCARD_QUESTION = "Discard the settings you checked?"
+
+
 @dataclass(frozen=True)
 class Prefill:
     """What the wizard opens with: a profile document (sections of keys as a profile file has them; keys left
@@ -93,6 +115,7 @@ class Prefill:
     gp_password: str = field(default="", repr=False)
     mailchimp_api_key: str = field(default="", repr=False)
     notice: str = ""  # shown on the first page (e.g. the keyring could not be read)
+    saved: bool = False  # the settings are a stored profile's, valid as saved: its pages count as checked
 
     @classmethod
     def stored(cls, name: str, credentials: CredentialStore) -> Prefill:
@@ -104,11 +127,13 @@ class Prefill:
         row = store.get_profile(name)
         if row is None:
             raise LookupError(f"there is no profile {name!r}")
+        saved = False
         try:
             profile = row.profile()
             settings = profile_to_mapping(profile, with_defaults=True)
             for section, key_name in profile.unchosen:  # shown unset: its owner has a choice to make
                 settings[section].pop(key_name, None)
+            saved = True
         except ConfigError as err:
             log.warning("profile %r: stored settings do not validate (%s); the wizard shows them as stored",
                         name, err)
@@ -127,7 +152,7 @@ class Prefill:
                 secrets[kind] = ""
                 problems.append(err.message)
         notice = f"{problems[0]} Until then, type the password and the API key again." if problems else ""
-        return cls(settings, name, cadence, secrets[GP_PASSWORD], secrets[MAILCHIMP_API_KEY], notice)
+        return cls(settings, name, cadence, secrets[GP_PASSWORD], secrets[MAILCHIMP_API_KEY], notice, saved)
 
     @classmethod
     def for_demo(cls, env: DemoEnvironment) -> Prefill:
@@ -151,6 +176,7 @@ class Prefill:
 
 class SetupWizard(QWizard):
     profileSaved = Signal(str)  # the profile's name, after Finish saved it
+    sendNow = Signal(str)  # the profile's name, after profileSaved, when the user chose to sync it at once
 
     def __init__(
         self,
@@ -185,6 +211,10 @@ class SetupWizard(QWizard):
         self.setWindowIcon(app_icon())
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.NoDefaultButton, True)  # Enter in a field must not page on
+        self.setOption(QWizard.WizardOption.HaveFinishButtonOnEarlyPages, edit is not None)
+        self.discard_question: QMessageBox | None = None
+        self._discard_confirmed = False
+        self._opened_with: str = ""
         self.gp_page = GpPage(self)
         self.company_page = CompanyPage(self)
         self.mailchimp_page = MailchimpPage(self)
@@ -201,11 +231,19 @@ class SetupWizard(QWizard):
         ):
             self.setPage(page_id, page)
         self.setStartId(PageId.GP)
-        self.resize(780, 660)
+        self.steps = StepIndicator([STEP_NAMES[PageId(i)] for i in self.pageIds()], self)
+        self.setSideWidget(self.steps)
+        self.currentIdChanged.connect(self._show_step)
+        self._fit_screen()
+        if edit is not None:  # Finish from any page while every page holds
+            for page_id in self.pageIds():
+                self.page(page_id).completeChanged.connect(self._offer_early_finish)
+            self.currentIdChanged.connect(self._offer_early_finish)
         if prefill is not None:
             self.prefill(prefill, start=start, notice=notice)
         elif edit is not None:
             self.prefill(Prefill.stored(edit, self.credentials), start=start, notice=notice)
+        self._opened_with = self.snapshot()
 
     # -- ways to open it ------------------------------------------------------------------------------------
     @classmethod
@@ -272,13 +310,48 @@ class SetupWizard(QWizard):
         if values.name:
             self.preview_page.name.setText(values.name)
             self.preview_page._name_typed = True  # a given name wins over the company's
+        self.preview_page.set_first_run_default(send_now=self.editing is None)
         page_id = PageId.GP if start is None else start
-        self.setStartId(page_id)
+        if values.saved and self.editing is not None:
+            for checked in (self.gp_page, self.company_page, self.mailchimp_page):
+                if checked.has_secrets():
+                    checked.accept_saved()
+            self._walk_to(page_id)  # through the pages before it, so Back leads to them
+        else:
+            self.setStartId(page_id)
         page = self.page(page_id)
         notice = notice or values.notice
         if notice and isinstance(page, Page):
             # A refused secret's notice goes once the check passes; the demo's stays.
             page.show_notice(notice, until_passed=self.editing is not None)
+
+    def _walk_to(self, page_id: PageId) -> None:
+        """Open at *page_id* with the pages before it in the history; stop early at a page that is not complete
+        (a secret the keyring could not give, a choice an older profile never made)."""
+        self.setStartId(PageId.GP)
+        self.restart()
+        while self.currentId() != page_id and self.currentPage().isComplete():
+            before = self.currentId()
+            self.next()
+            if self.currentId() == before:
+                break
+
+    def _fit_screen(self) -> None:
+        """Open at the preferred size, or smaller when the screen is (its available area, taskbar excluded)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        size = QSize(PREFERRED_SIZE)
+        if screen is not None:
+            size = size.boundedTo(screen.availableGeometry().size() - QSize(16, 40))  # frame and title bar
+        self.resize(size)
+
+    @Slot(int)
+    def _show_step(self, page_id: int) -> None:
+        if page_id >= 0:
+            self.steps.show_step(self.pageIds().index(page_id))
+
+    def step_text(self) -> str:
+        """"Step 3 of 8 — Mailchimp": the indicator's line for the current page."""
+        return self.steps.current_text()
 
     def value(self, section: str, name: str) -> Any:
         """The document's value of a key, or what a new profile starts with (the schema's)."""
@@ -360,6 +433,34 @@ class SetupWizard(QWizard):
                 return f"A profile named {row.name!r} already exists: choose another name, or edit that profile."
         return None
 
+    def can_finish_early(self) -> bool:
+        """Editing, and every page holds: its checks (saved or run here), its choices and a usable name."""
+        if self.editing is None:
+            return False
+        pages_hold = all(page.passed() for page in (self.gp_page, self.company_page, self.mailchimp_page))
+        chosen = self.contacts_page.isComplete() and self.automations_page.isComplete()
+        return pages_hold and chosen and self.name_problem(self.preview_page.name.text().strip()) is None
+
+    @Slot()
+    def _offer_early_finish(self) -> None:
+        """Editing: Finish saves from any page (only the schedule changed, say: nothing needs proving again)."""
+        early = self.can_finish_early()
+        for page_id in self.pageIds():
+            if page_id != PageId.PREVIEW:
+                self.page(page_id).setFinalPage(early)
+
+    def snapshot(self) -> str:
+        """Everything the pages hold, to tell whether the user changed anything since the wizard opened."""
+        return repr((self.gp_page.values(), self.gp_page.password.text(), self.company_page.values(),
+                     self.mailchimp_page.values(), self.mailchimp_page.key(), self.contacts_page.mode(),
+                     self.automations_page.choice(), self.filters_page.values(), self.cadence(),
+                     self.preview_page.name.text(), self.document))
+
+    def has_work(self) -> bool:
+        """A check passed here or a field was changed: closing would lose something."""
+        checked = any(page.passed_here for page in (self.gp_page, self.company_page, self.mailchimp_page))
+        return checked or self.snapshot() != self._opened_with
+
     # -- Finish ------------------------------------------------------------------------------------------------
     def save(self, name: str) -> Profile:
         """Store everything; called by the last page's validatePage (Finish).  The secrets go first: if the
@@ -370,6 +471,7 @@ class SetupWizard(QWizard):
         profile, secrets, cadence = self.profile(name), self.secrets(), self.cadence()
         old = self.editing
         renamed = old is not None and old != name
+        send_now = self.preview_page.send_now()
         self.credentials.set(name, GP_PASSWORD, secrets.gp_password)
         self.credentials.set(name, MAILCHIMP_API_KEY, secrets.mailchimp_api_key)
         try:
@@ -377,7 +479,13 @@ class SetupWizard(QWizard):
                 if renamed and old is not None:
                     store.rename_profile(old, name)  # runs, audit and sync state follow the id
                 save_profile_settings(profile)
-                store.save_profile(name, schedule=cadence.to_dict())
+                row = store.save_profile(name, schedule=cadence.to_dict())
+                # "Wait for the schedule": a profile that never synced counts its slots from now, rather than
+                # being due at once (the scheduler reads this when there is no successful run yet).
+                if send_now:
+                    store.delete_state(row.id, SCHEDULE_FROM_KEY)
+                else:
+                    store.set_state(row.id, SCHEDULE_FROM_KEY, store.to_iso(datetime.now(UTC)))
         except Exception:
             if old is None or (renamed and old.casefold() != name.casefold()):
                 self.credentials.delete_profile(name)  # no secrets without a profile
@@ -386,12 +494,75 @@ class SetupWizard(QWizard):
             self.credentials.delete_profile(old)
         self.saved_profile, self.saved_cadence = profile, cadence
         self.editing = name
-        log.info("profile %r saved by the setup wizard (%s)", name, cadence.describe())
+        log.info("profile %r saved by the setup wizard (%s; %s)", name, cadence.describe(),
+                 "first run now" if send_now else "waits for the schedule")
         self.profileSaved.emit(name)
+        if send_now:
+            self.sendNow.emit(name)
         return profile
 
+    def _finish(self) -> bool:
+        """Finish: save, or say why nothing was saved and keep the wizard open."""
+        try:
+            self.save(self.preview_page.name.text().strip())
+        except Exception as exc:  # the keyring or the state database refused
+            text = f"Nothing was saved: {exc}"
+            if self.currentId() == PageId.PREVIEW:
+                self.preview_page.show_save_error(text)
+            else:
+                QMessageBox.warning(self, "Profile not saved", text)
+            return False
+        return True
+
+    # -- keys ------------------------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter runs the current page's check (or presses the focused button), never Next or Finish."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focused = self.focusWidget()
+            if isinstance(focused, QPushButton) and focused.isEnabled():
+                focused.click()
+            elif isinstance(focused, QAbstractButton):
+                pass  # a radio button or a check box: Enter is not a choice
+            elif isinstance(self.currentPage(), CheckedPage):
+                self.currentPage().enter_pressed()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     # -- closing ---------------------------------------------------------------------------------------------
+    def reject(self) -> None:
+        """Escape, Cancel and the close button (QDialog's closeEvent rejects): ask first when the user checked or
+        changed anything."""
+        if self._discard_confirmed or not self.has_work():
+            super().reject()
+            return
+        if self.discard_question is None:
+            box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(), DISCARD_QUESTION,
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+            box.setInformativeText("Nothing is saved until Finish: discarding closes the wizard and forgets what "
+                                   "you typed and checked.")
+            box.button(QMessageBox.StandardButton.Yes).setText("Discard")
+            box.button(QMessageBox.StandardButton.No).setText("Keep editing")
+            box.setDefaultButton(QMessageBox.StandardButton.No)
+            box.setEscapeButton(QMessageBox.StandardButton.No)
+            box.finished.connect(self._discard_answered)
+            self.discard_question = box
+        self.discard_question.open()
+
+    @Slot(int)
+    def _discard_answered(self, answer: int) -> None:
+        if answer == QMessageBox.StandardButton.Yes:
+            self._discard_confirmed = True
+            self.reject()
+
+    def discard(self) -> None:
+        """Close without asking (the app quitting with the wizard open)."""
+        self._discard_confirmed = True
+        self.reject()
+
     def done(self, result: int) -> None:
+        if result == QWizard.DialogCode.Accepted and not (self.validateCurrentPage() and self._finish()):
+            return
         # The network calls in flight cannot be interrupted; their answers are dropped, the preview stops.
         self.preview_page.cancel()
         self.background.drop_all()
