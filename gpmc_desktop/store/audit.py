@@ -163,14 +163,15 @@ def _no_index(column: peewee.Field) -> peewee.NodeList:
 
 
 def _where(f: AuditFilter, *, for_count: bool = False) -> list[peewee.Expression]:
-    """The conditions of `f`. `for_count`: no page order to keep, so the profile's index is welcome (counting
-    reads only the narrowest index that answers, never the rows)."""
+    """The conditions of `f`. `for_count` with the profile alone: no page order to keep, so its index answers
+    the count without reading a row; any other criterion's index is narrower."""
     conds: list[peewee.Expression] = []
     # The planner may not have statistics yet (a young file), and then it likes any equality index that
     # also yields id order. Two such choices are always poor: profile_id (one profile usually owns every
     # row, so its index filters nothing) and entity next to a GP key (the key's index finds a handful).
     if f.profile_id is not None:
-        profile_col = AuditEvent.profile if for_count else _no_index(AuditEvent.profile)
+        alone = not (f.run_id or f.entity or f.action or f.gp_key or f.text or f.since or f.until)
+        profile_col = AuditEvent.profile if for_count and alone else _no_index(AuditEvent.profile)
         conds.append(profile_col == f.profile_id)
     if f.run_id is not None:
         conds.append(AuditEvent.run == f.run_id)
