@@ -59,6 +59,11 @@ class Customer:
     modified_date: dt.date | None
     rejected_emails: tuple[str, ...] = field(default=())
 
+    @property
+    def display_name(self) -> str:
+        """The name a person knows the customer by: the company, else the contact's name."""
+        return self.company_name.strip() or f"{self.first_name} {self.last_name}".strip()
+
 
 @dataclass(frozen=True, slots=True)
 class Document:

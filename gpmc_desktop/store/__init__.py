@@ -21,6 +21,7 @@ from gpmc_desktop.store.audit import (
     AuditPage,
     NewAuditEvent,
     audit_page,
+    count_audit,
     export_audit_csv,
     iter_audit,
     record_audit,
@@ -60,6 +61,7 @@ from gpmc_desktop.store.ledger import (
     replay_failure,
     replay_failures,
     resolve_failure,
+    undismiss_failure,
 )
 from gpmc_desktop.store.migrations import CURRENT_SCHEMA_VERSION, MIGRATIONS, Migration, list_backups
 from gpmc_desktop.store.paths import DATA_DIR_ENV, data_dir, state_db_path
@@ -122,6 +124,7 @@ __all__ = [
     "all_state",
     "audit_page",
     "close_interrupted_runs",
+    "count_audit",
     "data_dir",
     "delete_profile",
     "delete_state",
@@ -161,6 +164,7 @@ __all__ = [
     "state_db_path",
     "synced_map",
     "to_iso",
+    "undismiss_failure",
     "upsert_synced",
     "utc_now",
     "write_transaction",

@@ -3,8 +3,9 @@
 Paging is keyset on ``id`` (insertion order, so also time order), never OFFSET: fetching page 5,000 of a
 million rows costs the same as page 1. Each filter column has its own index, and SQLite stores the rowid
 at the end of every index entry, so ``WHERE <col> = ? AND id < ? ORDER BY id DESC LIMIT n`` reads exactly
-n index entries. Text search is a case-insensitive *prefix* match on GP key, Mailchimp id and e-mail,
-answered from those three indexes (a substring match would have to scan every row).
+n index entries. Text search is a case-insensitive *prefix* match on GP key, Mailchimp id, e-mail, customer
+number and customer name, answered from those five indexes (a substring match would have to scan every row):
+an order's row carries its customer's number and name, so searching a customer finds its invoices too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
+from decimal import Decimal
 from typing import TextIO
 
 import peewee
@@ -45,6 +47,10 @@ class NewAuditEvent:
     error_detail: str | None = None
     payload_hash: str | None = None
     at: datetime | None = None  # default: the batch's time
+    customer_number: str | None = None  # an order's GP customer
+    customer_name: str | None = None  # the GP customer's name (of the customer, or of an order's customer)
+    amount: Decimal | None = None  # an order's document amount
+    currency: str | None = None  # of `amount`
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +69,10 @@ class AuditEventRow:
     error_title: str | None
     error_detail: str | None
     payload_hash: str | None
+    customer_number: str | None
+    customer_name: str | None
+    amount: Decimal | None
+    currency: str | None
 
 
 CSV_HEADER: tuple[str, ...] = tuple(f.name for f in fields(AuditEventRow))
@@ -73,9 +83,15 @@ _INSERT_HEAD = 'INSERT INTO "{}" ({})'.format(
 )
 
 
+# The columns a text search looks in, each with its own NOCASE index.
+_SEARCHED = (AuditEvent.gp_key, AuditEvent.mailchimp_id, AuditEvent.email, AuditEvent.customer_number,
+             AuditEvent.customer_name)
+
+
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
-    """All given criteria must hold. `text` is a prefix of the GP key, Mailchimp id or e-mail (any case)."""
+    """All given criteria must hold. `text` is a prefix of the GP key, Mailchimp id, e-mail, customer number or
+    customer name (any case)."""
 
     profile_id: int | None = None
     run_id: int | None = None
@@ -130,6 +146,10 @@ def record_audit(run_id: int, events: Iterable[NewAuditEvent], *, now: datetime 
                 redact(e.error_title),
                 redact(e.error_detail),
                 e.payload_hash,
+                e.customer_number,
+                e.customer_name,
+                None if e.amount is None else str(e.amount),
+                e.currency,
             )
 
     with write_transaction():
@@ -142,13 +162,17 @@ def _no_index(column: peewee.Field) -> peewee.NodeList:
     return peewee.NodeList((peewee.SQL("+"), column), glue="")
 
 
-def _where(f: AuditFilter) -> list[peewee.Expression]:
+def _where(f: AuditFilter, *, for_count: bool = False) -> list[peewee.Expression]:
+    """The conditions of `f`. `for_count` with the profile alone: no page order to keep, so its index answers
+    the count without reading a row; any other criterion's index is narrower."""
     conds: list[peewee.Expression] = []
     # The planner may not have statistics yet (a young file), and then it likes any equality index that
     # also yields id order. Two such choices are always poor: profile_id (one profile usually owns every
     # row, so its index filters nothing) and entity next to a GP key (the key's index finds a handful).
     if f.profile_id is not None:
-        conds.append(_no_index(AuditEvent.profile) == f.profile_id)
+        alone = not (f.run_id or f.entity or f.action or f.gp_key or f.text or f.since or f.until)
+        profile_col = AuditEvent.profile if for_count and alone else _no_index(AuditEvent.profile)
+        conds.append(profile_col == f.profile_id)
     if f.run_id is not None:
         conds.append(AuditEvent.run == f.run_id)
     if f.entity is not None:
@@ -164,16 +188,13 @@ def _where(f: AuditFilter) -> list[peewee.Expression]:
         conds.append(AuditEvent.at < f.until)
     text = (f.text or "").strip()
     if text:
-        # An IN over a UNION of three index range scans: left to itself, the planner prefers walking
-        # the table backwards by id, which is a full scan whenever the search matches few rows.
+        # An IN over a UNION of index range scans: left to itself, the planner prefers walking the table
+        # backwards by id, which is a full scan whenever the search matches few rows.
         lo, hi = text, text + _PREFIX_END
-        matching = (
-            AuditEvent.select(AuditEvent.id).where((AuditEvent.gp_key >= lo) & (AuditEvent.gp_key < hi))
-            | AuditEvent.select(AuditEvent.id).where(
-                (AuditEvent.mailchimp_id >= lo) & (AuditEvent.mailchimp_id < hi)
-            )
-            | AuditEvent.select(AuditEvent.id).where((AuditEvent.email >= lo) & (AuditEvent.email < hi))
-        )
+        scans = [AuditEvent.select(AuditEvent.id).where((col >= lo) & (col < hi)) for col in _SEARCHED]
+        matching = scans[0]
+        for scan in scans[1:]:
+            matching = matching | scan
         conds.append(AuditEvent.id.in_(matching))
     return conds
 
@@ -193,8 +214,15 @@ def _fetch(
     return database_proxy.execute_sql(sql, params).fetchall()
 
 
+_AMOUNT = CSV_HEADER.index("amount")
+
+
 def _row(raw: tuple[object, ...]) -> AuditEventRow:
-    return AuditEventRow(raw[0], from_iso(raw[1]), *raw[2:])  # type: ignore[arg-type]
+    amount = raw[_AMOUNT]
+    return AuditEventRow(  # type: ignore[arg-type]
+        raw[0], from_iso(raw[1]), *raw[2:_AMOUNT], None if amount is None else Decimal(str(amount)),
+        *raw[_AMOUNT + 1:],
+    )
 
 
 def _raw_chunks(
@@ -232,6 +260,16 @@ def audit_page(
     raw = _fetch(conds, newest_first, limit + 1)  # one extra row tells whether another page exists
     rows = [_row(t) for t in raw[:limit]]
     return AuditPage(rows, rows[-1].id if len(raw) > limit else None)
+
+
+def count_audit(filters: AuditFilter | None = None) -> int:
+    """How many events match `filters` in all (the view shows "500 of 12,345")."""
+    conds = _where(filters or AuditFilter(), for_count=True)
+    query = AuditEvent.select(peewee.fn.COUNT(peewee.SQL("*")))
+    if conds:
+        query = query.where(*conds)
+    sql, params = query.sql()
+    return int(database_proxy.execute_sql(sql, params).fetchone()[0])
 
 
 def iter_audit(
@@ -280,6 +318,7 @@ def export_audit_csv(
     n = 0
     for chunk in _raw_chunks(filters, newest_first=False, chunk_size=chunk_size):
         # Raw rows: the timestamp is already the stored ISO 8601 UTC text, written as is.
-        writer.writerows([_cell(v, excel_safe) for v in row] for row in chunk)
+        # The amount is a number a spreadsheet should read as one, a leading "-" included.
+        writer.writerows([_cell(v, excel_safe and i != _AMOUNT) for i, v in enumerate(row)] for row in chunk)
         n += len(chunk)
     return n

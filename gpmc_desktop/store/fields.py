@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import peewee
@@ -37,3 +38,13 @@ class JsonTextField(peewee.TextField):
 
     def python_value(self, value: str | None) -> Any:
         return None if value is None else json.loads(value)
+
+
+class DecimalTextField(peewee.TextField):
+    """A money amount as its exact decimal text ("4320.15"): SQLite's NUMERIC would round it through a float."""
+
+    def db_value(self, value: Decimal | str | None) -> str | None:
+        return None if value is None else str(value)
+
+    def python_value(self, value: str | None) -> Decimal | None:
+        return None if value is None else Decimal(value)

@@ -57,6 +57,9 @@ class LedgerEntry:
     last_failed_at: datetime
     content_hash: str | None
     dismissed: bool
+    email: str | None = None  # the address the record was sent with
+    customer_number: str | None = None  # the GP customer (an order's buyer; a customer is its own)
+    customer_name: str | None = None
 
     def is_due(self, now: datetime, current_hash: str | None = None) -> bool:
         """Should the engine try this record again? Pass the GP record's current content hash when known."""
@@ -71,7 +74,8 @@ _COLUMNS = (
     FailureLedger.profile, FailureLedger.entity, FailureLedger.gp_key, FailureLedger.attempts,
     FailureLedger.category, FailureLedger.next_retry_at, FailureLedger.last_error_title,
     FailureLedger.last_error_detail, FailureLedger.last_http_status, FailureLedger.first_failed_at,
-    FailureLedger.last_failed_at, FailureLedger.content_hash, FailureLedger.dismissed,
+    FailureLedger.last_failed_at, FailureLedger.content_hash, FailureLedger.dismissed, FailureLedger.email,
+    FailureLedger.customer_number, FailureLedger.customer_name,
 )
 
 
@@ -95,6 +99,9 @@ def record_failure(
     error_title: str | None = None,
     error_detail: str | None = None,
     http_status: int | None = None,
+    email: str | None = None,
+    customer_number: str | None = None,
+    customer_name: str | None = None,
     retry_after: timedelta | None = None,
     now: datetime | None = None,
     policy: BackoffPolicy = DEFAULT_BACKOFF,
@@ -128,6 +135,9 @@ def record_failure(
             "last_failed_at": moment,
             "content_hash": content_hash,
             "dismissed": False,
+            "email": email,
+            "customer_number": customer_number,
+            "customer_name": customer_name,
         }
         if existing is None:
             FailureLedger.insert(profile=profile_id, entity=entity, gp_key=gp_key, **values).execute()
@@ -199,14 +209,17 @@ def list_failures(
     entity: Entity | str | None = None,
     category: FailureCategory | str | None = None,
     include_dismissed: bool = False,
+    only_dismissed: bool = False,
 ) -> list[LedgerEntry]:
-    """For the UI: most recent failure first."""
+    """For the UI: most recent failure first. `only_dismissed`: the ones a person dismissed (to restore)."""
     query = FailureLedger.select(*_COLUMNS).where(FailureLedger.profile == profile_id)
     if entity is not None:
         query = query.where(FailureLedger.entity == check(Entity, entity, "entity"))
     if category is not None:
         query = query.where(FailureLedger.category == check(FailureCategory, category, "failure category"))
-    if not include_dismissed:
+    if only_dismissed:
+        query = query.where(FailureLedger.dismissed == True)  # noqa: E712
+    elif not include_dismissed:
         query = query.where(FailureLedger.dismissed == False)  # noqa: E712
     return _entries(query.order_by(FailureLedger.last_failed_at.desc(), FailureLedger.id.desc()))
 
@@ -247,3 +260,10 @@ def dismiss_failure(profile_id: int, entity: Entity | str, gp_key: str) -> bool:
     entity = check(Entity, entity, "entity")
     with write_transaction():
         return bool(FailureLedger.update(dismissed=True).where(_key(profile_id, entity, gp_key)).execute())
+
+
+def undismiss_failure(profile_id: int, entity: Entity | str, gp_key: str) -> bool:
+    """Undo `dismiss_failure`: the entry is shown and retried as before (its schedule was never changed)."""
+    entity = check(Entity, entity, "entity")
+    with write_transaction():
+        return bool(FailureLedger.update(dismissed=False).where(_key(profile_id, entity, gp_key)).execute())

@@ -169,8 +169,38 @@ def _to_v2(db: peewee.SqliteDatabase) -> None:
     db.execute_sql('DROP TABLE "watermarks"')
 
 
+# ---------------------------------------------------------------------------------------------------------
+# v3: an audit row says whose record it is — an order's customer number, the customer's name, an order's amount
+# and currency — so a search for a customer finds its invoices; a ledger entry carries the e-mail and the
+# customer, so the failures list names them without reading the audit. All nullable: older rows have none.
+_V3_DDL: tuple[str, ...] = (
+    'ALTER TABLE "audit_events" ADD COLUMN "customer_number" TEXT COLLATE NOCASE',
+    'ALTER TABLE "audit_events" ADD COLUMN "customer_name" TEXT COLLATE NOCASE',
+    'ALTER TABLE "audit_events" ADD COLUMN "amount" TEXT',
+    'ALTER TABLE "audit_events" ADD COLUMN "currency" TEXT',
+    'CREATE INDEX "audit_events_customer_number" ON "audit_events" ("customer_number")',
+    'CREATE INDEX "audit_events_customer_name" ON "audit_events" ("customer_name")',
+    'ALTER TABLE "failure_ledger" ADD COLUMN "email" TEXT',
+    'ALTER TABLE "failure_ledger" ADD COLUMN "customer_number" TEXT',
+    'ALTER TABLE "failure_ledger" ADD COLUMN "customer_name" TEXT',
+)
+
+
+def _to_v3(db: peewee.SqliteDatabase) -> None:
+    for statement in _V3_DDL:
+        db.execute_sql(statement)
+    # Entries failed before v3: the e-mail of the record's last failed audit row (one index lookup each; a
+    # ledger holds tens of rows), and a customer is its own customer.
+    db.execute_sql("""UPDATE "failure_ledger" SET "email" = (
+        SELECT a."email" FROM "audit_events" AS a
+        WHERE a."gp_key" = "failure_ledger"."gp_key" AND a."entity" = "failure_ledger"."entity"
+          AND a."profile_id" = "failure_ledger"."profile_id" AND a."action" = 'failed'
+        ORDER BY a."id" DESC LIMIT 1)""")
+    db.execute_sql('UPDATE "failure_ledger" SET "customer_number" = "gp_key" WHERE "entity" = \'customer\'')
+
+
 # Key = the version a migration produces. Append only.
-MIGRATIONS: Mapping[int, Migration] = MappingProxyType({1: _to_v1, 2: _to_v2})
+MIGRATIONS: Mapping[int, Migration] = MappingProxyType({1: _to_v1, 2: _to_v2, 3: _to_v3})
 CURRENT_SCHEMA_VERSION: int = max(MIGRATIONS)
 
 

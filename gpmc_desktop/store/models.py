@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import peewee
 
-from gpmc_desktop.store.fields import JsonTextField, UtcDateTimeField
+from gpmc_desktop.store.fields import DecimalTextField, JsonTextField, UtcDateTimeField
 from gpmc_desktop.store.secrets_guard import refuse_secret_keys, refuse_secret_names
 
 database_proxy = peewee.DatabaseProxy()
@@ -92,6 +92,11 @@ class AuditEvent(BaseModel):
     error_title = peewee.TextField(null=True)
     error_detail = peewee.TextField(null=True)
     payload_hash = peewee.TextField(null=True)
+    # v3, whose record it is: an order's customer, the customer's name (both searched), an order's amount.
+    customer_number = peewee.TextField(null=True, collation="NOCASE", index=True)
+    customer_name = peewee.TextField(null=True, collation="NOCASE", index=True)
+    amount = DecimalTextField(null=True)
+    currency = peewee.TextField(null=True)
 
     class Meta:
         table_name = "audit_events"
@@ -135,6 +140,10 @@ class FailureLedger(BaseModel):
     last_failed_at = UtcDateTimeField()
     content_hash = peewee.TextField(null=True)  # of the GP record when it failed
     dismissed = peewee.BooleanField(default=False)
+    # v3: who the failed record belongs to, so the failures list names them (an order's customer is its buyer).
+    email = peewee.TextField(null=True)
+    customer_number = peewee.TextField(null=True)
+    customer_name = peewee.TextField(null=True)
 
     class Meta:
         table_name = "failure_ledger"

@@ -54,11 +54,18 @@ class Bookkeeping:
         """Every ledgered record of *entity*, dismissed ones included, by GP key."""
         return store.failure_map(self.profile_id, entity)
 
-    def record_failure(self, entity: Entity, gp_key: str, err: MailchimpError, content_hash: str) -> None:
+    def record_failure(
+        self, entity: Entity, gp_key: str, err: MailchimpError, content_hash: str, event: NewAuditEvent | None = None
+    ) -> None:
+        """*event*: the failed audit row, whose e-mail and customer the failures list shows."""
         category = FailureCategory.TRANSIENT if err.category is Category.TRANSIENT else FailureCategory.PERMANENT
+        own = gp_key if entity == Entity.CUSTOMER else None  # a customer is its own customer
         store.record_failure(
             self.profile_id, entity, gp_key, category=category, content_hash=content_hash,
-            error_title=err.title, error_detail=err.detail, http_status=err.status, now=self._now(),
+            error_title=err.title, error_detail=_detail_with_fields(err), http_status=err.status, now=self._now(),
+            email=event.email if event else None,
+            customer_number=(event.customer_number if event else None) or own,
+            customer_name=event.customer_name if event else None,
         )
 
     def resolve_failure(self, entity: Entity, gp_key: str) -> None:
@@ -90,3 +97,10 @@ class Bookkeeping:
             if self._audit and self.run_id is not None:
                 store.record_audit(self.run_id, self._audit)
         self._audit, self._synced, self._forget = [], {}, {}
+
+
+def _detail_with_fields(err: MailchimpError) -> str:
+    """The detail, with the fields Mailchimp named (a merge field error says which field only there)."""
+    named = "; ".join(f"{e.get('field')}: {e.get('message', '')}" for e in err.errors
+                      if isinstance(e, dict) and e.get("field"))
+    return f"{err.detail} [{named}]".strip() if named else err.detail

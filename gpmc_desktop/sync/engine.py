@@ -107,14 +107,19 @@ class OrderSent(NamedTuple):
 
 def _audit_event(
     entity: Entity, gp_key: str, action: Action, *, reason: str = "", mailchimp_id: str = "", email: str = "",
-    payload_hash: str = "", error: MailchimpError | None = None,
+    payload_hash: str = "", error: MailchimpError | None = None, customer_name: str = "",
+    order: OrderPlan | None = None,
 ) -> NewAuditEvent:
-    """The audit row, with an absent text stored as NULL."""
+    """The audit row, with an absent text stored as NULL. *order*: the plan of an order's row, whose customer and
+    amount it carries (so a search for the customer finds its invoices)."""
+    doc = order.doc if order else None
     return NewAuditEvent(
         entity=entity, gp_key=gp_key, action=action, mailchimp_id=mailchimp_id or None, email=email or None,
         reason=reason or None, http_status=error.status if error else None,
         error_title=(error.title or None) if error else None, error_detail=(error.detail or None) if error else None,
-        payload_hash=payload_hash or None,
+        payload_hash=payload_hash or None, customer_name=customer_name or None,
+        customer_number=(doc.customer_number or None) if doc else None, amount=doc.amount if doc else None,
+        currency=(order.payload.get("currency_code") or None) if order else None,
     )
 
 
@@ -533,7 +538,8 @@ class SyncEngine:
             state = SyncedState(cp.hash, cp.buyer_id, member.email)
             writes = (*writes, SyncedWrite(Entity.CUSTOMER, number, state))
         event = _audit_event(Entity.CUSTOMER, number, decision.action, reason=decision.reason,
-                             mailchimp_id=cp.buyer_id, email=member.email, payload_hash=cp.hash)
+                             mailchimp_id=cp.buyer_id, email=member.email, payload_hash=cp.hash,
+                             customer_name=cp.customer.display_name)
         return PushResult(event, ledger_hash(member, cp), synced=writes, audit=audit)
 
     def _failed_customer(
@@ -542,7 +548,8 @@ class SyncEngine:
         if err.category is Category.AUTH:
             self._abort = self._as_abort(err)
         event = _audit_event(Entity.CUSTOMER, cp.customer.number, Action.FAILED, reason=_error_reason(err),
-                             email=member.email, payload_hash=cp.hash, error=err)
+                             email=member.email, payload_hash=cp.hash, error=err,
+                             customer_name=cp.customer.display_name)
         return PushResult(event, ledger_hash(member, cp), error=err, synced=synced)
 
     # ---------------------------------------------------------------------------------- orders
@@ -584,11 +591,12 @@ class SyncEngine:
             if err.category is Category.AUTH:
                 self._abort = self._as_abort(err)
             event = _audit_event(Entity.ORDER, number, Action.FAILED, reason=_error_reason(err), mailchimp_id=number,
-                                 email=op.email, payload_hash=op.hash, error=err)
+                                 email=op.email, payload_hash=op.hash, error=err, customer_name=op.customer_name,
+                                 order=op)
             return PushResult(event, op.hash, error=err)
         reason = order_reason(op, repoint=decision.repoint or sent.moved)
         event = _audit_event(Entity.ORDER, number, sent.action, mailchimp_id=number, email=op.email,
-                             payload_hash=op.hash, reason=reason)
+                             payload_hash=op.hash, reason=reason, customer_name=op.customer_name, order=op)
         state = SyncedState(op.hash, number, op.email)
         return PushResult(event, op.hash, synced=(SyncedWrite(Entity.ORDER, number, state),),
                           carried_buyer=sent.carried_buyer)
@@ -691,8 +699,14 @@ class SyncEngine:
             digest = mapping.content_hash(reason)
             prior = seen.get(number)
             if prior is None or prior.content_hash != digest:
-                email = record.email if isinstance(record, Customer) else None
-                self.book.audit(_audit_event(entity, number, Action.SKIPPED, reason=reason, email=email or ""))
+                if isinstance(record, Customer):
+                    event = _audit_event(entity, number, Action.SKIPPED, reason=reason, email=record.email or "",
+                                         customer_name=record.display_name)
+                else:  # the order's customer and amount, so a search for the customer finds it
+                    event = dataclasses.replace(
+                        _audit_event(entity, number, Action.SKIPPED, reason=reason),
+                        customer_number=record.customer_number or None, amount=record.amount)
+                self.book.audit(event)
                 self.book.mark_synced(seen_entity, number, SyncedState(digest, None))
         for number in seen.keys() - skipped.keys():
             self.book.forget(seen_entity, number)
@@ -726,7 +740,7 @@ class SyncEngine:
             # A refused key is not this record's fault: the run aborts (exit 2), and once the key is fixed the
             # next run must send the record, so it is not ledgered.
             if result.error.category is not Category.AUTH:
-                self.book.record_failure(entity, event.gp_key, result.error, result.ledger_hash)
+                self.book.record_failure(entity, event.gp_key, result.error, result.ledger_hash, event)
         elif event.action != Action.FAILED and event.gp_key in ledger:
             # Only records the ledger holds: resolving is a write transaction of its own, and one per record
             # would make every poll write once for each unchanged customer.

@@ -55,6 +55,7 @@ class OrderPlan:
     email: str  # the e-mail of its GP customer: the buyer it hangs on
     payload: dict[str, Any]
     hash: str
+    customer_name: str = ""  # its GP customer's, for the audit
 
 
 @dataclass
@@ -141,7 +142,8 @@ def build_plan(
         )
         email = buyer.customer.email
         assert email
-        plan.orders[doc.number] = OrderPlan(doc, email, payload, mapping.order_hash(payload, zone))
+        plan.orders[doc.number] = OrderPlan(doc, email, payload, mapping.order_hash(payload, zone),
+                                            buyer.customer.display_name)
     return plan
 
 

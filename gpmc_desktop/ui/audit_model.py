@@ -26,13 +26,32 @@ def detail_text(row: AuditEventRow) -> str:
     return row.reason or ""
 
 
+def customer_label(entity: str, name: str | None, number: str | None) -> str:
+    """Whose record it is: a customer's name (its key is beside it); an invoice's customer by name and number."""
+    if entity == "customer" or not number:
+        return name or ""
+    return f"{name} ({number})" if name else number
+
+
+def customer_text(row: AuditEventRow) -> str:
+    return customer_label(row.entity, row.customer_name, row.customer_number)
+
+
+def amount_text(row: AuditEventRow) -> str:
+    if row.amount is None:
+        return ""
+    return f"{row.amount:,.2f} {row.currency or ''}".rstrip()
+
+
 class AuditTableModel(RowTableModel[AuditEventRow]):
-    # Only the detail, the one long text, repeats itself as a tooltip.
+    # Only the texts that may not fit repeat themselves as a tooltip.
     columns = (
         Column("When", lambda r: f"{r.at.astimezone():%Y-%m-%d %H:%M:%S}", tooltip=False),
         Column("Record", lambda r: r.entity, tooltip=False),
-        Column("GP key", lambda r: r.gp_key, tooltip=False),
-        Column("E-mail", lambda r: r.email or "", tooltip=False),
+        Column("GP key", lambda r: r.gp_key),
+        Column("Customer", customer_text),
+        Column("Amount", amount_text, tooltip=False, align_right=True),
+        Column("E-mail", lambda r: r.email or ""),
         Column("Action", lambda r: r.action, tooltip=False, color=lambda r: _ACTION_COLORS.get(r.action)),
         Column("HTTP", lambda r: "" if r.http_status is None else str(r.http_status), tooltip=False),
         Column("Detail", detail_text),

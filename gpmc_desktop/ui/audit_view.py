@@ -1,11 +1,12 @@
-"""The audit log page: filters (run, record type, action, search), the lazy table, a per-record trace and
-CSV export (off the GUI thread: a million rows take seconds, and the window must not freeze)."""
+"""The audit log page: filters (run, record type, action, search), the lazy table with the total matching count,
+a per-record trace and CSV export (the export and the count run off the GUI thread: over a million rows they
+take a while, and the window must not freeze)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QTimer, Signal, Slot
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -47,7 +48,8 @@ def write_audit_csv(path: Path, filters: AuditFilter) -> int:
 class TraceDialog(QDialog):
     """Every action on one GP record, oldest first: "did this customer sync, and what did Mailchimp say?"."""
 
-    HEADERS = ("When", "Run", "Action", "E-mail", "Mailchimp id", "HTTP", "Detail", "Payload hash")
+    # No payload hash: a finance admin never needs it (the CSV export keeps it for IT).
+    HEADERS = ("When", "Run", "Action", "E-mail", "Mailchimp id", "HTTP", "Detail")
 
     def __init__(self, profile_id: int, entity: str, gp_key: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,14 +61,22 @@ class TraceDialog(QDialog):
         for r, ev in enumerate(self.rows):
             values = (f"{ev.at.astimezone():%Y-%m-%d %H:%M:%S}", str(ev.run_id), ev.action, ev.email or "",
                       ev.mailchimp_id or "", "" if ev.http_status is None else str(ev.http_status),
-                      detail_text(ev), (ev.payload_hash or "")[:12])
+                      detail_text(ev))
             for c, value in enumerate(values):
-                self.table.setItem(r, c, QTableWidgetItem(value))
-        self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.table.setItem(r, c, item)
+        # Every column as wide as its text (an e-mail is never cut); the detail takes the rest.
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        name = next((ev.customer_name for ev in reversed(self.rows) if ev.customer_name), None)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"{len(self.rows)} event(s) for {entity} <b>{gp_key}</b>", self))
+        whose = f" ({name})" if name else ""
+        layout.addWidget(QLabel(f"{len(self.rows)} event(s) for {entity} <b>{gp_key}</b>{whose}", self))
         layout.addWidget(self.table)
         layout.addWidget(buttons)
         self.resize(900, 360)
@@ -75,6 +85,7 @@ class TraceDialog(QDialog):
 class AuditView(QWidget):
     export_finished = Signal(int, str)
     export_failed = Signal(str)
+    total_counted = Signal(int)  # the matching events in all, once counted
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +94,8 @@ class AuditView(QWidget):
         self._background = Background(self)
         self._export: Task | None = None
         self._export_path = ""
+        self._count: Task | None = None
+        self.total: int | None = None  # events matching the filter in all; None while counting
 
         self.run_box = QComboBox(self)
         self.entity_box = QComboBox(self)
@@ -94,7 +107,7 @@ class AuditView(QWidget):
         for a in Action:
             self.action_box.addItem(a.value.capitalize(), a.value)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Customer number, invoice, e-mail or Mailchimp id (starts with)")
+        self.search.setPlaceholderText("Customer number or name, invoice, e-mail or Mailchimp id (starts with)")
         self.search.setClearButtonEnabled(True)
         self.trace_button = QPushButton("Record history", self)
         self.export_button = QPushButton("Export CSV…", self)
@@ -105,6 +118,7 @@ class AuditView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a key's end tells keys apart: keep it
         # Fixed row heights and no per-row sizing: Qt then never measures rows, whatever their number.
         vh = self.table.verticalHeader()
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -112,7 +126,7 @@ class AuditView(QWidget):
         vh.hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((140, 80, 110, 200, 80, 50, 320, 120)):
+        for col, width in enumerate((140, 70, 130, 200, 100, 210, 70, 45, 320, 120)):
             self.table.setColumnWidth(col, width)
 
         self._search_timer = QTimer(self)
@@ -125,6 +139,7 @@ class AuditView(QWidget):
         self.trace_button.clicked.connect(self.show_trace)
         self.export_button.clicked.connect(self.ask_export)
         self.table.doubleClicked.connect(self._on_double_click)
+        self.model.modelReset.connect(self._count_total)
         self.model.modelReset.connect(self._update_status)
         self.model.rowsInserted.connect(self._update_status)
 
@@ -184,12 +199,43 @@ class AuditView(QWidget):
         """New events (and, with `runs`, the run list) since the last look, keeping the scroll position."""
         if runs:
             self._fill_runs()
-        self.model.refresh_new()
+        before = self.model.rowCount()
+        added = self.model.refresh_new()
+        if self.total is not None and self.model.rowCount() == before + added:  # not reloaded: no recount
+            self.total += added
+            self._update_status()
+
+    # -- the total -----------------------------------------------------------------------------------------
+    def _count_total(self) -> None:
+        """Count the matching events on a pool thread (over a million rows a count takes a moment)."""
+        if self._count is not None:
+            self._count.drop()
+        self.total, self._count = None, None
+        filters = self.model.filters
+        if filters is not None:
+            self._count = self._background.start(lambda _report: store.count_audit(filters), name="audit count",
+                                                 on_result=self._on_counted)
+
+    @Slot(object)
+    def _on_counted(self, total: int) -> None:
+        self._count = None
+        self.total = total
+        self._update_status()
+        self.total_counted.emit(total)
+
+    def status_text(self) -> str:
+        shown = self.model.rowCount()
+        if self.model.filters is None:
+            return ""
+        if self.total is None:
+            return f"Showing {shown:,} event(s); counting all that match…"
+        if shown >= self.total:
+            return f"Showing all {self.total:,} event(s)" if self.total else "No event matches."
+        return f"Showing {shown:,} of {self.total:,} events (scroll for more)"
 
     def _update_status(self) -> None:
-        n = self.model.rowCount()
-        more = " (scroll for more)" if self.model.canFetchMore(QModelIndex()) else ""
-        self.status.setText(f"{n:,} event(s) shown{more}")
+        if self._export is None:
+            self.status.setText(self.status_text())
 
     # -- trace ---------------------------------------------------------------------------------------------
     def selected_event(self) -> AuditEventRow | None:
@@ -201,6 +247,17 @@ class AuditView(QWidget):
 
     def _on_double_click(self, index: QModelIndex) -> None:
         self.trace_dialog(self.model.row_at(index.row())).exec()
+
+    @Slot()
+    def focus_search(self) -> None:
+        """Ctrl+F: type a customer, invoice or e-mail."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    @Slot()
+    def export_csv(self) -> None:
+        """Ctrl+E: the matching events as CSV."""
+        self.ask_export()
 
     def show_trace(self) -> None:
         event = self.selected_event()

@@ -19,14 +19,18 @@ Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 @dataclass(frozen=True, slots=True)
 class Column(Generic[Row]):
     title: str
     text: Callable[[Row], str]
-    tooltip: bool = True  # the text again on hover, for cells too narrow to show it all
+    # The text again on hover, for cells too narrow to show it all; or a longer text of its own.
+    tooltip: bool | Callable[[Row], str] = True
     color: Callable[[Row], QColor | None] | None = None  # the text's colour, if it depends on the row
+    align_right: bool = False  # amounts
 
 
 class RowTableModel(QAbstractTableModel, Generic[Row]):
@@ -69,8 +73,21 @@ class RowTableModel(QAbstractTableModel, Generic[Row]):
         if not index.isValid():
             return None
         column = self.columns[index.column()]
-        if role == _DISPLAY or (role == _TOOLTIP and column.tooltip):
+        if role == _DISPLAY or (role == _TOOLTIP and column.tooltip is True):
             return column.text(self._rows[index.row()])
+        if role == _TOOLTIP and callable(column.tooltip):
+            return column.tooltip(self._rows[index.row()])
         if role == _FOREGROUND and column.color is not None:
             return column.color(self._rows[index.row()])
+        if role == _ALIGN and column.align_right:
+            return _RIGHT
         return None
+
+    # -- copying -------------------------------------------------------------------------------------------
+    def rows_as_text(self, rows: Iterable[int]) -> str:
+        """The rows as a person sees them, tab-separated under a header line (pastes into a spreadsheet)."""
+        lines = ["\t".join(c.title for c in self.columns)]
+        for r in rows:
+            cells = (c.text(self._rows[r]) for c in self.columns)
+            lines.append("\t".join(" ".join(cell.split()) for cell in cells))  # no tab or line break inside
+        return "\n".join(lines) + "\n"

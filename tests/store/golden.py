@@ -12,6 +12,7 @@ import sqlite3
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -35,6 +36,13 @@ def build_golden_db(version: int, path: Path) -> Path:
     finally:
         conn.close()
     return path
+
+
+def _since_v3(**values: object) -> dict[str, object]:
+    """Keyword arguments that only builds from schema v3 on take (the freezing build's API)."""
+    from gpmc_desktop.store import CURRENT_SCHEMA_VERSION
+
+    return values if CURRENT_SCHEMA_VERSION >= 3 else {}
 
 
 def populate_sample() -> None:
@@ -61,7 +69,9 @@ def populate_sample() -> None:
                 email="aaron@example.com",
                 payload_hash="h-aaron",
             ),
-            st.NewAuditEvent("order", "INV00001", "created", mailchimp_id="INV00001", payload_hash="h-inv1"),
+            st.NewAuditEvent("order", "INV00001", "created", mailchimp_id="INV00001", payload_hash="h-inv1",
+                             **_since_v3(customer_number="AARONFIT0001", customer_name="Aaron Fitz Electrical",
+                                         amount=Decimal("4320.15"), currency="USD")),
             st.NewAuditEvent(
                 "customer",
                 "BAKERSEM0001",
@@ -92,6 +102,7 @@ def populate_sample() -> None:
         error_title="Invalid Resource",
         http_status=400,
         now=WHEN,
+        **_since_v3(email="bad@", customer_number="BAKERSEM0001", customer_name="Baker's Emporium"),
     )
     st.set_state(profile.id, st.BACKFILL_IN_PROGRESS, False, now=WHEN)
 

@@ -143,3 +143,19 @@ def test_ledger_is_per_profile_and_entity(store: Store, profile_id: int) -> None
     assert len(st.due_for_retry(profile_id, entity="customer", now=T0 + timedelta(hours=1))) == 1
     with pytest.raises(ValueError, match="failure category"):
         st.record_failure(profile_id, "order", "K2", category="auth", content_hash="h")
+
+
+def test_an_entry_names_its_customer_and_a_dismissal_can_be_undone(store: Store, profile_id: int) -> None:
+    st.record_failure(profile_id, "customer", "THOMASEL0001", category="permanent", content_hash="h1",
+                      error_title="Invalid Resource", http_status=400, email="abrown@example.com",
+                      customer_number="THOMASEL0001", customer_name="Thomas Electrical", now=T0)
+    entry = st.get_failure(profile_id, "customer", "THOMASEL0001")
+    assert entry is not None
+    assert (entry.email, entry.customer_number, entry.customer_name) == (
+        "abrown@example.com", "THOMASEL0001", "Thomas Electrical")
+    assert st.dismiss_failure(profile_id, "customer", "THOMASEL0001")
+    assert st.list_failures(profile_id) == []
+    assert [e.gp_key for e in st.list_failures(profile_id, only_dismissed=True)] == ["THOMASEL0001"]
+    assert st.undismiss_failure(profile_id, "customer", "THOMASEL0001")
+    assert st.list_failures(profile_id) == [entry]
+    assert st.list_failures(profile_id, only_dismissed=True) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import peewee
@@ -80,7 +81,8 @@ def test_golden_file_opens_with_current_code(version: int, tmp_path: Path) -> No
         assert run.outcome == "partial"
         assert run.counts == {"customer": {"created": 1, "failed": 1}, "order": {"created": 1}}
         page = st.audit_page(st.AuditFilter(profile_id=profile.id, text="aaron"))
-        assert [r.gp_key for r in page.rows] == ["AARONFIT0001"]
+        # From v3 on, the invoice carries its customer: the search finds it too.
+        assert [r.gp_key for r in page.rows] == (["INV00001"] if version >= 3 else []) + ["AARONFIT0001"]
         trace = st.record_trace(profile.id, "customer", "BAKERSEM0001")
         assert [(r.action, r.http_status) for r in trace] == [("failed", 400)]
         assert st.synced_map(profile.id, "customer")["AARONFIT0001"].remote_email == "aaron@example.com"
@@ -233,3 +235,28 @@ def test_v1_profile_columns_become_one_document(tmp_path: Path) -> None:
     assert (settings.mailchimp.max_connections, settings.mailchimp.api_base) == (3, "http://127.0.0.1:9100/3.0")
     assert (settings.filters.skip_on_hold, settings.filters.customer_classes) == (True, ("EDU",))
     assert _columns(path, "profiles") == ["id", "name", "settings", "schedule", "created_at", "updated_at"]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_v3_adds_whose_record_it_is_to_audit_and_ledger_after_a_backup(version: int, tmp_path: Path) -> None:
+    path = build_golden_db(version, tmp_path / "state.sqlite")
+    before = _dump(path)
+    with open_store(path, now=T0) as s:
+        assert (s.migration.from_version, s.migration.to_version) == (version, CURRENT_SCHEMA_VERSION)
+        backup = s.migration.backup_path
+        profile_id = st.get_profile("golden").id  # type: ignore[union-attr]
+        # The failed customer of the old file: its e-mail comes from its last failed audit row.
+        entry = st.get_failure(profile_id, "customer", "BAKERSEM0001")
+        assert entry is not None
+        assert (entry.email, entry.customer_number, entry.customer_name) == ("bad@", "BAKERSEM0001", None)
+        # Old audit rows have no customer; new ones do, and a search by the customer's name finds the invoice.
+        assert all(e.customer_name is None for e in st.iter_audit())
+        run_id = st.start_run(profile_id, st.RunKind.INCREMENTAL, now=T0)
+        st.record_audit(run_id, [st.NewAuditEvent("order", "INV00002", "created", customer_number="AARONFIT0001",
+                                                  customer_name="Aaron Fitz Electrical", amount=Decimal("12.50"),
+                                                  currency="USD")], now=T0)
+        found = st.audit_page(st.AuditFilter(profile_id=profile_id, text="aaron fitz")).rows
+        assert [(e.gp_key, e.amount) for e in found] == [("INV00002", Decimal("12.50"))]
+    assert backup is not None and _version(backup) == version and _dump(backup) == before
+    assert {"customer_number", "customer_name", "amount", "currency"} <= set(_columns(path, "audit_events"))
+    assert {"email", "customer_number", "customer_name"} <= set(_columns(path, "failure_ledger"))

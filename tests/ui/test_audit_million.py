@@ -49,6 +49,8 @@ def test_opens_on_one_page_and_scrolling_fetches_more(qtbot, big_log):
     assert model.rowCount() == PAGE_SIZE
     assert model.canFetchMore()
     assert model.row_at(0).id > model.row_at(PAGE_SIZE - 1).id  # newest first
+    qtbot.waitUntil(lambda: view.total is not None, timeout=10_000)  # counted off the GUI thread
+    assert view.status.text() == f"Showing {PAGE_SIZE} of {ROWS:,} events (scroll for more)"
 
     began = time.perf_counter()
     for pages in range(2, 22):  # the user drags the scroll bar to the end twenty times
@@ -81,6 +83,8 @@ def test_filters_search_and_trace(qtbot, big_log):
     qtbot.waitUntil(lambda: model.filters is not None and model.filters.text == key, timeout=5_000)
     rows = [model.row_at(r) for r in range(model.rowCount())]
     assert rows and {r.gp_key for r in rows} == {key}
+    qtbot.waitUntil(lambda: view.total is not None, timeout=10_000)
+    assert view.status.text() == f"Showing all {len(rows)} event(s)"
     view.search.setText("BUYER4242@")  # e-mail, any case
     qtbot.waitUntil(lambda: model.filters is not None and model.filters.text == "BUYER4242@", timeout=5_000)
     assert {model.row_at(r).email for r in range(model.rowCount())} == {"buyer4242@example.com"}

@@ -3,8 +3,8 @@ refused key, and the failure ledger's Retry / Dismiss."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import QItemSelectionModel, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from gpmc_desktop import store
 from gpmc_desktop.credentials import MAILCHIMP_API_KEY
@@ -108,19 +108,29 @@ def test_ledger_shows_failed_records_and_retry_replays_them(qtbot, controller, d
     assert event.gp_key not in {e.gp_key for e in ledger.model.rows()}
     assert len(ledger.model.rows()) == 2
 
-    # Retry all: both fake addresses are tried again (and fail again: their attempts count up).
-    with qtbot.waitSignal(controller.run_finished, timeout=SYNC_TIMEOUT_MS):
-        assert ledger.retry_all() == 2
-    assert [e.attempts for e in ledger.model.rows()] == [2, 2]
-
-    # Dismiss: gone from the list until the GP record changes.
+    # Retry all: the two fake addresses only a correction in GP fixes are skipped, and it says so.
+    assert not ledger.retry_all_button.isEnabled()
+    assert ledger.retry_all() == 0
+    assert "Skipped 2" in ledger.message.label.text()
     _select(ledger, ledger.model.row_at(0).gp_key)
+    assert not ledger.retry_selected_button.isEnabled()
+    assert "Correct the e-mail address of customer" in ledger.model.index(0, 7).data()
+
+    # Dismiss (after the question): gone from the list until the GP record changes.
+    QTimer.singleShot(0, lambda: QApplication.activeModalWidget().button(QMessageBox.StandardButton.Yes).click())
     assert ledger.dismiss_selected() == 1
     assert len(ledger.model.rows()) == 1
 
 
 def test_retry_during_a_run_says_a_run_is_going(qtbot, controller, demo, demo_profile):
     wait_for_run(qtbot, controller)
+    # A record Mailchimp was too busy for: Retry all retries it (the fake addresses it skips).
+    profile_id = controller.board[demo_profile].profile_id
+    synced = next(e for e in store.iter_audit(store.AuditFilter(profile_id=profile_id, entity="customer",
+                                                                action="created")))
+    store.record_failure(profile_id, "customer", synced.gp_key, category="transient", content_hash="busy",
+                         error_title="Service Unavailable", http_status=503)
+    controller.window.ledger_view.reload()
     demo.mailchimp.faults.set_latency(0.02)
     with qtbot.waitSignal(controller.run_finished, timeout=SYNC_TIMEOUT_MS):
         controller.sync_now(demo_profile)

@@ -83,8 +83,10 @@ def test_the_paged_audit_model_passes_qts_checks(qtbot, qtmodeltester, state: st
         model.fetchMore()
     assert model.rowCount() == 25 and not model.canFetchMore(QModelIndex())
     failed = next(r for r in range(model.rowCount()) if model.row_at(r).action == "failed")
-    assert model.index(failed, 4).data(FOREGROUND) == RED
-    assert model.index(failed, 4).data(TOOLTIP) is None and model.index(failed, 6).data(TOOLTIP) is not None
+    action, detail = (next(c for c in range(model.columnCount()) if model.headerData(c, Qt.Orientation.Horizontal)
+                           == title) for title in ("Action", "Detail"))
+    assert model.index(failed, action).data(FOREGROUND) == RED
+    assert model.index(failed, action).data(TOOLTIP) is None and model.index(failed, detail).data(TOOLTIP) is not None
 
     run_id = store.start_run(profile_id, "incremental")
     store.record_audit(run_id, [NewAuditEvent(entity="customer", gp_key="NEW", action="created")])
