@@ -28,6 +28,7 @@ from gpmc_desktop.ui.icons import app_icon, state_pixmap
 from gpmc_desktop.ui.ledger_view import LedgerView
 from gpmc_desktop.ui.runs_model import RunsTableModel
 from gpmc_desktop.ui.status import CREDENTIAL_LABELS, ProfileStatus, State, StatusBoard
+from gpmc_desktop.ui.summary_view import SummaryView
 
 NOTICE_MS = 8000
 _STATE_WORDS = {State.IDLE: "Up to date", State.SYNCING: "Syncing", State.WARNING: "Some records failed",
@@ -98,7 +99,10 @@ class MainWindow(QMainWindow):
         self.runs_table.doubleClicked.connect(self._show_run_in_audit)
         self.audit_view = AuditView(self)
         self.ledger_view = LedgerView(self)
+        self.summary_view = SummaryView(board, self)  # the first page: last night at a glance
+        self.summary_view.failures_requested.connect(lambda: self.tabs.setCurrentWidget(self.ledger_view))
         self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.summary_view, "Summary")
         self.tabs.addTab(self.runs_table, "Runs")
         self.tabs.addTab(self.audit_view, "Audit log")
         self.tabs.addTab(self.ledger_view, "Failures")
@@ -202,6 +206,7 @@ class MainWindow(QMainWindow):
         self.runs_model.set_profile(profile_id)
         self.audit_view.set_profile(profile_id)
         self.ledger_view.set_profile(status.name if status else None, profile_id)
+        self.summary_view.set_profile(status.name if status else None, profile_id)
         self.refresh_status()
         if status is not None:
             self.profile_shown.emit(status.name)
@@ -262,6 +267,7 @@ class MainWindow(QMainWindow):
         if profile is not None and profile != self.current_profile:
             return
         self.runs_model.reload()
+        self.summary_view.refresh()
         self.audit_view.refresh()
         self.ledger_view.reload()
 
