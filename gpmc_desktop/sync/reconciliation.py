@@ -152,9 +152,8 @@ class Reconciliation:
             return f"{_n(customers, 'customer')}, {_n(addresses, 'e-mail address')} (none shared)"
         parts = [f"{_n(n, 'address')} {'is' if n == 1 else 'are'} used by {size} customers"
                  f"{' each' if n > 1 else ''}" for size, n in sorted(self.shared.items())]
-        one = "who become one contact" if len(parts) == 1 else "the customers of one address become one contact"
-        return (f"{_n(customers, 'customer')} share {_n(addresses, 'e-mail address')}; "
-                f"{_join(parts)}, {one}")
+        one = ", who become one contact" if len(parts) == 1 else "; the customers of one address become one contact"
+        return f"{_n(customers, 'customer')} share {_n(addresses, 'e-mail address')}; {_join(parts)}{one}"
 
     def lines(self) -> list[str]:
         """The chain in plain words, one step a line (the CLI prints them; the preview shows them)."""

@@ -33,11 +33,10 @@ HOLDS_PATH = "$.reconciliation.holds"
 RUNS_READ = MAX_BARS * 2  # previews are left out of the chart: read a few more
 
 
-def _label(parent: QWidget, *, selectable: bool = True) -> QLabel:
+def _label(parent: QWidget, *, wrap: bool = True) -> QLabel:
     label = QLabel(parent)
-    label.setWordWrap(True)
-    if selectable:
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
 
@@ -62,27 +61,26 @@ class SummaryView(QWidget):
         self.next_run = _label(self)
 
         holds_box = QGroupBox("What Mailchimp holds from GP", self)
-        form = QFormLayout(holds_box)
-        self.members = _label(holds_box)
-        self.shared = _label(holds_box)
-        self.shared.setEnabled(False)  # a quieter line: why members and customers differ
-        self.ecommerce_customers = _label(holds_box)
-        self.orders = _label(holds_box)
-        self.order_total = _label(holds_box)
+        form = QFormLayout()
+        self.members = _label(holds_box, wrap=False)
+        self.ecommerce_customers = _label(holds_box, wrap=False)
+        self.orders = _label(holds_box, wrap=False)
+        self.order_total = _label(holds_box, wrap=False)
         form.addRow("Audience members:", self.members)
-        form.addRow("", self.shared)
         form.addRow("E-commerce customers:", self.ecommerce_customers)
         form.addRow("Orders:", self.orders)
         form.addRow("Orders' total:", self.order_total)
+        self.shared = _label(holds_box)  # why there are fewer members than customers
         self.holds_as_of = _label(holds_box)
-        self.holds_as_of.setEnabled(False)
-        form.addRow("", self.holds_as_of)
+        holds_layout = QVBoxLayout(holds_box)
+        holds_layout.addLayout(form)
+        holds_layout.addWidget(self.shared)
+        holds_layout.addWidget(self.holds_as_of)
 
         chart_box = QGroupBox(f"The last {MAX_BARS} runs: records sent, and failures (hatched)", self)
         chart_layout = QVBoxLayout(chart_box)
         self.chart = RunChart(chart_box)
         self.chart_text = _label(chart_box)  # the chart's figures in words, for everyone
-        self.chart_text.setEnabled(False)
         chart_layout.addWidget(self.chart)
         chart_layout.addWidget(self.chart_text)
 

@@ -81,7 +81,7 @@ def test_shared_e_mails_are_explained_in_one_sentence() -> None:
                                  "who become one contact")
     mixed = dataclasses.replace(rec, shared={2: 3, 4: 1})
     assert mixed.shared_text().endswith("3 addresses are used by 2 customers each and 1 address is used by 4 "
-                                        "customers, the customers of one address become one contact")
+                                        "customers; the customers of one address become one contact")
     alone = dataclasses.replace(rec, shared={}, addresses=5)
     assert alone.shared_text() == "5 customers, 5 e-mail addresses (none shared)"
 
