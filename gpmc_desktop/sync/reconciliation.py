@@ -161,7 +161,7 @@ class Reconciliation:
         lines = [f"GP customers: {self.gp_customers:,}"]
         if self.left_out:
             lines.append(f"  left out: {sum(self.left_out.values()):,} ({_reasons(self.left_out)})")
-        lines.append(f"  to sync: {self.eligible:,} ({_actions(self.customers, words)})")
+        lines.append(f"  to sync: {self.eligible:,} ({_actions(self.customers, words, self.eligible)})")
         lines.append(f"E-mail addresses: {self.shared_text()}")
         lines.append(f"  audience members: {_actions(self.members, words, self.addresses)}")
         lines.append(f"  e-commerce customers: {_actions(self.ecommerce_customers, words, self.addresses)}")

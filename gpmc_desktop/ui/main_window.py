@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
         if status.total and status.phase != "gp":
             self.progress.setRange(0, status.total)
             self.progress.setValue(status.done)
-            self.progress.setFormat("%v / %m")
+            self.progress.setFormat("%v of %m")  # the words of progress_text
         else:
             self.progress.setRange(0, 0)  # busy: GP is being read, no count to show yet
 
