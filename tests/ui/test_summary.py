@@ -148,3 +148,11 @@ def test_the_main_window_opens_on_the_summary(qtbot, profile_id: int) -> None:
     assert window.tabs.tabText(0) == "Summary"
     window.summary_view.failures_requested.emit()
     assert window.tabs.currentWidget() is window.ledger_view
+
+
+def test_without_a_profile_the_summary_says_what_to_do(qtbot, state: store.Store) -> None:
+    window = MainWindow(StatusBoard())
+    qtbot.addWidget(window)
+    assert window.summary_view.sentence.text() == ("No sync profile yet: set one up to connect Dynamics GP to "
+                                                   "Mailchimp.")
+    assert window.summary_view.chart.bars == []
