@@ -6,7 +6,7 @@
 Starts the built-in demo (GP and Mailchimp simulators), walks the setup wizard against it with every check
 passing and grabs each page, saves the profile (a throwaway state database and an in-memory keyring in a
 temporary folder: nothing touches the user's data or keyring), then runs one sync in the app's main window and
-grabs the window and the tray menu.  Needs a font (Debian: fonts-dejavu-core) or Qt draws boxes.
+grabs its summary page, its runs page and the tray menu.  Needs a font (Debian: fonts-dejavu-core) or Qt draws boxes.
 """
 
 from __future__ import annotations
@@ -174,7 +174,12 @@ def shell_shots(app: QApplication, profile: str, credentials: CredentialStore, w
             raise RuntimeError(f"the sync of {profile!r} did not start")
         wait_until(app, lambda: bool(finished), "the first sync")
         settle(app)
-        save(controller.window, out, "main-window-after-sync", app)
+        window = controller.window
+        window.tabs.setCurrentWidget(window.summary_view)  # the page the window opens on
+        save(window, out, "summary", app)
+        window.tabs.setCurrentWidget(window.runs_table)
+        save(window, out, "main-window-after-sync", app)
+        window.tabs.setCurrentWidget(window.summary_view)
         if controller.tray is None:
             raise RuntimeError("no tray menu to render")
         menu = controller.tray.menu

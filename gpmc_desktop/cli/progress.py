@@ -1,11 +1,12 @@
-"""A one-line progress bar for a terminal, with honest counts (done / total per phase)."""
+"""A one-line progress bar for a terminal, with honest counts (done of total per phase, in the words the app
+uses: see ``sync/progress_words.py``)."""
 
 from __future__ import annotations
 
 import time
 from typing import TextIO
 
-PHASE_NAMES = {"gp": "reading GP", "customers": "customers", "orders": "orders"}
+from gpmc_desktop.sync.progress_words import phase_name, progress_words
 
 
 class TerminalProgress:
@@ -21,14 +22,13 @@ class TerminalProgress:
         if done not in (0, total) and now - self._last < self.min_interval:
             return
         self._last = now
-        name = PHASE_NAMES.get(phase, phase)
         if total:
             filled = int(self.width * done / total)
             bar = "#" * filled + "-" * (self.width - filled)
-            line = f"{name:<10} [{bar}] {done}/{total}"
+            line = f"{phase_name(phase):<10} [{bar}] {done:,} of {total:,}"
         else:
-            line = f"{name:<10} ..."
-        self.out.write(f"\r{line:<70}")
+            line = progress_words(phase, done, total)
+        self.out.write(f"\r{line:<80}")
         self.out.flush()
         self._shown = True
 

@@ -98,19 +98,20 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def print_summary(report: RunReport, out: TextIO) -> None:
+    """The run's reconciliation in plain words (GP customers → e-mail addresses → members; GP invoices →
+    orders and their total), then what else needs saying."""
     kind = "dry run (nothing sent)" if report.dry_run else "sync"
     print(f"run {report.run_id}: {kind} {report.outcome}", file=out)
-    for name, counts in (("customers", report.customers), ("orders", report.orders)):
-        print(f"  {name:<9} " + "  ".join(f"{k} {v}" for k, v in counts.items()), file=out)
+    if report.reconciliation is not None:
+        for line in report.reconciliation.lines():
+            print(f"  {line}", file=out)
+    else:  # GP could not be read: only the counts there are
+        for name, counts in (("customers", report.customers), ("orders", report.orders)):
+            print(f"  {name:<9} " + "  ".join(f"{k} {v}" for k, v in counts.items()), file=out)
     if report.dry_run:
-        print(f"  new contacts the Mailchimp plan must cover: {report.new_contacts}", file=out)
-    for reason, n in report.skip_reasons.most_common(10):
-        print(f"  skipped {n:>6}  {reason}", file=out)
+        print(f"  new contacts the Mailchimp plan must cover: {report.new_contacts:,}", file=out)
     for line in report.left_out_lines():
         print(f"  merge fields: {line}", file=out)
-    if report.ignored_documents:
-        ignored = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(report.ignored_documents.items()))
-        print(f"  not orders (ignored): {ignored}", file=out)
     if report.error:
         print(f"  error: {report.error}", file=out)
     elif report.mass_change is not None and report.mass_change.over_limit:

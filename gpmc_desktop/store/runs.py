@@ -125,3 +125,14 @@ def close_interrupted_runs(*, now: datetime | None = None) -> int:
             }
             closed += Run.update(**fields).where(Run.id == run.id).execute()
     return closed
+
+
+def latest_run_holding(profile_id: int, json_path: str) -> RunRow | None:
+    """The newest finished run whose counts hold *json_path* (e.g. ``$.reconciliation.holds``: what Mailchimp
+    held after it), or None.  A run that failed before reading GP holds no reconciliation; the summary then
+    shows the figures of the last run that did."""
+    found = peewee.fn.json_extract(Run.counts, json_path).is_null(False)
+    query = (Run.select(*_COLUMNS).where((Run.profile == profile_id) & Run.finished_at.is_null(False) & found)
+             .order_by(Run.id.desc()).limit(1))
+    rows = _rows(query)
+    return rows[0] if rows else None

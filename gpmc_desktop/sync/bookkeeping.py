@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from gpmc_desktop import store
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
@@ -31,8 +32,9 @@ class Bookkeeping:
         return self.run_id
 
     def finish_run(
-        self, run_id: int | None, outcome: Outcome, counts: dict[Entity, dict[str, int]], error: str
+        self, run_id: int | None, outcome: Outcome, counts: dict[str, Any], error: str
     ) -> None:
+        """*counts*: by entity, the count per action; under "reconciliation", the run's (a JSON object)."""
         if run_id is not None:
             store.finish_run(run_id, outcome, counts=counts, error_summary=error or None, now=self._now())
 

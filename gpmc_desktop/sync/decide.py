@@ -27,6 +27,7 @@ from gpmc_desktop.sync.merge_fields import FieldMisfit
 from gpmc_desktop.sync.plan import BuyerPlan, CustomerPlan, MemberPlan, OrderPlan, Plan
 
 CUSTOMER_NOT_SYNCED = "customer not synced yet"
+WAITING_FOR = "waiting for customer "  # an invoice whose customer failed: the reason names it (and why)
 # The synced hash of an order deleted from Mailchimp to be created again on its buyer (never a content hash).
 GONE_ORDER_HASH = "deleted, to be created again"
 
@@ -275,6 +276,16 @@ def order_reason(order: OrderPlan, *, repoint: bool) -> str:
     return "; ".join(parts)
 
 
+def waiting_reason(number: str, customer_failure: LedgerEntry | None) -> str:
+    """Why an invoice is not sent while its customer is not in Mailchimp: the customer's failure when the ledger
+    has one ("waiting for customer X (failed: Invalid Resource)"), so nobody looks for a sync that is late."""
+    if customer_failure is None:
+        return CUSTOMER_NOT_SYNCED
+    why = ("its failure was dismissed" if customer_failure.dismissed else
+           f"failed: {customer_failure.last_error_title or 'see Failures'}")
+    return f"{WAITING_FOR}{number} ({why})"
+
+
 def decide_order(
     order: OrderPlan,
     prior: SyncedState | None,
@@ -283,12 +294,14 @@ def decide_order(
     customer_synced: bool,
     full: bool,
     now: dt.datetime,
+    customer_failure: LedgerEntry | None = None,
 ) -> OrderDecision:
-    """*customer_synced*: the order's GP customer and its buyer are in Mailchimp once the customers are done.
-    An order synced onto another buyer (an older build's per-GP-customer one, or an e-mail its customer no
-    longer has; ``remote_email`` says which) is re-pointed."""
+    """*customer_synced*: the order's GP customer and its buyer are in Mailchimp once the customers are done
+    (*customer_failure*: the customer's ledger entry, which says why not).  An order synced onto another buyer
+    (an older build's per-GP-customer one, or an e-mail its customer no longer has; ``remote_email`` says which)
+    is re-pointed."""
     if not customer_synced:
-        return OrderDecision(Action.SKIPPED, CUSTOMER_NOT_SYNCED)
+        return OrderDecision(Action.SKIPPED, waiting_reason(order.doc.customer_number, customer_failure))
     repoint = prior is not None and prior.remote_email != order.email
     if not (full or repoint) and prior is not None and prior.content_hash == order.hash:
         return OrderDecision(Action.UNCHANGED)
@@ -308,10 +321,13 @@ def decide_orders(
     sendable: Collection[str],
     full: bool,
     now: dt.datetime,
+    customer_ledger: Mapping[str, LedgerEntry] | None = None,
 ) -> list[tuple[OrderPlan, OrderDecision]]:
+    failures = customer_ledger or {}
     return [
         (op, decide_order(op, synced_orders.get(number), ledger.get(number),
-                          customer_synced=op.doc.customer_number in sendable, full=full, now=now))
+                          customer_synced=op.doc.customer_number in sendable, full=full, now=now,
+                          customer_failure=failures.get(op.doc.customer_number)))
         for number, op in plan.orders.items()
     ]
 
@@ -355,7 +371,8 @@ def forecast(
                                   now=now, legacy=legacy.get(email, ()))
               for email, member in plan.members.items()]
     sendable = predicted_sendable(plan, groups, synced_customers.keys(), synced_buyers.keys())
-    return Forecast(groups, decide_orders(plan, synced_orders, order_ledger, sendable=sendable, full=full, now=now))
+    return Forecast(groups, decide_orders(plan, synced_orders, order_ledger, sendable=sendable, full=full, now=now,
+                                          customer_ledger=customer_ledger))
 
 
 def buyer_carriers(

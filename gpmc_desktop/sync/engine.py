@@ -57,6 +57,7 @@ from gpmc_desktop.sync.decide import (
 from gpmc_desktop.sync.mass_change import MISSING_STATE, MassChange, assess, write_missing
 from gpmc_desktop.sync.merge_fields import AudienceFields
 from gpmc_desktop.sync.plan import BuyerPlan, CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan, fit_members
+from gpmc_desktop.sync.reconciliation import Holdings, holdings, reconcile
 from gpmc_desktop.sync.report import RunReport
 
 ProgressFn = Callable[[str, int, int], None]
@@ -158,6 +159,7 @@ class SyncEngine:
         report = RunReport(dry_run=dry_run)
         kind = RunKind.DRY_RUN if dry_run else RunKind.FULL if full else RunKind.INCREMENTAL
         report.run_id = self.book.start_run(kind)
+        plan: Plan | None = None
         try:
             if not dry_run:
                 self._preflight()  # a wrong key or audience shows before a GP pull that may take minutes
@@ -179,9 +181,20 @@ class SyncEngine:
         elif report.outcome == Outcome.OK and (report.customers[Action.FAILED] or report.orders[Action.FAILED]):
             report.outcome = Outcome.PARTIAL
         self.book.flush()
-        self.book.finish_run(report.run_id, report.outcome,
-                             {Entity.CUSTOMER: report.customers, Entity.ORDER: report.orders}, report.error)
+        counts: dict[str, Any] = {Entity.CUSTOMER: report.customers, Entity.ORDER: report.orders}
+        if plan is not None:
+            # The one reconciliation every later view reads (the summary, the runs, the tray): stored with the run.
+            report.reconciliation = reconcile(
+                plan, report.outcomes, customers=report.customers, orders=report.orders,
+                skip_reasons=report.skip_reasons, dry_run=dry_run, holds=None if dry_run else self._holdings(plan))
+            counts["reconciliation"] = report.reconciliation.as_json()
+        self.book.finish_run(report.run_id, report.outcome, counts, report.error)
         return report
+
+    def _holdings(self, plan: Plan) -> Holdings:
+        """What Mailchimp holds from GP now, from the synced state the run leaves."""
+        return holdings(plan, self.book.synced(Entity.MEMBER), self.book.synced(Entity.ECOMMERCE_CUSTOMER),
+                        self.book.synced(Entity.ORDER))
 
     def _read_plan(self) -> Plan:
         self.progress("gp", 0, 0)
@@ -203,6 +216,8 @@ class SyncEngine:
         fc = self._forecast(plan, full)
         _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
         _count_held(report, fc.groups)
+        for group in fc.groups:
+            report.outcomes.count_group(group)
         for group in fc.sending:
             for _cp, decision in group.to_send:
                 report.customers[decision.action] += 1
@@ -427,18 +442,27 @@ class SyncEngine:
         groups = fc.sending
         for group in groups:
             report.fields_left_out.update(group.fields_left_out)
+        held = [g for g in fc.groups if not g.to_send]
+        for group in held:
+            report.outcomes.count_group(group)
         carriers = fc.carriers()  # the orders the forecast sends first for their buyer, one per buyer to write
-        total = len(groups)
-        self.progress("customers", 0, total)
+        # Progress counts e-mail addresses (one contact each), as the reconciliation does: those the failure
+        # ledger holds whole are done from the start.
+        total = len(fc.groups)
+        self.progress("customers", len(held), total)
         carried: set[str] = set()
 
-        def push(group: MemberGroup) -> list[PushResult]:
-            return self._push_member_group(group, carriers.get(group.member.email))
+        def push(group: MemberGroup) -> tuple[MemberGroup, list[PushResult]]:
+            return group, self._push_member_group(group, carriers.get(group.member.email))
 
-        for done, results in enumerate(self._parallel(groups, push), start=1):
+        for done, (group, results) in enumerate(self._parallel(groups, push), start=len(held) + 1):
+            written = {w.entity for result in results for w in result.synced}
+            report.outcomes.count_group(group, member_written=Entity.MEMBER in written,
+                                        buyer_written=Entity.ECOMMERCE_CUSTOMER in written)
             for result in results:
                 if result.event.entity == Entity.ORDER:
                     self._apply(result, report.orders, order_ledger)
+                    report.outcomes.orders[result.event.gp_key] = result.event.action
                     carried.add(result.event.gp_key)
                 else:
                     self._apply(result, report.customers, ledger)
@@ -560,13 +584,16 @@ class SyncEngine:
         self._audit_skips(Entity.ORDER, plan.skipped_orders, Entity.ORDER_SKIP)
         sendable = sendable_customers(plan, self.book.synced(Entity.CUSTOMER).keys(),
                                       self.book.synced(Entity.ECOMMERCE_CUSTOMER).keys())
-        decisions = decide_orders(plan, synced_orders, ledger, sendable=sendable, full=full, now=self.now())
+        decisions = decide_orders(plan, synced_orders, ledger, sendable=sendable, full=full, now=self.now(),
+                                  customer_ledger=self.book.failures(Entity.CUSTOMER))
         todo = _orders_to_send(report, decisions, already_sent=carried)
-        # The orders that carried their customer were sent in the customers step: counted here as done.
-        total = len(carried) + len(todo)
-        self.progress("orders", len(carried), total)
-        for done, result in enumerate(self._parallel(todo, self._push_order), start=len(carried) + 1):
+        # Progress counts every GP invoice, as the reconciliation does: those left out, unchanged, held, or sent
+        # with their customer in the customers step are done from the start.
+        total = len(plan.orders) + len(plan.skipped_orders)
+        self.progress("orders", total - len(todo), total)
+        for done, result in enumerate(self._parallel(todo, self._push_order), start=total - len(todo) + 1):
             self._apply(result, report.orders, ledger)
+            report.outcomes.orders[result.event.gp_key] = result.event.action
             self.progress("orders", done, total)
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
@@ -776,7 +803,11 @@ def _orders_to_send(
             continue
         if decision.writes:
             todo.append((op, decision))
-        elif decision.action == Action.SKIPPED and not decision.held:
+            if report.dry_run:  # a real run notes what Mailchimp made of it
+                report.outcomes.orders[op.doc.number] = decision.action
+            continue
+        report.outcomes.orders[op.doc.number] = decision.action
+        if decision.action == Action.SKIPPED and not decision.held:
             report.count_skip(Entity.ORDER, decision.reason)
         else:
             report.orders[decision.action] += 1

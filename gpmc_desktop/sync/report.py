@@ -8,8 +8,10 @@ from enum import IntEnum
 from typing import Any
 
 from gpmc_desktop.store.vocab import Action, Entity, Outcome
+from gpmc_desktop.sync.decide import WAITING_FOR
 from gpmc_desktop.sync.mass_change import MassChange
 from gpmc_desktop.sync.merge_fields import FieldMisfit, summary_line
+from gpmc_desktop.sync.reconciliation import Reconciliation, RecordOutcomes
 
 
 class ExitCode(IntEnum):
@@ -40,6 +42,10 @@ class RunReport:
     fields_left_out: Counter[FieldMisfit] = field(default_factory=Counter)
     # The mass-change guard's count (None: the first load, or the guard is off); ``stops``: nothing was sent.
     mass_change: MassChange | None = None
+    # What became of each member, e-commerce customer and order (the engine fills it in), and the run's counts
+    # reconciled from GP to Mailchimp once it ends (None when GP could not be read).
+    outcomes: RecordOutcomes = field(default_factory=RecordOutcomes)
+    reconciliation: Reconciliation | None = None
 
     @property
     def waits_for_decision(self) -> bool:
@@ -51,9 +57,11 @@ class RunReport:
         return self.customers if entity == Entity.CUSTOMER else self.orders
 
     def count_skip(self, entity: Entity, reason: str) -> None:
-        """One record left out, tallied under its reason without the record-specific detail in parentheses."""
+        """One record left out, tallied under its reason without the record-specific detail in parentheses
+        (an invoice waiting for a customer that failed keeps it: which customer, and why, is the point)."""
         self.counts(entity)[Action.SKIPPED] += 1
-        self.skip_reasons[f"{entity}: {reason.split(' (')[0]}"] += 1
+        tally = reason if reason.startswith(WAITING_FOR) else reason.split(" (")[0]
+        self.skip_reasons[f"{entity}: {tally}"] += 1
 
     def left_out_by_tag(self) -> dict[str, int]:
         """Values left out whole, by merge tag (a phone sent without its extension is not counted)."""
@@ -93,6 +101,8 @@ class RunReport:
         }
         if self.dry_run:
             line["new_contacts"] = self.new_contacts
+        if self.reconciliation is not None:
+            line["reconciliation"] = self.reconciliation.as_json()
         if self.error:
             line["error"] = self.error
         if self.mass_change is not None and self.mass_change.over_limit:

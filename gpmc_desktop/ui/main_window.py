@@ -30,6 +30,7 @@ from gpmc_desktop.ui.icons import app_icon, state_pixmap
 from gpmc_desktop.ui.ledger_view import LedgerView
 from gpmc_desktop.ui.runs_model import RunsTableModel
 from gpmc_desktop.ui.status import CREDENTIAL_LABELS, ProfileStatus, State, StatusBoard
+from gpmc_desktop.ui.summary_view import SummaryView
 from gpmc_desktop.ui.window_memory import (
     TRAY_NOTICE_KEY,
     data_folder,
@@ -109,7 +110,10 @@ class MainWindow(QMainWindow):
         self.runs_table.doubleClicked.connect(self._show_run_in_audit)
         self.audit_view = AuditView(self)
         self.ledger_view = LedgerView(self)
+        self.summary_view = SummaryView(board, self)  # the first page: last night at a glance
+        self.summary_view.failures_requested.connect(lambda: self.tabs.setCurrentWidget(self.ledger_view))
         self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.summary_view, "Summary")
         self.tabs.addTab(self.runs_table, "Runs")
         self.tabs.addTab(self.audit_view, "Audit log")
         self.tabs.addTab(self.ledger_view, "Failures")
@@ -239,6 +243,7 @@ class MainWindow(QMainWindow):
         self.runs_model.set_profile(profile_id)
         self.audit_view.set_profile(profile_id)
         self.ledger_view.set_profile(status.name if status else None, profile_id)
+        self.summary_view.set_profile(status.name if status else None, profile_id)
         self.refresh_status()
         if status is not None:
             self.profile_shown.emit(status.name)
@@ -290,7 +295,7 @@ class MainWindow(QMainWindow):
         if status.total and status.phase != "gp":
             self.progress.setRange(0, status.total)
             self.progress.setValue(status.done)
-            self.progress.setFormat("%v / %m")
+            self.progress.setFormat("%v of %m")  # the words of progress_text
         else:
             self.progress.setRange(0, 0)  # busy: GP is being read, no count to show yet
 
@@ -299,6 +304,7 @@ class MainWindow(QMainWindow):
         if profile is not None and profile != self.current_profile:
             return
         self.runs_model.reload()
+        self.summary_view.refresh()
         self.audit_view.refresh()
         self.ledger_view.reload()
 

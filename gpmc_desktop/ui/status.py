@@ -19,9 +19,10 @@ from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
 from gpmc_desktop.credentials import KIND_LABELS as CREDENTIAL_LABELS
 from gpmc_desktop.store import RunRow
 from gpmc_desktop.sync.mass_change import is_stop
+from gpmc_desktop.sync.progress_words import PHASES, progress_words
 from gpmc_desktop.sync.report import RunReport
 
-PHASE_NAMES = {"gp": "Reading GP", "customers": "Customers", "orders": "Invoices"}
+PHASE_NAMES = PHASES  # the wizard's preview reads them here
 
 
 class State(enum.Enum):
@@ -176,10 +177,7 @@ class ProfileStatus(QObject):
     def progress_text(self) -> str:
         if not self.syncing:
             return ""
-        name = PHASE_NAMES.get(self.phase, self.phase or "Starting")
-        if self.phase == "gp" or not self.total:
-            return f"{name}…"
-        return f"{name}: {self.done:,} / {self.total:,}"
+        return progress_words(self.phase, self.done, self.total)
 
     # -- updates (GUI thread only) -------------------------------------------------------------------------
     def set_syncing(self) -> None:

@@ -112,7 +112,7 @@ def test_tray_icon_tooltip_and_menu_follow_the_board(qtbot, controller, demo_pro
     status.set_syncing()
     status.set_progress("customers", 10, 70)
     assert controller.board.state is State.SYNCING
-    assert "Customers: 10 / 70" in tray.icon.toolTip()
+    assert "Contacts: 10 of 70" in tray.icon.toolTip()  # e-mail addresses: the reconciliation's count
     assert controller.window.progress.value() == 10 and controller.window.progress.maximum() == 70
     tray.pause_action.trigger()
     assert status.paused and tray.pause_action.text() == "Resume syncing"

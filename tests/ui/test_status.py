@@ -67,7 +67,7 @@ def test_board_state_and_tooltip(qtbot):
     b.set_progress("orders", 40, 120)
     assert board.state is State.SYNCING  # what is happening now wins
     tip = board.tooltip()
-    assert "A: Failed: GP: the server did not answer" in tip and "B: Invoices: 40 / 120" in tip
+    assert "A: Failed: GP: the server did not answer" in tip and "B: Invoices: 40 of 120" in tip
     a.set_paused(True)
     assert "Paused" in board.tooltip()
 

@@ -29,9 +29,12 @@ def test_sync_now_reports_honest_progress_and_fills_the_audit_view(qtbot, contro
         assert dones == sorted(dones), f"{phase} progress went backwards"
         assert len({t for _, t in counts}) == 1, f"{phase} total changed during the phase"
         assert counts[-1][0] == counts[-1][1] > 0, f"{phase} did not end at its total"
-    # Honest counts: every order pushed is counted by the report, every count shown was a real record.
+    # Honest counts, the reconciliation's: contacts are e-mail addresses, invoices every GP invoice.
+    rec = report.reconciliation
+    assert rec is not None
+    assert next(t for _, p, _, t in events if p == "customers") == rec.addresses
     order_total = next(t for _, p, _, t in events if p == "orders")
-    assert order_total == sum(report.orders[a] for a in ("created", "updated", "unchanged", "failed"))
+    assert order_total == rec.gp_invoices == sum(report.orders.values())
 
     model = controller.window.audit_view.model
     assert model.rowCount() > 0
