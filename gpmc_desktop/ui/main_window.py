@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -113,7 +114,12 @@ class MainWindow(QMainWindow):
         self.summary_view = SummaryView(board, self)  # the first page: last night at a glance
         self.summary_view.failures_requested.connect(lambda: self.tabs.setCurrentWidget(self.ledger_view))
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.summary_view, "Summary")
+        # Scrolls rather than setting the window's minimum height: the window must fit small and scaled screens.
+        summary_page = QScrollArea(self)
+        summary_page.setWidget(self.summary_view)
+        summary_page.setWidgetResizable(True)
+        summary_page.setFrameShape(QFrame.Shape.NoFrame)
+        self.tabs.addTab(summary_page, "Summary")
         self.tabs.addTab(self.runs_table, "Runs")
         self.tabs.addTab(self.audit_view, "Audit log")
         self.tabs.addTab(self.ledger_view, "Failures")

@@ -144,7 +144,7 @@ def test_the_main_window_opens_on_the_summary(qtbot, profile_id: int) -> None:
     board.add("Fabrikam", profile_id)
     window = MainWindow(board)
     qtbot.addWidget(window)
-    assert window.tabs.currentWidget() is window.summary_view
+    assert window.tabs.currentIndex() == 0 and window.tabs.widget(0).widget() is window.summary_view
     assert window.tabs.tabText(0) == "Summary"
     window.summary_view.failures_requested.emit()
     assert window.tabs.currentWidget() is window.ledger_view

@@ -62,8 +62,8 @@ def test_the_status_line_while_syncing_and_before_any_run(qtbot, make_controller
     status = board[demo_profile]
     status.set_syncing()
     status.set_progress("customers", 120, 318)
-    assert status_line(board) == "Syncing · Customers: 120 / 318"
-    assert controller.tray.status_action.text() == "Syncing · Customers: 120 / 318"
+    assert status_line(board) == "Syncing · Contacts: 120 of 318"
+    assert controller.tray.status_action.text() == "Syncing · Contacts: 120 of 318"
     assert not controller.tray.failures_action.isVisible()  # no failures: no line for them
 
 
