@@ -79,12 +79,13 @@ from gpmc_desktop.store.runs import (
     get_run,
     list_runs,
     run_counts,
+    run_id_range,
     running_runs,
     start_run,
 )
 from gpmc_desktop.store.secrets_guard import SecretFieldError
 from gpmc_desktop.store.synced import SyncedState, delete_synced, get_synced, synced_map, upsert_synced
-from gpmc_desktop.store.vocab import Action, Entity, FailureCategory, Outcome, RunKind
+from gpmc_desktop.store.vocab import Action, Entity, FailureCategory, Outcome, RunKind, run_kind_label
 
 __all__ = [
     "AUTOMATIONS_APPLIED",
@@ -154,6 +155,8 @@ __all__ = [
     "replay_failures",
     "resolve_failure",
     "run_counts",
+    "run_id_range",
+    "run_kind_label",
     "running_runs",
     "save_profile",
     "set_state",

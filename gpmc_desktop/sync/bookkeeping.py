@@ -31,7 +31,7 @@ class Bookkeeping:
         return self.run_id
 
     def finish_run(
-        self, run_id: int | None, outcome: Outcome, counts: dict[Entity, dict[str, int]], error: str
+        self, run_id: int | None, outcome: Outcome, counts: dict[str, dict[str, int]], error: str
     ) -> None:
         if run_id is not None:
             store.finish_run(run_id, outcome, counts=counts, error_summary=error or None, now=self._now())
@@ -55,9 +55,8 @@ class Bookkeeping:
         return store.failure_map(self.profile_id, entity)
 
     def record_failure(self, entity: Entity, gp_key: str, err: MailchimpError, content_hash: str) -> None:
-        category = FailureCategory.TRANSIENT if err.category is Category.TRANSIENT else FailureCategory.PERMANENT
         store.record_failure(
-            self.profile_id, entity, gp_key, category=category, content_hash=content_hash,
+            self.profile_id, entity, gp_key, category=failure_category(err), content_hash=content_hash,
             error_title=err.title, error_detail=err.detail, http_status=err.status, now=self._now(),
         )
 
@@ -90,3 +89,8 @@ class Bookkeeping:
             if self._audit and self.run_id is not None:
                 store.record_audit(self.run_id, self._audit)
         self._audit, self._synced, self._forget = [], {}, {}
+
+
+def failure_category(err: MailchimpError) -> FailureCategory:
+    """How the failure ledger files a refused write: retried by time, or waiting for the GP record to change."""
+    return FailureCategory.TRANSIENT if err.category is Category.TRANSIENT else FailureCategory.PERMANENT
