@@ -234,6 +234,13 @@ def audit_page(
     return AuditPage(rows, rows[-1].id if len(raw) > limit else None)
 
 
+def count_audit(filters: AuditFilter | None = None) -> int:
+    """How many events match `filters` (what a page of them leaves out)."""
+    query = AuditEvent.select(peewee.fn.COUNT(AuditEvent.id))
+    conds = _where(filters or AuditFilter())
+    return int((query.where(*conds) if conds else query).scalar())
+
+
 def iter_audit(
     filters: AuditFilter | None = None, *, newest_first: bool = False, chunk_size: int = 2000
 ) -> Iterator[AuditEventRow]:
