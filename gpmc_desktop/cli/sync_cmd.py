@@ -1,7 +1,8 @@
 """``gpmc sync``, ``gpmc check`` and ``gpmc audit``: the headless contract IT scripts depend on.
 
-Exit codes (:class:`gpmc_desktop.sync.report.ExitCode`): 0 everything synced or unchanged; 1 the run finished but
-some records failed (see the ledger and the audit); 2 the run could not proceed (unreachable, authentication
+Exit codes (:class:`gpmc_desktop.sync.report.ExitCode`): 0 everything synced or unchanged (or failed before with
+the same content: known failures, sync/failure_news.py); 1 the run finished but records failed that had not failed
+before with this content (see the ledger and the audit); 2 the run could not proceed (unreachable, authentication
 refused, bad config, or the mass-change guard stopped it before sending anything: ``--confirm-mass-change``
 lets such a run through once); 130 interrupted (Ctrl-C, SIGTERM): the run stopped between records and is
 recorded as cancelled.

@@ -83,6 +83,25 @@ class MassChangeStop(AbortRun):
     """The mass-change guard stopped the run before any Mailchimp write: a person must confirm (exit 2)."""
 
 
+@dataclass(frozen=True)
+class MailchimpHolds:
+    """What Mailchimp holds now, read by a full comparison: a record last synced that Mailchimp lost (deleted or
+    archived by hand, forgotten) is sent again, though its content did not change."""
+
+    members: set[str]  # e-mail addresses, lower case
+    buyers: set[str]  # e-commerce customer ids
+    orders: set[str]
+
+    def keeps(self, entity: Entity, key: str, state: SyncedState) -> bool:
+        if entity == Entity.MEMBER:
+            return key.lower() in self.members
+        if entity == Entity.ECOMMERCE_CUSTOMER:
+            return key in self.buyers
+        if entity == Entity.ORDER:  # an order deleted on purpose, to be created again, stays as it is
+            return key in self.orders or state.content_hash == GONE_ORDER_HASH
+        return True
+
+
 class SyncedWrite(NamedTuple):
     """A record's synced state, to be kept once its push result is applied."""
 
@@ -150,6 +169,7 @@ class SyncEngine:
         self._paused = False  # the store's is_syncing this run: tag posts say the same
         self._repointing = False  # orders move to their e-mail's customer this run (created again)
         self._product_lock = threading.Lock()
+        self._holds: MailchimpHolds | None = None  # a full comparison's read of Mailchimp
 
     # ================================================================================================ public
     def run(
@@ -168,7 +188,7 @@ class SyncEngine:
             plan = self._read_plan()
             report.ignored_documents = dict(plan.ignored_documents)
             if dry_run:
-                self._dry_run(plan, report)
+                self._dry_run(plan, report, full)
             else:
                 self._guard_mass_change(plan, report, confirm_mass_change)
                 self._sync(plan, report, full)
@@ -200,11 +220,11 @@ class SyncEngine:
                           zone=company_zone(self.profile.gp.time_zone))
 
     # ================================================================================================ dry run
-    def _dry_run(self, plan: Plan, report: RunReport) -> None:
+    def _dry_run(self, plan: Plan, report: RunReport, full: bool) -> None:
         """Count what :meth:`_sync` would do, from the same decisions, without a single Mailchimp write (the
         audience's merge fields are read: what fits them decides what members carry)."""
         fit_members(plan, self._audience_fields())
-        fc = self._forecast(plan)
+        fc = self._forecast(plan, self._read_holds() if full else None)
         _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
         _count_held(report, fc.groups, self.book.failures(Entity.CUSTOMER))
         report.to_send = _to_send(fc)
@@ -216,14 +236,30 @@ class SyncEngine:
         _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
         for _op, decision in _orders_to_send(report, fc.orders, self.book.failures(Entity.ORDER)):
             report.orders[decision.action] += 1
-        report.mass_change = self._mass_change(plan, fc)  # says whether a real run would stop
+        # Says whether a real run would stop (from what was synced, as the real run's guard counts).
+        report.mass_change = self._mass_change(plan, None if full else fc)
 
-    def _forecast(self, plan: Plan) -> Forecast:
-        """Every decision of this run, from what was synced before it (see :func:`decide.forecast`)."""
+    def _read_holds(self) -> MailchimpHolds:
+        """What Mailchimp holds now (a page per 1,000 records: reads only)."""
+        mc = self.profile.mailchimp
+        buyers = self.api.customer_ids(mc.store_id) if self.api.get_store(mc.store_id) else set()
+        orders = self.api.order_ids(mc.store_id) if buyers else set()
+        return MailchimpHolds(self.api.member_emails(mc.list_id), buyers, orders)
+
+    def _synced(self, entity: Entity) -> dict[str, SyncedState]:
+        """What was last synced of *entity*, less what a full comparison found Mailchimp no longer holds."""
+        synced = self.book.synced(entity)
+        holds = self._holds
+        return synced if holds is None else {k: s for k, s in synced.items() if holds.keeps(entity, k, s)}
+
+    def _forecast(self, plan: Plan, holds: MailchimpHolds | None = None) -> Forecast:
+        """Every decision of this run, from what was synced before it (see :func:`decide.forecast`); with
+        *holds*, what Mailchimp lost counts as never sent."""
+        self._holds = holds
         return forecast(
-            plan, synced_members=self.book.synced(Entity.MEMBER),
-            synced_buyers=self.book.synced(Entity.ECOMMERCE_CUSTOMER),
-            synced_customers=self.book.synced(Entity.CUSTOMER), synced_orders=self.book.synced(Entity.ORDER),
+            plan, synced_members=self._synced(Entity.MEMBER),
+            synced_buyers=self._synced(Entity.ECOMMERCE_CUSTOMER),
+            synced_customers=self.book.synced(Entity.CUSTOMER), synced_orders=self._synced(Entity.ORDER),
             customer_ledger=self.book.failures(Entity.CUSTOMER), order_ledger=self.book.failures(Entity.ORDER),
             now=self.now(),
         )
@@ -269,7 +305,9 @@ class SyncEngine:
         if backfill:
             self.book.set_state(BACKFILL_IN_PROGRESS, "1")
         fit_members(plan, self._ensure_merge_fields())  # what fits the audience decides what members carry
-        fc = self._forecast(plan)
+        # A full comparison's repair: what someone deleted, archived or forgot in Mailchimp is sent again; what
+        # Mailchimp holds as it was sent is left alone (counted and audited as unchanged).
+        fc = self._forecast(plan, self._read_holds() if full else None)
         report.to_send = _to_send(fc)
         # Orders moved to their e-mail's buyer are created again, which would send their buyer order e-mails:
         # the store's automations are paused for such a run as for the historical load.
@@ -558,7 +596,7 @@ class SyncEngine:
 
     # ---------------------------------------------------------------------------------- orders
     def _sync_orders(self, plan: Plan, report: RunReport, carried: Collection[str]) -> None:
-        synced_orders = self.book.synced(Entity.ORDER)
+        synced_orders = self._synced(Entity.ORDER)
         ledger = self.book.failures(Entity.ORDER)
         _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
         self._audit_skips(Entity.ORDER, plan.skipped_orders, Entity.ORDER_SKIP)

@@ -46,7 +46,7 @@ class Health(enum.IntEnum):
     """How the last finished run went; higher is worse (the toast policy compares them)."""
 
     OK = 0
-    WARNING = 1  # finished, but some records failed (they are in the failure ledger)
+    WARNING = 1  # finished, but records failed that had not before (new failures: sync/failure_news.py)
     ERROR = 2  # the run could not proceed
 
 

@@ -4,12 +4,14 @@ sends: only what differs from what Mailchimp was last sent."""
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import closing
 
 from gpmc_desktop import store
 from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.store import RunKind, run_kind_label
 from gpmc_desktop.sync.report import ExitCode
-from tests.sync.engine_support import MEMBER_PUT, PRODUCT_PUT, Demo, demo_fixture, expected_state
+from gpmc_desktop.sync.runner import make_api
+from tests.sync.engine_support import MEMBER_PUT, ORDER_POST, PRODUCT_PUT, Demo, demo_fixture, expected_state
 
 demo = demo_fixture("demo", 40)
 
@@ -66,3 +68,25 @@ def test_a_full_comparison_audits_unchanged_records_as_unchanged_and_sends_nothi
     report, writes = demo.traffic(lambda: demo.run(full=True, trigger=RunKind.FULL))
     assert writes[MEMBER_PUT] == 1 and report.customers["updated"] == 1
     assert report.customers["unchanged"] == len(exp.synced) - 1
+
+
+def test_a_full_comparison_sends_again_what_someone_deleted_in_mailchimp(demo: Demo) -> None:
+    exp = expected_state(demo)
+    assert demo.run().customers["created"] == len(exp.synced)
+    number = next(n for n in sorted(exp.synced) if n not in {m for ms in exp.shared_emails().values() for m in ms}
+                  and exp.orders_of(n))
+    order = sorted(exp.orders_of(number))[0]
+    demo.sim.set_member_status(demo.list_id, exp.synced[number], "archived")  # archived by hand in Mailchimp
+    api, transport = make_api(demo.profile(), demo.env.secrets.mailchimp_api_key)
+    with closing(transport):
+        api.delete_order(demo.store_id, order)
+    assert demo.traffic(demo.run)[1] == Counter()  # an ordinary run cannot know: nothing changed in GP
+
+    report, writes = demo.traffic(lambda: demo.run(full=True, trigger=RunKind.FULL))
+
+    assert report.exit_code is ExitCode.OK, report.error
+    assert writes == Counter({PRODUCT_PUT: 1, MEMBER_PUT: 1, ORDER_POST: 1}), writes
+    assert demo.sim.member(demo.list_id, exp.synced[number])["status"] != "archived"
+    assert order in demo.sim.orders(demo.store_id)
+    assert report.customers["updated"] == 1 and report.customers["unchanged"] == len(exp.synced) - 1
+    assert report.orders["created"] == 1 and report.orders["unchanged"] == len(exp.orders) - 1
