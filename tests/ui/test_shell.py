@@ -232,7 +232,7 @@ def test_icon_files_are_written_and_load(qtbot, tmp_path):
     files = write_icon_files(tmp_path)
     names = {f.name for f in files}
     assert names == {"state-idle.png", "state-syncing.png", "state-warning.png", "state-error.png",
-                     "app.png", "app.ico"}
+                     "state-cancelled.png", "state-never-run.png", "state-not-set-up.png", "app.png", "app.ico"}
     for f in files:
         image = QImage(str(f))
         assert not image.isNull() and image.width() >= 64, f
