@@ -26,6 +26,7 @@ from gpmc_desktop.cli.progress import TerminalProgress
 from gpmc_desktop.logsetup import setup_logging
 from gpmc_desktop.profile import ConfigError, Profile, load_profile, secrets_from_env
 from gpmc_desktop.sync.check import automations_result, check_gp, check_mailchimp
+from gpmc_desktop.sync.failure_news import FailureNews
 from gpmc_desktop.sync.mass_change import CONFIRM_FLAG
 from gpmc_desktop.sync.report import ExitCode, RunReport
 from gpmc_desktop.sync.runner import profile_first_load_done, run_profile
@@ -107,6 +108,11 @@ def print_summary(report: RunReport, out: TextIO) -> None:
     print(f"run {report.run_id}: {kind} {report.outcome}", file=out)
     for name, counts in (("customers", report.customers), ("orders", report.orders)):
         print(f"  {name:<9} " + "  ".join(f"{k} {v}" for k, v in counts.items()), file=out)
+    news = report.failure_news
+    if news[FailureNews.KNOWN] or news[FailureNews.RETRYING]:
+        # Not news (sync/failure_news.py): they do not make the exit code 1, but they are not forgotten either.
+        print(f"  failed before with the same content: {news[FailureNews.KNOWN]} known (waiting for a change in "
+              f"GP), {news[FailureNews.RETRYING]} to be retried; new failures: {news[FailureNews.NEW]}", file=out)
     if report.dry_run:
         print(f"  new contacts the Mailchimp plan must cover: {report.new_contacts}", file=out)
     for reason, n in report.skip_reasons.most_common(10):

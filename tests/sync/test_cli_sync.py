@@ -90,6 +90,9 @@ def test_known_failures_exit_0_and_only_a_new_failure_exits_1(demo: Demo) -> Non
     again = assert_contract(demo.cli(), 0, "ok")  # the same records, unchanged in GP: known, not news
     assert again["customers"]["failed"] == len(exp.rejected)
     assert again["failures"] == {"new": 0, "known": len(exp.rejected), "retrying": 0}
+    words = demo.cli()  # the summary on stderr (stdout holds the --json line) says what they are
+    assert (f"failed before with the same content: {len(exp.rejected)} known (waiting for a change in GP)"
+            in words.stderr)
     row = demo.with_store(lambda pid: store.list_runs(pid, limit=1)[0])
     assert row.outcome == "ok"  # the status after a restart reads the same (ui/status.py)
 
