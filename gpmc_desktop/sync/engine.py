@@ -170,6 +170,7 @@ class SyncEngine:
         self._repointing = False  # orders move to their e-mail's customer this run (created again)
         self._product_lock = threading.Lock()
         self._holds: MailchimpHolds | None = None  # a full comparison's read of Mailchimp
+        self._lost: dict[Entity, set[str]] = {}  # what it found Mailchimp lost, by entity: sent again, and said so
 
     # ================================================================================================ public
     def run(
@@ -250,12 +251,23 @@ class SyncEngine:
         """What was last synced of *entity*, less what a full comparison found Mailchimp no longer holds."""
         synced = self.book.synced(entity)
         holds = self._holds
-        return synced if holds is None else {k: s for k, s in synced.items() if holds.keeps(entity, k, s)}
+        if holds is None:
+            return synced
+        kept = {k: s for k, s in synced.items() if holds.keeps(entity, k, s)}
+        self._lost[entity] = synced.keys() - kept.keys()
+        return kept
+
+    def _lost_reason(self, entity: Entity, key: str, reason: str) -> str:
+        """*reason*, led by "not in Mailchimp any more" when a full comparison sends the record again for it."""
+        if key not in self._lost.get(entity, ()):
+            return reason
+        return "; ".join(r for r in ("not in Mailchimp any more (deleted, archived or forgotten there): sent again",
+                                     reason) if r)
 
     def _forecast(self, plan: Plan, holds: MailchimpHolds | None = None) -> Forecast:
         """Every decision of this run, from what was synced before it (see :func:`decide.forecast`); with
         *holds*, what Mailchimp lost counts as never sent."""
-        self._holds = holds
+        self._holds, self._lost = holds, {}
         return forecast(
             plan, synced_members=self._synced(Entity.MEMBER),
             synced_buyers=self._synced(Entity.ECOMMERCE_CUSTOMER),
@@ -581,7 +593,8 @@ class SyncEngine:
         if decision.action != Action.UNCHANGED:
             state = SyncedState(cp.hash, cp.buyer_id, member.email)
             writes = (*writes, SyncedWrite(Entity.CUSTOMER, number, state))
-        event = _audit_event(Entity.CUSTOMER, number, decision.action, reason=decision.reason,
+        reason = self._lost_reason(Entity.MEMBER, member.email, decision.reason) if decision.writes else decision.reason
+        event = _audit_event(Entity.CUSTOMER, number, decision.action, reason=reason,
                              mailchimp_id=cp.buyer_id, email=member.email, payload_hash=cp.hash)
         return PushResult(event, ledger_hash(member, cp), synced=writes, audit=audit)
 
@@ -635,7 +648,7 @@ class SyncEngine:
             event = _audit_event(Entity.ORDER, number, Action.FAILED, reason=_error_reason(err), mailchimp_id=number,
                                  email=op.email, payload_hash=op.hash, error=err)
             return PushResult(event, op.hash, error=err)
-        reason = order_reason(op, repoint=decision.repoint or sent.moved)
+        reason = self._lost_reason(Entity.ORDER, number, order_reason(op, repoint=decision.repoint or sent.moved))
         event = _audit_event(Entity.ORDER, number, sent.action, mailchimp_id=number, email=op.email,
                              payload_hash=op.hash, reason=reason)
         state = SyncedState(op.hash, number, op.email)

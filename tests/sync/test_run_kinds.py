@@ -90,3 +90,8 @@ def test_a_full_comparison_sends_again_what_someone_deleted_in_mailchimp(demo: D
     assert order in demo.sim.orders(demo.store_id)
     assert report.customers["updated"] == 1 and report.customers["unchanged"] == len(exp.synced) - 1
     assert report.orders["created"] == 1 and report.orders["unchanged"] == len(exp.orders) - 1
+    events = demo.with_store(lambda pid: list(store.iter_audit(store.AuditFilter(profile_id=pid,
+                                                                                 run_id=report.run_id))))
+    lost = "not in Mailchimp any more (deleted, archived or forgotten there): sent again"
+    assert {(e.entity, e.gp_key) for e in events if e.reason and e.reason.startswith(lost)} == {
+        ("customer", number), ("order", order)}
