@@ -2,7 +2,7 @@
 CLI and the GUI. Qt-free.
 
     store = open_store()                     # creates, or backs up and migrates, then binds the models
-    run_id = start_run(profile.id, RunKind.INCREMENTAL)
+    run_id = start_run(profile.id, RunKind.SCHEDULED)
     record_audit(run_id, events)
     finish_run(run_id, Outcome.OK)
     store.close()
