@@ -139,7 +139,9 @@ class DesktopController(QObject):
         for name, row in rows.items():
             if self.board.get(name) is None:
                 status = self.board.add(name, row.id)
-                finished = [describe_run_row(r) for r in store.list_runs(row.id, limit=10) if r.finished_at]
+                # A preview (the wizard's dry run) sent nothing: it says nothing about how syncing goes.
+                finished = [describe_run_row(r) for r in store.list_runs(row.id, limit=10)
+                            if r.finished_at and r.kind != store.RunKind.DRY_RUN]
                 if finished:
                     status.set_finished(finished[0])
                 # The toasts compare with the last run that said something about the connection.

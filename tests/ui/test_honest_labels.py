@@ -65,6 +65,7 @@ def test_no_profile_says_not_set_up_yet_and_a_new_one_not_synced_yet(qtbot, make
     assert tray.icon.icon().cacheKey() == state_icon(State.NOT_SET_UP).cacheKey()  # not the green check
 
     row = store.save_profile("Fabrikam")
+    store.finish_run(store.start_run(row.id, store.RunKind.DRY_RUN), "ok")  # the wizard's preview sent nothing
     controller.reload_profiles()
     window.select_profile("Fabrikam")
     assert controller.board.state is State.NEVER_RUN
