@@ -1,7 +1,8 @@
 """``gpmc sync``, ``gpmc check`` and ``gpmc audit``: the headless contract IT scripts depend on.
 
-Exit codes (:class:`gpmc_desktop.sync.report.ExitCode`): 0 everything synced or unchanged; 1 the run finished but
-some records failed (see the ledger and the audit); 2 the run could not proceed (unreachable, authentication
+Exit codes (:class:`gpmc_desktop.sync.report.ExitCode`): 0 everything synced or unchanged (or failed before with
+the same content: known failures, sync/failure_news.py); 1 the run finished but records failed that had not failed
+before with this content (see the ledger and the audit); 2 the run could not proceed (unreachable, authentication
 refused, bad config, or the mass-change guard stopped it before sending anything: ``--confirm-mass-change``
 lets such a run through once); 130 interrupted (Ctrl-C, SIGTERM): the run stopped between records and is
 recorded as cancelled.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -24,6 +26,7 @@ from gpmc_desktop.cli.progress import TerminalProgress
 from gpmc_desktop.logsetup import setup_logging
 from gpmc_desktop.profile import ConfigError, Profile, load_profile, secrets_from_env
 from gpmc_desktop.sync.check import automations_result, check_gp, check_mailchimp
+from gpmc_desktop.sync.failure_news import FailureNews
 from gpmc_desktop.sync.mass_change import CONFIRM_FLAG
 from gpmc_desktop.sync.report import ExitCode, RunReport
 from gpmc_desktop.sync.runner import profile_first_load_done, run_profile
@@ -32,7 +35,9 @@ from gpmc_desktop.sync.runner import profile_first_load_done, run_profile
 def register(sub: Any) -> None:
     p = sub.add_parser("sync", help="run one poll cycle: GP → Mailchimp")
     p.add_argument("--config", required=True, metavar="FILE", help="profile TOML file")
-    p.add_argument("--full", action="store_true", help="re-send every record, ignoring what was sent before")
+    p.add_argument("--full", action="store_true",
+                   help="a full comparison: compare every record again (SOAP re-reads all of GP) and send what "
+                        "differs from what Mailchimp was last sent")
     p.add_argument("--dry-run", action="store_true", help="send nothing; report what would happen")
     p.add_argument("--json", action="store_true", help="end with one JSON line of counts")
     p.add_argument(CONFIRM_FLAG, action="store_true", dest="confirm_mass_change",
@@ -51,7 +56,8 @@ def register(sub: Any) -> None:
     a.add_argument("--entity", choices=["customer", "order", "member", "product", "store", "merge_field"])
     a.add_argument("--action", choices=["created", "updated", "unchanged", "skipped", "failed"])
     a.add_argument("--search", metavar="TEXT", help="GP key, Mailchimp id or e-mail starting with TEXT")
-    a.add_argument("--limit", type=int, default=200, help="rows to print (default 200; CSV exports all)")
+    a.add_argument("--limit", type=int, default=200,
+                   help="print the newest N rows (default 200; 0 prints every row; CSV exports all)")
     a.set_defaults(handler=cmd_audit)
 
 
@@ -108,6 +114,11 @@ def print_summary(report: RunReport, out: TextIO) -> None:
     else:  # GP could not be read: only the counts there are
         for name, counts in (("customers", report.customers), ("orders", report.orders)):
             print(f"  {name:<9} " + "  ".join(f"{k} {v}" for k, v in counts.items()), file=out)
+    news = report.failure_news
+    if news[FailureNews.KNOWN] or news[FailureNews.RETRYING]:
+        # Not news (sync/failure_news.py): they do not make the exit code 1, but they are not forgotten either.
+        print(f"  failed before with the same content: {news[FailureNews.KNOWN]} known (waiting for a change in "
+              f"GP), {news[FailureNews.RETRYING]} to be retried; new failures: {news[FailureNews.NEW]}", file=out)
     if report.dry_run:
         print(f"  new contacts the Mailchimp plan must cover: {report.new_contacts:,}", file=out)
     for line in report.left_out_lines():
@@ -152,24 +163,67 @@ def cmd_audit(args: argparse.Namespace) -> int:
         profile = load_profile(args.config)
     except ConfigError as err:
         return _fail(str(err), False)
-    with _open_state(profile) as handle:
-        row = store.get_profile(profile.name)  # reading the audit never writes the profile
-        if row is None:
-            print(f"no runs recorded yet for profile {profile.name!r} in {handle.path}", file=sys.stderr)
-            return int(ExitCode.OK)
-        filters = store.AuditFilter(profile_id=row.id, run_id=args.run, entity=args.entity,
-                                    action=args.action, text=args.search)
-        if args.csv:
-            if args.csv == "-":
-                store.export_audit_csv(sys.stdout, filters)
-            else:
-                with open(args.csv, "w", newline="", encoding="utf-8-sig") as out:
-                    n = store.export_audit_csv(out, filters)
-                print(f"wrote {n} audit rows to {args.csv}")
-            return int(ExitCode.OK)
-        page = store.audit_page(filters, limit=args.limit, newest_first=True)
-        for row in reversed(page.rows):
-            status = f" HTTP {row.http_status}" if row.http_status else ""
-            print(f"{row.at:%Y-%m-%d %H:%M:%S} run {row.run_id:<4} {row.entity:<11} {row.action:<9} "
-                  f"{row.gp_key:<16} {row.email or '':<32} {row.reason or ''}{status}")
+    if args.limit < 0:
+        return _fail(f"--limit {args.limit}: give a number of rows, or 0 for every row", False)
+    try:
+        with _open_state(profile) as handle:
+            code = _audit(args, profile, handle.path)
+        sys.stdout.flush()  # inside the try: a reader that closed the pipe shows here, not at exit
+    except BrokenPipeError:
+        # The reader stopped reading (`gpmc audit ... | head`): what it wanted was printed.  Python's documented
+        # way out: send the rest to devnull, so the interpreter's own flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return int(ExitCode.OK)
+    return code
+
+
+def _audit(args: argparse.Namespace, profile: Profile, path: Path) -> int:
+    row = store.get_profile(profile.name)  # reading the audit never writes the profile
+    if row is None:
+        print(f"no runs recorded yet for profile {profile.name!r} in {path}", file=sys.stderr)
+        return int(ExitCode.OK)
+    if args.run is not None and (problem := _unknown_run(args.run, row.id, profile.name)):
+        print(f"gpmc: {problem}", file=sys.stderr)
+        return int(ExitCode.FAILED)
+    filters = store.AuditFilter(profile_id=row.id, run_id=args.run, entity=args.entity,
+                                action=args.action, text=args.search)
+    if args.csv:
+        if args.csv == "-":
+            store.export_audit_csv(sys.stdout, filters)
+        else:
+            with open(args.csv, "w", newline="", encoding="utf-8-sig") as out:
+                n = store.export_audit_csv(out, filters)
+            print(f"wrote {n} audit rows to {args.csv}")
+        return int(ExitCode.OK)
+    if args.limit == 0:
+        for event in store.iter_audit(filters):
+            print(_audit_line(event))
+        return int(ExitCode.OK)
+    page = store.audit_page(filters, limit=args.limit, newest_first=True)
+    for event in reversed(page.rows):
+        print(_audit_line(event))
+    if page.next_cursor is not None:
+        left_out = store.count_audit(filters) - len(page.rows)
+        sys.stdout.flush()  # the rows first, then the note, when both go to one terminal
+        print(f"… {left_out:,} more not shown; use --limit N (0 for every row) or --csv", file=sys.stderr)
     return int(ExitCode.OK)
+
+
+def _unknown_run(run_id: int, profile_id: int, name: str) -> str:
+    """Why `--run run_id` names no run of the profile (naming the ones that exist), or "" when it does."""
+    run = store.get_run(run_id)
+    if run is not None and run.profile_id == profile_id:
+        return ""
+    span = store.run_id_range(profile_id)
+    if span is None:
+        return f"profile {name!r} has no run {run_id}: it has not run yet"
+    low, high = span
+    which = f"run {low}" if low == high else f"runs {low} to {high}"
+    return f"profile {name!r} has no run {run_id}: its runs are {which} (leave out --run to see them all)"
+
+
+def _audit_line(event: store.AuditEventRow) -> str:
+    status = f" HTTP {event.http_status}" if event.http_status else ""
+    return (f"{event.at:%Y-%m-%d %H:%M:%S} run {event.run_id:<4} {event.entity:<11} {event.action:<9} "
+            f"{event.gp_key:<16} {event.email or '':<32} {event.reason or ''}{status}")

@@ -6,12 +6,15 @@ updated with PATCH).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 from gpmc_desktop.mailchimp.errors import MailchimpError
 from gpmc_desktop.mailchimp.keys import subscriber_hash
 from gpmc_desktop.mailchimp.transport import Answer, MailchimpTransport
+
+PAGE = 1000  # the largest page Mailchimp serves
 
 
 def _seg(value: str) -> str:
@@ -32,6 +35,30 @@ class MailchimpApi:
     def lists(self) -> list[dict[str, Any]]:
         body = self.t.get("/lists", params={"count": 1000, "fields": "lists.id,lists.name,total_items"})
         return list(body.get("lists", []))
+
+    def _every(self, path: str, key: str, fields: str) -> Iterator[dict[str, Any]]:
+        """Every item of a collection, *fields* only (``members.email_address,...``), a page at a time."""
+        offset = 0
+        while True:
+            body = self.t.get(path, params={"count": PAGE, "offset": offset, "fields": f"{fields},total_items"})
+            items = list(body.get(key, []))
+            yield from items
+            offset += len(items)
+            if not items or offset >= int(body.get("total_items") or 0):
+                return
+
+    def member_emails(self, list_id: str) -> set[str]:
+        """The audience's e-mail addresses (lower case), archived contacts left out."""
+        members = self._every(f"/lists/{_seg(list_id)}/members", "members", "members.email_address,members.status")
+        return {str(m.get("email_address", "")).lower() for m in members if m.get("status") != "archived"}
+
+    def customer_ids(self, store_id: str) -> set[str]:
+        return {str(c.get("id")) for c in self._every(f"/ecommerce/stores/{_seg(store_id)}/customers", "customers",
+                                                       "customers.id")}
+
+    def order_ids(self, store_id: str) -> set[str]:
+        return {str(o.get("id")) for o in self._every(f"/ecommerce/stores/{_seg(store_id)}/orders", "orders",
+                                                       "orders.id")}
 
     def get_list(self, list_id: str) -> dict[str, Any]:
         return self.t.get(f"/lists/{_seg(list_id)}")

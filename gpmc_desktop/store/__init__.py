@@ -2,7 +2,7 @@
 CLI and the GUI. Qt-free.
 
     store = open_store()                     # creates, or backs up and migrates, then binds the models
-    run_id = start_run(profile.id, RunKind.INCREMENTAL)
+    run_id = start_run(profile.id, RunKind.SCHEDULED)
     record_audit(run_id, events)
     finish_run(run_id, Outcome.OK)
     store.close()
@@ -82,12 +82,13 @@ from gpmc_desktop.store.runs import (
     latest_run_holding,
     list_runs,
     run_counts,
+    run_id_range,
     running_runs,
     start_run,
 )
 from gpmc_desktop.store.secrets_guard import SecretFieldError
 from gpmc_desktop.store.synced import SyncedState, delete_synced, get_synced, synced_map, upsert_synced
-from gpmc_desktop.store.vocab import Action, Entity, FailureCategory, Outcome, RunKind
+from gpmc_desktop.store.vocab import Action, Entity, FailureCategory, Outcome, RunKind, run_kind_label
 
 __all__ = [
     "AUTOMATIONS_APPLIED",
@@ -159,6 +160,8 @@ __all__ = [
     "replay_failures",
     "resolve_failure",
     "run_counts",
+    "run_id_range",
+    "run_kind_label",
     "running_runs",
     "save_profile",
     "set_state",

@@ -1,4 +1,5 @@
-"""Sync runs: one row per full, incremental or dry run, with its outcome and per-entity/action counts."""
+"""Sync runs: one row per run (its kind says what started it: vocab.RunKind), with its outcome and
+per-entity/action counts."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from gpmc_desktop.store.models import AuditEvent, Run
 from gpmc_desktop.store.secrets_guard import redact
 from gpmc_desktop.store.vocab import Outcome, RunKind, check
 
-Counts = dict[str, dict[str, int]]  # {entity: {action: n}}
+Counts = dict[str, dict[str, int]]  # {entity: {action: n}}, and the engine's notes under RUN_NOTES
+# Not an entity: what the engine notes beside the counts ({"to_send": n, "new_failures": n, ...}, see
+# sync/report.py), so a run read back after a restart says what it said when it finished.
+RUN_NOTES = "run"
 
 INTERRUPTED = "interrupted: the application stopped before the run finished"
 
@@ -102,6 +106,13 @@ def list_runs(
     if before_id is not None:
         query = query.where(Run.id < before_id)
     return _rows(query.order_by(Run.id.desc()).limit(limit))
+
+
+def run_id_range(profile_id: int) -> tuple[int, int] | None:
+    """The first and last run ids of a profile (None: it has no run yet), for a message naming the runs."""
+    low, high = (Run.select(peewee.fn.MIN(Run.id), peewee.fn.MAX(Run.id)).where(Run.profile == profile_id)
+                 .tuples().get())
+    return None if low is None else (int(low), int(high))
 
 
 def running_runs(profile_id: int | None = None) -> list[RunRow]:

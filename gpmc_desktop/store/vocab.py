@@ -29,9 +29,31 @@ class Action(StrEnum):
 
 
 class RunKind(StrEnum):
-    FULL = "full"
-    INCREMENTAL = "incremental"
-    DRY_RUN = "dry-run"
+    """What started a run, as the runs table stores it (TEXT: a new kind needs no migration)."""
+
+    FIRST_LOAD = "first-load"  # nothing synced before for the profile, whatever triggered it
+    SCHEDULED = "scheduled"  # the app's schedule, or `gpmc sync` (what Task Scheduler runs)
+    SYNC_NOW = "sync-now"  # a person pressed Sync now (window or tray)
+    RETRY = "retry"  # a person asked to retry failed records
+    FULL = "full"  # a full comparison: "Full comparison now" or `gpmc sync --full`
+    DRY_RUN = "dry-run"  # a preview: nothing sent
+    INCREMENTAL = "incremental"  # earlier builds' every run that was not full: read only
+
+
+RUN_KIND_LABELS: dict[str, str] = {
+    RunKind.FIRST_LOAD: "First load",
+    RunKind.SCHEDULED: "Scheduled",
+    RunKind.SYNC_NOW: "Sync now",
+    RunKind.RETRY: "Retry",
+    RunKind.FULL: "Full comparison",
+    RunKind.DRY_RUN: "Preview",
+    RunKind.INCREMENTAL: "Sync",
+}
+
+
+def run_kind_label(kind: str) -> str:
+    """The words a person reads for a stored run kind (an unknown one, from a newer build, as stored)."""
+    return RUN_KIND_LABELS.get(kind, kind)
 
 
 class Outcome(StrEnum):

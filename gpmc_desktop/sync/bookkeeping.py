@@ -60,10 +60,9 @@ class Bookkeeping:
         self, entity: Entity, gp_key: str, err: MailchimpError, content_hash: str, event: NewAuditEvent | None = None
     ) -> None:
         """*event*: the failed audit row, whose e-mail and customer the failures list shows."""
-        category = FailureCategory.TRANSIENT if err.category is Category.TRANSIENT else FailureCategory.PERMANENT
         own = gp_key if entity == Entity.CUSTOMER else None  # a customer is its own customer
         store.record_failure(
-            self.profile_id, entity, gp_key, category=category, content_hash=content_hash,
+            self.profile_id, entity, gp_key, category=failure_category(err), content_hash=content_hash,
             error_title=err.title, error_detail=_detail_with_fields(err), http_status=err.status, now=self._now(),
             email=event.email if event else None,
             customer_number=(event.customer_number if event else None) or own,
@@ -106,3 +105,8 @@ def _detail_with_fields(err: MailchimpError) -> str:
     named = "; ".join(f"{e.get('field')}: {e.get('message', '')}" for e in err.errors
                       if isinstance(e, dict) and e.get("field"))
     return f"{err.detail} [{named}]".strip() if named else err.detail
+
+
+def failure_category(err: MailchimpError) -> FailureCategory:
+    """How the failure ledger files a refused write: retried by time, or waiting for the GP record to change."""
+    return FailureCategory.TRANSIENT if err.category is Category.TRANSIENT else FailureCategory.PERMANENT

@@ -1,8 +1,10 @@
 """What each planned record becomes this run: the rules the real run performs and the dry run counts.
 
-Pure functions of the plan, what was last synced, the failure ledger, ``full`` and the clock: no Mailchimp, no
-database.  Both runs call them, so a preview cannot disagree with the sync it previews (except where Mailchimp
-refuses a write, which no preview can know).
+Pure functions of the plan, what was last synced, the failure ledger and the clock: no Mailchimp, no database.
+Both runs call them, so a preview cannot disagree with the sync it previews (except where Mailchimp refuses a
+write, which no preview can know).  A full comparison decides like any other run: what it adds is the read
+(SOAP re-reads all of GP, so e-mail-only edits are seen), not a re-send of records whose content is what
+Mailchimp was last sent, which would be counted and audited as "updated" though nothing changed.
 
 One e-mail is one audience member and one e-commerce customer (the "buyer"), whose id is derived from the
 e-mail; every GP customer with that e-mail is counted, audited and ledgered on its own, and its invoices become
@@ -134,22 +136,22 @@ def legacy_buyer_of(number: str, prior: SyncedState) -> str:
     return buyer
 
 
-def decide_content(content_hash: str, prior: SyncedState | None, *, full: bool) -> Decision:
-    """Created when never synced, updated when its content changed (or on a full run), else unchanged."""
+def decide_content(content_hash: str, prior: SyncedState | None) -> Decision:
+    """Created when never synced, updated when its content changed, else unchanged."""
     if prior is None:
         return Decision(Action.CREATED)
-    if full or prior.content_hash != content_hash:
+    if prior.content_hash != content_hash:
         return Decision(Action.UPDATED)
     return Decision(Action.UNCHANGED)
 
 
-def decide_member(member: MemberPlan, prior: SyncedState | None, *, full: bool) -> Decision:
-    return decide_content(member.hash, prior, full=full)
+def decide_member(member: MemberPlan, prior: SyncedState | None) -> Decision:
+    return decide_content(member.hash, prior)
 
 
-def decide_buyer(buyer: BuyerPlan, prior: SyncedState | None, *, full: bool) -> Decision:
+def decide_buyer(buyer: BuyerPlan, prior: SyncedState | None) -> Decision:
     """The e-commerce customer of one e-mail, by its id (an older build's per-GP-customer ones never match)."""
-    return decide_content(buyer.hash, prior, full=full)
+    return decide_content(buyer.hash, prior)
 
 
 def decide_customer(
@@ -159,7 +161,6 @@ def decide_customer(
     failure: LedgerEntry | None,
     *,
     carries_group_write: bool,
-    full: bool,
     now: dt.datetime,
 ) -> CustomerDecision:
     """A customer counts as updated when its member or buyer is written on its behalf, or when it moves to its
@@ -178,7 +179,7 @@ def decide_customer(
         # Mailchimp never changes a customer's e-mail: the orders move to the new address's buyer.
         reason = f"e-mail changed from {prior.remote_email}; orders moved to the e-commerce customer of {email}"
         return CustomerDecision(Action.UPDATED, reason + shared_by(member))
-    if full or carries_group_write:
+    if carries_group_write:
         return CustomerDecision(Action.UPDATED, reason)
     return CustomerDecision(Action.UNCHANGED, reason)
 
@@ -200,19 +201,18 @@ def decide_member_group(
     synced_customers: Mapping[str, SyncedState],
     ledger: Mapping[str, LedgerEntry],
     *,
-    full: bool,
     now: dt.datetime,
     legacy: Iterable[LegacyBuyer] = (),
 ) -> MemberGroup:
-    member_decision = decide_member(member, prior_member, full=full)
-    buyer_decision = decide_buyer(member.buyer, prior_buyer, full=full)
+    member_decision = decide_member(member, prior_member)
+    buyer_decision = decide_buyer(member.buyer, prior_buyer)
     # The first customer the ledger does not hold carries the member's and the buyer's writes.
     carrier_pending = member_decision.writes or buyer_decision.writes
     decisions: list[tuple[CustomerPlan, CustomerDecision]] = []
     for number in member.customers:
         cp = customers[number]
         decision = decide_customer(cp, member, synced_customers.get(number), ledger.get(number),
-                                   carries_group_write=carrier_pending, full=full, now=now)
+                                   carries_group_write=carrier_pending, now=now)
         if carrier_pending and member_decision.writes and not decision.held and member.left_out:
             # The member's audit row is its carrier's: it says which merge values were left out, and why.
             left_out = "; ".join(item.reason for item in member.left_out)
@@ -292,7 +292,6 @@ def decide_order(
     failure: LedgerEntry | None,
     *,
     customer_synced: bool,
-    full: bool,
     now: dt.datetime,
     customer_failure: LedgerEntry | None = None,
 ) -> OrderDecision:
@@ -303,7 +302,7 @@ def decide_order(
     if not customer_synced:
         return OrderDecision(Action.SKIPPED, waiting_reason(order.doc.customer_number, customer_failure))
     repoint = prior is not None and prior.remote_email != order.email
-    if not (full or repoint) and prior is not None and prior.content_hash == order.hash:
+    if not repoint and prior is not None and prior.content_hash == order.hash:
         return OrderDecision(Action.UNCHANGED)
     held = ledger_hold(failure, order.hash, now)
     if held:
@@ -319,14 +318,13 @@ def decide_orders(
     ledger: Mapping[str, LedgerEntry],
     *,
     sendable: Collection[str],
-    full: bool,
     now: dt.datetime,
     customer_ledger: Mapping[str, LedgerEntry] | None = None,
 ) -> list[tuple[OrderPlan, OrderDecision]]:
     failures = customer_ledger or {}
     return [
         (op, decide_order(op, synced_orders.get(number), ledger.get(number),
-                          customer_synced=op.doc.customer_number in sendable, full=full, now=now,
+                          customer_synced=op.doc.customer_number in sendable, now=now,
                           customer_failure=failures.get(op.doc.customer_number)))
         for number, op in plan.orders.items()
     ]
@@ -362,16 +360,15 @@ def forecast(
     synced_orders: Mapping[str, SyncedState],
     customer_ledger: Mapping[str, LedgerEntry],
     order_ledger: Mapping[str, LedgerEntry],
-    full: bool,
     now: dt.datetime,
 ) -> Forecast:
     legacy = legacy_buyers(plan, synced_customers, synced_orders)
     groups = [decide_member_group(member, plan.customers, synced_members.get(email),
-                                  synced_buyers.get(member.buyer.id), synced_customers, customer_ledger, full=full,
-                                  now=now, legacy=legacy.get(email, ()))
+                                  synced_buyers.get(member.buyer.id), synced_customers, customer_ledger, now=now,
+                                  legacy=legacy.get(email, ()))
               for email, member in plan.members.items()]
     sendable = predicted_sendable(plan, groups, synced_customers.keys(), synced_buyers.keys())
-    return Forecast(groups, decide_orders(plan, synced_orders, order_ledger, sendable=sendable, full=full, now=now,
+    return Forecast(groups, decide_orders(plan, synced_orders, order_ledger, sendable=sendable, now=now,
                                           customer_ledger=customer_ledger))
 
 

@@ -32,18 +32,21 @@ from gpmc_desktop.store import (
     BACKFILL_IN_PROGRESS,
     Action,
     Entity,
+    LedgerEntry,
     NewAuditEvent,
     Outcome,
     RunKind,
     SyncedState,
 )
+from gpmc_desktop.store.runs import RUN_NOTES
 from gpmc_desktop.sync import mapping
 from gpmc_desktop.sync.automations import OFF, ON, keeps_store_syncing
-from gpmc_desktop.sync.bookkeeping import Bookkeeping
+from gpmc_desktop.sync.bookkeeping import Bookkeeping, failure_category
 from gpmc_desktop.sync.business_dates import company_zone
 from gpmc_desktop.sync.decide import (
     GONE_ORDER_HASH,
     CustomerDecision,
+    Decision,
     Forecast,
     MemberGroup,
     OrderDecision,
@@ -54,6 +57,7 @@ from gpmc_desktop.sync.decide import (
     sendable_customers,
     surplus_buyers,
 )
+from gpmc_desktop.sync.failure_news import FailureNews, failure_news
 from gpmc_desktop.sync.mass_change import MISSING_STATE, MassChange, assess, write_missing
 from gpmc_desktop.sync.merge_fields import AudienceFields
 from gpmc_desktop.sync.plan import BuyerPlan, CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan, fit_members
@@ -78,6 +82,25 @@ class AbortRun(Exception):
 
 class MassChangeStop(AbortRun):
     """The mass-change guard stopped the run before any Mailchimp write: a person must confirm (exit 2)."""
+
+
+@dataclass(frozen=True)
+class MailchimpHolds:
+    """What Mailchimp holds now, read by a full comparison: a record last synced that Mailchimp lost (deleted or
+    archived by hand, forgotten) is sent again, though its content did not change."""
+
+    members: set[str]  # e-mail addresses, lower case
+    buyers: set[str]  # e-commerce customer ids
+    orders: set[str]
+
+    def keeps(self, entity: Entity, key: str, state: SyncedState) -> bool:
+        if entity == Entity.MEMBER:
+            return key.lower() in self.members
+        if entity == Entity.ECOMMERCE_CUSTOMER:
+            return key in self.buyers
+        if entity == Entity.ORDER:  # an order deleted on purpose, to be created again, stays as it is
+            return key in self.orders or state.content_hash == GONE_ORDER_HASH
+        return True
 
 
 class SyncedWrite(NamedTuple):
@@ -152,13 +175,20 @@ class SyncEngine:
         self._paused = False  # the store's is_syncing this run: tag posts say the same
         self._repointing = False  # orders move to their e-mail's customer this run (created again)
         self._product_lock = threading.Lock()
+        self._holds: MailchimpHolds | None = None  # a full comparison's read of Mailchimp
+        self._lost: dict[Entity, set[str]] = {}  # what it found Mailchimp lost, by entity: sent again, and said so
 
     # ================================================================================================ public
-    def run(self, *, full: bool = False, dry_run: bool = False, confirm_mass_change: bool = False) -> RunReport:
-        """*confirm_mass_change*: a person confirmed this run's changes however many they are (this run only)."""
+    def run(
+        self, *, full: bool = False, dry_run: bool = False, confirm_mass_change: bool = False,
+        trigger: RunKind = RunKind.SCHEDULED,
+    ) -> RunReport:
+        """*confirm_mass_change*: a person confirmed this run's changes however many they are (this run only).
+        *trigger*: what started the run (the schedule, Sync now, a retry), the kind it is recorded as unless it
+        is a preview, the first load or a full comparison (:func:`run_kind`)."""
         report = RunReport(dry_run=dry_run)
-        kind = RunKind.DRY_RUN if dry_run else RunKind.FULL if full else RunKind.INCREMENTAL
-        report.run_id = self.book.start_run(kind)
+        first_load = self.book.get_state(BACKFILL_DONE) != "1"
+        report.run_id = self.book.start_run(run_kind(trigger, full=full, dry_run=dry_run, first_load=first_load))
         plan: Plan | None = None
         try:
             if not dry_run:
@@ -178,10 +208,11 @@ class SyncEngine:
             report.outcome, report.error = Outcome.FAILED, f"Mailchimp: {err}"
         if self.cancel.is_set() and report.outcome != Outcome.FAILED:
             report.outcome = Outcome.CANCELLED
-        elif report.outcome == Outcome.OK and (report.customers[Action.FAILED] or report.orders[Action.FAILED]):
-            report.outcome = Outcome.PARTIAL
+        elif report.outcome == Outcome.OK and report.failure_news[FailureNews.NEW]:
+            report.outcome = Outcome.PARTIAL  # known failures alone leave it OK (sync/failure_news.py)
         self.book.flush()
-        counts: dict[str, Any] = {Entity.CUSTOMER: report.customers, Entity.ORDER: report.orders}
+        counts: dict[str, Any] = {Entity.CUSTOMER: report.customers, Entity.ORDER: report.orders,
+                                  RUN_NOTES: report.notes()}
         if plan is not None:
             # The one reconciliation every later view reads (the summary, the runs, the tray): stored with the run.
             report.reconciliation = reconcile(
@@ -213,9 +244,10 @@ class SyncEngine:
         """Count what :meth:`_sync` would do, from the same decisions, without a single Mailchimp write (the
         audience's merge fields are read: what fits them decides what members carry)."""
         fit_members(plan, self._audience_fields())
-        fc = self._forecast(plan, full)
+        fc = self._forecast(plan, self._read_holds() if full else None)
         _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
-        _count_held(report, fc.groups)
+        _count_held(report, fc.groups, self.book.failures(Entity.CUSTOMER))
+        report.to_send = _to_send(fc)
         for group in fc.groups:
             report.outcomes.count_group(group)
         for group in fc.sending:
@@ -224,31 +256,58 @@ class SyncEngine:
             report.new_contacts += int(group.adds_contact)
             report.fields_left_out.update(group.fields_left_out)
         _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
-        for _op, decision in _orders_to_send(report, fc.orders):
+        for _op, decision in _orders_to_send(report, fc.orders, self.book.failures(Entity.ORDER)):
             report.orders[decision.action] += 1
-        report.mass_change = self._mass_change(plan, None if full else fc)  # says whether a real run would stop
+        # Says whether a real run would stop (from what was synced, as the real run's guard counts).
+        report.mass_change = self._mass_change(plan, None if full else fc)
 
-    def _forecast(self, plan: Plan, full: bool) -> Forecast:
-        """Every decision of this run, from what was synced before it (see :func:`decide.forecast`)."""
+    def _read_holds(self) -> MailchimpHolds:
+        """What Mailchimp holds now (a page per 1,000 records: reads only)."""
+        mc = self.profile.mailchimp
+        buyers = self.api.customer_ids(mc.store_id) if self.api.get_store(mc.store_id) else set()
+        orders = self.api.order_ids(mc.store_id) if buyers else set()
+        return MailchimpHolds(self.api.member_emails(mc.list_id), buyers, orders)
+
+    def _synced(self, entity: Entity) -> dict[str, SyncedState]:
+        """What was last synced of *entity*, less what a full comparison found Mailchimp no longer holds."""
+        synced = self.book.synced(entity)
+        holds = self._holds
+        if holds is None:
+            return synced
+        kept = {k: s for k, s in synced.items() if holds.keeps(entity, k, s)}
+        self._lost[entity] = synced.keys() - kept.keys()
+        return kept
+
+    def _lost_reason(self, entity: Entity, key: str, reason: str) -> str:
+        """*reason*, led by "not in Mailchimp any more" when a full comparison sends the record again for it."""
+        if key not in self._lost.get(entity, ()):
+            return reason
+        return "; ".join(r for r in ("not in Mailchimp any more (deleted, archived or forgotten there): sent again",
+                                     reason) if r)
+
+    def _forecast(self, plan: Plan, holds: MailchimpHolds | None = None) -> Forecast:
+        """Every decision of this run, from what was synced before it (see :func:`decide.forecast`); with
+        *holds*, what Mailchimp lost counts as never sent."""
+        self._holds, self._lost = holds, {}
         return forecast(
-            plan, synced_members=self.book.synced(Entity.MEMBER),
-            synced_buyers=self.book.synced(Entity.ECOMMERCE_CUSTOMER),
-            synced_customers=self.book.synced(Entity.CUSTOMER), synced_orders=self.book.synced(Entity.ORDER),
+            plan, synced_members=self._synced(Entity.MEMBER),
+            synced_buyers=self._synced(Entity.ECOMMERCE_CUSTOMER),
+            synced_customers=self.book.synced(Entity.CUSTOMER), synced_orders=self._synced(Entity.ORDER),
             customer_ledger=self.book.failures(Entity.CUSTOMER), order_ledger=self.book.failures(Entity.ORDER),
-            full=full, now=self.now(),
+            now=self.now(),
         )
 
     # ================================================================================================ guard
     def _mass_change(self, plan: Plan, fc: Forecast | None = None, *, confirmed: bool = False) -> MassChange | None:
-        """The mass-change guard's count (see :mod:`sync.mass_change`), from the incremental forecast *fc* or
-        one made here; None for the first load or with the guard off.  Reads Mailchimp, never writes."""
+        """The mass-change guard's count (see :mod:`sync.mass_change`), from the run's forecast *fc* or one
+        made here; None for the first load or with the guard off.  Reads Mailchimp, never writes."""
         limit = self.profile.sync.mass_change_percent
         if not limit or self.book.get_state(BACKFILL_DONE) != "1":
             return None
         if fc is None:
             # The audience's fields as the run will make them, without creating any (they decide member hashes).
             fit_members(plan, self._audience_fields())
-            fc = self._forecast(plan, full=False)  # --full re-sends unchanged records: not a change
+            fc = self._forecast(plan)
         book = self.book
         return assess(plan, fc, synced_customers=book.synced(Entity.CUSTOMER), synced_orders=book.synced(Entity.ORDER),
                       customer_skips=book.synced(Entity.CUSTOMER_SKIP), order_skips=book.synced(Entity.ORDER_SKIP),
@@ -279,7 +338,10 @@ class SyncEngine:
         if backfill:
             self.book.set_state(BACKFILL_IN_PROGRESS, "1")
         fit_members(plan, self._ensure_merge_fields())  # what fits the audience decides what members carry
-        fc = self._forecast(plan, full)
+        # A full comparison's repair: what someone deleted, archived or forgot in Mailchimp is sent again; what
+        # Mailchimp holds as it was sent is left alone (counted and audited as unchanged).
+        fc = self._forecast(plan, self._read_holds() if full else None)
+        report.to_send = _to_send(fc)
         # Orders moved to their e-mail's buyer are created again, which would send their buyer order e-mails:
         # the store's automations are paused for such a run as for the historical load.
         repointing = fc.repoints > 0
@@ -288,11 +350,13 @@ class SyncEngine:
         self._ensure_store(plan.currency, backfill)
         if self.book.get_state(AUTOMATIONS_APPLIED) != automations:
             self.book.set_state(AUTOMATIONS_APPLIED, automations)
+        # The one record a full comparison re-sends unchanged: the placeholder every order line points at, one
+        # PUT that puts it back if someone deleted it in Mailchimp (the orders would fail without it).
         self._ensure_product(force=full)
         carried = self._sync_customers(plan, report, fc)
         if self._abort:
             raise self._abort
-        self._sync_orders(plan, report, full, carried)
+        self._sync_orders(plan, report, carried)
         if self._abort:
             raise self._abort
         if self.cancel.is_set():
@@ -438,7 +502,7 @@ class SyncEngine:
         order_ledger = self.book.failures(Entity.ORDER)
         _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
         self._audit_skips(Entity.CUSTOMER, plan.skipped_customers, Entity.CUSTOMER_SKIP)
-        _count_held(report, fc.groups)
+        _count_held(report, fc.groups, ledger)
         groups = fc.sending
         for group in groups:
             report.fields_left_out.update(group.fields_left_out)
@@ -460,12 +524,10 @@ class SyncEngine:
             report.outcomes.count_group(group, member_written=Entity.MEMBER in written,
                                         buyer_written=Entity.ECOMMERCE_CUSTOMER in written)
             for result in results:
+                self._apply(result, report, order_ledger if result.event.entity == Entity.ORDER else ledger)
                 if result.event.entity == Entity.ORDER:
-                    self._apply(result, report.orders, order_ledger)
                     report.outcomes.orders[result.event.gp_key] = result.event.action
                     carried.add(result.event.gp_key)
-                else:
-                    self._apply(result, report.customers, ledger)
             self.progress("customers", done, total)
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
@@ -561,7 +623,8 @@ class SyncEngine:
         if decision.action != Action.UNCHANGED:
             state = SyncedState(cp.hash, cp.buyer_id, member.email)
             writes = (*writes, SyncedWrite(Entity.CUSTOMER, number, state))
-        event = _audit_event(Entity.CUSTOMER, number, decision.action, reason=decision.reason,
+        reason = self._lost_reason(Entity.MEMBER, member.email, decision.reason) if decision.writes else decision.reason
+        event = _audit_event(Entity.CUSTOMER, number, decision.action, reason=reason,
                              mailchimp_id=cp.buyer_id, email=member.email, payload_hash=cp.hash,
                              customer_name=cp.customer.display_name)
         return PushResult(event, ledger_hash(member, cp), synced=writes, audit=audit)
@@ -577,22 +640,22 @@ class SyncEngine:
         return PushResult(event, ledger_hash(member, cp), error=err, synced=synced)
 
     # ---------------------------------------------------------------------------------- orders
-    def _sync_orders(self, plan: Plan, report: RunReport, full: bool, carried: Collection[str]) -> None:
-        synced_orders = self.book.synced(Entity.ORDER)
+    def _sync_orders(self, plan: Plan, report: RunReport, carried: Collection[str]) -> None:
+        synced_orders = self._synced(Entity.ORDER)
         ledger = self.book.failures(Entity.ORDER)
         _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
         self._audit_skips(Entity.ORDER, plan.skipped_orders, Entity.ORDER_SKIP)
         sendable = sendable_customers(plan, self.book.synced(Entity.CUSTOMER).keys(),
                                       self.book.synced(Entity.ECOMMERCE_CUSTOMER).keys())
-        decisions = decide_orders(plan, synced_orders, ledger, sendable=sendable, full=full, now=self.now(),
+        decisions = decide_orders(plan, synced_orders, ledger, sendable=sendable, now=self.now(),
                                   customer_ledger=self.book.failures(Entity.CUSTOMER))
-        todo = _orders_to_send(report, decisions, already_sent=carried)
+        todo = _orders_to_send(report, decisions, ledger, already_sent=carried)
         # Progress counts every GP invoice, as the reconciliation does: those left out, unchanged, held, or sent
         # with their customer in the customers step are done from the start.
         total = len(plan.orders) + len(plan.skipped_orders)
         self.progress("orders", total - len(todo), total)
         for done, result in enumerate(self._parallel(todo, self._push_order), start=total - len(todo) + 1):
-            self._apply(result, report.orders, ledger)
+            self._apply(result, report, ledger)
             report.outcomes.orders[result.event.gp_key] = result.event.action
             self.progress("orders", done, total)
             if done % FLUSH_EVERY == 0:
@@ -621,7 +684,7 @@ class SyncEngine:
                                  email=op.email, payload_hash=op.hash, error=err, customer_name=op.customer_name,
                                  order=op)
             return PushResult(event, op.hash, error=err)
-        reason = order_reason(op, repoint=decision.repoint or sent.moved)
+        reason = self._lost_reason(Entity.ORDER, number, order_reason(op, repoint=decision.repoint or sent.moved))
         event = _audit_event(Entity.ORDER, number, sent.action, mailchimp_id=number, email=op.email,
                              payload_hash=op.hash, reason=reason, customer_name=op.customer_name, order=op)
         state = SyncedState(op.hash, number, op.email)
@@ -757,13 +820,16 @@ class SyncEngine:
                 for future in finished:
                     yield future.result()
 
-    def _apply(self, result: PushResult, counts: dict[str, int], ledger: Container[str]) -> None:
+    def _apply(self, result: PushResult, report: RunReport, ledger: Mapping[str, LedgerEntry]) -> None:
+        """*ledger*: the failure ledger of the record's entity as the run found it (what a failure is news to)."""
         event = result.event
-        counts[event.action] += 1
+        entity = Entity(event.entity)
+        report.counts(entity)[event.action] += 1
         for write in result.synced:
             self.book.mark_synced(write.entity, write.gp_key, write.state)
-        entity = Entity(event.entity)
         if event.action == Action.FAILED and result.error is not None:
+            category = failure_category(result.error)
+            report.failure_news[failure_news(ledger.get(event.gp_key), result.ledger_hash, category)] += 1
             # A refused key is not this record's fault: the run aborts (exit 2), and once the key is fixed the
             # next run must send the record, so it is not ledgered.
             if result.error.category is not Category.AUTH:
@@ -783,16 +849,40 @@ def _count_plan_skips(report: RunReport, entity: Entity, skipped: Iterable[tuple
         report.count_skip(entity, reason)
 
 
-def _count_held(report: RunReport, groups: Iterable[MemberGroup]) -> None:
+def _count_held(report: RunReport, groups: Iterable[MemberGroup], ledger: Mapping[str, LedgerEntry]) -> None:
     """The customers the failure ledger holds back this run (nothing is sent for them)."""
     for group in groups:
-        for _cp, decision in group.customers:
+        for cp, decision in group.customers:
             if decision.held:
                 report.customers[decision.action] += 1
+                _count_held_failure(report, decision, ledger.get(cp.customer.number), ledger_hash(group.member, cp))
+
+
+def _count_held_failure(report: RunReport, decision: Decision, prior: LedgerEntry | None, content_hash: str) -> None:
+    """A held record counted FAILED failed before with this content: known or retrying, never new."""
+    if decision.action == Action.FAILED and prior is not None:
+        report.failure_news[failure_news(prior, content_hash, prior.category)] += 1
+
+
+def _to_send(fc: Forecast) -> int:
+    """The customers and invoices the run sets out to send ("120 of 318 sent" when it is cancelled)."""
+    customers = sum(1 for group in fc.sending for _cp, decision in group.to_send if decision.writes)
+    return customers + sum(1 for _op, decision in fc.orders if decision.writes and not decision.held)
+
+
+def run_kind(trigger: RunKind, *, full: bool, dry_run: bool, first_load: bool) -> RunKind:
+    """The kind a run is recorded as: a preview, the first load (whatever started it), a full comparison, or
+    else what started it."""
+    if dry_run:
+        return RunKind.DRY_RUN
+    if first_load:
+        return RunKind.FIRST_LOAD
+    return RunKind.FULL if full else trigger
 
 
 def _orders_to_send(
-    report: RunReport, decisions: Iterable[tuple[OrderPlan, OrderDecision]], already_sent: Container[str] = ()
+    report: RunReport, decisions: Iterable[tuple[OrderPlan, OrderDecision]], ledger: Mapping[str, LedgerEntry],
+    already_sent: Container[str] = (),
 ) -> list[tuple[OrderPlan, OrderDecision]]:
     """The orders this run sends, with their decisions; the rest are counted in *report* (waiting for their
     customer, unchanged, or held by the failure ledger).  *already_sent*: orders that carried their customer in
@@ -811,6 +901,8 @@ def _orders_to_send(
             report.count_skip(Entity.ORDER, decision.reason)
         else:
             report.orders[decision.action] += 1
+            if decision.held:
+                _count_held_failure(report, decision, ledger.get(op.doc.number), op.hash)
     return todo
 
 

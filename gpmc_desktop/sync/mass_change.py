@@ -12,8 +12,8 @@ forecast, against what was synced before:
   and an older build's records this build converts (its per-GP-customer e-commerce customers merged into one per
   e-mail, their orders moved): that is the upgrade's own doing, not news from GP.
 
-The forecast counted is always the incremental one: ``--full`` re-sends unchanged records unchanged, which is not
-a change.  The first load (nothing synced yet) is exempt.
+The forecast counted is the run's own (a full comparison sends only what differs, as any run does).  The first
+load (nothing synced yet) is exempt.
 """
 
 from __future__ import annotations
@@ -234,7 +234,7 @@ def assess(
     limit: float,
     confirmed: bool = False,
 ) -> MassChange:
-    """The guard's count of one run from its incremental forecast *fc* (see the module's doc); *missing*: the
+    """The guard's count of one run from its forecast *fc* (see the module's doc); *missing*: the
     :data:`MISSING_STATE` the last run that went through left (None: none yet)."""
     known = read_missing(missing)
     customers = customer_changes(plan, fc, synced_customers, skips=customer_skips, missing=known["customers"])

@@ -9,6 +9,7 @@ from typing import Any
 
 from gpmc_desktop.store.vocab import Action, Entity, Outcome
 from gpmc_desktop.sync.decide import WAITING_FOR
+from gpmc_desktop.sync.failure_news import FailureNews
 from gpmc_desktop.sync.mass_change import MassChange
 from gpmc_desktop.sync.merge_fields import FieldMisfit, summary_line
 from gpmc_desktop.sync.reconciliation import Reconciliation, RecordOutcomes
@@ -16,7 +17,7 @@ from gpmc_desktop.sync.reconciliation import Reconciliation, RecordOutcomes
 
 class ExitCode(IntEnum):
     OK = 0  # everything synced or unchanged
-    PARTIAL = 1  # the run finished but some records failed (see the ledger and the audit)
+    PARTIAL = 1  # the run finished but records failed that had not failed before with this content (new failures)
     FAILED = 2  # the run could not proceed; nothing was marked synced that was not
     INTERRUPTED = 130  # stopped by Ctrl-C / SIGTERM / Ctrl-Break (128 + SIGINT, as shells report it)
 
@@ -46,6 +47,9 @@ class RunReport:
     # reconciled from GP to Mailchimp once it ends (None when GP could not be read).
     outcomes: RecordOutcomes = field(default_factory=RecordOutcomes)
     reconciliation: Reconciliation | None = None
+    # The failed records by news (sync/failure_news.py): only new ones make the run partial (exit 1).
+    failure_news: Counter[FailureNews] = field(default_factory=Counter)
+    to_send: int = 0  # the records (customers and invoices) this run set out to send
 
     @property
     def waits_for_decision(self) -> bool:
@@ -75,6 +79,10 @@ class RunReport:
         """The merge values left out, in plain words, largest count first (a dry run says "will be")."""
         return [summary_line(key, n, done=not self.dry_run) for key, n in self.fields_left_out.most_common()]
 
+    def notes(self) -> dict[str, int]:
+        """What the runs table keeps beside the counts (under store.runs.RUN_NOTES), for the status after a restart."""
+        return {"to_send": self.to_send, **{f"{news}_failures": self.failure_news[news] for news in FailureNews}}
+
     @property
     def exit_code(self) -> ExitCode:
         if self.outcome == Outcome.CANCELLED:
@@ -83,7 +91,9 @@ class RunReport:
             return ExitCode.INTERRUPTED
         if self.outcome == Outcome.FAILED:
             return ExitCode.FAILED
-        if self.customers[Action.FAILED] or self.orders[Action.FAILED]:
+        if self.outcome == Outcome.PARTIAL:
+            # The engine's word: records failed that had not failed before with this content.  Known failures
+            # (the ledger's, waiting for a change in GP) leave the run OK, so they do not exit 1 every day.
             return ExitCode.PARTIAL
         return ExitCode.OK
 
@@ -98,6 +108,7 @@ class RunReport:
             "exit_code": int(self.exit_code),
             "dry_run": self.dry_run,
             "fields_left_out": self.left_out_by_tag(),
+            "failures": {str(news): self.failure_news[news] for news in FailureNews},
         }
         if self.dry_run:
             line["new_contacts"] = self.new_contacts

@@ -91,11 +91,14 @@ def run_profile(
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     confirm_mass_change: bool = False,
+    trigger: store.RunKind = store.RunKind.SCHEDULED,
 ) -> RunReport:
     """One poll cycle of *profile*; the state store must be open.  A first sync of a profile that has not made
     every choice a new profile must make is refused (ConfigError) before anything is written; a dry run, which
     sends nothing, may preview it.  *confirm_mass_change*: a person confirmed this run's changes, however many
-    of Mailchimp's records they touch (``[sync] mass_change_percent``); the next run is guarded again."""
+    of Mailchimp's records they touch (``[sync] mass_change_percent``); the next run is guarded again.  *trigger*:
+    what started the run, as the runs table records it (headless ``gpmc sync`` is what a task scheduler runs:
+    Scheduled); the first load, a full comparison and a preview are recorded as such whatever started them."""
     register_secret(secrets.gp_password)
     register_api_key(secrets.mailchimp_api_key)
     if not dry_run:
@@ -106,7 +109,7 @@ def run_profile(
     source = make_source(profile, secrets.gp_password, full=full, profile_id=profile_id)
     try:
         engine = SyncEngine(profile, source, api, Bookkeeping(profile_id), progress=progress, cancel=cancel)
-        report = engine.run(full=full, dry_run=dry_run, confirm_mass_change=confirm_mass_change)
+        report = engine.run(full=full, dry_run=dry_run, confirm_mass_change=confirm_mass_change, trigger=trigger)
     except Exception:
         log.exception("sync of profile %r crashed", profile.name)
         raise

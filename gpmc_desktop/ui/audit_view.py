@@ -170,7 +170,8 @@ class AuditView(QWidget):
         self.run_box.addItem("All runs", None)
         if self.profile_id is not None:
             for run in store.list_runs(self.profile_id, limit=_RUN_CHOICES):
-                self.run_box.addItem(f"Run {run.id} · {run.started_at.astimezone():%d %b %H:%M} · {run.kind}", run.id)
+                when = f"{run.started_at.astimezone():%d %b %H:%M}"
+                self.run_box.addItem(f"Run {run.id} · {when} · {store.run_kind_label(run.kind)}", run.id)
         index = self.run_box.findData(current)
         self.run_box.setCurrentIndex(max(index, 0))
         self.run_box.blockSignals(False)

@@ -99,6 +99,7 @@ class DesktopController(QObject):
         w = self.window
         w.sync_requested.connect(self.sync_now)
         w.full_sync_requested.connect(self.full_compare_now)
+        w.retry_requested.connect(self.retry_now)
         w.stop_requested.connect(self.manager.cancel)
         w.pause_requested.connect(self.set_paused)
         w.credential_requested.connect(self.ask_credential)
@@ -141,7 +142,9 @@ class DesktopController(QObject):
         for name, row in rows.items():
             if self.board.get(name) is None:
                 status = self.board.add(name, row.id)
-                finished = [describe_run_row(r) for r in store.list_runs(row.id, limit=10) if r.finished_at]
+                # A preview (the wizard's dry run) sent nothing: it says nothing about how syncing goes.
+                finished = [describe_run_row(r) for r in store.list_runs(row.id, limit=10)
+                            if r.finished_at and r.kind != store.RunKind.DRY_RUN]
                 if finished:
                     status.set_finished(finished[0])
                 # The toasts compare with the last run that said something about the connection.
@@ -155,12 +158,18 @@ class DesktopController(QObject):
     # -- sync ----------------------------------------------------------------------------------------------
     @Slot(str)
     def sync_now(self, profile: str, full: bool = False) -> bool:
-        return self.manager.start(profile, full=full)
+        """A person's Sync now (window, tray, a credential just entered)."""
+        return self.manager.start(profile, full=full, trigger=store.RunKind.SYNC_NOW)
 
     @Slot(str)
     def full_compare_now(self, profile: str) -> bool:
         """Sync now, re-reading and comparing everything (``run_profile(full=True)``)."""
-        return self.sync_now(profile, full=True)
+        return self.manager.start(profile, full=True, trigger=store.RunKind.FULL)
+
+    @Slot(str)
+    def retry_now(self, profile: str) -> bool:
+        """The sync that retries the failed records a person just replayed (Failures: Retry)."""
+        return self.manager.start(profile, trigger=store.RunKind.RETRY)
 
     def _load_full_compare(self, name: str) -> None:
         """Show when a SOAP profile's full comparison last ran (the engine records it in the state store)."""
@@ -196,7 +205,7 @@ class DesktopController(QObject):
         for name in self.board.names():
             if self.manager.is_running(name):
                 self._on_refused(name, f"a sync of {name} is already running")
-            elif self.manager.start(name):
+            elif self.manager.start(name, trigger=store.RunKind.SYNC_NOW):
                 started += 1
         return started
 

@@ -21,6 +21,9 @@ _COLORS = {
     State.SYNCING: "#2f6fd6",
     State.WARNING: "#e0a400",
     State.ERROR: "#d23b3b",
+    State.CANCELLED: "#6b7280",  # grey: nothing is wrong, the run was stopped
+    State.NEVER_RUN: "#6b7280",
+    State.NOT_SET_UP: "#9aa0a8",
 }
 _APP_COLOR = "#3d4db7"
 
@@ -50,7 +53,8 @@ def _glyph_pen(size: int) -> QPen:
 
 
 def draw_state_image(state: State, size: int = 64) -> QImage:
-    """A coloured disc with a white glyph: check (idle), arrows (syncing), ! (warning), x (error)."""
+    """A coloured disc with a white glyph: check (idle), arrows (syncing), ! (warning), x (error), a stop square
+    (cancelled), a clock (never run) or a plus (not set up)."""
     image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
     p = _painter(image)
@@ -75,6 +79,15 @@ def draw_state_image(state: State, size: int = 64) -> QImage:
     elif state is State.WARNING:
         p.drawLine(QPointF(s * 0.5, s * 0.26), QPointF(s * 0.5, s * 0.58))
         p.drawPoint(QPointF(s * 0.5, s * 0.74))
+    elif state is State.CANCELLED:
+        p.drawRect(QRectF(s * 0.35, s * 0.35, s * 0.30, s * 0.30))
+    elif state is State.NEVER_RUN:
+        p.drawEllipse(QRectF(s * 0.27, s * 0.27, s * 0.46, s * 0.46))
+        p.drawLine(QPointF(s * 0.5, s * 0.5), QPointF(s * 0.5, s * 0.36))
+        p.drawLine(QPointF(s * 0.5, s * 0.5), QPointF(s * 0.61, s * 0.56))
+    elif state is State.NOT_SET_UP:
+        p.drawLine(QPointF(s * 0.5, s * 0.30), QPointF(s * 0.5, s * 0.70))
+        p.drawLine(QPointF(s * 0.30, s * 0.5), QPointF(s * 0.70, s * 0.5))
     else:
         p.drawLine(QPointF(s * 0.33, s * 0.33), QPointF(s * 0.67, s * 0.67))
         p.drawLine(QPointF(s * 0.67, s * 0.33), QPointF(s * 0.33, s * 0.67))

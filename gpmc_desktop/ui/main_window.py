@@ -30,7 +30,7 @@ from gpmc_desktop.ui.colours import colours
 from gpmc_desktop.ui.icons import app_icon, state_pixmap
 from gpmc_desktop.ui.ledger_view import LedgerView
 from gpmc_desktop.ui.runs_model import RunsTableModel
-from gpmc_desktop.ui.status import CREDENTIAL_LABELS, ProfileStatus, State, StatusBoard
+from gpmc_desktop.ui.status import CREDENTIAL_LABELS, STATE_WORDS, ProfileStatus, State, StatusBoard
 from gpmc_desktop.ui.summary_view import SummaryView
 from gpmc_desktop.ui.window_memory import (
     TRAY_NOTICE_KEY,
@@ -42,13 +42,12 @@ from gpmc_desktop.ui.window_memory import (
 )
 
 NOTICE_MS = 8000
-STATE_WORDS = {State.IDLE: "Up to date", State.SYNCING: "Syncing", State.WARNING: "Some records failed",
-                State.ERROR: "Error"}
 
 
 class MainWindow(QMainWindow):
     sync_requested = Signal(str)
     full_sync_requested = Signal(str)  # a sync that re-reads and compares everything (run_profile(full=True))
+    retry_requested = Signal(str)  # a sync retrying the failed records a person replayed (recorded as Retry)
     stop_requested = Signal(str)  # cancel the running sync of that profile
     pause_requested = Signal(str, bool)  # profile, pause (True) or resume (False)
     credential_requested = Signal(str, str)  # profile, kind
@@ -157,7 +156,7 @@ class MainWindow(QMainWindow):
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.credential_button.clicked.connect(self._on_credential_clicked)
         self.setup_button.clicked.connect(self.setup_requested)
-        self.ledger_view.sync_requested.connect(self.sync_requested)
+        self.ledger_view.sync_requested.connect(self.retry_requested)
         board.changed.connect(self.refresh_status)
         board.profiles_changed.connect(self._fill_profiles)
         self._fill_profiles()
@@ -271,8 +270,8 @@ class MainWindow(QMainWindow):
         self.automations_label.setText(automations_text)
         self.automations_label.setVisible(bool(automations_text))
         if status is None:
-            self.state_icon.setPixmap(state_pixmap(State.IDLE))
-            self.state_label.setText("<b>No sync profile yet</b>")
+            self.state_icon.setPixmap(state_pixmap(State.NOT_SET_UP))
+            self.state_label.setText(f"<b>{STATE_WORDS[State.NOT_SET_UP]}</b>")
             self.result_label.setText("Set up a profile to connect Dynamics GP to Mailchimp.")
             self.next_run_label.setText("")
             self.progress.hide()

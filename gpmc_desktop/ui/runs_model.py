@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 
 from gpmc_desktop import store
-from gpmc_desktop.store import RunRow
+from gpmc_desktop.store import RunRow, run_kind_label
 from gpmc_desktop.ui.table_model import Column, RowTableModel
 
 RUNS_SHOWN = 50
@@ -32,7 +32,7 @@ def _took(run: RunRow) -> str:
 class RunsTableModel(RowTableModel[RunRow]):
     columns = (
         Column("Run", lambda run: str(run.id)),
-        Column("Kind", lambda run: run.kind),
+        Column("Kind", lambda run: run_kind_label(run.kind)),
         Column("Started", lambda run: f"{run.started_at.astimezone():%Y-%m-%d %H:%M}"),
         Column("Took", _took),
         Column("Outcome", lambda run: run.outcome or "running"),

@@ -40,7 +40,7 @@ def last_success(profile_id: int) -> datetime | None:
     for _ in range(_RUNS_LOOKBACK // _RUNS_PAGE):
         runs = store.list_runs(profile_id, before_id=before, limit=_RUNS_PAGE)
         for run in runs:
-            if run.outcome in _SUCCESS and run.kind != "dry-run" and run.finished_at is not None:
+            if run.outcome in _SUCCESS and run.kind != store.RunKind.DRY_RUN and run.finished_at is not None:
                 return run.finished_at
         if len(runs) < _RUNS_PAGE:
             break
@@ -83,7 +83,7 @@ class ScheduleDriver(QObject):
 
     def _on_due(self, name: str) -> None:
         log.info("scheduled sync of %r is due", name)
-        self.manager.start(name)
+        self.manager.start(name, trigger=store.RunKind.SCHEDULED)
 
     def set_profiles(self, rows: Sequence[ProfileRow]) -> None:
         self._ids = {row.name: row.id for row in rows}

@@ -18,6 +18,8 @@ from PySide6.QtCore import QObject, Signal
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
 from gpmc_desktop.credentials import KIND_LABELS as CREDENTIAL_LABELS
 from gpmc_desktop.store import RunRow
+from gpmc_desktop.store.runs import RUN_NOTES
+from gpmc_desktop.sync.failure_news import FailureNews
 from gpmc_desktop.sync.mass_change import is_stop
 from gpmc_desktop.sync.progress_words import PHASES, progress_words
 from gpmc_desktop.sync.report import RunReport
@@ -30,13 +32,22 @@ class State(enum.Enum):
     SYNCING = "syncing"
     WARNING = "warning"
     ERROR = "error"
+    CANCELLED = "cancelled"  # the last run was stopped: what it did not send goes next run
+    NEVER_RUN = "never-run"  # a profile that has not synced yet
+    NOT_SET_UP = "not-set-up"  # no profile at all
+
+
+# What the window's header says next to the icon.
+STATE_WORDS = {State.IDLE: "Up to date", State.SYNCING: "Syncing", State.WARNING: "Some records failed",
+               State.ERROR: "Error", State.CANCELLED: "Cancelled", State.NEVER_RUN: "Not synced yet",
+               State.NOT_SET_UP: "Not set up yet"}
 
 
 class Health(enum.IntEnum):
     """How the last finished run went; higher is worse (the toast policy compares them)."""
 
     OK = 0
-    WARNING = 1  # finished, but some records failed (they are in the failure ledger)
+    WARNING = 1  # finished, but records failed that had not before (new failures: sync/failure_news.py)
     ERROR = 2  # the run could not proceed
 
 
@@ -66,22 +77,54 @@ class RunSummary:
     cancelled: bool = False  # stopped by the user or by Quit: says nothing about whether syncing works
     # Stopped by the mass-change guard before sending anything: nothing is broken, a person must decide.
     waiting_for_decision: bool = False
+    old_failures: int = 0  # records that failed before with this content (known or retrying): not news
 
 
-def _counts_text(customers: Mapping[str, int], orders: Mapping[str, int]) -> str:
+def _failure_news(notes: Mapping[str, int], failed: int) -> dict[FailureNews, int]:
+    """The failed records by news (sync/failure_news.py), from the notes a run keeps; a run an earlier build
+    recorded has none: all its failures count as new (as they did then)."""
+    news = {n: notes.get(f"{n}_failures", 0) for n in FailureNews}
+    return news if sum(news.values()) else {FailureNews.NEW: failed, FailureNews.KNOWN: 0, FailureNews.RETRYING: 0}
+
+
+def _old_failures_text(news: Mapping[FailureNews, int]) -> str:
+    """The failures that are not news, in words ("3 known failures waiting for a change in GP")."""
+    parts = []
+    if known := news[FailureNews.KNOWN]:
+        parts.append(f"{known} known failure{'' if known == 1 else 's'} waiting for a change in GP")
+    if retrying := news[FailureNews.RETRYING]:
+        parts.append(f"{retrying} failed record{'' if retrying == 1 else 's'} to be retried")
+    return "; ".join(parts)
+
+
+def _sent(counts: Mapping[str, int]) -> int:
+    return counts.get("created", 0) + counts.get("updated", 0)
+
+
+def _counts_text(customers: Mapping[str, int], orders: Mapping[str, int], *, failed: bool = True) -> str:
     parts: list[str] = []
     for label, counts in (("customers", customers), ("invoices", orders)):
-        changed = counts.get("created", 0) + counts.get("updated", 0)
-        bit = f"{changed} {label} sent"
-        if counts.get("failed", 0):
+        bit = f"{_sent(counts)} {label} sent"
+        if failed and counts.get("failed", 0):
             bit += f", {counts['failed']} failed"
         parts.append(bit)
     return "; ".join(parts)
 
 
+def _cancelled_text(customers: Mapping[str, int], orders: Mapping[str, int], to_send: int,
+                    finished_at: datetime | None) -> str:
+    """ "Cancelled at 14:02 — 120 of 318 sent; the rest goes next run" (without "of" for an earlier build's run)."""
+    when = f" at {finished_at.astimezone():%H:%M}" if finished_at else ""
+    sent = _sent(customers) + _sent(orders)
+    of = f" of {to_send:,}" if to_send >= sent and to_send else ""
+    return f"Cancelled{when} — {sent:,}{of} sent; the rest goes next run"
+
+
 def _summary(outcome: str, error: str, customers: Mapping[str, int], orders: Mapping[str, int],
-             finished_at: datetime | None) -> RunSummary:
+             finished_at: datetime | None, notes: Mapping[str, int]) -> RunSummary:
     failed = customers.get("failed", 0) + orders.get("failed", 0)
+    news = _failure_news(notes, failed)
+    old = news[FailureNews.KNOWN] + news[FailureNews.RETRYING]
     if outcome == "failed" and is_stop(error):
         return RunSummary(Health.WARNING, f"Stopped, waiting for your decision: {error}", finished_at,
                           waiting_for_decision=True)
@@ -89,22 +132,27 @@ def _summary(outcome: str, error: str, customers: Mapping[str, int], orders: Map
         return RunSummary(Health.ERROR, f"Failed: {error or 'the run could not proceed'}", finished_at,
                           credential_problem(error))
     if outcome == "cancelled":
-        return RunSummary(Health.OK, f"Cancelled ({_counts_text(customers, orders)})", finished_at, cancelled=True)
-    if failed:
-        return RunSummary(Health.WARNING, f"Finished with {failed} failed record(s): {_counts_text(customers, orders)}",
-                          finished_at)
-    return RunSummary(Health.OK, f"OK: {_counts_text(customers, orders)}", finished_at)
+        text = _cancelled_text(customers, orders, notes.get("to_send", 0), finished_at)
+        return RunSummary(Health.OK, text, finished_at, cancelled=True, old_failures=old)
+    old_text = _old_failures_text(news)
+    if outcome == "partial":
+        new = news[FailureNews.NEW]
+        text = f"Finished with {new} new failed record(s): {_counts_text(customers, orders, failed=False)}"
+        return RunSummary(Health.WARNING, "; ".join(t for t in (text, old_text) if t), finished_at, old_failures=old)
+    # Known failures alone leave the run OK: they wait for a change in GP, and saying so is enough.
+    text = f"OK: {_counts_text(customers, orders, failed=False)}"
+    return RunSummary(Health.OK, "; ".join(t for t in (text, old_text) if t), finished_at, old_failures=old)
 
 
 def describe_report(report: RunReport, finished_at: datetime | None = None) -> RunSummary:
-    return _summary(report.outcome, report.error, report.customers, report.orders, finished_at)
+    return _summary(report.outcome, report.error, report.customers, report.orders, finished_at, report.notes())
 
 
 def describe_run_row(run: RunRow) -> RunSummary:
     """The same words for a run read back from the store (the state shown at start-up)."""
     counts = run.counts or {}
     return _summary(run.outcome or "", run.error_summary or "", counts.get("customer", {}), counts.get("order", {}),
-                    run.finished_at)
+                    run.finished_at, counts.get(RUN_NOTES, {}))
 
 
 def describe_crash(message: str, credential_kind: str | None = None,
@@ -142,7 +190,9 @@ class ProfileStatus(QObject):
         if self.syncing:
             return State.SYNCING
         if self.last is None:
-            return State.IDLE
+            return State.NEVER_RUN
+        if self.last.cancelled:
+            return State.CANCELLED
         return {Health.OK: State.IDLE, Health.WARNING: State.WARNING, Health.ERROR: State.ERROR}[self.last.health]
 
     @property
@@ -260,18 +310,19 @@ class StatusBoard(QObject):
 
     @property
     def state(self) -> State:
-        """Syncing wins (it is what is happening now); otherwise the worst of the last results."""
+        """Syncing wins (it is what is happening now); otherwise the worst of the last results; with no profile at
+        all, "not set up yet" (not a green check)."""
         states = [s.state for s in self._statuses.values()]
-        if State.SYNCING in states:
-            return State.SYNCING
-        for worst in (State.ERROR, State.WARNING):
+        if not states:
+            return State.NOT_SET_UP
+        for worst in (State.SYNCING, State.ERROR, State.WARNING, State.CANCELLED, State.NEVER_RUN):
             if worst in states:
                 return worst
         return State.IDLE
 
     def tooltip(self) -> str:
         if not self._statuses:
-            return "gpmc-desktop: no sync profile yet"
+            return "gpmc-desktop: not set up yet (open it to set up a profile)"
         lines = ["gpmc-desktop"]
         for s in self.statuses():
             detail = s.progress_text or s.last_result_text
@@ -325,5 +376,9 @@ class ToastPolicy:
                 return Toast(f"{profile}: sync failed", summary.text, Health.ERROR, profile)
             return Toast(f"{profile}: some records failed", summary.text, Health.WARNING, profile)
         if before is Health.ERROR and summary.health < before:
+            if summary.old_failures:
+                # The connection is back, but records still fail: "works again" would say all is well.
+                return Toast(f"{profile}: syncing again, {summary.old_failures} record(s) still failed", summary.text,
+                             Health.WARNING, profile)
             return Toast(f"{profile}: sync works again", summary.text, Health.OK, profile)
         return None

@@ -14,8 +14,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from gpmc_desktop import store
 from gpmc_desktop.ui.icons import state_icon
-from gpmc_desktop.ui.main_window import STATE_WORDS
-from gpmc_desktop.ui.status import Health, ProfileStatus, State, StatusBoard, Toast
+from gpmc_desktop.ui.status import STATE_WORDS, Health, ProfileStatus, State, StatusBoard, Toast
 from gpmc_desktop.ui.windows_limits import fit_toast, fit_tooltip, shorten
 
 TOAST_MS = 10_000
@@ -44,7 +43,7 @@ def _when(moment: datetime, now: datetime | None = None) -> str:
 
 
 def status_line(board: StatusBoard, now: datetime | None = None) -> str:
-    """The menu's first line: "Up to date · last run 07:00", "Syncing · Customers: 10 / 70"."""
+    """The menu's first line: "Up to date · last run 07:00", "Syncing · Contacts: 10 of 70"."""
     statuses = board.statuses()
     if not statuses:
         return "No sync profile yet"
@@ -54,7 +53,7 @@ def status_line(board: StatusBoard, now: datetime | None = None) -> str:
         return f"{words} · {syncing[0].progress_text}"
     finished = [s.last.finished_at for s in statuses if s.last is not None and s.last.finished_at is not None]
     if not finished:
-        return f"{words} · not synced yet"
+        return words if board.state is State.NEVER_RUN else f"{words} · not synced yet"
     return f"{words} · last run {_when(max(finished), now)}"
 
 

@@ -30,8 +30,9 @@ from gpmc_desktop.ui.background import Background, ProgressCallback, Report, thr
 
 log = logging.getLogger(__name__)
 
-# (profile name, progress, cancel, full) -> report; the default loads the saved profile and its credentials.  A
-# run a person confirmed past the mass-change guard is called with confirm_mass_change=True as well.
+# (profile name, progress, cancel, full, *, trigger) -> report; the default loads the saved profile and its
+# credentials.  *trigger* (a store.RunKind) says what started the run: the schedule, Sync now, a retry.  A run a
+# person confirmed past the mass-change guard is called with confirm_mass_change=True as well.
 ProfileRunner = Callable[..., RunReport]
 
 MAX_PARALLEL_RUNS = 64  # far more profiles than anyone syncs at once: no run waits for a free thread
@@ -51,7 +52,7 @@ def saved_profile_runner(credentials: CredentialReader) -> ProfileRunner:
     """The runner the app uses: the profile from the state database, the secrets from the credential store."""
 
     def run(name: str, progress: ProgressCallback, cancel: threading.Event, full: bool, *,
-            confirm_mass_change: bool = False) -> RunReport:
+            trigger: store.RunKind = store.RunKind.SYNC_NOW, confirm_mass_change: bool = False) -> RunReport:
         row = store.get_profile(name)
         if row is None:
             raise LookupError(f"profile {name!r} no longer exists")
@@ -63,7 +64,7 @@ def saved_profile_runner(credentials: CredentialReader) -> ProfileRunner:
             values[kind] = value
         secrets = Secrets(gp_password=values[GP_PASSWORD], mailchimp_api_key=values[MAILCHIMP_API_KEY])
         return run_profile(row.profile(), secrets, full=full, progress=progress, cancel=cancel,
-                           confirm_mass_change=confirm_mass_change)
+                           confirm_mass_change=confirm_mass_change, trigger=trigger)
 
     return run
 
@@ -81,7 +82,8 @@ class SyncResult:
 
 
 def _run(
-    runner: ProfileRunner, profile: str, cancel: threading.Event, full: bool, confirm: bool, report: Report
+    runner: ProfileRunner, profile: str, cancel: threading.Event, full: bool, trigger: store.RunKind, confirm: bool,
+    report: Report,
 ) -> SyncResult:
     """One run, on a pool thread; a crash is left to the background helper (it logs it, `error` says it)."""
     if cancel.is_set():  # quit arrived before the thread got going
@@ -90,7 +92,7 @@ def _run(
     # Only a confirmed run passes the keyword: a runner that never confirms need not know it.
     extra = {"confirm_mass_change": True} if confirm else {}
     try:
-        return SyncResult(profile, runner(profile, progress, cancel, full, **extra), full=full)
+        return SyncResult(profile, runner(profile, progress, cancel, full, trigger=trigger, **extra), full=full)
     except MissingCredentialError as err:
         return SyncResult(profile, None, str(err), credential_kind=err.kind, full=full)
 
@@ -118,9 +120,14 @@ class SyncManager(QObject):
     def running(self) -> list[str]:
         return sorted(self._cancels)
 
-    def start(self, profile: str, *, full: bool = False, confirm_mass_change: bool = False) -> bool:
+    def start(
+        self, profile: str, *, full: bool = False, trigger: store.RunKind = store.RunKind.SYNC_NOW,
+        confirm_mass_change: bool = False,
+    ) -> bool:
         """Start a run of `profile`; False (and `refused`) if one is going or the app is quitting.
-        *confirm_mass_change*: a person confirmed the changes the last run stopped at (this run only)."""
+        *trigger*: what started it (the runs table's kind; the first load and a full comparison say so whatever
+        started them).  *confirm_mass_change*: a person confirmed the changes the last run stopped at (this run
+        only)."""
         if not self._accepting:
             self.refused.emit(profile, "the application is shutting down")
             return False
@@ -129,7 +136,7 @@ class SyncManager(QObject):
             return False
         cancel = self._cancels[profile] = threading.Event()
         self._background.start(
-            partial(_run, self._runner, profile, cancel, full, confirm_mass_change),
+            partial(_run, self._runner, profile, cancel, full, trigger, confirm_mass_change),
             name=f"sync of profile {profile!r}",
             on_item=partial(self._on_progress, profile), on_result=self._on_done,
             on_error=partial(self._on_crash, profile))

@@ -116,6 +116,7 @@ class Demo:
         dry_run: bool = False,
         retry: RetryPolicy | None = None,
         now: Callable[[], dt.datetime] | None = None,
+        trigger: store.RunKind = store.RunKind.SCHEDULED,
     ) -> RunReport:
         """One in-process run.  Without *retry* and *now* this is exactly what the CLI and the GUI call
         (``run_profile``); with them the engine is wired by hand around a transport with that retry policy
@@ -124,7 +125,7 @@ class Demo:
         secrets = self.env.secrets
         with store.open_store(self.db_path):
             if retry is None and now is None:
-                return run_profile(profile, secrets, full=full, dry_run=dry_run)
+                return run_profile(profile, secrets, full=full, dry_run=dry_run, trigger=trigger)
             profile_id = save_profile_settings(profile)
             base = api_base_for(secrets.mailchimp_api_key, profile.mailchimp.api_base)
             transport = MailchimpTransport(base, secrets.mailchimp_api_key,
@@ -132,7 +133,7 @@ class Demo:
             source = make_source(profile, secrets.gp_password)
             try:
                 engine = SyncEngine(profile, source, MailchimpApi(transport), Bookkeeping(profile_id), now=now)
-                return engine.run(full=full, dry_run=dry_run)
+                return engine.run(full=full, dry_run=dry_run, trigger=trigger)
             finally:
                 transport.close()
                 source.session.close()

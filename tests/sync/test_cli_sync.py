@@ -81,6 +81,28 @@ def test_records_mailchimp_refuses_make_exit_1(demo: Demo) -> None:
     line = assert_contract(demo.cli(), 1, "partial")
     assert line["customers"]["failed"] == len(exp.rejected)
     assert line["customers"]["created"] == len(exp.synced)
+    assert line["failures"] == {"new": len(exp.rejected), "known": 0, "retrying": 0}
+
+
+def test_known_failures_exit_0_and_only_a_new_failure_exits_1(demo: Demo) -> None:
+    exp = expected_state(demo)
+    assert demo.cli().code == 1  # the refused addresses fail for the first time
+    again = assert_contract(demo.cli(), 0, "ok")  # the same records, unchanged in GP: known, not news
+    assert again["customers"]["failed"] == len(exp.rejected)
+    assert again["failures"] == {"new": 0, "known": len(exp.rejected), "retrying": 0}
+    words = demo.cli()  # the summary on stderr (stdout holds the --json line) says what they are
+    assert (f"failed before with the same content: {len(exp.rejected)} known (waiting for a change in GP)"
+            in words.stderr)
+    row = demo.with_store(lambda pid: store.list_runs(pid, limit=1)[0])
+    assert row.outcome == "ok"  # the status after a restart reads the same (ui/status.py)
+
+    # A new customer whose address Mailchimp refuses is news: exit 1 again, the known ones still counted apart.
+    mutator = GPMutator(demo.env.dataset)
+    added = mutator.add_customers(1)[0].key
+    mutator.change_email(added, address_for(added, "example.com"))
+    mutator.set_status(added, inactive=False, hold=False)
+    third = assert_contract(demo.cli(), 1, "partial")
+    assert third["failures"] == {"new": 1, "known": len(exp.rejected), "retrying": 0}
 
 
 # ------------------------------------------------------------------------------------------ cannot proceed
@@ -176,13 +198,13 @@ def test_dry_run_sends_nothing_and_predicts_the_real_run(demo: Demo) -> None:
     mutator.add_invoices(1, customer=changed, amount="20.00")
 
     demo.sim.reset_counters()
-    predicted = assert_contract(demo.cli("--dry-run"), 1, "partial")  # the refused addresses stay failed
+    predicted = assert_contract(demo.cli("--dry-run"), 0, "ok")  # the refused addresses stay failed: known
     assert demo.sim.writes == 0
     assert predicted["new_contacts"] == 1
     assert (predicted["customers"]["created"], predicted["customers"]["updated"]) == (1, 1)
     assert (predicted["orders"]["created"], predicted["orders"]["updated"]) == (2, 0)
 
-    real = assert_contract(demo.cli(), 1, "partial")
+    real = assert_contract(demo.cli(), 0, "ok")
     for kind in ("customers", "orders"):
         for action in ("created", "updated", "unchanged", "skipped", "failed"):
             assert real[kind][action] == predicted[kind][action], (kind, action)

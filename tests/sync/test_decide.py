@@ -79,23 +79,24 @@ def failure(key: str, content_hash: str, *, retry_at: dt.datetime | None = None,
                        "", 400, NOW, NOW, content_hash, dismissed)
 
 
-def group(plan: Plan, email: str, synced: Synced | None = None, ledger: dict[str, LedgerEntry] | None = None,
-          *, full: bool = False) -> MemberGroup:
+def group(
+    plan: Plan, email: str, synced: Synced | None = None, ledger: dict[str, LedgerEntry] | None = None
+) -> MemberGroup:
     member = plan.members[email]
     return decide_member_group(member, plan.customers, synced.members.get(email) if synced else None,
                                synced.buyers.get(member.buyer.id) if synced else None,
-                               synced.customers if synced else {}, ledger or {}, full=full, now=NOW)
+                               synced.customers if synced else {}, ledger or {}, now=NOW)
 
 
-def groups(plan: Plan, synced: Synced | None = None, *, full: bool = False) -> list[MemberGroup]:
-    return [group(plan, email, synced, full=full) for email in plan.members]
+def groups(plan: Plan, synced: Synced | None = None) -> list[MemberGroup]:
+    return [group(plan, email, synced) for email in plan.members]
 
 
 def repoints(plan: Plan, synced: Synced) -> int:
     """The orders a run from *synced* deletes and creates again on their buyer."""
     return forecast(plan, synced_members=synced.members, synced_buyers=synced.buyers,
                     synced_customers=synced.customers, synced_orders=synced.orders, customer_ledger={},
-                    order_ledger={}, full=False, now=NOW).repoints
+                    order_ledger={}, now=NOW).repoints
 
 
 def actions(g: MemberGroup) -> dict[str, Action]:
@@ -125,16 +126,13 @@ def test_first_sync_creates_every_member_buyer_and_customer() -> None:
         f"shares the member and e-commerce customer of {SHARED} with C1"]
 
 
-def test_nothing_changed_writes_nothing_and_full_updates_everything() -> None:
+def test_nothing_changed_writes_nothing() -> None:
     plan = plan_of(*GP)
     synced = Synced(plan)
     quiet = group(plan, SHARED, synced)
     assert quiet.member_decision.action == quiet.buyer_decision.action == Action.UNCHANGED
     assert not quiet.adds_contact and not quiet.writes_buyer
     assert actions(quiet) == {"C1": Action.UNCHANGED, "C2": Action.UNCHANGED}
-    again = group(plan, SHARED, synced, full=True)
-    assert again.member_decision.action == again.buyer_decision.action == Action.UPDATED
-    assert actions(again) == {"C1": Action.UPDATED, "C2": Action.UPDATED}
 
 
 def test_member_only_change_counts_once_on_the_first_customer_sent() -> None:
@@ -226,7 +224,7 @@ def test_email_change_moves_the_orders_to_the_new_addresss_buyer_and_retires_the
                                "new@contoso.com")
     assert repoints(plan, synced) == 1
     orders = {op.doc.number: d for op, d in decide_orders(plan, synced.orders, {}, sendable=predicted_sendable(
-        plan, groups(plan, synced), synced.customers.keys(), synced.buyers.keys()), full=False, now=NOW)}
+        plan, groups(plan, synced), synced.customers.keys(), synced.buyers.keys()), now=NOW)}
     moved = orders["INV3"]
     assert moved.action == Action.UPDATED and moved.repoint and moved.posts
     assert moved.reason == "invoice of GP customer C3; moved to the e-commerce customer of new@contoso.com"
@@ -244,7 +242,7 @@ def test_email_change_moves_the_orders_to_the_new_addresss_buyer_and_retires_the
 def legacy_forecast(plan: Plan, synced: Synced) -> Forecast:
     return forecast(plan, synced_members=synced.members, synced_buyers=synced.buyers,
                     synced_customers=synced.customers, synced_orders=synced.orders, customer_ledger={},
-                    order_ledger={}, full=False, now=NOW)
+                    order_ledger={}, now=NOW)
 
 
 def test_a_store_synced_with_one_customer_per_gp_number_converges_to_one_per_email() -> None:
@@ -299,12 +297,11 @@ def test_order_rules() -> None:
     op = plan.orders["INV3"]
     prior = synced.orders["INV3"]
 
-    def decide(prior: SyncedState | None = prior, failure: LedgerEntry | None = None, *, synced: bool = True,
-               full: bool = False) -> Action:
-        return decide_order(op, prior, failure, customer_synced=synced, full=full, now=NOW).action
+    def decide(prior: SyncedState | None = prior, failure: LedgerEntry | None = None, *, synced: bool = True
+               ) -> Action:
+        return decide_order(op, prior, failure, customer_synced=synced, now=NOW).action
 
     assert decide() == Action.UNCHANGED
-    assert decide(full=True) == Action.UPDATED
     assert decide(prior=SyncedState(op.hash, "INV3")) == Action.UPDATED  # on its GP number's customer: moved
     assert decide(prior=SyncedState(op.hash, "INV3", "old@contoso.com")) == Action.UPDATED  # on another e-mail's
     assert decide(prior=None) == Action.CREATED
@@ -314,13 +311,13 @@ def test_order_rules() -> None:
     assert decide(prior=None, failure=held) == Action.FAILED
     assert decide(prior=None, failure=dataclasses.replace(held, dismissed=True)) == Action.SKIPPED
     patched = decide_order(op, SyncedState("an older content", "INV3", "c3@contoso.com"), None,
-                           customer_synced=True, full=False, now=NOW)
+                           customer_synced=True, now=NOW)
     assert not patched.repoint and not patched.posts  # a PATCH cannot carry a customer
 
 
 def test_orders_wait_for_their_customer_and_its_buyer() -> None:
     plan = plan_of(*GP, docs=DOCS)
-    decisions = decide_orders(plan, {}, {}, sendable={"C1", "C3"}, full=False, now=NOW)
+    decisions = decide_orders(plan, {}, {}, sendable={"C1", "C3"}, now=NOW)
     by_number = {op.doc.number: d for op, d in decisions}
     assert by_number["INV2"].action == Action.SKIPPED and by_number["INV2"].reason == CUSTOMER_NOT_SYNCED
     assert not by_number["INV2"].held
@@ -337,12 +334,11 @@ def test_a_buyer_to_write_rides_on_its_first_new_order_and_otherwise_is_put() ->
     after = plan_of(GP[0], GP[1], customer("C3", "c3@contoso.com", line1="9 New Road"), docs=DOCS)
     all_groups = groups(after, synced)
     orders = decide_orders(after, synced.orders, {}, sendable=predicted_sendable(
-        after, all_groups, synced.customers.keys(), synced.buyers.keys()), full=False, now=NOW)
+        after, all_groups, synced.customers.keys(), synced.buyers.keys()), now=NOW)
     # C3's buyer changed but has no new order: it is PUT; the shared buyer is unchanged: INV4 carries nothing.
     assert buyer_carriers(all_groups, orders) == {}
     first = plan_of(*GP, docs=DOCS)
     new_groups = groups(first)
-    new_orders = decide_orders(first, {}, {}, sendable=predicted_sendable(first, new_groups, (), ()), full=False,
-                               now=NOW)
+    new_orders = decide_orders(first, {}, {}, sendable=predicted_sendable(first, new_groups, (), ()), now=NOW)
     assert {e: op.doc.number for e, (op, _d) in buyer_carriers(new_groups, new_orders).items()} == {
         SHARED: "INV1", "c3@contoso.com": "INV3"}

@@ -8,6 +8,7 @@ from typing import Any
 
 from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.mailchimp.transport import RetryPolicy
+from gpmc_desktop.sync.failure_news import FailureNews
 from gpmc_desktop.sync.mapping import ecommerce_customer_id
 from gpmc_desktop.sync.report import ExitCode
 from tests.sync.engine_support import (
@@ -75,13 +76,16 @@ def test_forgotten_email_fails_permanently_and_is_not_resent_until_gp_changes(de
     report, writes = demo.traffic(demo.run)  # nothing changed in GP: no write for it (nor for anything)
     assert writes == Counter()
     assert report.customers["failed"] == len(exp.rejected) + 1
-    assert report.exit_code is ExitCode.PARTIAL
+    # Known failures (waiting for a change in GP), not news: the run is OK and exits 0.
+    assert report.failure_news == {FailureNews.KNOWN: len(exp.rejected) + 1}
+    assert report.outcome == "ok" and report.exit_code is ExitCode.OK
 
     GPMutator(demo.env.dataset).change_address(number, line1="1 Changed Street")
     report, writes = demo.traffic(demo.run)  # its GP record changed: tried once more, refused again
     assert writes == Counter({MEMBER_PUT: 1})
     assert report.customers["failed"] == len(exp.rejected) + 1
     assert demo.failures("customer")[number].attempts == 1  # a new series: the content changed
+    assert report.failure_news[FailureNews.NEW] == 1 and report.exit_code is ExitCode.PARTIAL
     assert demo.sim.member(demo.list_id, email) is None
 
 

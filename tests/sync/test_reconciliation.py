@@ -35,7 +35,7 @@ def plan() -> Plan:
 def first_load(p: Plan, ledger: dict | None = None) -> RunReport:
     """What the dry run counts for *p* with nothing synced before (the engine's own counting, in small)."""
     fc = forecast(p, synced_members={}, synced_buyers={}, synced_customers={}, synced_orders={},
-                  customer_ledger=ledger or {}, order_ledger={}, full=False, now=NOW)
+                  customer_ledger=ledger or {}, order_ledger={}, now=NOW)
     report = RunReport(dry_run=True)
     for _c, why in p.skipped_customers.values():
         report.count_skip("customer", why)
@@ -118,7 +118,7 @@ def test_a_customer_held_by_its_failure_holds_its_contact_and_its_invoices_say_w
 def test_a_refused_write_counts_as_failed_and_a_stopped_run_says_what_it_did_not_reach() -> None:
     p = plan()
     fc = forecast(p, synced_members={}, synced_buyers={}, synced_customers={}, synced_orders={},
-                  customer_ledger={}, order_ledger={}, full=False, now=NOW)
+                  customer_ledger={}, order_ledger={}, now=NOW)
     outcomes = RecordOutcomes()
     first, second, _third = fc.groups
     outcomes.count_group(first, member_written=True, buyer_written=False)

@@ -39,7 +39,7 @@ def test_the_window_shows_the_stored_time_and_runs_a_full_comparison(qtbot, make
     store.set_state(profile_id, store.LAST_FULL_COMPARE_AT, store.to_iso(last))
     calls: list[bool] = []
 
-    def runner(name: str, progress: object, cancel: threading.Event, full: bool) -> RunReport:
+    def runner(name: str, progress: object, cancel: threading.Event, full: bool, **_: object) -> RunReport:
         calls.append(full)
         return RunReport(outcome="ok")
 

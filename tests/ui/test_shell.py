@@ -106,7 +106,7 @@ def test_tray_icon_tooltip_and_menu_follow_the_board(qtbot, controller, demo_pro
     status = controller.board[demo_profile]
     # Like Nextcloud's: what is going on first (disabled lines), then the actions.
     assert [a.text() for a in tray.menu.actions() if a.text() and a.isVisible()] == [
-        "Up to date · not synced yet", "Syncs only when you press Sync now",
+        "Not synced yet", "Syncs only when you press Sync now",
         "Sync now", "Pause syncing", "Open", "Settings…", "Save diagnostics for IT…", "Save a GP sample for support…",
         "Quit"]
     status.set_syncing()
@@ -234,7 +234,7 @@ def test_icon_files_are_written_and_load(qtbot, tmp_path):
     files = write_icon_files(tmp_path)
     names = {f.name for f in files}
     assert names == {"state-idle.png", "state-syncing.png", "state-warning.png", "state-error.png",
-                     "app.png", "app.ico"}
+                     "state-cancelled.png", "state-never-run.png", "state-not-set-up.png", "app.png", "app.ico"}
     for f in files:
         image = QImage(str(f))
         assert not image.isNull() and image.width() >= 64, f

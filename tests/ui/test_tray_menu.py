@@ -58,7 +58,7 @@ def test_the_menu_keeps_the_three_newest_notifications_and_they_act_like_the_toa
 def test_the_status_line_while_syncing_and_before_any_run(qtbot, make_controller, demo_profile):
     controller = make_controller()
     board = controller.board
-    assert status_line(board) == "Up to date · not synced yet"
+    assert status_line(board) == "Not synced yet"
     status = board[demo_profile]
     status.set_syncing()
     status.set_progress("customers", 120, 318)
