@@ -12,12 +12,17 @@ from PySide6.QtGui import QColor
 
 from gpmc_desktop import store
 from gpmc_desktop.store import AuditEventRow, AuditFilter
+from gpmc_desktop.ui.colours import colours
 from gpmc_desktop.ui.table_model import Column, Index, RowTableModel
 
 PAGE_SIZE = 500
 MAX_PREPEND = 2000  # more new rows than this: reload from the top instead of inserting them all
 
-_ACTION_COLORS = {"failed": QColor("#b3261e"), "skipped": QColor("#7a6a00")}
+
+def action_colour(action: str) -> QColor | None:
+    """A failed row's action in red, a skipped one in amber, readable on the table of the current palette."""
+    c = colours()
+    return {"failed": c.table_error, "skipped": c.table_warning}.get(action)
 
 
 def detail_text(row: AuditEventRow) -> str:
@@ -52,7 +57,7 @@ class AuditTableModel(RowTableModel[AuditEventRow]):
         Column("Customer", customer_text),
         Column("Amount", amount_text, tooltip=False, align_right=True),
         Column("E-mail", lambda r: r.email or ""),
-        Column("Action", lambda r: r.action, tooltip=False, color=lambda r: _ACTION_COLORS.get(r.action)),
+        Column("Action", lambda r: r.action, tooltip=False, color=lambda r: action_colour(r.action)),
         Column("HTTP", lambda r: "" if r.http_status is None else str(r.http_status), tooltip=False),
         Column("Detail", detail_text),
         Column("Mailchimp id", lambda r: r.mailchimp_id or "", tooltip=False),

@@ -68,6 +68,9 @@ class Colours:
     notice_background: QColor  # the banner in the window (demo running, toasts without a tray)
     notice_text: QColor
     notice_border: QColor
+    muted: QColor  # the grey of a hint under a field or a "checking…" line: quieter than text, still readable
+    table_error: QColor  # error and warning text inside a table: against its base (white on a light theme)
+    table_warning: QColor
 
     def notice_style(self, selector: str = "QLabel") -> str:
         return (f"{selector} {{ background: {self.notice_background.name()}; color: {self.notice_text.name()}; "
@@ -76,9 +79,19 @@ class Colours:
     def error_style(self) -> str:
         return f"color: {self.error.name()};"
 
+    def muted_style(self) -> str:
+        return f"color: {self.muted.name()};"
+
+
+def _readable_on_both(colour: QColor, first: QColor, second: QColor) -> QColor:
+    """*colour* readable on a table's rows and on its alternate rows."""
+    return readable(readable(colour, first), second)
+
 
 def colours_for(palette: QPalette) -> Colours:
     window = palette.color(QPalette.ColorRole.Window)
+    base = palette.color(QPalette.ColorRole.Base)
+    alternate = palette.color(QPalette.ColorRole.AlternateBase)
     notice_background = _mix(window, _NOTICE, _NOTICE_TINT)
     return Colours(
         error=readable(_ERROR, window),
@@ -86,10 +99,21 @@ def colours_for(palette: QPalette) -> Colours:
         notice_background=notice_background,
         notice_text=_best_text(notice_background, palette.color(QPalette.ColorRole.WindowText)),
         notice_border=readable(_NOTICE, notice_background, 1.5),
+        # Palette roles like Dark or Mid are frame shades, not text: ~2.5:1 on Fusion's light window.
+        muted=readable(_mix(window, palette.color(QPalette.ColorRole.WindowText), 0.6), window),
+        table_error=_readable_on_both(_ERROR, base, alternate),
+        table_warning=_readable_on_both(_WARNING, base, alternate),
     )
 
 
 def colours(widget: QWidget | None = None) -> Colours:
     """The colours for *widget*'s palette (the application's when None)."""
     palette = widget.palette() if widget is not None else QApplication.palette()
-    return colours_for(palette)
+    key = palette.cacheKey()  # a table asks once per painted cell: compute once per palette
+    found = _BY_PALETTE.get(key)
+    if found is None:
+        found = _BY_PALETTE[key] = colours_for(palette)
+    return found
+
+
+_BY_PALETTE: dict[int, Colours] = {}

@@ -19,13 +19,11 @@ from gpmc_desktop.logsetup import register_api_key, register_secret
 from gpmc_desktop.profile import ConfigError, Profile
 from gpmc_desktop.sync.check import Report, StageResult, run_gp, run_mailchimp
 from gpmc_desktop.ui.background import Task
+from gpmc_desktop.ui.colours import colours
 from gpmc_desktop.ui.status import CREDENTIAL_LABELS
 from gpmc_desktop.ui.wizard.background import Background, crash_text
 
 log = logging.getLogger(__name__)
-
-ERROR_STYLE = "color: #b3261e"
-
 
 class CredentialWriter(Protocol):
     @property
@@ -74,7 +72,7 @@ class PasswordDialog(QDialog):
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.error = QLabel(self)
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(colours(self).error_style())  # readable on a light and a dark palette
         self.error.setWordWrap(True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)

@@ -16,11 +16,11 @@ from gpmc_desktop.credentials import CredentialStore, default_store
 from gpmc_desktop.credentials.testing import use_test_keyring
 from gpmc_desktop.demo.environment import DemoEnvironment
 from gpmc_desktop.scheduling.cadence import Cadence
+from gpmc_desktop.ui.colours import colours
 from gpmc_desktop.ui.schedule_driver import SCHEDULE_FROM_KEY
 from gpmc_desktop.ui.wizard import PageId, SetupWizard
 from gpmc_desktop.ui.wizard.base import SAVED_MESSAGE
 from gpmc_desktop.ui.wizard.preview_page import first_run_text
-from gpmc_desktop.ui.wizard.stages import FAILED_STYLE
 from gpmc_desktop.ui.wizard.wizard import DISCARD_QUESTION
 from tests.ui import test_wizard as walk
 from tests.ui.test_wizard import (
@@ -165,14 +165,14 @@ def test_a_failed_check_clears_when_the_field_changes(qtbot, wizard: SetupWizard
     failure = page.stages.failures()[0]
     assert failure.stage == "auth"
     message = page.stages._rows[page.stages.results.index(failure)][2]
-    assert message.styleSheet() == FAILED_STYLE and page.stages.isEnabled()
+    assert message.styleSheet() == colours(page).error_style() and page.stages.isEnabled()
 
     page.password.setText(env.secrets.gp_password)  # the value it blamed, corrected
     assert page.stages.stale and not page.stages.isEnabled()
     assert message.styleSheet() == ""  # grey (disabled), no longer red
     assert not next_enabled(wizard)  # not proven yet
     page.password.setText("wrong password")  # back to the value that failed: the failure shows again
-    assert not page.stages.stale and message.styleSheet() == FAILED_STYLE
+    assert not page.stages.stale and message.styleSheet() == colours(page).error_style()
 
     page.password.setText(env.secrets.gp_password)
     walk.run_and_wait(qtbot, page)

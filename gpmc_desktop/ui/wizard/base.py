@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from gpmc_desktop.sync.check import StageResult
 from gpmc_desktop.ui.background import Task
+from gpmc_desktop.ui.colours import colours
 from gpmc_desktop.ui.wizard.background import crash_text
 from gpmc_desktop.ui.wizard.stages import StageList
 
@@ -33,7 +34,7 @@ def hint(text: str, parent: QWidget | None = None) -> QLabel:
     """A grey, wrapped explanatory line under a field or a choice."""
     label = QLabel(text, parent)
     label.setWordWrap(True)
-    label.setStyleSheet("color: palette(dark);")
+    label.setStyleSheet(colours(label).muted_style())  # palette(dark) is a frame shade: ~2.5:1
     return label
 
 
@@ -50,7 +51,7 @@ def banner(parent: QWidget | None = None) -> QLabel:
     label = QLabel(parent)
     label.setWordWrap(True)
     label.setObjectName("banner")
-    label.setStyleSheet("background: #fff4ce; border: 1px solid #e0c060; padding: 6px;")
+    label.setStyleSheet(colours(label).notice_style())  # a pale yellow glares on a dark palette
     label.hide()
     return label
 

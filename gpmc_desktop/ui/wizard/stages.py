@@ -8,6 +8,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 from gpmc_desktop.sync.check import StageResult
+from gpmc_desktop.ui.colours import colours
 from gpmc_desktop.ui.icons import draw_state_image
 from gpmc_desktop.ui.status import State
 
@@ -31,7 +32,6 @@ STAGE_TITLES = {
 }
 
 ICON_PX = 16
-FAILED_STYLE = "color: #b3261e;"
 
 
 def _pixmap(state: State) -> QPixmap:
@@ -81,14 +81,14 @@ class StageList(QWidget):
         self.setToolTip("The fields changed since this check: run it again." if stale else "")
         for result, (_icon, _title, message) in zip(self.results, self._rows, strict=True):
             if not result.ok:
-                message.setStyleSheet("" if stale else FAILED_STYLE)  # disabled: the palette's grey
+                message.setStyleSheet("" if stale else colours(self).error_style())  # disabled: the palette's grey
 
     def set_busy(self, text: str) -> None:
         """A "checking…" line under the rows until the next result arrives."""
         self.drop_busy()
         self._busy = QLabel(text, self)
         self._busy.setObjectName("stageBusy")
-        self._busy.setStyleSheet("color: palette(mid);")
+        self._busy.setStyleSheet(colours(self).muted_style())
         self._grid.addWidget(self._busy, len(self._rows), 0, 1, 3)
         self._busy.show()
 
@@ -108,7 +108,7 @@ class StageList(QWidget):
         message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # copy into a ticket
         message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         if not result.ok:
-            message.setStyleSheet(FAILED_STYLE)
+            message.setStyleSheet(colours(self).error_style())  # readable on a light and a dark palette
         row = len(self._rows)
         self._grid.addWidget(icon, row, 0)
         self._grid.addWidget(title, row, 1)
