@@ -6,13 +6,17 @@
 Starts the built-in demo (GP and Mailchimp simulators), walks the setup wizard against it with every check
 passing and grabs each page, saves the profile (a throwaway state database and an in-memory keyring in a
 temporary folder: nothing touches the user's data or keyring), then runs one sync in the app's main window and
-grabs its summary page, its runs page and the tray menu.  Needs a font (Debian: fonts-dejavu-core) or Qt draws boxes.
+grabs its summary page, its runs page, its failures page and the tray menu.  Two variants run the same walk in a
+child process: the wizard at 125% display scaling (QT_SCALE_FACTOR=1.25, drawn on a 1366×768 screen with the
+taskbar, to show it fits) and the main window under a dark palette (Windows' dark mode).
+Needs a font (Debian: fonts-dejavu-core) or Qt draws boxes.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,19 +29,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runnable from a checkout without an editable install
 
 import keyring  # noqa: E402
-from PySide6.QtCore import QEventLoop, QThread, QtMsgType, qInstallMessageHandler  # noqa: E402
-from PySide6.QtGui import QFontDatabase  # noqa: E402
+from PySide6.QtCore import QEventLoop, QPoint, QRect, Qt, QThread, QtMsgType, qInstallMessageHandler  # noqa: E402
+from PySide6.QtGui import QColor, QFontDatabase, QImage, QPainter, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from gpmc_desktop import store  # noqa: E402
 from gpmc_desktop.credentials import CredentialStore, default_store  # noqa: E402
 from gpmc_desktop.credentials.memory import EncryptedMemoryKeyring  # noqa: E402
 from gpmc_desktop.demo.environment import DEMO_COMPANY, DemoEnvironment  # noqa: E402
+from gpmc_desktop.demo.gp_mutate import GPMutator  # noqa: E402
 from gpmc_desktop.ui.advanced_settings import AdvancedSettingsDialog  # noqa: E402
 from gpmc_desktop.ui.wizard import PageId, SetupWizard  # noqa: E402
 from gpmc_desktop.ui.wizard.base import CheckedPage  # noqa: E402
 
 TIMEOUT_S = 120.0
+SCALE = 1.25  # the display scaling of a 1366×768 laptop that Windows recommends
+SCREEN = (1366, 768)
+TASKBAR_PX = 48  # Windows 11's taskbar, in screen pixels
+TITLE_BAR_PX = 38  # a window's title bar at 125%; the offscreen platform draws none
+# The fake-looking addresses the demo gives two customers, as typos in GP would: Mailchimp refuses them, so the
+# failures page has something to fix (the generated company happens to have none at this size).
+FAKE_EMAILS = ("accounts@example.com", "billing@test.com")
 
 
 def quiet_qt_messages() -> None:
@@ -71,7 +83,8 @@ def save(widget: QWidget, out: Path, name: str, app: QApplication) -> Path:
     path = out / f"{name}.png"
     if not widget.grab().save(str(path), "PNG"):
         raise OSError(f"could not write {path}")
-    print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
+    if path.parent.name != "shots":  # a variant's intermediate pictures are not news
+        print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
     return path
 
 
@@ -157,8 +170,19 @@ def wizard_shots(app: QApplication, env: DemoEnvironment, credentials: Credentia
     return name
 
 
+def give_fake_emails(env: DemoEnvironment) -> list[str]:
+    """Two customers of the demo company get an address Mailchimp refuses; returns their GP keys."""
+    company = env.dataset.find_company(DEMO_COMPANY)
+    if company is None:
+        raise RuntimeError(f"the demo has no company {DEMO_COMPANY!r}")
+    mutator = GPMutator(env.dataset)
+    keys = sorted(company.customers)[:len(FAKE_EMAILS)]
+    return [mutator.change_email(key, email, company=DEMO_COMPANY).key for key, email in zip(keys, FAKE_EMAILS,
+                                                                                               strict=True)]
+
+
 def shell_shots(app: QApplication, profile: str, credentials: CredentialStore, work: Path, out: Path) -> None:
-    """The main window after a sync, and the tray menu (the app shell's widgets)."""
+    """The main window after a sync, its failures page, and the tray menu (the app shell's widgets)."""
     from gpmc_desktop.ui.autostart import XdgAutostart
     from gpmc_desktop.ui.controller import DesktopController
 
@@ -179,10 +203,22 @@ def shell_shots(app: QApplication, profile: str, credentials: CredentialStore, w
         save(window, out, "summary", app)
         window.tabs.setCurrentWidget(window.runs_table)
         save(window, out, "main-window-after-sync", app)
+        ledger = window.ledger_view
+        size = window.size()
+        window.resize(max(size.width(), 1340), size.height())  # maximised on a 1366-pixel screen: "What to fix" fits
+        window.tabs.setCurrentWidget(ledger)
+        ledger.reload()
+        if ledger.model.rowCount() < len(FAKE_EMAILS):
+            raise RuntimeError(f"the failures page shows {ledger.model.rowCount()} failure(s), "
+                               f"expected {len(FAKE_EMAILS)}")
+        ledger.table.selectRow(0)  # the row's detail under the list says what to fix
+        save(window, out, "failures", app)
+        window.resize(size)
         window.tabs.setCurrentWidget(window.summary_view)
         if controller.tray is None:
             raise RuntimeError("no tray menu to render")
         menu = controller.tray.menu
+        menu.aboutToShow.emit()  # what opening it does: the failures line reads the store
         menu.ensurePolished()
         menu.adjustSize()
         save(menu, out, "tray-menu", app)
@@ -190,16 +226,78 @@ def shell_shots(app: QApplication, profile: str, credentials: CredentialStore, w
         controller.shutdown(timeout_s=60)
 
 
+def dark_palette() -> QPalette:
+    """Windows 11's dark mode: the palette Qt gives a dark-themed Windows desktop."""
+    p = QPalette(QColor("#2d2d2d"), QColor("#202020"))  # button, window: the other shades follow
+    for role, colour in (("WindowText", "#ffffff"), ("Text", "#ffffff"), ("ButtonText", "#ffffff"),
+                         ("Base", "#2b2b2b"), ("AlternateBase", "#323232"), ("Highlight", "#0078d4"),
+                         ("HighlightedText", "#ffffff"), ("ToolTipBase", "#2b2b2b"), ("ToolTipText", "#ffffff"),
+                         ("PlaceholderText", "#9d9d9d"), ("Link", "#4cc2ff"), ("BrightText", "#ffffff")):
+        p.setColor(getattr(QPalette.ColorRole, role), QColor(colour))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#8a8a8a"))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#8a8a8a"))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#8a8a8a"))
+    return p
+
+
+def on_screen(shot: Path, title: str, out: Path) -> Path:
+    """*shot* (grabbed at 125%, in screen pixels) on a 1366×768 screen: a title bar above it and the taskbar
+    below, so the picture shows whether the window fits."""
+    wizard = QImage(str(shot))
+    width, height = SCREEN
+    free = height - TASKBAR_PX
+    if wizard.width() > width or wizard.height() + TITLE_BAR_PX > free:
+        raise RuntimeError(f"the wizard ({wizard.width()}×{wizard.height()} pixels at {SCALE:.0%}) does not fit "
+                           f"a {width}×{height} screen")
+    screen = QImage(width, height, QImage.Format.Format_RGB32)
+    screen.fill(QColor("#3a6ea5"))  # the desktop
+    left, top = (width - wizard.width()) // 2, (free - wizard.height() - TITLE_BAR_PX) // 2
+    p = QPainter(screen)
+    try:
+        font = p.font()
+        font.setPixelSize(15)
+        p.setFont(font)
+        p.fillRect(QRect(left, top, wizard.width(), TITLE_BAR_PX), QColor("#ffffff"))
+        p.setPen(QColor("#000000"))
+        p.drawText(QRect(left + 12, top, wizard.width() - 24, TITLE_BAR_PX),
+                   Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, title)
+        p.drawImage(QPoint(left, top + TITLE_BAR_PX), wizard)
+        p.fillRect(QRect(0, free, width, TASKBAR_PX), QColor("#e8e8e8"))
+        p.setPen(QColor("#333333"))
+        p.drawText(QRect(0, free, width - 16, TASKBAR_PX), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                   f"{width}×{height} screen at {SCALE:.0%}")
+    finally:
+        p.end()
+    path = out / "wizard-at-125-percent.png"
+    if not screen.save(str(path), "PNG"):
+        raise OSError(f"could not write {path}")
+    print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
+    return path
+
+
+def variant(name: str, out: Path, customers: int) -> None:
+    """The walk again in a child process (a scale factor and a palette are set before Qt starts)."""
+    env = dict(os.environ)
+    if name == "scaled":
+        env["QT_SCALE_FACTOR"] = str(SCALE)
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--variant", name, "--out", str(out),
+                    "--customers", str(customers)], env=env, check=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--customers", type=int, default=300, help="size of the demo company")
+    parser.add_argument("--variant", choices=("scaled", "dark"), help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     quiet_qt_messages()
     app = QApplication.instance() or QApplication(["screenshots"])
     assert isinstance(app, QApplication)
     app.setApplicationName("gpmc-desktop")
+    if args.variant == "dark":
+        app.setStyle("Fusion")  # the style that follows a palette everywhere, as Windows' dark mode does
+        app.setPalette(dark_palette())
     if fonts_missing():
         print("no fonts: text would render as boxes. Install one, e.g. sudo apt-get install fonts-dejavu-core",
               file=sys.stderr)
@@ -209,15 +307,28 @@ def main(argv: list[str] | None = None) -> int:
     credentials = default_store()
     with tempfile.TemporaryDirectory(prefix="gpmc-shots-") as tmp:
         work = Path(tmp)
+        shots = work / "shots" if args.variant else args.out  # a variant keeps only its one picture
+        shots.mkdir(exist_ok=True)
         env = DemoEnvironment(customers=args.customers, workdir=work / "demo").start()
         state = store.open_store(work / "state.sqlite")
         try:
-            print(f"writing screenshots to {args.out}", flush=True)
-            profile = wizard_shots(app, env, credentials, args.out)
-            shell_shots(app, profile, credentials, work, args.out)
+            if not args.variant:
+                print(f"writing screenshots to {args.out}", flush=True)
+            profile = wizard_shots(app, env, credentials, shots)
+            if args.variant == "scaled":
+                on_screen(shots / "wizard-7-preview.png", "Set up a sync profile", args.out)
+                return 0
+            give_fake_emails(env)
+            shell_shots(app, profile, credentials, work, shots)
+            if args.variant == "dark":
+                dark = (shots / "summary.png").replace(args.out / "dark-main-window.png")
+                print(f"  {dark.relative_to(ROOT) if dark.is_relative_to(ROOT) else dark}", flush=True)
+                return 0
         finally:
             state.close()
             env.stop()
+    for name in ("scaled", "dark"):
+        variant(name, args.out, args.customers)
     return 0
 
 

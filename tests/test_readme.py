@@ -42,3 +42,13 @@ def test_readme_exit_code_table_lists_every_exit_code():
     table = re.search(r"^Exit codes:\n\n((?:\|.*\n)+)", README, re.M).group(1)
     codes = [int(c) for c in re.findall(r"^\| `(\d+)` \|", table, re.M)]
     assert codes == [int(c) for c in ExitCode]
+
+
+def test_every_picture_the_readme_shows_exists():
+    root = Path(__file__).resolve().parent.parent
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", README)
+    assert pictures[0] == "docs/screenshots/summary.png"  # the summary comes first: what the app is for
+    missing = [p for p in pictures if not (root / p).is_file()]
+    assert not missing, f"the README shows pictures that do not exist: {missing}"
+    for name in ("failures", "tray-menu", "wizard-at-125-percent", "dark-main-window"):
+        assert f"docs/screenshots/{name}.png" in pictures
