@@ -15,6 +15,7 @@ Needs a font (Debian: fonts-dejavu-core) or Qt draws boxes.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -278,10 +279,17 @@ def on_screen(shot: Path, title: str, out: Path) -> Path:
 def variant(name: str, out: Path, customers: int) -> None:
     """The walk again in a child process (a scale factor and a palette are set before Qt starts)."""
     env = dict(os.environ)
-    if name == "scaled":
-        env["QT_SCALE_FACTOR"] = str(SCALE)
-    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--variant", name, "--out", str(out),
-                    "--customers", str(customers)], env=env, check=True)
+    with tempfile.TemporaryDirectory(prefix="gpmc-screen-") as tmp:
+        if name == "scaled":
+            # The offscreen screen is 800×600 unless told: make it the laptop's, so the wizard sizes itself
+            # against 1366×768 at 125% (1092×614 logical pixels) as it would there.
+            config = Path(tmp) / "screen.json"
+            config.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": SCREEN[0],
+                                                       "height": SCREEN[1], "logicalDpi": 96, "dpr": 1}]}))
+            env["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+            env["QT_SCALE_FACTOR"] = str(SCALE)
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--variant", name, "--out", str(out),
+                        "--customers", str(customers)], env=env, check=True)
 
 
 def main(argv: list[str] | None = None) -> int:
