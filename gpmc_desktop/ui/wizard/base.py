@@ -233,6 +233,9 @@ class CheckedPage(Page):
         row = self.stages.latest_row()
         if row is not None:
             self.scroll.ensureWidgetVisible(row)
+            # Only downwards: a body a little wider than the viewport must not slide sideways (it clipped the
+            # labels' first letters); its text wraps and it has no horizontal scroll bar to scroll back with.
+            self.scroll.horizontalScrollBar().setValue(0)
 
     @Slot(object)
     def _result(self, value: Any) -> None:
