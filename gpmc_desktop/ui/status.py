@@ -21,12 +21,10 @@ from gpmc_desktop.store import RunRow
 from gpmc_desktop.store.runs import RUN_NOTES
 from gpmc_desktop.sync.failure_news import FailureNews
 from gpmc_desktop.sync.mass_change import is_stop
-from gpmc_desktop.sync.progress_words import PHASES, progress_words
+from gpmc_desktop.sync.progress_words import progress_words
 from gpmc_desktop.sync.reconciliation import Reconciliation, stored_reconciliation
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.result_words import not_reached_phrase, sent_phrase
-
-PHASE_NAMES = PHASES  # the wizard's preview reads them here
 
 
 class State(enum.Enum):

@@ -13,12 +13,9 @@ from typing import Any
 from gpmc_desktop.store import RunRow
 from gpmc_desktop.sync.mass_change import is_stop
 from gpmc_desktop.sync.reconciliation import Reconciliation, stored_reconciliation
+from gpmc_desktop.sync.result_words import plural
 
 PREVIEW_KIND = "dry-run"  # a preview sends nothing: not a run the summary tells of
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def when_words(at: datetime, now: datetime) -> str:
