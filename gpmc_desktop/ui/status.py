@@ -24,7 +24,7 @@ from gpmc_desktop.sync.mass_change import is_stop
 from gpmc_desktop.sync.progress_words import progress_words
 from gpmc_desktop.sync.reconciliation import Reconciliation, stored_reconciliation
 from gpmc_desktop.sync.report import RunReport
-from gpmc_desktop.sync.result_words import not_reached_phrase, sent_phrase
+from gpmc_desktop.sync.result_words import not_reached_phrase, plural, sent_phrase
 
 
 class State(enum.Enum):
@@ -114,8 +114,8 @@ def _counts_text(customers: Mapping[str, int], orders: Mapping[str, int], rec: R
     if rec is not None:
         return f"{sent_phrase(rec)} sent"
     parts: list[str] = []
-    for label, counts in (("customers", customers), ("invoices", orders)):
-        bit = f"{_sent(counts)} {label} sent"
+    for noun, counts in (("customer", customers), ("invoice", orders)):
+        bit = f"{plural(_sent(counts), noun)} sent"
         if failed and counts.get("failed", 0):
             bit += f", {counts['failed']} failed"
         parts.append(bit)

@@ -157,3 +157,26 @@ def test_without_a_profile_the_summary_says_what_to_do(qtbot, state: store.Store
     assert window.summary_view.sentence.text() == ("No sync profile yet: set one up to connect Dynamics GP to "
                                                    "Mailchimp.")
     assert window.summary_view.chart.bars == []
+
+
+def test_the_runs_table_and_the_status_line_read_the_same_stored_reconciliation(qtbot, profile_id: int) -> None:
+    from PySide6.QtCore import Qt
+
+    from gpmc_desktop.ui.runs_model import RunsTableModel
+    from gpmc_desktop.ui.status import describe_run_row
+
+    old = store.start_run(profile_id, "incremental", now=(SEVEN - timedelta(days=1)).astimezone(UTC))
+    store.finish_run(old, "ok", counts={"customer": actions(created=2, unchanged=5), "order": actions(created=1)},
+                     now=(SEVEN - timedelta(days=1)).astimezone(UTC))  # an earlier build's run: no reconciliation
+    add_run(profile_id, "ok", customers=actions(created=5, unchanged=313), orders=actions(created=12, unchanged=928),
+            money="4320.15", holds=HOLDS)
+    runs = RunsTableModel()
+    runs.set_profile(profile_id)
+    titles = [runs.headerData(c, Qt.Orientation.Horizontal) for c in range(runs.columnCount())]
+    row = {t: runs.index(0, c).data() for c, t in enumerate(titles)}
+    assert (row["Contacts"], row["Invoices"], row["Money sent"]) == ("5 sent, 310 unchanged", "12 sent, 928 unchanged",
+                                                                     "$4,320.15")
+    assert describe_run_row(store.list_runs(profile_id)[0]).text == "OK: 5 contacts and 12 invoices ($4,320.15) sent"
+    before = {t: runs.index(1, c).data() for c, t in enumerate(titles)}
+    assert (before["Contacts"], before["Money sent"]) == ("2 sent, 5 unchanged", "")
+    assert describe_run_row(store.list_runs(profile_id)[1]).text == "OK: 2 customers sent; 1 invoice sent"
