@@ -13,7 +13,7 @@ from typing import Any
 from gpmc_desktop.store import RunRow
 from gpmc_desktop.sync.mass_change import is_stop
 from gpmc_desktop.sync.reconciliation import Reconciliation, stored_reconciliation
-from gpmc_desktop.sync.result_words import plural
+from gpmc_desktop.sync.result_words import contacts_sent, invoices_sent, plural
 
 PREVIEW_KIND = "dry-run"  # a preview sends nothing: not a run the summary tells of
 
@@ -38,7 +38,10 @@ def _counts(run: RunRow, entity: str) -> Mapping[str, Any]:
 
 
 def records_sent(run: RunRow) -> int:
-    """GP customers and invoices the run sent (new or changed)."""
+    """Contacts and invoices the run sent (new or changed), the reconciliation's figures; GP customers and
+    invoices for a run an earlier build stored."""
+    if (rec := reconciliation_of(run)) is not None:
+        return contacts_sent(rec) + invoices_sent(rec)
     return sum(int(_counts(run, e).get(a, 0)) for e in ("customer", "order") for a in ("created", "updated"))
 
 

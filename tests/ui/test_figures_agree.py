@@ -115,6 +115,7 @@ def test_one_first_load_states_the_same_figures_everywhere(qtbot, make_controlle
     assert f"{contacts:,} new contacts and {invoices:,} invoices ({money}) sent" in summary.sentence.text()
     assert summary.members.text() == f"{real.holds.members:,}" and summary.orders.text() == f"{invoices:,}"
     assert summary.order_total.text() == money
+    assert summary.chart.bars[-1].sent == contacts + invoices  # the chart's bar: contacts and invoices sent
     # The runs table's row.
     runs = window.runs_model
     runs.reload()
