@@ -29,6 +29,7 @@ from gpmc_desktop.sync.check import automations_result, check_gp, check_mailchim
 from gpmc_desktop.sync.failure_news import FailureNews
 from gpmc_desktop.sync.mass_change import CONFIRM_FLAG
 from gpmc_desktop.sync.report import ExitCode, RunReport
+from gpmc_desktop.sync.result_words import kind_words
 from gpmc_desktop.sync.runner import profile_first_load_done, run_profile
 
 
@@ -106,8 +107,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def print_summary(report: RunReport, out: TextIO) -> None:
     """The run's reconciliation in plain words (GP customers → e-mail addresses → members; GP invoices →
     orders and their total), then what else needs saying."""
-    kind = "dry run (nothing sent)" if report.dry_run else "sync"
-    print(f"run {report.run_id}: {kind} {report.outcome}", file=out)
+    print(summary_head(report), file=out)
     if report.reconciliation is not None:
         for line in report.reconciliation.lines():
             print(f"  {line}", file=out)
@@ -127,6 +127,18 @@ def print_summary(report: RunReport, out: TextIO) -> None:
         print(f"  error: {report.error}", file=out)
     elif report.mass_change is not None and report.mass_change.over_limit:
         print(f"  mass change: {report.mass_change.message(dry_run=report.dry_run)}", file=out)
+
+
+# A run's outcome as its summary's first line says it.
+OUTCOME_WORDS = {"ok": "done", "partial": "done, with new failures (see below)", "failed": "could not finish",
+                 "cancelled": "stopped before the end; the rest goes next run"}
+
+
+def summary_head(report: RunReport) -> str:
+    """"First load (run 1): done" — the run kind in plain words first, as the app's runs table names it."""
+    kind = kind_words(report.kind, dry_run=report.dry_run)
+    run = f"run {report.run_id}, nothing sent" if report.dry_run else f"run {report.run_id}"
+    return f"{kind} ({run}): {OUTCOME_WORDS.get(str(report.outcome), str(report.outcome))}"
 
 
 def cmd_check(args: argparse.Namespace) -> int:

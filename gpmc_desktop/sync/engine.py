@@ -188,7 +188,8 @@ class SyncEngine:
         is a preview, the first load or a full comparison (:func:`run_kind`)."""
         report = RunReport(dry_run=dry_run)
         first_load = self.book.get_state(BACKFILL_DONE) != "1"
-        report.run_id = self.book.start_run(run_kind(trigger, full=full, dry_run=dry_run, first_load=first_load))
+        report.kind = run_kind(trigger, full=full, dry_run=dry_run, first_load=first_load)
+        report.run_id = self.book.start_run(report.kind)
         plan: Plan | None = None
         try:
             if not dry_run:

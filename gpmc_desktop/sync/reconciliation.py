@@ -271,6 +271,13 @@ def reconcile(
     )
 
 
+def stored_reconciliation(counts: Mapping[str, Any] | None) -> Reconciliation | None:
+    """The reconciliation a stored run's ``counts`` JSON holds; None for a run an earlier build (or a run that
+    could not read GP) recorded."""
+    data = (counts or {}).get("reconciliation")
+    return Reconciliation.from_json(data) if isinstance(data, Mapping) else None
+
+
 def holds_text(holds: Holdings, currency: str) -> str:
     return (f"{_n(holds.members, 'audience member')}, {_n(holds.ecommerce_customers, 'e-commerce customer')}, "
             f"{_n(holds.orders, 'order')} ({format_money(holds.money, currency)})")

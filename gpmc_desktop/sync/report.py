@@ -50,6 +50,7 @@ class RunReport:
     # The failed records by news (sync/failure_news.py): only new ones make the run partial (exit 1).
     failure_news: Counter[FailureNews] = field(default_factory=Counter)
     to_send: int = 0  # the records (customers and invoices) this run set out to send
+    kind: str = ""  # the run kind it is recorded as (store.vocab.RunKind), "" when no run was started
 
     @property
     def waits_for_decision(self) -> bool:
@@ -110,6 +111,8 @@ class RunReport:
             "fields_left_out": self.left_out_by_tag(),
             "failures": {str(news): self.failure_news[news] for news in FailureNews},
         }
+        if self.kind:
+            line["kind"] = str(self.kind)
         if self.dry_run:
             line["new_contacts"] = self.new_contacts
         if self.reconciliation is not None:

@@ -16,7 +16,7 @@ MAX_BARS = 30
 @dataclass(frozen=True, slots=True)
 class RunBar:
     label: str  # when the run started, in words ("Mon 07:00")
-    sent: int  # GP customers and invoices sent (new or changed)
+    sent: int  # contacts and invoices sent (new or changed)
     failed: int
 
 

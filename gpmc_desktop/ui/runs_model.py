@@ -1,4 +1,5 @@
-"""The last runs of one profile, newest first, with their totals."""
+"""The last runs of one profile, newest first, with the figures of the reconciliation stored with each (the
+same the summary, the tray and ``gpmc sync`` state)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,25 @@ from PySide6.QtCore import QObject
 
 from gpmc_desktop import store
 from gpmc_desktop.store import RunRow, run_kind_label
+from gpmc_desktop.sync.reconciliation import stored_reconciliation
+from gpmc_desktop.sync.result_words import action_counts
 from gpmc_desktop.ui.table_model import Column, RowTableModel
 
 RUNS_SHOWN = 50
 
 
-def _totals(run: RunRow, entity: str) -> str:
-    counts = (run.counts or {}).get(entity, {})
-    sent = counts.get("created", 0) + counts.get("updated", 0)
-    text = f"{sent} sent, {counts.get('unchanged', 0)} unchanged"
-    if counts.get("skipped"):
-        text += f", {counts['skipped']} skipped"
-    if counts.get("failed"):
-        text += f", {counts['failed']} failed"
-    return text
+def _totals(run: RunRow, rec_counts: str, entity: str) -> str:
+    """One figure of the run's stored reconciliation ("315 sent, 0 unchanged": contacts are e-mail addresses);
+    a run an earlier build stored, without one, shows its GP customers or invoices."""
+    rec = stored_reconciliation(run.counts)
+    counts = getattr(rec, rec_counts) if rec is not None else (run.counts or {}).get(entity, {})
+    return action_counts(counts)
+
+
+def _money(run: RunRow) -> str:
+    """The total of the invoices the run sent, in the company currency ("" for an earlier build's run)."""
+    rec = stored_reconciliation(run.counts)
+    return rec.money(rec.money_sent) if rec is not None else ""
 
 
 def _took(run: RunRow) -> str:
@@ -36,8 +42,9 @@ class RunsTableModel(RowTableModel[RunRow]):
         Column("Started", lambda run: f"{run.started_at.astimezone():%Y-%m-%d %H:%M}"),
         Column("Took", _took),
         Column("Outcome", lambda run: run.outcome or "running"),
-        Column("Customers", lambda run: _totals(run, "customer")),
-        Column("Invoices", lambda run: _totals(run, "order")),
+        Column("Contacts", lambda run: _totals(run, "members", "customer")),
+        Column("Invoices", lambda run: _totals(run, "orders", "order")),
+        Column("Money sent", _money),
         Column("Error", lambda run: run.error_summary or ""),
     )
 

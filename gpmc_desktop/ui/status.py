@@ -21,10 +21,10 @@ from gpmc_desktop.store import RunRow
 from gpmc_desktop.store.runs import RUN_NOTES
 from gpmc_desktop.sync.failure_news import FailureNews
 from gpmc_desktop.sync.mass_change import is_stop
-from gpmc_desktop.sync.progress_words import PHASES, progress_words
+from gpmc_desktop.sync.progress_words import progress_words
+from gpmc_desktop.sync.reconciliation import Reconciliation, stored_reconciliation
 from gpmc_desktop.sync.report import RunReport
-
-PHASE_NAMES = PHASES  # the wizard's preview reads them here
+from gpmc_desktop.sync.result_words import not_reached_phrase, plural, sent_phrase
 
 
 class State(enum.Enum):
@@ -78,6 +78,11 @@ class RunSummary:
     # Stopped by the mass-change guard before sending anything: nothing is broken, a person must decide.
     waiting_for_decision: bool = False
     old_failures: int = 0  # records that failed before with this content (known or retrying): not news
+    brief: str = ""  # a shorter form for the tray tooltip (Windows cuts it at 127 characters); "" = text
+
+    @property
+    def tooltip_text(self) -> str:
+        return self.brief or self.text
 
 
 def _failure_news(notes: Mapping[str, int], failed: int) -> dict[FailureNews, int]:
@@ -101,10 +106,16 @@ def _sent(counts: Mapping[str, int]) -> int:
     return counts.get("created", 0) + counts.get("updated", 0)
 
 
-def _counts_text(customers: Mapping[str, int], orders: Mapping[str, int], *, failed: bool = True) -> str:
+def _counts_text(customers: Mapping[str, int], orders: Mapping[str, int], rec: Reconciliation | None = None, *,
+                 failed: bool = True) -> str:
+    """What the run sent: the reconciliation's contacts, invoices and money when the run has one (the figures the
+    preview, the summary, the runs table and ``gpmc sync`` state); else, for a run an earlier build recorded, its
+    customers and invoices."""
+    if rec is not None:
+        return f"{sent_phrase(rec)} sent"
     parts: list[str] = []
-    for label, counts in (("customers", customers), ("invoices", orders)):
-        bit = f"{_sent(counts)} {label} sent"
+    for noun, counts in (("customer", customers), ("invoice", orders)):
+        bit = f"{plural(_sent(counts), noun)} sent"
         if failed and counts.get("failed", 0):
             bit += f", {counts['failed']} failed"
         parts.append(bit)
@@ -112,16 +123,22 @@ def _counts_text(customers: Mapping[str, int], orders: Mapping[str, int], *, fai
 
 
 def _cancelled_text(customers: Mapping[str, int], orders: Mapping[str, int], to_send: int,
-                    finished_at: datetime | None) -> str:
-    """ "Cancelled at 14:02 — 120 of 318 sent; the rest goes next run" (without "of" for an earlier build's run)."""
+                    finished_at: datetime | None, rec: Reconciliation | None = None) -> str:
+    """ "Cancelled at 14:02 — 120 of 318 sent; the rest goes next run" (without "of" for an earlier build's run);
+    with the reconciliation, "Cancelled at 14:02 — 61 contacts and 0 invoices sent; 254 contacts and 933 invoices
+    not reached go next run"."""
     when = f" at {finished_at.astimezone():%H:%M}" if finished_at else ""
+    if rec is not None:
+        rest = not_reached_phrase(rec)
+        return f"Cancelled{when} — {sent_phrase(rec)} sent; {f'{rest} not reached go' if rest else 'the rest goes'} "\
+               "next run"
     sent = _sent(customers) + _sent(orders)
     of = f" of {to_send:,}" if to_send >= sent and to_send else ""
     return f"Cancelled{when} — {sent:,}{of} sent; the rest goes next run"
 
 
 def _summary(outcome: str, error: str, customers: Mapping[str, int], orders: Mapping[str, int],
-             finished_at: datetime | None, notes: Mapping[str, int]) -> RunSummary:
+             finished_at: datetime | None, notes: Mapping[str, int], rec: Reconciliation | None = None) -> RunSummary:
     failed = customers.get("failed", 0) + orders.get("failed", 0)
     news = _failure_news(notes, failed)
     old = news[FailureNews.KNOWN] + news[FailureNews.RETRYING]
@@ -132,27 +149,30 @@ def _summary(outcome: str, error: str, customers: Mapping[str, int], orders: Map
         return RunSummary(Health.ERROR, f"Failed: {error or 'the run could not proceed'}", finished_at,
                           credential_problem(error))
     if outcome == "cancelled":
-        text = _cancelled_text(customers, orders, notes.get("to_send", 0), finished_at)
-        return RunSummary(Health.OK, text, finished_at, cancelled=True, old_failures=old)
+        text = _cancelled_text(customers, orders, notes.get("to_send", 0), finished_at, rec)
+        # The tooltip keeps what was sent, the figures; the window and the tray menu say what was not reached.
+        brief = f"{text.split(' — ')[0]} — {sent_phrase(rec, money=False)} sent" if rec is not None else ""
+        return RunSummary(Health.OK, text, finished_at, cancelled=True, old_failures=old, brief=brief)
     old_text = _old_failures_text(news)
     if outcome == "partial":
         new = news[FailureNews.NEW]
-        text = f"Finished with {new} new failed record(s): {_counts_text(customers, orders, failed=False)}"
+        text = f"Finished with {new} new failed record(s): {_counts_text(customers, orders, rec, failed=False)}"
         return RunSummary(Health.WARNING, "; ".join(t for t in (text, old_text) if t), finished_at, old_failures=old)
     # Known failures alone leave the run OK: they wait for a change in GP, and saying so is enough.
-    text = f"OK: {_counts_text(customers, orders, failed=False)}"
+    text = f"OK: {_counts_text(customers, orders, rec, failed=False)}"
     return RunSummary(Health.OK, "; ".join(t for t in (text, old_text) if t), finished_at, old_failures=old)
 
 
 def describe_report(report: RunReport, finished_at: datetime | None = None) -> RunSummary:
-    return _summary(report.outcome, report.error, report.customers, report.orders, finished_at, report.notes())
+    return _summary(report.outcome, report.error, report.customers, report.orders, finished_at, report.notes(),
+                    report.reconciliation)
 
 
 def describe_run_row(run: RunRow) -> RunSummary:
     """The same words for a run read back from the store (the state shown at start-up)."""
     counts = run.counts or {}
     return _summary(run.outcome or "", run.error_summary or "", counts.get("customer", {}), counts.get("order", {}),
-                    run.finished_at, counts.get(RUN_NOTES, {}))
+                    run.finished_at, counts.get(RUN_NOTES, {}), stored_reconciliation(counts))
 
 
 def describe_crash(message: str, credential_kind: str | None = None,
@@ -325,7 +345,7 @@ class StatusBoard(QObject):
             return "gpmc-desktop: not set up yet (open it to set up a profile)"
         lines = ["gpmc-desktop"]
         for s in self.statuses():
-            detail = s.progress_text or s.last_result_text
+            detail = s.progress_text or (s.last.tooltip_text if s.last else s.last_result_text)
             lines.append(f"{s.name}: {detail}")
             lines.append(f"  {s.next_run_text}")
         # Windows truncates tray tooltips at 127 characters; the window shows everything.

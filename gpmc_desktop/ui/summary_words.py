@@ -12,13 +12,10 @@ from typing import Any
 
 from gpmc_desktop.store import RunRow
 from gpmc_desktop.sync.mass_change import is_stop
-from gpmc_desktop.sync.reconciliation import Reconciliation
+from gpmc_desktop.sync.reconciliation import Reconciliation, stored_reconciliation
+from gpmc_desktop.sync.result_words import contacts_sent, invoices_sent, plural
 
 PREVIEW_KIND = "dry-run"  # a preview sends nothing: not a run the summary tells of
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def when_words(at: datetime, now: datetime) -> str:
@@ -32,8 +29,7 @@ def when_words(at: datetime, now: datetime) -> str:
 
 
 def reconciliation_of(run: RunRow) -> Reconciliation | None:
-    data = (run.counts or {}).get("reconciliation")
-    return Reconciliation.from_json(data) if isinstance(data, Mapping) else None
+    return stored_reconciliation(run.counts)
 
 
 def _counts(run: RunRow, entity: str) -> Mapping[str, Any]:
@@ -42,7 +38,10 @@ def _counts(run: RunRow, entity: str) -> Mapping[str, Any]:
 
 
 def records_sent(run: RunRow) -> int:
-    """GP customers and invoices the run sent (new or changed)."""
+    """Contacts and invoices the run sent (new or changed), the reconciliation's figures; GP customers and
+    invoices for a run an earlier build stored."""
+    if (rec := reconciliation_of(run)) is not None:
+        return contacts_sent(rec) + invoices_sent(rec)
     return sum(int(_counts(run, e).get(a, 0)) for e in ("customer", "order") for a in ("created", "updated"))
 
 
@@ -52,17 +51,21 @@ def records_failed(run: RunRow) -> int:
 
 
 def sent_words(run: RunRow) -> str:
-    """"5 new customers, 2 updated customers and 12 invoices ($4,320.15)", or "" when nothing was sent."""
-    customers, orders = _counts(run, "customer"), _counts(run, "order")
+    """"5 new contacts, 2 updated contacts and 12 invoices ($4,320.15)", or "" when nothing was sent.  Contacts
+    are the reconciliation's e-mail addresses (the figure the preview, tray, runs table and CLI state); a run an
+    earlier build stored, without one, tells its GP customers."""
+    rec = reconciliation_of(run)
+    customers, orders = (rec.members, rec.orders) if rec is not None else (_counts(run, "customer"),
+                                                                             _counts(run, "order"))
+    noun = "contact" if rec is not None else "customer"
     new, changed = int(customers.get("created", 0)), int(customers.get("updated", 0))
     invoices = int(orders.get("created", 0)) + int(orders.get("updated", 0))
     parts = []
     if new:
-        parts.append(f"{new:,} new customer{'' if new == 1 else 's'}")
+        parts.append(f"{new:,} new {noun}{'' if new == 1 else 's'}")
     if changed:
-        parts.append(f"{changed:,} updated customer{'' if changed == 1 else 's'}")
+        parts.append(f"{changed:,} updated {noun}{'' if changed == 1 else 's'}")
     if invoices:
-        rec = reconciliation_of(run)
         money = f" ({rec.money(rec.money_sent)})" if rec is not None and rec.money_sent else ""
         parts.append(plural(invoices, "invoice") + money)
     if not parts:

@@ -72,9 +72,13 @@ def test_demo_starts_both_simulators_and_runs_a_real_first_sync(tmp_path):
     )
     assert result.returncode in (0, 1), result.stderr  # 1: the dirty data may hold a fake-looking e-mail
     assert "GP (SBA, HTTPS + NTLM)" in result.stdout
-    assert "run 1: sync" in result.stdout
-    held = re.search(r"now holds (\d+) members and (\d+) orders", result.stdout)
+    assert "First load (run 1): done" in result.stdout
+    held = re.search(r"now holds (\d+) members and (\d+) orders \((\S+)\)", result.stdout)
     assert held and int(held.group(1)) > 0 and int(held.group(2)) > 0
+    # The closing line states the reconciliation's holdings, as the summary above it does.
+    chain = re.search(r"Mailchimp now holds from GP: (\d+) audience members, \d+ e-commerce customers?, "
+                      r"(\d+) orders? \((\S+)\)", result.stdout)
+    assert chain and chain.groups() == held.groups(), result.stdout
     assert "[True, False]" in result.stdout  # the historical load was framed by is_syncing
     profile = tmp_path / "demo-profile.toml"
     assert profile.is_file()

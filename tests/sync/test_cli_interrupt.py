@@ -98,7 +98,7 @@ def test_interrupted_sync_exits_130_with_the_run_recorded_as_cancelled(demo: Dem
     assert FIRST_NOTICE in result.stderr and SECOND_NOTICE not in result.stderr
     line = result.json  # the --json line is still printed, and says the same as the exit code
     assert line["outcome"] == "cancelled" and line["exit_code"] == 130
-    assert "run {}: sync cancelled".format(line["run_id"]) in result.stderr
+    assert "First load (run {}): stopped before the end".format(line["run_id"]) in result.stderr
     exp = expected_state(demo)
     assert 0 < line["customers"]["created"] < len(exp.synced), "the signal did not land mid-run"
 

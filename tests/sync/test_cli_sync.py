@@ -55,7 +55,8 @@ def test_clean_sync_exits_0_and_the_next_run_is_all_unchanged(demo: Demo) -> Non
     four = max(exp.shared_emails().values(), key=len)
     assert len(four) >= 4 and sum(len(exp.orders_of(n)) for n in four) > 1
 
-    line = assert_contract(demo.cli(), 0, "ok")
+    first = demo.cli()
+    line = assert_contract(first, 0, "ok")
 
     assert isinstance(line["run_id"], int) and line["dry_run"] is False and "error" not in line
     assert line["customers"] == {"created": len(exp.synced), "updated": 0, "unchanged": 0,
@@ -73,6 +74,13 @@ def test_clean_sync_exits_0_and_the_next_run_is_all_unchanged(demo: Demo) -> Non
     assert second["customers"] == {"created": 0, "updated": 0, "unchanged": len(exp.synced),
                                    "skipped": len(exp.skipped), "failed": 0}
     assert second["orders"]["unchanged"] == len(exp.orders) and second["orders"]["created"] == 0
+    # The summary's first line names the run kind as the app's runs table does; the JSON line adds "kind".
+    assert first.stderr.startswith(f"First load (run {line['run_id']}): done\n") and line["kind"] == "first-load"
+    assert again.stderr.startswith(f"Scheduled (run {second['run_id']}): done\n") and second["kind"] == "scheduled"
+    preview, full = demo.cli("--dry-run"), demo.cli("--full")
+    assert preview.stderr.startswith(f"Preview (run {preview.json['run_id']}, nothing sent): done\n")
+    assert preview.json["kind"] == "dry-run"
+    assert full.stderr.startswith(f"Full comparison (run {full.json['run_id']}): done\n"), full.stderr
 
 
 def test_records_mailchimp_refuses_make_exit_1(demo: Demo) -> None:

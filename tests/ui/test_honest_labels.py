@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from gpmc_desktop import store
 from gpmc_desktop.store.runs import RUN_NOTES
 from gpmc_desktop.sync.report import RunReport
+from gpmc_desktop.sync.result_words import not_reached_phrase, sent_phrase
 from gpmc_desktop.ui.icons import state_icon
 from gpmc_desktop.ui.runs_model import RunsTableModel
 from gpmc_desktop.ui.status import State
@@ -90,7 +91,10 @@ def test_a_cancelled_run_stays_cancelled_after_a_restart(qtbot, make_controller,
     report = done.args[0].report
     assert report.outcome == "cancelled" and report.to_send > 0
     assert status.state is State.CANCELLED and status.last_result_text.startswith("Cancelled at ")
-    assert f"of {report.to_send:,} sent; the rest goes next run" in status.last_result_text
+    # The reconciliation's figures: what was sent, and the contacts and invoices the run did not reach.
+    rec = report.reconciliation
+    assert rec is not None and sum(rec.members.values()) < rec.addresses
+    assert f"— {sent_phrase(rec)} sent; {not_reached_phrase(rec)} not reached go next run" in status.last_result_text
     text = status.last_result_text
     controller.shutdown(timeout_s=60)
 
@@ -99,6 +103,8 @@ def test_a_cancelled_run_stays_cancelled_after_a_restart(qtbot, make_controller,
     assert restarted.state is State.CANCELLED and again.board.state is State.CANCELLED
     assert restarted.last_result_text == text
     assert "Cancelled" in again.window.state_label.text() and "Up to date" not in again.window.state_label.text()
-    assert text in again.tray.icon.toolTip()
+    # The tooltip (127 characters on Windows) keeps what was sent; the window says what was not reached.
+    brief = f"{text.split(' — ')[0]} — {sent_phrase(rec, money=False)} sent"
+    assert brief in again.tray.icon.toolTip()
     run = store.list_runs(restarted.profile_id, limit=1)[0]
     assert run.counts[RUN_NOTES]["to_send"] == report.to_send

@@ -27,7 +27,8 @@ def actions(created: int = 0, updated: int = 0, unchanged: int = 0, skipped: int
 def reconciliation(customers: dict, orders: dict, money: str, holds: Holdings | None) -> Reconciliation:
     return Reconciliation(
         currency="USD", gp_customers=330, left_out={"no e-mail in GP": 12}, addresses=315, shared={2: 3},
-        customers=customers, members=actions(created=customers["created"], unchanged=315 - customers["created"]),
+        customers=customers, members=actions(created=customers["created"], updated=customers["updated"],
+                                             unchanged=315 - customers["created"] - customers["updated"]),
         ecommerce_customers=actions(unchanged=315), gp_invoices=940, invoices_left_out={},
         orders=orders, order_totals={"created": Decimal(money)}, holds=holds)
 
@@ -75,7 +76,7 @@ def test_an_ok_run_in_one_sentence_with_the_money_sent(view: SummaryView, profil
     add_run(profile_id, "ok", customers=actions(created=5, unchanged=313), orders=actions(created=12, unchanged=928),
             money="4320.15", holds=HOLDS)
     view.refresh()
-    assert view.sentence.text() == "07:00 — 5 new customers and 12 invoices ($4,320.15) sent; nothing needs you."
+    assert view.sentence.text() == "07:00 — 5 new contacts and 12 invoices ($4,320.15) sent; nothing needs you."
     assert view.failures_button.isHidden()
 
 
@@ -84,7 +85,7 @@ def test_a_partial_run_says_how_many_need_you_and_leads_to_the_failures(qtbot, v
     add_run(profile_id, "partial", customers=actions(created=1, updated=2, unchanged=312, failed=3),
             orders=actions(created=1, unchanged=939), money="12.50", holds=HOLDS)
     view.refresh()
-    assert view.sentence.text() == ("07:00 — 1 new customer, 2 updated customers and 1 invoice ($12.50) sent; "
+    assert view.sentence.text() == ("07:00 — 1 new contact, 2 updated contacts and 1 invoice ($12.50) sent; "
                                     "3 need you: see Failures.")
     assert not view.failures_button.isHidden()
     with qtbot.waitSignal(view.failures_requested, timeout=1000):
@@ -106,7 +107,7 @@ def test_a_failed_run_says_why_and_the_holdings_stay_those_of_the_last_run_that_
 def test_a_cancelled_run_and_nothing_to_send(view: SummaryView, profile_id: int) -> None:
     add_run(profile_id, "cancelled", customers=actions(created=2, unchanged=100))
     view.refresh()
-    assert view.sentence.text() == ("07:00 — stopped before the end (2 new customers sent); the rest goes with "
+    assert view.sentence.text() == ("07:00 — stopped before the end (2 new contacts sent); the rest goes with "
                                     "the next run.")
     add_run(profile_id, "ok", at=SEVEN + timedelta(minutes=30))
     view.refresh()
@@ -156,3 +157,26 @@ def test_without_a_profile_the_summary_says_what_to_do(qtbot, state: store.Store
     assert window.summary_view.sentence.text() == ("No sync profile yet: set one up to connect Dynamics GP to "
                                                    "Mailchimp.")
     assert window.summary_view.chart.bars == []
+
+
+def test_the_runs_table_and_the_status_line_read_the_same_stored_reconciliation(qtbot, profile_id: int) -> None:
+    from PySide6.QtCore import Qt
+
+    from gpmc_desktop.ui.runs_model import RunsTableModel
+    from gpmc_desktop.ui.status import describe_run_row
+
+    old = store.start_run(profile_id, "incremental", now=(SEVEN - timedelta(days=1)).astimezone(UTC))
+    store.finish_run(old, "ok", counts={"customer": actions(created=2, unchanged=5), "order": actions(created=1)},
+                     now=(SEVEN - timedelta(days=1)).astimezone(UTC))  # an earlier build's run: no reconciliation
+    add_run(profile_id, "ok", customers=actions(created=5, unchanged=313), orders=actions(created=12, unchanged=928),
+            money="4320.15", holds=HOLDS)
+    runs = RunsTableModel()
+    runs.set_profile(profile_id)
+    titles = [runs.headerData(c, Qt.Orientation.Horizontal) for c in range(runs.columnCount())]
+    row = {t: runs.index(0, c).data() for c, t in enumerate(titles)}
+    assert (row["Contacts"], row["Invoices"], row["Money sent"]) == ("5 sent, 310 unchanged", "12 sent, 928 unchanged",
+                                                                     "$4,320.15")
+    assert describe_run_row(store.list_runs(profile_id)[0]).text == "OK: 5 contacts and 12 invoices ($4,320.15) sent"
+    before = {t: runs.index(1, c).data() for c, t in enumerate(titles)}
+    assert (before["Contacts"], before["Money sent"]) == ("2 sent, 5 unchanged", "")
+    assert describe_run_row(store.list_runs(profile_id)[1]).text == "OK: 2 customers sent; 1 invoice sent"

@@ -4,6 +4,7 @@ quitting during a run cancels it cleanly."""
 from __future__ import annotations
 
 from gpmc_desktop import store
+from gpmc_desktop.sync.result_words import sent_phrase
 from gpmc_desktop.ui.status import State
 from tests.ui.conftest import SYNC_TIMEOUT_MS, wait_for_run
 
@@ -41,7 +42,7 @@ def test_sync_now_reports_honest_progress_and_fills_the_audit_view(qtbot, contro
     assert {model.row_at(r).run_id for r in range(model.rowCount())} == {report.run_id}
     assert controller.window.runs_model.rowCount() == 1
     assert status.state in (State.IDLE, State.WARNING)
-    assert "customers sent" in controller.window.result_label.text()
+    assert f"{sent_phrase(rec)} sent" in controller.window.result_label.text()
     assert demo_profile in controller.tray.icon.toolTip()
 
 

@@ -248,11 +248,14 @@ def test_the_last_page_says_what_finish_does_and_wait_starts_nothing(
         page.send_now_button.setChecked(True)
         report = page.report
         assert report is not None
-        contacts = report.customers["created"] + report.customers["updated"]
-        invoices = report.orders["created"] + report.orders["updated"]
-        assert contacts > 0 and invoices > 0
+        rec = report.reconciliation
+        assert rec is not None
+        # The reconciliation's figures: contacts are e-mail addresses (customers sharing one are one contact).
+        contacts = rec.members["created"] + rec.members["updated"]
+        invoices = rec.orders["created"] + rec.orders["updated"]
+        assert contacts > 0 and invoices > 0 and rec.money_sent > 0
         assert page.finish_line.text() == (f"Finish saves the profile and sends {contacts:,} contacts and "
-                                           f"{invoices:,} invoices to Mailchimp now.")
+                                           f"{invoices:,} invoices ({rec.money(rec.money_sent)}) to Mailchimp now.")
         page.wait_button.setChecked(True)
         finish(qtbot, wizard)
     finally:

@@ -1,5 +1,6 @@
-"""Last page: a dry run of the profile (creates / updates / skips with reasons, and the new contacts the
-Mailchimp plan must cover), the profile's name, what Finish does (send now, or wait for the schedule: the user
+"""Last page: a dry run of the profile (the reconciliation's chain: customers, shared e-mail addresses,
+contacts, invoices and their money, with the reasons records are left out, and the new contacts the Mailchimp
+plan must cover), the profile's name, what Finish does (send now, or wait for the schedule: the user
 chooses), and Finish, which is the only place anything is saved."""
 
 from __future__ import annotations
@@ -25,54 +26,54 @@ from PySide6.QtWidgets import (
 )
 
 from gpmc_desktop.scheduling import Cadence, first_slot_after, local_zone
+from gpmc_desktop.sync.progress_words import progress_words
 from gpmc_desktop.sync.report import RunReport
+from gpmc_desktop.sync.result_words import plural, sent_phrase
 from gpmc_desktop.ui.background import Task, throttled_progress
-from gpmc_desktop.ui.status import PHASE_NAMES
 from gpmc_desktop.ui.wizard import probes
 from gpmc_desktop.ui.wizard.background import crash_text
 from gpmc_desktop.ui.wizard.base import Page, hint
 
-MAX_REASONS = 5
-_COLUMNS = (("created", "to create"), ("updated", "to update"), ("unchanged", "unchanged"), ("skipped", "left out"))
-
 
 def report_html(report: RunReport) -> str:
-    """The dry run as a small table plus the reasons records are left out (largest first)."""
-    head = "".join(f"<th align='right'>&nbsp;&nbsp;{label}</th>" for _, label in _COLUMNS)
-    rows = ""
-    for title, counts in (("Customers", report.customers), ("Invoices", report.orders)):
-        cells = "".join(f"<td align='right'>{counts.get(key, 0):,}</td>" for key, _ in _COLUMNS)
-        rows += f"<tr><td><b>{title}</b></td>{cells}</tr>"
-    text = f"<table cellspacing='0' cellpadding='3'><tr><th></th>{head}</tr>{rows}</table>"
-    plural = "s" if report.new_contacts != 1 else ""
-    text += (f"<p><b>{report.new_contacts:,} new contact{plural}</b> will be added to the audience: make sure "
-             "your Mailchimp plan covers them (Mailchimp counts subscribed and transactional contacts).</p>")
-    # The engine tallies reasons as "customer: why" / "order: why"; show them per kind, largest first.
-    for prefix, title in (("customer: ", "Customers left out"), ("order: ", "Invoices left out")):
-        reasons = [(reason.removeprefix(prefix), n) for reason, n in report.skip_reasons.most_common()
-                   if reason.startswith(prefix)]
-        if reasons:
-            items = "".join(f"<li>{n:,}: {html.escape(why)}</li>" for why, n in reasons[:MAX_REASONS])
-            more = f"<li>… and {len(reasons) - MAX_REASONS} more reasons</li>" if len(reasons) > MAX_REASONS else ""
-            text += f"<p style='margin-bottom:0'>{title}, and why:</p><ul style='margin-top:0'>{items}{more}</ul>"
+    """The dry run as the one reconciliation tells it (GP customers → left out → e-mail addresses, shared ones
+    explained → contacts; GP invoices → left out → orders and their money), the figures ``gpmc sync --dry-run``
+    prints and the first load's summary will state, then the merge values the audience cannot take."""
+    rec = report.reconciliation
+    if rec is None:  # GP could not be read: the page shows the error instead
+        return ""
+    text = _chain_html(rec.lines())
+    text += (f"<p><b>{plural(rec.new_contacts, 'new contact')}</b> will be added to the audience "
+             f"({html.escape(rec.shared_text())}): make sure your Mailchimp plan covers them (Mailchimp counts "
+             "subscribed and transactional contacts).</p>")
     left_out = report.left_out_lines()
     if left_out:
         items = "".join(f"<li>{html.escape(line)}</li>" for line in left_out)
         text += ("<p style='margin-bottom:0'>Values the audience's fields cannot take (those contacts are still "
                  f"added):</p><ul style='margin-top:0'>{items}</ul>")
-    if report.ignored_documents:
-        kinds = ", ".join(f"{n:,} {kind.replace('_', ' ')}" for kind, n in sorted(report.ignored_documents.items()))
-        text += f"<p style='color:gray'>Not invoices, so not sent: {html.escape(kinds)}.</p>"
     return text
 
 
+def _chain_html(lines: list[str]) -> str:
+    """The chain's lines: each step in bold, its details (indented in the CLI's text) as a list under it."""
+    text, items = "", ""
+    for line in lines:
+        if line.startswith("  "):
+            items += f"<li>{html.escape(line.strip())}</li>"
+            continue
+        if items:
+            text += f"<ul style='margin-top:0'>{items}</ul>"
+            items = ""
+        step, _, rest = line.partition(": ")
+        text += f"<p style='margin-bottom:0'><b>{html.escape(step)}:</b> {html.escape(rest)}</p>"
+    return text + (f"<ul style='margin-top:0'>{items}</ul>" if items else "")
+
+
 def sent_counts_text(report: RunReport) -> str:
-    """What a run like the preview sends, for the Finish line ("318 contacts and 933 invoices").  The one place
-    the page turns the preview's counts into that sentence, so a reconciliation can supply them later."""
-    contacts = report.customers.get("created", 0) + report.customers.get("updated", 0)
-    invoices = report.orders.get("created", 0) + report.orders.get("updated", 0)
-    return (f"{contacts:,} contact{'s' if contacts != 1 else ''} and "
-            f"{invoices:,} invoice{'s' if invoices != 1 else ''}")
+    """What a run like the preview sends, for the Finish line ("315 contacts and 933 invoices ($75,694.02)"):
+    the reconciliation's contacts (e-mail addresses) and invoices, the figures the first load will state."""
+    rec = report.reconciliation
+    return sent_phrase(rec) if rec is not None else "what the preview counts"
 
 
 def first_run_text(cadence: Cadence, now: datetime | None = None) -> str:
@@ -215,8 +216,7 @@ class PreviewPage(Page):
     @Slot(object)
     def _progress(self, item: tuple[str, int, int]) -> None:
         phase, done, total = item
-        name = PHASE_NAMES.get(phase, phase)
-        self.status.setText(f"{name}… ({done} of {total})" if total else f"{name}…")
+        self.status.setText(progress_words(phase, done, total))  # the words the tray and the terminal show
 
     @Slot(object)
     def _done(self, report: RunReport) -> None:
