@@ -212,3 +212,19 @@ def test_the_summarys_need_you_line_and_the_charts_text_are_readable(qtbot, them
     caption = QRect(chart.mapTo(chart.window(), chart.rect().bottomLeft()) - QPoint(0, 17), QSize(chart.width(), 16))
     background, text = rendered(chart, caption)  # "tallest bar: … records", under the bars
     assert contrast(text, background) >= MIN_CONTRAST
+
+
+def test_no_text_colour_is_fixed_outside_the_colours_module() -> None:
+    """A fixed hex colour is readable on one palette only (the issue's ~2:1 red on dark); the state icons are drawn
+    shapes with their own outline, not text."""
+    import re
+    from pathlib import Path
+
+    import gpmc_desktop.ui as ui
+
+    root = Path(ui.__file__).parent
+    fixed = [f"{path.relative_to(root)}:{n}" for path in sorted(root.rglob("*.py"))
+             if path.name not in ("colours.py", "icons.py")
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"#[0-9a-fA-F]{6}\b", line)]
+    assert fixed == []

@@ -30,6 +30,7 @@ from gpmc_desktop.sync.progress_words import progress_words
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.result_words import plural, sent_phrase
 from gpmc_desktop.ui.background import Task, throttled_progress
+from gpmc_desktop.ui.colours import colours
 from gpmc_desktop.ui.wizard import probes
 from gpmc_desktop.ui.wizard.background import crash_text
 from gpmc_desktop.ui.wizard.base import Page, hint
@@ -128,7 +129,7 @@ class PreviewPage(Page):
         form.addRow("Profile &name:", self.name)
         layout.addLayout(form)
         self.name_problem = QLabel("", self)
-        self.name_problem.setStyleSheet("color: #b3261e;")
+        self.name_problem.setStyleSheet(colours(self).error_style())
         self.name_problem.setWordWrap(True)
         self.name_problem.hide()
         layout.addWidget(self.name_problem)
@@ -154,7 +155,7 @@ class PreviewPage(Page):
         self.where = hint("", self)
         layout.addWidget(self.where)
         self.save_error = QLabel("", self)
-        self.save_error.setStyleSheet("color: #b3261e;")
+        self.save_error.setStyleSheet(colours(self).error_style())
         self.save_error.setWordWrap(True)
         self.save_error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.save_error.hide()
@@ -223,7 +224,7 @@ class PreviewPage(Page):
         if report.outcome == "failed":
             self.error = report.error
             self.status.setText("The preview could not finish:")
-            self.result.setText(f"<p style='color:#b3261e'>{html.escape(report.error)}</p>"
+            self.result.setText(f"<p style='color:{colours(self).error.name()}'>{html.escape(report.error)}</p>"
                                 "<p>Go Back to the page of that system, test it again, then return here.</p>")
             return
         self.report = report
@@ -237,7 +238,7 @@ class PreviewPage(Page):
         message = crash_text(error)
         self.error = message
         self.status.setText("The preview could not finish:")
-        self.result.setText(f"<p style='color:#b3261e'>{html.escape(message)}</p>")
+        self.result.setText(f"<p style='color:{colours(self).error.name()}'>{html.escape(message)}</p>")
 
     @Slot()
     def _finished(self) -> None:
