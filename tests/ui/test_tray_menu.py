@@ -33,7 +33,10 @@ def test_after_a_run_the_menu_tells_what_happened_and_what_needs_the_user(qtbot,
     assert lines[4].startswith(f"{toast.title}: ")  # the notification, repeated in the menu
     assert lines[5:] == ["Sync now", "Pause syncing", "Open", "Settings…", "Save diagnostics for IT…",
                          "Save a GP sample for support…", "Quit"]
-    assert not tray.status_action.isEnabled() and not tray.result_action.isEnabled()  # information, not actions
+    # Information lines are readable (enabled: not greyed out) and open the window, as Nextcloud's status line does.
+    assert tray.status_action.isEnabled() and tray.result_action.isEnabled()
+    with qtbot.waitSignal(tray.open_requested, timeout=1000):
+        tray.status_action.trigger()
 
     controller.window.hide()
     tray.failures_action.trigger()
