@@ -6,6 +6,7 @@
 
 from .account_setup import DEMO_LIST_ID, DEMO_LIST_NAME
 from .auth import demo_key
+from .batch_faults import BatchFault
 from .config import SimConfig
 from .contract import ContractValidator, load_fixed_document, shared_validator
 from .server import MailchimpSimulator
@@ -14,6 +15,7 @@ from .state import ContractViolation, subscriber_hash
 __all__ = [
     "DEMO_LIST_ID",
     "DEMO_LIST_NAME",
+    "BatchFault",
     "ContractValidator",
     "ContractViolation",
     "MailchimpSimulator",

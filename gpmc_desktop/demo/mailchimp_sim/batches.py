@@ -3,6 +3,8 @@
 Operations go through the same pipeline as live calls (contract check, handlers, errors) but not through the
 connection limit: Mailchimp does not count a submitted batch against the 10 connections (SKILL run-bulk-jobs).
 The shuffle is seeded, so a failure it exposes (an order before its product) replays exactly.
+With ``batch_operations_per_second`` set, operations run at that pace on the simulator's clock, so
+``finished_operations`` grows with time as Mailchimp's does, and a test moves it on with ``clock.advance``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .batch_faults import injected_fault
 from .errors import DETAIL_PENDING_WEBHOOKS, ApiError, invalid_resource, not_found
 from .routing import ApiRequest, Reply, Router, SimContext, collection, self_link
 
@@ -173,11 +176,12 @@ class BatchRunner:
         order = list(range(len(batch.operations)))
         if self.ctx.config.batch_shuffle:
             self.ctx.rng.shuffle(order)  # Mailchimp does not promise any order; make that visible
+        started_at = self.ctx.clock.now()
         for index in order:
-            if self._stop.is_set() or batch.deleted:
+            if not self._wait_for_turn(batch, started_at) or batch.deleted:
                 return
             operation = batch.operations[index]
-            status, text = self._run_operation(operation)
+            status, text = self._run_operation(index, operation)
             batch.results.append({"status_code": status, "operation_id": operation.get("operation_id"),
                                   "response": text})
             batch.execution_order.append(index)
@@ -191,7 +195,25 @@ class BatchRunner:
         batch.completed_at = self.ctx.clock.now()
         batch.status = "finished"
 
-    def _run_operation(self, operation: dict[str, Any]) -> tuple[int, str]:
+    def _wait_for_turn(self, batch: Batch, started_at: float) -> bool:
+        """Hold the next operation until the processing rate allows it; False when the simulator is stopping.
+
+        The rate is read on every pass, so a test may change it (or clear it) while a batch runs."""
+        while not self._stop.is_set():
+            rate = self.ctx.config.batch_operations_per_second
+            if not rate or batch.deleted:
+                return True
+            remaining = started_at + (batch.finished_operations + 1) / rate - self.ctx.clock.now()
+            if remaining <= 0:
+                return True
+            self._stop.wait(min(remaining, 0.02))  # short naps: clock.advance must take effect promptly
+        return False
+
+    def _run_operation(self, index: int, operation: dict[str, Any]) -> tuple[int, str]:
+        fault = injected_fault(self.ctx.config.batch_faults, index, operation)
+        if fault is not None:  # refused before it runs, so it changes nothing in the account
+            error = fault.error(self.ctx.config.too_many_requests_title)
+            return error.status, json.dumps(error.body(str(uuid.uuid4())))
         body = operation.get("body")
         if body is not None and not isinstance(body, str):
             # Reachable only with strict_contract off: the SKILL says an object body fails when it runs.

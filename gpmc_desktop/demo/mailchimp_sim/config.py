@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..httpbase import RetryAfter
+from .batch_faults import BatchFault
 
 DEFAULT_FAKE_DOMAINS = ("example.com", "test.com", "yopmail.com", "trash-mail.com")
 
@@ -40,6 +41,12 @@ class SimConfig:
     batch_shuffle: bool = True
     batch_results_per_file: int = 1
     batch_max_operations: int | None = None
+    # Operations a batch runs per second of the simulator's clock (sim.clock.advance moves it on); None or 0: all
+    # at once.
+    batch_operations_per_second: float | None = None
+    # Operations that fail inside a batch (400 or 429 in their results); see batch_faults.py.
+    batch_faults: list[BatchFault] = field(default_factory=list)
+    # Batches not yet finished per account before POST /batches answers 429 (Mailchimp documents 500).
     batch_max_pending: int = 500
     batch_url_ttl_seconds: float = 600.0
     batch_retention_seconds: float = 7 * 24 * 3600.0
