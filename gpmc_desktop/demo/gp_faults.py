@@ -25,6 +25,8 @@ class RequestRecord:
     delay: float = 0.0  # injected latency, seconds
     fault: str = ""  # "error", "reset" or ""
     note: str = ""  # why authentication failed, error code, ...
+    started: float = 0.0  # time.monotonic() when the request arrived (0: not kept): shows calls that overlapped
+    finished: float = 0.0  # ... and when its answer was ready
 
 
 @dataclass
