@@ -35,13 +35,7 @@ def read_all(sim: GPSoapSimulator, workers: int) -> tuple[float, int, int]:
         seconds = time.perf_counter() - started
     finally:
         source.session.close()
-    calls = [r for r in sim.log.records() if r.path == "GetCustomerByKey" and r.status == 200]
-    edges = sorted([(r.started, 1) for r in calls] + [(r.finished, -1) for r in calls])
-    now = most = 0
-    for _, step in edges:
-        now += step
-        most = max(most, now)
-    return seconds, len(customers), most
+    return seconds, len(customers), sim.log.most_at_once("GetCustomerByKey")
 
 
 def main() -> None:

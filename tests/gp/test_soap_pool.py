@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from gpmc_desktop.demo.gp_faults import RequestRecord
 from gpmc_desktop.demo.gp_soap import GPSoapSimulator
 from gpmc_desktop.gp import soap_shapes
 from gpmc_desktop.gp.errors import GPError, Stage
@@ -23,17 +22,6 @@ def source(sim: GPSoapSimulator, workers: int = 4, password: str = PW, **kw: obj
     gp = GPSettings(url=sim.base_url, company="Fabrikam, Inc.", username=USER, api="soap",
                     soap_workers=workers, **kw)  # type: ignore[arg-type]
     return SoapSource(gp, build_session(gp, password), attempts=1)
-
-
-def most_at_once(records: list[RequestRecord], operation: str) -> int:
-    """The most answered *operation* calls in flight at one moment, from the simulator's request log."""
-    calls = [r for r in records if r.path == operation and r.status == 200]
-    edges = sorted([(r.started, 1) for r in calls] + [(r.finished, -1) for r in calls])
-    now = most = 0
-    for _, step in edges:  # an end sorts before a start at the same instant: touching is not overlapping
-        now += step
-        most = max(most, now)
-    return most
 
 
 def test_four_readers_give_the_same_customers_and_invoices_as_one(gp_soap: GPSoapSimulator) -> None:
@@ -54,7 +42,7 @@ def test_calls_overlap_and_never_exceed_the_cap(gp_soap: GPSoapSimulator) -> Non
         gp_soap.log.clear()
         assert [c.number for c in src.customers_by_key(keys)] == keys
         records = gp_soap.log.records()
-        assert 2 <= most_at_once(records, "GetCustomerByKey") <= workers
+        assert 2 <= gp_soap.log.most_at_once("GetCustomerByKey") <= workers
         assert len({r.connection for r in records if r.path == "GetCustomerByKey"}) == workers  # a session each
 
 
