@@ -25,6 +25,8 @@ class RequestRecord:
     delay: float = 0.0  # injected latency, seconds
     fault: str = ""  # "error", "reset" or ""
     note: str = ""  # why authentication failed, error code, ...
+    started: float = 0.0  # time.monotonic() when the request arrived (0: not kept): shows calls that overlapped
+    finished: float = 0.0  # ... and when its answer was ready
 
 
 @dataclass
@@ -129,6 +131,16 @@ class RequestLog:
     def records(self) -> list[RequestRecord]:
         with self._lock:
             return list(self._records)
+
+    def most_at_once(self, path: str) -> int:
+        """The most answered (not 401) *path* requests in flight at one moment, from their start and finish."""
+        calls = [r for r in self.records() if r.path == path and r.status not in (0, 401) and r.finished]
+        edges = sorted([(r.started, 1) for r in calls] + [(r.finished, -1) for r in calls])
+        now = most = 0
+        for _, step in edges:  # an end sorts before a start at the same instant: touching is not overlapping
+            now += step
+            most = max(most, now)
+        return most
 
     def clear(self) -> None:
         with self._lock:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -292,10 +293,12 @@ class GPSoapSimulator(GPServiceSimulator):
             operation = (handler.headers.get("SOAPAction") or "").strip().strip('"').rsplit("/", 1)[-1]
         label = operation or parts.path
         delay = self.faults.latency_for(label)
+        started = time.monotonic()
         sleep_latency(delay)
 
         def record(status: int, user: str | None, fault: str = "", note: str = "") -> None:
-            self.log.add(RequestRecord(method, label, status, user, handler.conn_no, delay, fault, note))
+            self.log.add(RequestRecord(method, label, status, user, handler.conn_no, delay, fault, note, started,
+                                       time.monotonic()))
 
         user: GPUser | None = None
         if self.options.auth_required:

@@ -354,9 +354,36 @@ def build_auth(settings: GPSettings, password: str) -> AuthBase:
     raise GPError(Stage.AUTH, f"Unknown authentication method {method!r}.", "Choose ntlm, kerberos or negotiate.")
 
 
-def build_session(settings: GPSettings, password: str) -> requests.Session:
-    session = requests.Session()
-    session.auth = build_auth(settings, password)
-    session.verify = settings.ca_bundle or True
-    session.headers.update({"User-Agent": f"gpmc-desktop/{__version__}", "Accept": "application/json"})
-    return session
+class GPSession(requests.Session):
+    """A profile's session that can open siblings signed in the same way, and closes them when it closes.
+
+    NTLM and Kerberos authenticate a connection, and a ``requests.Session`` must not be shared across threads,
+    so each SOAP worker reads on a sibling of its own.  The password stays inside a closure: not an attribute,
+    not in a repr."""
+
+    def __init__(self, settings: GPSettings, password: str) -> None:
+        super().__init__()
+        self.auth = build_auth(settings, password)
+        self.verify = settings.ca_bundle or True
+        self.headers.update({"User-Agent": f"gpmc-desktop/{__version__}", "Accept": "application/json"})
+        self._make_sibling = lambda: GPSession(settings, password)
+        self._siblings: list[GPSession] = []
+
+    def sibling(self) -> GPSession:
+        """A new session with the same settings and password (its own connections and sign-in)."""
+        made = self._make_sibling()
+        self._siblings.append(made)
+        return made
+
+    def close(self) -> None:
+        for made in self._siblings:
+            made.close()
+        self._siblings.clear()
+        super().close()
+
+    def __repr__(self) -> str:
+        return f"<GPSession {self.headers.get('User-Agent')}, {len(self._siblings)} sibling(s)>"
+
+
+def build_session(settings: GPSettings, password: str) -> GPSession:
+    return GPSession(settings, password)

@@ -10,13 +10,16 @@ The company goes into every call's Context as GP's integer company id, found by 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import random
 import re
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -120,6 +123,18 @@ class _Transport(Transport):
         return response
 
 
+@dataclass(frozen=True)
+class _Line:
+    """One authenticated session and the zeep service that posts over it: what one reader thread uses alone."""
+
+    session: requests.Session
+    service: Any
+
+
+class _Stopped(Exception):
+    """A pooled read given up because an earlier key's error already ends the whole read."""
+
+
 class _NoAddressing(Plugin):
     """zeep adds WS-Addressing headers because the WSDL names actions; the legacy endpoint is a BasicHttpBinding
     (ASMX-style) service whose .NET clients send none, so neither do we."""
@@ -197,25 +212,35 @@ class SoapSource:
         self._rng = random.Random()
         self.contract: Contract = contract()
         self.endpoint = endpoint_url(settings)
-        client = Client(self.contract.document, transport=_Transport(session, settings.timeout_seconds),
-                        settings=self.contract.settings, plugins=[_NoAddressing()])
-        self._service = client.create_service(BINDING, self.endpoint)
+        self._main = self._line(session)
+        self._spare: list[_Line] = []  # the pool's other sessions, kept for the next read (closed with session)
+        self.workers = max(1, settings.soap_workers)
         self._company: SoapCompany | None = None
+        self._company_lock = threading.Lock()
+        self._calls_lock = threading.Lock()
         self.calls: Counter[str] = Counter()  # SOAP calls made, by operation
         self.problems: list[str] = []  # records GP could not return one by one (skipped, with the reason)
         self.unreadable: set[str] = set()  # "customer:<key>" / "invoice:<key>" of those records
 
     # -- transport ----------------------------------------------------------------------------------------
-    def _call(self, operation: str, what: str, **params: Any) -> Any:
+    def _line(self, session: requests.Session) -> _Line:
+        client = Client(self.contract.document, transport=_Transport(session, self.settings.timeout_seconds),
+                        settings=self.contract.settings, plugins=[_NoAddressing()])
+        return _Line(session, client.create_service(BINDING, self.endpoint))
+
+    def _call(self, operation: str, what: str, *, line: _Line | None = None,
+              sleep: Callable[[float], None] | None = None, **params: Any) -> Any:
         return retry_transient(
-            lambda: self._call_once(operation, what, **params), self.attempts, self._sleep, self._rng
+            lambda: self._call_once(line or self._main, operation, what, **params), self.attempts,
+            sleep or self._sleep, self._rng,
         )
 
-    def _call_once(self, operation: str, what: str, **params: Any) -> Any:
-        self.calls[operation] += 1
-        http_errors.check_ca_file(self.session.verify)
+    def _call_once(self, line: _Line, operation: str, what: str, **params: Any) -> Any:
+        with self._calls_lock:
+            self.calls[operation] += 1
+        http_errors.check_ca_file(line.session.verify)
         try:
-            return getattr(self._service, operation)(**params)
+            return getattr(line.service, operation)(**params)
         except Fault as fault:
             raise self._fault(operation, what, fault) from None
         except _NotSoap as exc:
@@ -292,6 +317,10 @@ class SoapSource:
 
     def company(self) -> SoapCompany:
         """The profile's company (display name or id) as GP Web Services knows it; looked up once."""
+        with self._company_lock:  # pooled readers ask for it at once
+            return self._find_company()
+
+    def _find_company(self) -> SoapCompany:
         if self._company is not None:
             return self._company
         wanted = " ".join(self.settings.company.split())
@@ -355,14 +384,16 @@ class SoapSource:
         return self.customer_summaries()
 
     # -- full objects -------------------------------------------------------------------------------------
-    def raw_customer(self, number: str) -> dict[str, Any]:
-        """One GetCustomerByKey answer, as plain dicts and lists."""
+    def raw_customer(self, number: str, *, line: _Line | None = None,
+                     sleep: Callable[[float], None] | None = None) -> dict[str, Any]:
+        """One GetCustomerByKey answer, as plain dicts and lists (*line*: a pooled reader's session)."""
         return soap_shapes.plain(self._call("GetCustomerByKey", f"customer {number}", key={"Id": number},
-                                            context=self._context(self.company().id)))
+                                            context=self._context(self.company().id), line=line, sleep=sleep))
 
-    def raw_invoice(self, number: str) -> dict[str, Any]:
+    def raw_invoice(self, number: str, *, line: _Line | None = None,
+                    sleep: Callable[[float], None] | None = None) -> dict[str, Any]:
         return soap_shapes.plain(self._call("GetReceivablesInvoiceByKey", f"invoice {number}", key={"Id": number},
-                                            context=self._context(self.company().id)))
+                                            context=self._context(self.company().id), line=line, sleep=sleep))
 
     def customer(self, number: str) -> Customer:
         raw = self.raw_customer(number)
@@ -390,23 +421,74 @@ class SoapSource:
         soap_shapes.check_invoices(raws)
         return [soap_shapes.invoice_from_soap(raw) for raw in raws]
 
-    def _by_key(self, kind: str, keys: Iterable[str], read: Callable[[str], Any]) -> list[Any]:
+    def _by_key(self, kind: str, keys: Iterable[str], read: Callable[..., Any]) -> list[Any]:
+        """Every key read (``soap_workers`` at a time), the answers in the order of the keys."""
         out, failed_in_a_row = [], 0
-        for key in keys:
-            try:
-                out.append(read(key))
-                failed_in_a_row = 0
-            except GPError as err:
-                # The list call with the same rights worked, so a SOAP fault here is this record's (GP fails on
-                # e.g. control characters in a note): skip it and say so rather than stop the whole sync.  An
-                # outage, or a run of faults (rights taken away mid-run), still stops it.
-                failed_in_a_row += 1
-                if err.transient or err.stage not in (Stage.ACCESS, Stage.SERVER) or failed_in_a_row > 10:
-                    raise
-                self.unreadable.add(f"{kind}:{key.upper()}")
-                self.problems.append(f"{kind} {key}: {err.message}")
-                log.warning("GP Web Services could not return %s %s: %s", kind, key, err.message)
+        with contextlib.closing(self._read_all(list(keys), read)) as answers:  # closing: an error stops the pool
+            for key, outcome in answers:
+                try:
+                    out.append(outcome())
+                    failed_in_a_row = 0
+                except GPError as err:
+                    # The list call with the same rights worked, so a SOAP fault here is this record's (GP fails
+                    # on e.g. control characters in a note): skip it and say so rather than stop the whole sync.
+                    # An outage, or a run of faults (rights taken away mid-run), still stops it.
+                    failed_in_a_row += 1
+                    if err.transient or err.stage not in (Stage.ACCESS, Stage.SERVER) or failed_in_a_row > 10:
+                        raise
+                    self.unreadable.add(f"{kind}:{key.upper()}")
+                    self.problems.append(f"{kind} {key}: {err.message}")
+                    log.warning("GP Web Services could not return %s %s: %s", kind, key, err.message)
         return out
+
+    def _read_all(self, keys: list[str], read: Callable[..., Any]) -> Generator[tuple[str, Callable[[], Any]]]:
+        """Each key with a way to get its answer (or raise its error), in key order.
+
+        One at a time on the profile's session when ``soap_workers`` is 1, there is one key, or the session cannot
+        open siblings; else on a pool with a session per reader, keeping a few keys ahead of the one awaited.  When
+        the caller stops at an error, keys not yet started are dropped and the readers stop retrying."""
+        workers = min(self.workers, len(keys))
+        make_sibling = getattr(self.session, "sibling", None)
+        if workers <= 1 or make_sibling is None:
+            for key in keys:
+                yield key, lambda key=key: read(key)  # type: ignore[misc]
+            return
+        while len(self._spare) < workers - 1:
+            self._spare.append(self._line(make_sibling()))
+        idle: list[_Line] = [self._main, *self._spare[: workers - 1]]
+        idle_lock, stop = threading.Lock(), threading.Event()
+
+        def pause(seconds: float) -> None:
+            if stop.is_set():
+                raise _Stopped
+            self._sleep(seconds)
+
+        def task(key: str) -> Any:
+            if stop.is_set():
+                raise _Stopped
+            with idle_lock:
+                line = idle.pop()
+            try:
+                return read(key, line=line, sleep=pause)
+            finally:
+                with idle_lock:
+                    idle.append(line)
+
+        pending: list[tuple[str, Future[Any]]] = []
+        ahead = iter(keys)
+        with ThreadPoolExecutor(workers, thread_name_prefix="gp-soap") as pool:
+            try:
+                for key in ahead:
+                    pending.append((key, pool.submit(task, key)))
+                    if len(pending) >= workers * 2:
+                        done_key, future = pending.pop(0)
+                        yield done_key, future.result
+                for done_key, future in pending:
+                    yield done_key, future.result
+            finally:
+                stop.set()  # the caller raised (or stopped reading): nothing more is read
+                for _key, future in pending:
+                    future.cancel()
 
     def customers(self, since: dt.date | None = None) -> list[Customer]:
         """Customers modified on or after *since* (every customer when None), as full objects."""

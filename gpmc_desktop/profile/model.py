@@ -19,6 +19,7 @@ class GPSettings:
     timeout_seconds: float = default("gp", "timeout_seconds")
     soap_path: str | None = None  # None: the legacy .asmx endpoint
     soap_list_cap: int = default("gp", "soap_list_cap")
+    soap_workers: int = default("gp", "soap_workers")  # GetXByKey reads at once, one session each
     full_compare_days: float = default("gp", "full_compare_days")
     spn_host: str | None = None  # None: the URL's host
     time_zone: str | None = None  # None: this computer's zone

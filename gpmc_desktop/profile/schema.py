@@ -218,6 +218,10 @@ KEYS: tuple[Key, ...] = (
         "SOAP only: the most rows GP Web Services returns from one list call; bigger answers are split.",
         Level.ADVANCED, default=1000, minimum=10, maximum=1_000_000,
         rule="a whole number from 10 to 1000000 (GP's default is 1000)", example=1000),
+    Key("gp", "soap_workers", Kind.INTEGER, "Web Services readers at once",
+        "SOAP only: how many customers and invoices are read from GP Web Services at the same time, each on a "
+        "connection of its own; lower it if the GP server is slow for its other users.", Level.ADVANCED,
+        default=4, minimum=1, maximum=16, rule="a whole number from 1 (one at a time) to 16", example=4),
     Key("gp", "full_compare_days", Kind.NUMBER, "Days between full comparisons",
         "SOAP only: days between full comparisons, which catch e-mail edits that do not move GP's "
         "ModifiedDate (0: every run).", Level.ADVANCED, default=7.0, minimum=0, maximum=366,

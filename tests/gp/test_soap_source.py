@@ -152,12 +152,19 @@ def test_other_faults_say_what_gp_said(gp_soap: GPSoapSimulator) -> None:
 
 
 def test_a_record_gp_cannot_return_is_skipped_and_named(gp_soap: GPSoapSimulator) -> None:
-    src = source(gp_soap)
+    src = source(gp_soap, soap_workers=1)
     first = src.customer_summaries()[0]["Key"]["Id"].strip()
     gp_soap.fail_next(1, operation="GetCustomerByKey")
     numbers = [c.number for c in src.customers()]
     assert first not in numbers and len(numbers) == 159
     assert src.unreadable == {f"customer:{first}"} and first in src.problems[0]
+    # Four at a time, the fault hits whichever call reaches GP first: that one customer is skipped and named.
+    pooled = source(gp_soap)
+    gp_soap.fail_next(1, operation="GetCustomerByKey")
+    numbers = [c.number for c in pooled.customers()]
+    (skipped,) = pooled.unreadable
+    key = skipped.removeprefix("customer:")
+    assert key not in numbers and len(numbers) == 159 and key in pooled.problems[0]
 
 
 def test_wrong_password_and_wrong_path_are_plain(gp_soap: GPSoapSimulator) -> None:
