@@ -13,6 +13,22 @@ from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.profile import GPSettings
 from tests.simulators import GPSim
 
+# The answer shapes the SBA client tolerates (the simulator's knobs), each read as the default shape.
+SHAPE_VARIANTS: list[dict[str, Any]] = [
+    {"dates": "wcf"},
+    {"dates": "wcf_offset", "server_offset_minutes": -300},
+    {"dates": "wcf_offset", "server_offset_minutes": 780},
+    {"dates": "iso_offset", "server_offset_minutes": -480},
+    {"document_type_names": True},
+    {"list_key": "Items"},
+    {"separate_addresses": True},
+]
+
+
+def variant_id(knobs: dict[str, Any]) -> str:
+    return ",".join(f"{n}={v}" for n, v in knobs.items())
+
+
 PW = "Sba-Variants-1!"
 USER = "CORP\\svc-variants"
 SIM = GPSim(users=[("CORP", "svc-variants", PW, {"*"})], customers=40, seed=13)

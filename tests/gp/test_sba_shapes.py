@@ -19,6 +19,7 @@ from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Document, DocumentType
 from gpmc_desktop.gp.normalize import read_amount, read_gp_date
 from gpmc_desktop.gp.sba_shapes import customer_from_sba
+from tests.gp.sba_support import SHAPE_VARIANTS, variant_id
 from tests.gp.test_sba_client import source
 from tests.simulators import GPSim
 
@@ -97,17 +98,11 @@ def test_an_unknown_document_type_is_an_error_not_an_invoice(value: Any) -> None
 
 # ------------------------------------------------------------------------------- whole answers over HTTP
 @pytest.mark.parametrize("knobs", [
-    {"dates": "wcf"},
-    {"dates": "wcf_offset", "server_offset_minutes": -300},
-    {"dates": "wcf_offset", "server_offset_minutes": 780},
-    {"dates": "iso_offset", "server_offset_minutes": -480},
-    {"document_type_names": True},
-    {"list_key": "Items"},
+    *SHAPE_VARIANTS,
     {"list_key": "Customers"},
-    {"separate_addresses": True},
     {"trim_strings": True, "dates": "wcf_offset", "document_type_names": True, "list_key": "Value",
      "separate_addresses": True},
-], ids=lambda k: ",".join(f"{n}={v}" for n, v in k.items()))
+], ids=variant_id)
 def test_each_variant_reads_as_the_default_shape(gp_sba: GPSimulator, knobs: dict[str, Any]) -> None:
     customers, documents = read_all(gp_sba)
     assert len(customers) > 20 and len(documents) > 40

@@ -13,6 +13,7 @@ from gpmc_desktop import store
 from gpmc_desktop.demo import gp_sba, gp_sba_shapes
 from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.sync.report import ExitCode
+from tests.gp.sba_support import SHAPE_VARIANTS, variant_id
 from tests.sync.engine_support import (
     Demo,
     address_for,
@@ -52,15 +53,7 @@ def without_currency(outcome: dict[str, Any]) -> dict[str, Any]:
     return {**outcome, "orders": {k: {**o, "currency": None} for k, o in outcome["orders"].items()}}
 
 
-@pytest.mark.parametrize("knobs", [
-    {"dates": "wcf"},
-    {"dates": "wcf_offset", "server_offset_minutes": -300},
-    {"dates": "wcf_offset", "server_offset_minutes": 780},
-    {"dates": "iso_offset", "server_offset_minutes": -480},
-    {"document_type_names": True},
-    {"list_key": "Items"},
-    {"separate_addresses": True},
-], ids=lambda k: ",".join(f"{n}={v}" for n, v in k.items()))
+@pytest.mark.parametrize("knobs", SHAPE_VARIANTS, ids=variant_id)
 def test_a_first_sync_of_each_shape_leaves_mailchimp_as_the_default_shape(
     demo: Demo, default_outcome: dict[str, Any], knobs: dict[str, Any]
 ) -> None:
