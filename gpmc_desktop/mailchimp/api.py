@@ -75,6 +75,11 @@ class MailchimpApi:
         path = f"/lists/{_seg(list_id)}/members/{subscriber_hash(body['email_address'])}"
         return self.t.request("PUT", path, body, params={"skip_merge_validation": "true"}).body
 
+    def add_member(self, list_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a member (``status`` and ``tags`` in one call); 400 "Member Exists" when the address is listed."""
+        path = f"/lists/{_seg(list_id)}/members"
+        return self.t.request("POST", path, body, params={"skip_merge_validation": "true"}).body
+
     def get_member(self, list_id: str, email: str) -> dict[str, Any] | None:
         try:
             return self.t.get(f"/lists/{_seg(list_id)}/members/{subscriber_hash(email)}")

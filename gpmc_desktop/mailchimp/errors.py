@@ -56,6 +56,11 @@ class MailchimpError(Exception):
         return self.status == 400 and "already exists" in self.detail and not self.customer_email_taken
 
     @property
+    def member_exists(self) -> bool:
+        """A member POST found the address on the audience already (add it with PUT instead)."""
+        return self.status == 400 and (self.title == "Member Exists" or "already a list member" in self.detail)
+
+    @property
     def customer_email_taken(self) -> bool:
         """Another customer of the store has this e-mail: a store's customers are identified by e-mail."""
         return self.status == 400 and "customer email already exists" in self.detail.lower()

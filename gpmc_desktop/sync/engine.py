@@ -546,7 +546,7 @@ class SyncEngine:
         carrier_result = None
         try:
             if group.member_decision.writes:
-                synced = (self._write_member(member),)
+                synced = (self._write_member(member, new=group.member_decision.action == Action.CREATED),)
             if group.legacy:
                 legacy_state, audit = self._delete_legacy(group)
                 synced = (*synced, *legacy_state)
@@ -564,8 +564,23 @@ class SyncEngine:
             synced, audit = (), ()  # carried by the first customer sent only
         return [*results, carrier_result] if carrier_result else results
 
-    def _write_member(self, member: MemberPlan) -> SyncedWrite:
+    def _write_member(self, member: MemberPlan, new: bool = False) -> SyncedWrite:
+        """Upsert the member, then bring its tags to the GP class.  *new*: never synced from this profile; when the
+        store is not syncing its tags go in the create itself (one call, not two)."""
         list_id = self.profile.mailchimp.list_id
+        if new and member.tags and not self._paused:
+            # A tag set while the store is syncing must carry is_syncing (tag automations stay quiet), which only
+            # the tags call takes: the create-with-tags is for live runs.  An address Mailchimp lists already
+            # (from a form, another tool, a crash after this POST) answers "Member Exists" and is upserted, so its
+            # status is never touched.
+            try:
+                answer = self.api.add_member(list_id, mapping.member_create(member.payload, member.tags))
+            except MailchimpError as err:
+                if not err.member_exists:
+                    raise
+            else:
+                return SyncedWrite(Entity.MEMBER, member.email,
+                                   SyncedState(member.hash, str(answer.get("id", "")) or None, member.email))
         answer = self.api.upsert_member(list_id, member.payload)
         # The member's tags as Mailchimp holds them now, from the upsert's answer: a class tag that no longer
         # applies is removed, and unchanged tags are not posted again.

@@ -85,6 +85,12 @@ def member_payload(customer: Customer, status_if_new: str) -> dict[str, Any]:
     return {"email_address": customer.email, "status_if_new": status_if_new, "merge_fields": merge}
 
 
+def member_create(payload: dict[str, Any], tags: list[str]) -> dict[str, Any]:
+    """The member upsert *payload* as a create (POST): the status a new member gets, and its tags in the same call."""
+    body = {k: v for k, v in payload.items() if k != "status_if_new"}
+    return {**body, "status": payload["status_if_new"], "tags": list(tags)}
+
+
 def ecommerce_customer_id(email: str) -> str:
     """The store's customer for *email*: the MD5 of the trimmed, lower-cased address.
 

@@ -46,6 +46,7 @@ INVOICE = 1  # RMDTYPAL of a receivables invoice
 # Backoff for in-process engines: retries still happen, without the real transport's half-second sleeps.
 FAST_RETRY = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.01)
 MEMBER_PUT = ("PUT", "/lists/{list_id}/members/{subscriber_hash}")
+MEMBER_POST = ("POST", "/lists/{list_id}/members")  # a member new to the sync, with its tags, on a live run
 TAGS_POST = ("POST", "/lists/{list_id}/members/{subscriber_hash}/tags")
 CUSTOMER_PUT = ("PUT", "/ecommerce/stores/{store_id}/customers/{customer_id}")
 CUSTOMER_DELETE = ("DELETE", "/ecommerce/stores/{store_id}/customers/{customer_id}")

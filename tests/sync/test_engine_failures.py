@@ -13,7 +13,7 @@ from gpmc_desktop.sync.mapping import ecommerce_customer_id
 from gpmc_desktop.sync.report import ExitCode
 from tests.sync.engine_support import (
     FAST_RETRY,
-    MEMBER_PUT,
+    MEMBER_POST,
     Demo,
     assert_matches_expectation,
     demo_fixture,
@@ -82,7 +82,7 @@ def test_forgotten_email_fails_permanently_and_is_not_resent_until_gp_changes(de
 
     GPMutator(demo.env.dataset).change_address(number, line1="1 Changed Street")
     report, writes = demo.traffic(demo.run)  # its GP record changed: tried once more, refused again
-    assert writes == Counter({MEMBER_PUT: 1})
+    assert writes == Counter({MEMBER_POST: 1})  # never a member: created with its tags, one call
     assert report.customers["failed"] == len(exp.rejected) + 1
     assert demo.failures("customer")[number].attempts == 1  # a new series: the content changed
     assert report.failure_news[FailureNews.NEW] == 1 and report.exit_code is ExitCode.PARTIAL

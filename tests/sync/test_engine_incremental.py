@@ -23,6 +23,7 @@ from gpmc_desktop.sync.mapping import ecommerce_customer_id
 from tests.sync.engine_support import (
     CUSTOMER_DELETE,
     CUSTOMER_PUT,
+    MEMBER_POST,
     MEMBER_PUT,
     ORDER_DELETE,
     ORDER_PATCH,
@@ -273,8 +274,12 @@ def test_new_customer_and_new_invoices_are_created(demo: Demo) -> None:
     assert orders[new_docs[0]]["financial_status"] == orders[new_docs[1]]["financial_status"] == "pending"
     assert report.customers["created"] == 1 and report.customers["updated"] == 0
     assert report.orders["created"] == 2 and report.orders["updated"] == 0
-    # The new buyer goes in its first order's POST: no customer PUT of its own.
-    assert writes == Counter({MEMBER_PUT: 1, TAGS_POST: tags_to_add(demo, added), ORDER_POST: 2}) - Counter()
+    # The new member is created with its class tag in one call, and the new buyer goes in its first order's POST:
+    # one write per record.
+    class_id = gp_customer(demo, added).class_id
+    assert writes == Counter({MEMBER_POST if class_id else MEMBER_PUT: 1, ORDER_POST: 2})
+    tags = demo.sim.member(demo.list_id, new_email)["tags"]
+    assert tags == ([mapping.class_tag(class_id)] if class_id else [])
     # The store's automations stay on: neither a historical load nor re-created orders (no store PATCH above).
     assert demo.sim.store(demo.store_id)["is_syncing"] is False
     assert_quiet_after(demo)

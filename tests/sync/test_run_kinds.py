@@ -11,7 +11,15 @@ from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.store import RunKind, run_kind_label
 from gpmc_desktop.sync.report import ExitCode
 from gpmc_desktop.sync.runner import make_api
-from tests.sync.engine_support import MEMBER_PUT, ORDER_POST, PRODUCT_PUT, Demo, demo_fixture, expected_state
+from tests.sync.engine_support import (
+    MEMBER_POST,
+    MEMBER_PUT,
+    ORDER_POST,
+    PRODUCT_PUT,
+    Demo,
+    demo_fixture,
+    expected_state,
+)
 
 demo = demo_fixture("demo", 40)
 
@@ -85,7 +93,8 @@ def test_a_full_comparison_sends_again_what_someone_deleted_in_mailchimp(demo: D
     report, writes = demo.traffic(lambda: demo.run(full=True, trigger=RunKind.FULL))
 
     assert report.exit_code is ExitCode.OK, report.error
-    assert writes == Counter({PRODUCT_PUT: 1, MEMBER_PUT: 1, ORDER_POST: 1}), writes
+    # The member counts as never sent (Mailchimp lost it), so it is created, tags and all, in one call.
+    assert writes == Counter({PRODUCT_PUT: 1, MEMBER_POST: 1, ORDER_POST: 1}), writes
     assert demo.sim.member(demo.list_id, exp.synced[number])["status"] != "archived"
     assert order in demo.sim.orders(demo.store_id)
     assert report.customers["updated"] == 1 and report.customers["unchanged"] == len(exp.synced) - 1
