@@ -200,10 +200,18 @@ def start_demo(
     return Demo(env, profile_path, data_dir)
 
 
+def set_sync_keys(demo: Demo, **values: int) -> None:
+    """Give the demo's profile file these ``[sync]`` keys, keeping those set before (the demo writes none)."""
+    text, _, section = demo.profile_path.read_text(encoding="utf-8").partition("\n[sync]\n")  # written last
+    keys = dict(line.split(" = ", 1) for line in section.splitlines() if " = " in line)
+    keys.update({name: str(value) for name, value in values.items()})
+    lines = "".join(f"{name} = {value}\n" for name, value in keys.items())
+    demo.profile_path.write_text(f"{text.rstrip()}\n\n[sync]\n{lines}", encoding="utf-8")
+
+
 def set_mass_change_percent(demo: Demo, percent: int) -> None:
-    """Give the demo's profile file ``[sync] mass_change_percent`` (the demo writes none: the default holds)."""
-    text = demo.profile_path.read_text(encoding="utf-8").split("\n[sync]\n")[0]  # the demo writes it last
-    demo.profile_path.write_text(f"{text.rstrip()}\n\n[sync]\nmass_change_percent = {percent}\n", encoding="utf-8")
+    """Give the demo's profile file ``[sync] mass_change_percent``."""
+    set_sync_keys(demo, mass_change_percent=percent)
 
 
 def stop_demo(demo: Demo) -> None:
