@@ -176,3 +176,25 @@ def test_threshold_zero_never_batches(demo: Demo) -> None:
     report = run_engine(demo, BatchSettings(threshold=0))
     assert_converged(demo, report)
     assert demo.sim.batches.all() == []
+
+
+def test_a_thousand_customer_first_load_takes_far_fewer_requests_than_records(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    big = start_demo(tmp_path_factory, 1000)
+    fast_batches(big.sim)
+    # The contract check of 4,000 operations would triple the time; the operations' validity is the first
+    # test's (the same builders, every operation checked).
+    big.sim.config.strict_contract = False
+    try:
+        big.sim.reset_counters()
+        report = run_engine(big, BatchSettings(threshold=500, poll_first=0.05, poll_max=0.2))
+        assert_converged(big, report)
+        records = sum(report.customers.values()) + sum(report.orders.values())
+        live = sum(big.sim.request_counts().values())
+        operations = sum(big.sim.batch_operation_counts().values())
+        assert records > 2000 and operations > records  # members, tags, customers and orders all ran in batches
+        assert live < records / 10, (live, records)
+        assert live + len(big.sim.result_downloads()) < 200
+    finally:
+        stop_demo(big)
