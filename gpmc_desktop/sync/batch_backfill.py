@@ -124,6 +124,11 @@ class BatchBackfill:
             pause = min(pause * 2, self.settings.poll_max)
         self._report()
 
+    def counts(self) -> dict[str, int]:
+        """What the run's ``--json`` line says of its batches."""
+        return {"submitted": self.batches_submitted, "operations": self.operations_submitted,
+                "finished": self.operations_done, "failed": self.operations_failed}
+
     # ---------------------------------------------------------------------------------------------- submit
     def _ready(self) -> list[tuple[Work, Operation]]:
         """This step's operations not in a batch yet (a later step waits until the earlier one is applied)."""

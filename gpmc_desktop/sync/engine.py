@@ -611,6 +611,8 @@ class SyncEngine:
             batcher.run([self._group_work(g) for g in simple.values()], apply)
         except BatchesUnfinished as err:
             raise AbortRun(str(err)) from err
+        finally:
+            report.batches = batcher.counts()
         return [g for g in groups if f"member:{g.member.email}" not in simple]
 
     def _group_work(self, group: MemberGroup) -> Work:
@@ -650,6 +652,8 @@ class SyncEngine:
             batcher.run(works, apply)
         except BatchesUnfinished as err:
             raise AbortRun(str(err)) from err
+        finally:
+            report.batches = batcher.counts()
         back = {w.key for w in batcher.handed_back}
         return [item for key, item in simple.items() if key in back] + [
             (op, d) for op, d in todo if f"order:{op.doc.number}" not in simple]

@@ -97,6 +97,11 @@ def test_by_batches_mailchimp_report_and_audit_equal_record_by_record(demo: Demo
                for o in (demo.sim.batch(b.id) for b in demo.sim.batches.all()))
     assert max(submitted(demo.sim).values()) == 1
     assert in_flight(demo) == (0, 0)
+    assert batched.json_line()["batches"] == {"submitted": len(demo.sim.batches.all()),
+                                              "operations": len(submitted(demo.sim)),
+                                              "finished": len(submitted(demo.sim)),
+                                              "failed": len(set(expected_state(demo).rejected.values()))}
+    assert "batches" not in per_record.json_line()
     # The store paused automations through the load and let them act at its end, as record by record.
     assert demo.sim.is_syncing_history(demo.store_id) == twin.sim.is_syncing_history(twin.store_id)
 
