@@ -3,6 +3,7 @@ audit a run wrote."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ def fast_batches(sim: MailchimpSimulator) -> None:
 
 def run_engine(
     demo: Demo, settings: BatchSettings = BATCHED, *, progress: ProgressFn | None = None, full: bool = False,
+    cancel: threading.Event | None = None,
 ) -> RunReport:
     """One in-process run with *settings* (as ``Demo.run`` wires it, with a fast retry policy)."""
     profile, secrets = demo.profile(), demo.env.secrets
@@ -43,7 +45,7 @@ def run_engine(
         source = make_source(profile, secrets.gp_password)
         try:
             engine = SyncEngine(profile, source, MailchimpApi(transport), Bookkeeping(profile_id),
-                                progress=progress, batches=settings)
+                                progress=progress, cancel=cancel, batches=settings)
             return engine.run(full=full)
         finally:
             transport.close()

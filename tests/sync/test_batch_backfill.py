@@ -5,6 +5,7 @@ ledgered or sent again; the account's pending limit waited out; a deadline; a ki
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections import Counter
 from collections.abc import Iterator
 
@@ -175,6 +176,21 @@ def test_a_run_killed_after_submitting_is_finished_by_the_next(demo: Demo, kill_
     # The resumed load kept the store syncing until its end, which let automations act (automations = on).
     assert demo.sim.is_syncing_history(demo.store_id)[-1] is False
     assert demo.sim.is_syncing_history(demo.store_id)[0] is True
+
+
+def test_a_run_cancelled_while_mailchimp_works_is_finished_by_the_next(demo: Demo) -> None:
+    cancel = threading.Event()
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "batches" and demo.sim.batches.all():
+            cancel.set()  # Stop pressed while Mailchimp works through the first batch
+
+    report = run_engine(demo, BATCHED, progress=progress, cancel=cancel)
+    assert report.outcome == Outcome.CANCELLED
+    assert in_flight(demo)[0] == 1
+    after = run_engine(demo, BATCHED)
+    assert_converged(demo, after)
+    assert max(submitted(demo.sim).values()) == 1 and in_flight(demo) == (0, 0)
 
 
 def test_threshold_zero_never_batches(demo: Demo) -> None:
