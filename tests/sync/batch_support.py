@@ -11,15 +11,10 @@ from typing import Any
 
 from gpmc_desktop import store
 from gpmc_desktop.demo.mailchimp_sim import BatchFault, MailchimpSimulator
-from gpmc_desktop.mailchimp.api import MailchimpApi
-from gpmc_desktop.mailchimp.keys import api_base_for
-from gpmc_desktop.mailchimp.transport import MailchimpTransport
 from gpmc_desktop.store import batches as stored
 from gpmc_desktop.sync.batch_backfill import BatchSettings
-from gpmc_desktop.sync.bookkeeping import Bookkeeping
-from gpmc_desktop.sync.engine import ProgressFn, SyncEngine
+from gpmc_desktop.sync.engine import ProgressFn
 from gpmc_desktop.sync.report import RunReport
-from gpmc_desktop.sync.runner import make_source, save_profile_settings
 from tests.sync.engine_support import FAST_RETRY, Demo
 
 # Every run by batches (more than one write), small batches so a demo takes several, polled often.
@@ -32,24 +27,12 @@ def fast_batches(sim: MailchimpSimulator) -> None:
 
 
 def run_engine(
-    demo: Demo, settings: BatchSettings = BATCHED, *, progress: ProgressFn | None = None, full: bool = False,
+    demo: Demo, settings: BatchSettings = BATCHED, *, progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
 ) -> RunReport:
-    """One in-process run with *settings* (as ``Demo.run`` wires it, with a fast retry policy)."""
-    profile, secrets = demo.profile(), demo.env.secrets
-    with store.open_store(demo.db_path):
-        profile_id = save_profile_settings(profile)
-        base = api_base_for(secrets.mailchimp_api_key, profile.mailchimp.api_base)
-        transport = MailchimpTransport(base, secrets.mailchimp_api_key,
-                                       max_connections=profile.mailchimp.max_connections, retry=FAST_RETRY)
-        source = make_source(profile, secrets.gp_password)
-        try:
-            engine = SyncEngine(profile, source, MailchimpApi(transport), Bookkeeping(profile_id),
-                                progress=progress, cancel=cancel, batches=settings)
-            return engine.run(full=full)
-        finally:
-            transport.close()
-            source.session.close()
+    """One in-process run with *settings*, a fast retry policy and fast batch status steps in the simulator."""
+    fast_batches(demo.sim)
+    return demo.run(retry=FAST_RETRY, batches=settings, progress=progress, cancel=cancel)
 
 
 def submitted(sim: MailchimpSimulator) -> Counter[str]:

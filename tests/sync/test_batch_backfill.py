@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
@@ -30,6 +29,7 @@ from tests.sync.batch_support import (
 from tests.sync.engine_support import (
     Demo,
     assert_matches_expectation,
+    demo_fixture,
     expected_state,
     snapshot,
     start_demo,
@@ -39,24 +39,8 @@ from tests.sync.engine_support import (
 CUSTOMERS = 120
 
 
-@pytest.fixture
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    started = start_demo(tmp_path_factory, CUSTOMERS)
-    fast_batches(started.sim)
-    try:
-        yield started
-    finally:
-        stop_demo(started)
-
-
-@pytest.fixture
-def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """A second demo with the same GP data and a Mailchimp account of its own."""
-    started = start_demo(tmp_path_factory, CUSTOMERS)
-    try:
-        yield started
-    finally:
-        stop_demo(started)
+demo = demo_fixture("demo", CUSTOMERS)
+twin = demo_fixture("twin", CUSTOMERS)  # the same GP data, a Mailchimp account of its own
 
 
 def assert_converged(demo: Demo, report: RunReport) -> None:
