@@ -364,10 +364,14 @@ class SyncEngine:
         # PUT that puts it back if someone deleted it in Mailchimp (the orders would fail without it).
         self._ensure_product(force=full)
         batcher = self._batcher(report.to_send)  # None: record by record
-        carried = self._sync_customers(plan, report, fc, batcher)
-        if self._abort:
-            raise self._abort
-        self._sync_orders(plan, report, carried, batcher)
+        try:
+            carried = self._sync_customers(plan, report, fc, batcher)
+            if self._abort:
+                raise self._abort
+            self._sync_orders(plan, report, carried, batcher)
+        finally:
+            if batcher is not None:
+                batcher.client.close()
         if self._abort:
             raise self._abort
         if self.cancel.is_set():

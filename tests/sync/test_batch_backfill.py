@@ -10,6 +10,7 @@ from collections import Counter
 
 import pytest
 
+from gpmc_desktop import store
 from gpmc_desktop.demo.mailchimp_sim import BatchFault
 from gpmc_desktop.store import Action, Outcome
 from gpmc_desktop.sync.batch_backfill import BatchSettings
@@ -203,3 +204,20 @@ def test_a_thousand_customer_first_load_takes_far_fewer_requests_than_records(
         assert live + len(big.sim.result_downloads()) < 200
     finally:
         stop_demo(big)
+
+
+def test_an_order_that_already_exists_is_patched_never_put(demo: Demo) -> None:
+    run_engine(demo, BATCHED)
+    # The state database lost its memory of some orders (restored from an old backup): they are POSTed again.
+    lost = sorted(expected_state(demo).orders)[:3]
+    demo.with_store(lambda pid: store.delete_synced(pid, "order", lost))
+    demo.sim.reset_counters()
+    report = run_engine(demo, BATCHED)
+    assert report.orders[Action.UPDATED] == 3 and report.orders[Action.CREATED] == 0
+    ops = demo.sim.batch_operation_counts()
+    assert (ops[("POST", "/ecommerce/stores/{store_id}/orders")],
+            ops[("PATCH", "/ecommerce/stores/{store_id}/orders/{order_id}")]) == (3, 3)
+    assert demo.sim.order_put_attempts == []
+    assert {key: rows[-1][0] for (entity, key), rows in audit_actions(demo, report.run_id).items()
+            if entity == "order"} == dict.fromkeys(lost, "updated")
+    assert_converged(demo, report)
