@@ -88,7 +88,12 @@ class Work:
                 return False
             return self._refused(pending, result, err)
         del self.todo[result.operation_id]
-        getattr(self, f"_{pending.role}_done")(result.body)
+        if pending.role == "member":
+            self._member_done(result.body)
+        elif pending.role == "buyer":
+            self.buyer_written = True
+        elif pending.role == "order":
+            self._order_done(result.body)
         return True
 
     def lost(self, operation: str, resubmits: int) -> None:
@@ -150,12 +155,6 @@ class Work:
         if not self.todo:
             self.todo = {p.op.operation_id: p for p in self.later}
             self.later = []
-
-    def _tags_done(self, body: Any) -> None:
-        return None
-
-    def _buyer_done(self, body: Any) -> None:
-        self.buyer_written = True
 
     def _order_done(self, body: Any) -> None:
         customer = body.get("customer") if isinstance(body, dict) else None
