@@ -19,7 +19,7 @@ from typing import Any
 import requests
 
 from gpmc_desktop import __version__
-from gpmc_desktop.mailchimp.errors import MailchimpError, error_from_response, transport_error
+from gpmc_desktop.mailchimp.errors import Category, MailchimpError, error_from_response, transport_error
 from gpmc_desktop.mailchimp.transport import MailchimpTransport
 
 FINISHED = "finished"
@@ -130,8 +130,9 @@ class BatchClient:
                 return
             except ResultsLinkExpired:
                 continue
-        raise MailchimpError(None, "Batch results unavailable",
-                             f"the results link of batch {status.id} kept expiring", path=f"/batches/{status.id}")
+        # Transient: the next poll asks for a fresh link again.
+        raise MailchimpError(None, "Batch results unavailable", f"the results link of batch {status.id} kept "
+                             "expiring", category=Category.TRANSIENT, path=f"/batches/{status.id}")
 
     def _download(self, url: str) -> Iterator[OperationResult]:
         try:

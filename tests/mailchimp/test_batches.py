@@ -10,6 +10,7 @@ import pytest
 
 from gpmc_desktop.demo.mailchimp_sim import DEMO_LIST_ID, MailchimpSimulator, subscriber_hash
 from gpmc_desktop.mailchimp.batches import BatchClient, BatchStatus, Operation
+from gpmc_desktop.mailchimp.errors import Category, MailchimpError
 from gpmc_desktop.mailchimp.transport import MailchimpTransport, RetryPolicy
 from tests.demo.mailchimp_support import running
 
@@ -88,3 +89,13 @@ def test_bodies_go_as_json_strings() -> None:
     assert op.as_json() == {"method": "POST", "path": "/ecommerce/stores/s/orders", "operation_id": "order:1:abc",
                             "body": '{"id":"1","order_total":1.5}'}
     assert Operation.from_state(op.to_state()) == op
+
+
+def test_a_link_that_keeps_expiring_is_a_passing_failure(sim: MailchimpSimulator, client: BatchClient) -> None:
+    status = finished(client, client.submit([member_op(40)]).id)
+    sim.clock.advance(sim.config.batch_url_ttl_seconds + 1)  # this link has expired
+    sim.config.batch_url_ttl_seconds = -1  # and every new one is born expired
+    with pytest.raises(MailchimpError) as raised:
+        list(client.results(status))
+    assert raised.value.category is Category.TRANSIENT  # the backfill polls again later, the run goes on
+    assert [d["status"] for d in sim.result_downloads()][-3:] == [403, 403, 403]
