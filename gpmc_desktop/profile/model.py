@@ -49,6 +49,7 @@ class SyncFilters:
 @dataclass(frozen=True)
 class SyncSettings:
     mass_change_percent: int = default("sync", "mass_change_percent")  # 0: the mass-change guard is off
+    batch_threshold: int = default("sync", "batch_threshold")  # 0: never through batch operations
 
 
 @dataclass(frozen=True)

@@ -278,6 +278,12 @@ KEYS: tuple[Key, ...] = (
         "Mailchimp already holds sends nothing and waits for a person to confirm (the first load is exempt); "
         "0 or 100: never ask.", Level.ADVANCED, default=20, minimum=0, maximum=100,
         rule="a whole number from 0 to 100", example=20),
+    Key("sync", "batch_threshold", Kind.INTEGER, "Send by batches above (writes)",
+        "A run with more writes to Mailchimp than this sends them through Mailchimp's batch operations, a few "
+        "hundred per request, instead of one request each: for the first load, a --full re-send and big imports "
+        "in GP. Mailchimp then works through them at its own pace (the progress says how far it is); a sync "
+        "stopped meanwhile carries on from them next time. 0: never.", Level.ADVANCED, default=500, minimum=0,
+        rule="a whole number, 0 or more", example=500),
 )
 
 KEYS_BY_PATH: dict[tuple[str, str], Key] = {(k.section, k.name): k for k in KEYS}

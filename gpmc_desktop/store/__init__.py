@@ -9,7 +9,8 @@ CLI and the GUI. Qt-free.
 
 Modules: `paths` (where), `connection` (open/close, pragmas, threads), `migrations` (versions, backups),
 `models` (tables), and one module per concern: `profiles`, `runs`, `audit`, `synced`, `ledger`,
-`engine_state`. Nothing here stores a credential: see `secrets_guard`.
+`engine_state`, `batches` (a backfill's Mailchimp batches in flight). Nothing here stores a credential: see
+`secrets_guard`.
 """
 
 from __future__ import annotations

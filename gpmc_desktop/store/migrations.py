@@ -199,8 +199,36 @@ def _to_v3(db: peewee.SqliteDatabase) -> None:
     db.execute_sql('UPDATE "failure_ledger" SET "customer_number" = "gp_key" WHERE "entity" = \'customer\'')
 
 
+# ---------------------------------------------------------------------------------------------------------
+# v4: a backfill through Mailchimp batch operations survives a kill.  ``batch_jobs``: the batches submitted and
+# not yet applied, each with its operations (operation id → the record's work key, as JSON);
+# ``batch_work``: each record in flight between batches, with what its success means (JSON).  Both are emptied
+# as results are applied.
+_V4_DDL: tuple[str, ...] = (
+    """CREATE TABLE "batch_jobs" (
+        "profile_id" INTEGER NOT NULL,
+        "batch_id" TEXT NOT NULL,
+        "operations" TEXT NOT NULL,
+        "submitted_at" TEXT NOT NULL,
+        PRIMARY KEY ("profile_id", "batch_id"),
+        FOREIGN KEY ("profile_id") REFERENCES "profiles" ("id") ON DELETE CASCADE) WITHOUT ROWID""",
+    """CREATE TABLE "batch_work" (
+        "profile_id" INTEGER NOT NULL,
+        "work_key" TEXT NOT NULL,
+        "item" TEXT NOT NULL,
+        "updated_at" TEXT NOT NULL,
+        PRIMARY KEY ("profile_id", "work_key"),
+        FOREIGN KEY ("profile_id") REFERENCES "profiles" ("id") ON DELETE CASCADE) WITHOUT ROWID""",
+)
+
+
+def _to_v4(db: peewee.SqliteDatabase) -> None:
+    for statement in _V4_DDL:
+        db.execute_sql(statement)
+
+
 # Key = the version a migration produces. Append only.
-MIGRATIONS: Mapping[int, Migration] = MappingProxyType({1: _to_v1, 2: _to_v2, 3: _to_v3})
+MIGRATIONS: Mapping[int, Migration] = MappingProxyType({1: _to_v1, 2: _to_v2, 3: _to_v3, 4: _to_v4})
 CURRENT_SCHEMA_VERSION: int = max(MIGRATIONS)
 
 

@@ -167,8 +167,36 @@ class ProfileState(BaseModel):
         indexes: ClassVar = ((("profile", "key"), True),)
 
 
+class BatchJob(BaseModel):
+    """A Mailchimp batch submitted and not yet applied (v4): its operations, operation id → work key."""
+
+    profile = peewee.ForeignKeyField(Profile, on_delete="CASCADE", column_name="profile_id", index=False)
+    batch_id = peewee.TextField()
+    operations = JsonTextField()
+    submitted_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "batch_jobs"
+        primary_key = peewee.CompositeKey("profile", "batch_id")
+        without_rowid = True
+
+
+class BatchWork(BaseModel):
+    """A record in flight through batches (v4): its next operations and what their success means."""
+
+    profile = peewee.ForeignKeyField(Profile, on_delete="CASCADE", column_name="profile_id", index=False)
+    work_key = peewee.TextField()
+    item = JsonTextField()
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        table_name = "batch_work"
+        primary_key = peewee.CompositeKey("profile", "work_key")
+        without_rowid = True
+
+
 MODELS: tuple[type[BaseModel], ...] = (
-    StoreMeta, Profile, Run, AuditEvent, SyncedRecord, FailureLedger, ProfileState,
+    StoreMeta, Profile, Run, AuditEvent, SyncedRecord, FailureLedger, ProfileState, BatchJob, BatchWork,
 )
 
 # A column named like a credential is a design mistake: fail at import, before anything is written.

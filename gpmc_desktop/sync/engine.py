@@ -24,6 +24,7 @@ from gpmc_desktop.gp import data_check
 from gpmc_desktop.gp.errors import GPError
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.mailchimp.api import MailchimpApi
+from gpmc_desktop.mailchimp.batches import BatchClient
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
 from gpmc_desktop.profile import Profile
 from gpmc_desktop.store import (
@@ -41,6 +42,8 @@ from gpmc_desktop.store import (
 from gpmc_desktop.store.runs import RUN_NOTES
 from gpmc_desktop.sync import mapping
 from gpmc_desktop.sync.automations import OFF, ON, keeps_store_syncing
+from gpmc_desktop.sync.batch_backfill import BatchBackfill, BatchesUnfinished, BatchSettings
+from gpmc_desktop.sync.batch_work import Record, Work, group_work, order_work
 from gpmc_desktop.sync.bookkeeping import Bookkeeping, failure_category
 from gpmc_desktop.sync.business_dates import company_zone
 from gpmc_desktop.sync.decide import (
@@ -162,7 +165,10 @@ class SyncEngine:
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
         now: Callable[[], dt.datetime] | None = None,
+        batches: BatchSettings | None = None,
     ) -> None:
+        """*batches*: how a big run goes through Mailchimp batch operations (default: the profile's
+        ``[sync] batch_threshold`` with the module's sizes and timings)."""
         self.profile = profile
         self.source = source
         self.api = api
@@ -171,6 +177,7 @@ class SyncEngine:
         self.cancel = cancel or threading.Event()
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.workers = profile.mailchimp.max_connections
+        self.batch_settings = batches or BatchSettings(profile.sync.batch_threshold)
         self._abort: AbortRun | None = None
         self._paused = False  # the store's is_syncing this run: tag posts say the same
         self._repointing = False  # orders move to their e-mail's customer this run (created again)
@@ -194,13 +201,15 @@ class SyncEngine:
         try:
             if not dry_run:
                 self._preflight()  # a wrong key or audience shows before a GP pull that may take minutes
-            plan = self._read_plan()
-            report.ignored_documents = dict(plan.ignored_documents)
-            if dry_run:
-                self._dry_run(plan, report, full)
-            else:
-                self._guard_mass_change(plan, report, confirm_mass_change)
-                self._sync(plan, report, full)
+                self._finish_stored_batches()  # a killed run's batches: applied before anything is planned
+            if not self.cancel.is_set():
+                plan = self._read_plan()
+                report.ignored_documents = dict(plan.ignored_documents)
+                if dry_run:
+                    self._dry_run(plan, report, full)
+                else:
+                    self._guard_mass_change(plan, report, confirm_mass_change)
+                    self._sync(plan, report, full)
         except GPError as err:
             report.outcome, report.error = Outcome.FAILED, f"GP: {err}"
         except AbortRun as err:
@@ -354,10 +363,15 @@ class SyncEngine:
         # The one record a full comparison re-sends unchanged: the placeholder every order line points at, one
         # PUT that puts it back if someone deleted it in Mailchimp (the orders would fail without it).
         self._ensure_product(force=full)
-        carried = self._sync_customers(plan, report, fc)
-        if self._abort:
-            raise self._abort
-        self._sync_orders(plan, report, carried)
+        batcher = self._batcher(report.to_send)  # None: record by record
+        try:
+            carried = self._sync_customers(plan, report, fc, batcher)
+            if self._abort:
+                raise self._abort
+            self._sync_orders(plan, report, carried, batcher)
+        finally:
+            if batcher is not None:
+                batcher.client.close()
         if self._abort:
             raise self._abort
         if self.cancel.is_set():
@@ -496,9 +510,11 @@ class SyncEngine:
             ))
 
     # ---------------------------------------------------------------------------------- customers
-    def _sync_customers(self, plan: Plan, report: RunReport, fc: Forecast) -> set[str]:
-        """Send the members and e-commerce customers; returns the orders whose POST carried a customer (sent and
-        counted already)."""
+    def _sync_customers(
+        self, plan: Plan, report: RunReport, fc: Forecast, batcher: BatchBackfill | None = None
+    ) -> set[str]:
+        """Send the members and e-commerce customers (by *batcher*'s batches what it can, the rest record by
+        record); returns the orders whose POST carried a customer (sent and counted already)."""
         ledger = self.book.failures(Entity.CUSTOMER)
         order_ledger = self.book.failures(Entity.ORDER)
         _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
@@ -510,30 +526,161 @@ class SyncEngine:
         held = [g for g in fc.groups if not g.to_send]
         for group in held:
             report.outcomes.count_group(group)
-        carriers = fc.carriers()  # the orders the forecast sends first for their buyer, one per buyer to write
+        # The orders the forecast sends first for their buyer, one per buyer to write (by batches, the buyers
+        # go in the step after their members instead, and every order after them).
+        carriers = fc.carriers() if batcher is None else {}
         # Progress counts e-mail addresses (one contact each), as the reconciliation does: those the failure
         # ledger holds whole are done from the start.
         total = len(fc.groups)
         self.progress("customers", len(held), total)
         carried: set[str] = set()
+        if batcher is not None:
+            groups = self._send_groups_by_batch(batcher, groups, report, (ledger, order_ledger), carried)
+            if self.cancel.is_set():
+                return carried
 
         def push(group: MemberGroup) -> tuple[MemberGroup, list[PushResult]]:
             return group, self._push_member_group(group, carriers.get(group.member.email))
 
-        for done, (group, results) in enumerate(self._parallel(groups, push), start=len(held) + 1):
-            written = {w.entity for result in results for w in result.synced}
-            report.outcomes.count_group(group, member_written=Entity.MEMBER in written,
-                                        buyer_written=Entity.ECOMMERCE_CUSTOMER in written)
-            for result in results:
-                self._apply(result, report, order_ledger if result.event.entity == Entity.ORDER else ledger)
-                if result.event.entity == Entity.ORDER:
-                    report.outcomes.orders[result.event.gp_key] = result.event.action
-                    carried.add(result.event.gp_key)
+        for done, (group, results) in enumerate(self._parallel(groups, push), start=total - len(groups) + 1):
+            self._apply_group(group, results, report, (ledger, order_ledger), carried)
             self.progress("customers", done, total)
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
         self.book.flush()
         return carried
+
+    def _apply_group(
+        self, group: MemberGroup, results: list[PushResult], report: RunReport,
+        ledgers: tuple[Mapping[str, LedgerEntry], Mapping[str, LedgerEntry]], carried: set[str],
+    ) -> None:
+        """A member group's results (its customers', and a carrier order's) into the report and the store."""
+        written = {w.entity for result in results for w in result.synced}
+        report.outcomes.count_group(group, member_written=Entity.MEMBER in written,
+                                    buyer_written=Entity.ECOMMERCE_CUSTOMER in written)
+        ledger, order_ledger = ledgers
+        for result in results:
+            self._apply(result, report, order_ledger if result.event.entity == Entity.ORDER else ledger)
+            if result.event.entity == Entity.ORDER:
+                report.outcomes.orders[result.event.gp_key] = result.event.action
+                carried.add(result.event.gp_key)
+
+    # ---------------------------------------------------------------------------------- by batches
+    def _batcher(self, writes: int) -> BatchBackfill | None:
+        """The batch path for a run of *writes* records over ``[sync] batch_threshold``; else None."""
+        if not self.batch_settings.wanted(writes):
+            return None
+        return self._batch_backfill()
+
+    def _batch_backfill(self) -> BatchBackfill:
+        return BatchBackfill(BatchClient(self.api.t), self.book.profile_id, self.batch_settings,
+                             flush=self.book.flush, progress=self.progress, cancel=self.cancel)
+
+    def _finish_stored_batches(self) -> None:
+        """Apply what a killed or cancelled run left in flight (its records then plan as synced).  Counted in
+        the audit and the failure ledger, not in this run's report: the plan counts them as unchanged."""
+        backfill = self._batch_backfill()
+        if not backfill.has_stored():
+            return
+        self.progress("batches", 0, 0)
+        ledgers = {e: self.book.failures(e) for e in (Entity.CUSTOMER, Entity.ORDER)}
+        scratch = RunReport()
+
+        def apply(done: list[Work]) -> None:
+            for work in done:
+                for result in self._work_results(work):
+                    self._apply(result, scratch, ledgers[Entity(result.event.entity)])
+
+        try:
+            backfill.resume(apply)
+        except BatchesUnfinished as err:
+            raise AbortRun(str(err)) from err
+        finally:
+            backfill.client.close()
+
+    def _send_groups_by_batch(
+        self, batcher: BatchBackfill, groups: list[MemberGroup], report: RunReport,
+        ledgers: tuple[Mapping[str, LedgerEntry], Mapping[str, LedgerEntry]], carried: set[str],
+    ) -> list[MemberGroup]:
+        """Send the groups that write their member or buyer simply by batches; returns the rest (nothing to
+        write, or an older build's customers to delete first) for the per-record path."""
+        simple = {f"member:{g.member.email}": g for g in groups
+                  if not g.legacy and (g.member_decision.writes or g.writes_buyer)}
+
+        def apply(done: list[Work]) -> None:
+            for work in done:
+                self._apply_group(simple[work.key], self._work_results(work), report, ledgers, carried)
+
+        try:
+            batcher.run([self._group_work(g) for g in simple.values()], apply)
+        except BatchesUnfinished as err:
+            raise AbortRun(str(err)) from err
+        finally:
+            report.batches = batcher.counts()
+        return [g for g in groups if f"member:{g.member.email}" not in simple]
+
+    def _group_work(self, group: MemberGroup) -> Work:
+        member, mc = group.member, self.profile.mailchimp
+        records = []
+        for cp, decision in group.to_send:
+            result = self._customer_result(member, cp, decision, ())
+            records.append(Record(result.event, result.ledger_hash, [tuple(w) for w in result.synced]))
+        return group_work(
+            member.email, records, list_id=mc.list_id,
+            member=(member.payload, member.hash) if group.member_decision.writes else None,
+            tags=member.tags, paused=self._paused,
+            buyer=(mc.store_id, member.buyer.payload, member.buyer.hash) if group.writes_buyer else None)
+
+    def _send_orders_by_batch(
+        self, batcher: BatchBackfill, todo: list[tuple[OrderPlan, OrderDecision]], report: RunReport,
+        ledger: Mapping[str, LedgerEntry],
+    ) -> list[tuple[OrderPlan, OrderDecision]]:
+        """Send the orders created or updated in place by batches; returns the rest for the per-record path:
+        orders moved to another customer, and those the batches handed back."""
+        simple = {f"order:{op.doc.number}": (op, d) for op, d in todo if not d.repoint and not d.gone}
+        store_id = self.profile.mailchimp.store_id
+
+        def apply(done: list[Work]) -> None:
+            for work in done:
+                for result in self._work_results(work):
+                    self._apply(result, report, ledger)
+                    report.outcomes.orders[result.event.gp_key] = result.event.action
+
+        works = []
+        for op, decision in simple.values():
+            result = self._order_result(op, decision, decision.action)
+            record = Record(result.event, result.ledger_hash, [tuple(w) for w in result.synced])
+            works.append(order_work(record, store_id=store_id, payload=op.payload,
+                                    update=decision.action == Action.UPDATED))
+        try:
+            batcher.run(works, apply)
+        except BatchesUnfinished as err:
+            raise AbortRun(str(err)) from err
+        finally:
+            report.batches = batcher.counts()
+        back = {w.key for w in batcher.handed_back}
+        return [item for key, item in simple.items() if key in back] + [
+            (op, d) for op, d in todo if f"order:{op.doc.number}" not in simple]
+
+    def _work_results(self, work: Work) -> list[PushResult]:
+        """What a record sent by batches applies: as the per-record path's results (the first carries the
+        group's member and buyer), or its failure."""
+        err = work.failure()
+        if err is not None and err.category is Category.AUTH:
+            self._abort = self._as_abort(err)
+        results = []
+        for i, record in enumerate(work.records):
+            kept = tuple(SyncedWrite(*w) for w in work.kept()) if i == 0 else ()
+            if err is None:
+                own = tuple(SyncedWrite(*w) for w in record.writes)
+                results.append(PushResult(record.event, record.ledger_hash, synced=(*kept, *own)))
+                continue
+            event = dataclasses.replace(
+                record.event, action=Action.FAILED, reason=_error_reason(err), http_status=err.status,
+                error_title=err.title or None, error_detail=err.detail or None,
+                mailchimp_id=record.event.mailchimp_id if record.event.entity == Entity.ORDER else None)
+            results.append(PushResult(event, record.ledger_hash, error=err, synced=kept))
+        return results
 
     def _push_member_group(
         self, group: MemberGroup, carrier: tuple[OrderPlan, OrderDecision] | None
@@ -656,7 +803,9 @@ class SyncEngine:
         return PushResult(event, ledger_hash(member, cp), error=err, synced=synced)
 
     # ---------------------------------------------------------------------------------- orders
-    def _sync_orders(self, plan: Plan, report: RunReport, carried: Collection[str]) -> None:
+    def _sync_orders(
+        self, plan: Plan, report: RunReport, carried: Collection[str], batcher: BatchBackfill | None = None
+    ) -> None:
         synced_orders = self._synced(Entity.ORDER)
         ledger = self.book.failures(Entity.ORDER)
         _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
@@ -670,6 +819,10 @@ class SyncEngine:
         # with their customer in the customers step are done from the start.
         total = len(plan.orders) + len(plan.skipped_orders)
         self.progress("orders", total - len(todo), total)
+        if batcher is not None:
+            todo = self._send_orders_by_batch(batcher, todo, report, ledger)
+            if self.cancel.is_set():
+                return
         for done, result in enumerate(self._parallel(todo, self._push_order), start=total - len(todo) + 1):
             self._apply(result, report, ledger)
             report.outcomes.orders[result.event.gp_key] = result.event.action
@@ -700,12 +853,19 @@ class SyncEngine:
                                  email=op.email, payload_hash=op.hash, error=err, customer_name=op.customer_name,
                                  order=op)
             return PushResult(event, op.hash, error=err)
-        reason = self._lost_reason(Entity.ORDER, number, order_reason(op, repoint=decision.repoint or sent.moved))
-        event = _audit_event(Entity.ORDER, number, sent.action, mailchimp_id=number, email=op.email,
+        result = self._order_result(op, decision, sent.action, moved=sent.moved)
+        return dataclasses.replace(result, carried_buyer=sent.carried_buyer)
+
+    def _order_result(
+        self, op: OrderPlan, decision: OrderDecision, action: Action, *, moved: bool = False
+    ) -> PushResult:
+        """An order Mailchimp accepted as *action*: its audit row and synced state."""
+        number = op.doc.number
+        reason = self._lost_reason(Entity.ORDER, number, order_reason(op, repoint=decision.repoint or moved))
+        event = _audit_event(Entity.ORDER, number, action, mailchimp_id=number, email=op.email,
                              payload_hash=op.hash, reason=reason, customer_name=op.customer_name, order=op)
         state = SyncedState(op.hash, number, op.email)
-        return PushResult(event, op.hash, synced=(SyncedWrite(Entity.ORDER, number, state),),
-                          carried_buyer=sent.carried_buyer)
+        return PushResult(event, op.hash, synced=(SyncedWrite(Entity.ORDER, number, state),))
 
     def _send_order(
         self, store_id: str, op: OrderPlan, decision: OrderDecision, buyer: BuyerPlan | None

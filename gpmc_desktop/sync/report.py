@@ -51,6 +51,8 @@ class RunReport:
     failure_news: Counter[FailureNews] = field(default_factory=Counter)
     to_send: int = 0  # the records (customers and invoices) this run set out to send
     kind: str = ""  # the run kind it is recorded as (store.vocab.RunKind), "" when no run was started
+    # A run sent by Mailchimp batch operations: batches submitted, operations, operations that failed.
+    batches: dict[str, int] | None = None
 
     @property
     def waits_for_decision(self) -> bool:
@@ -119,6 +121,8 @@ class RunReport:
             line["reconciliation"] = self.reconciliation.as_json()
         if self.error:
             line["error"] = self.error
+        if self.batches is not None:
+            line["batches"] = dict(self.batches)
         if self.mass_change is not None and self.mass_change.over_limit:
             line["mass_change"] = {**self.mass_change.as_json(),
                                    "message": self.mass_change.message(dry_run=self.dry_run)}

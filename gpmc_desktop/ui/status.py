@@ -21,7 +21,7 @@ from gpmc_desktop.store import RunRow
 from gpmc_desktop.store.runs import RUN_NOTES
 from gpmc_desktop.sync.failure_news import FailureNews
 from gpmc_desktop.sync.mass_change import is_stop
-from gpmc_desktop.sync.progress_words import progress_words
+from gpmc_desktop.sync.progress_words import TimeLeft, progress_words
 from gpmc_desktop.sync.reconciliation import Reconciliation, stored_reconciliation
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.result_words import not_reached_phrase, plural, sent_phrase
@@ -199,6 +199,8 @@ class ProfileStatus(QObject):
         self.phase = ""
         self.done = 0
         self.total = 0
+        self.seconds_left: float | None = None  # while Mailchimp works through batches, at the rate seen
+        self._time_left = TimeLeft()
         # SOAP profiles only (None otherwise): how often the full comparison runs and when it last ran.
         self.full_compare_days: float | None = None
         self.last_full_compare: datetime | None = None
@@ -247,7 +249,7 @@ class ProfileStatus(QObject):
     def progress_text(self) -> str:
         if not self.syncing:
             return ""
-        return progress_words(self.phase, self.done, self.total)
+        return progress_words(self.phase, self.done, self.total, self.seconds_left)
 
     # -- updates (GUI thread only) -------------------------------------------------------------------------
     def set_syncing(self) -> None:
@@ -256,6 +258,7 @@ class ProfileStatus(QObject):
 
     def set_progress(self, phase: str, done: int, total: int) -> None:
         self.phase, self.done, self.total = phase, done, total
+        self.seconds_left = self._time_left.update(phase, done, total)
         self.changed.emit()
 
     def set_finished(self, summary: RunSummary) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from gpmc_desktop import store as st
 from gpmc_desktop.profile import ConfigError
-from gpmc_desktop.store import SecretFieldError, Store
+from gpmc_desktop.store import SecretFieldError, Store, batches
 from gpmc_desktop.store.models import Profile
 from gpmc_desktop.store.secrets_guard import looks_secret, redact
 from tests.store.conftest import ACME, T0
@@ -61,14 +61,17 @@ def test_deleting_a_profile_removes_its_state(store: Store) -> None:
     st.upsert_synced(pid, "customer", {"C1": st.SyncedState("h", "r")})
     st.record_failure(pid, "order", "O1", category="transient", content_hash="h")
     st.set_state(pid, "k", 1)
+    batches.add_batch(pid, "b1", {"member:a@b.c:0": "member:a@b.c"})
+    batches.save_work(pid, {"member:a@b.c": {"step": 0}})
     assert st.delete_profile("gone")
     conn = sqlite3.connect(store.path)
     counts = [
         conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-        for t in ("runs", "audit_events", "synced_records", "failure_ledger", "profile_state")
+        for t in ("runs", "audit_events", "synced_records", "failure_ledger", "profile_state", "batch_jobs",
+                  "batch_work")
     ]
     conn.close()
-    assert counts == [0, 0, 0, 0, 0]
+    assert counts == [0, 0, 0, 0, 0, 0, 0]
 
 
 def test_credential_keys_inside_json_settings_are_refused(store: Store) -> None:

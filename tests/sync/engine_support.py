@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -34,8 +35,9 @@ from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.keys import api_base_for
 from gpmc_desktop.mailchimp.transport import MailchimpTransport, RetryPolicy
 from gpmc_desktop.profile import Profile, load_profile
+from gpmc_desktop.sync.batch_backfill import BatchSettings
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
-from gpmc_desktop.sync.engine import SyncEngine
+from gpmc_desktop.sync.engine import ProgressFn, SyncEngine
 from gpmc_desktop.sync.mapping import ecommerce_customer_id
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.runner import make_source, run_profile, save_profile_settings
@@ -118,10 +120,14 @@ class Demo:
         retry: RetryPolicy | None = None,
         now: Callable[[], dt.datetime] | None = None,
         trigger: store.RunKind = store.RunKind.SCHEDULED,
+        batches: BatchSettings | None = None,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
     ) -> RunReport:
         """One in-process run.  Without *retry* and *now* this is exactly what the CLI and the GUI call
         (``run_profile``); with them the engine is wired by hand around a transport with that retry policy
-        and an engine clock (to see a ledgered failure's retry time come)."""
+        and an engine clock (to see a ledgered failure's retry time come), and *batches*, *progress* and
+        *cancel* go to the engine."""
         profile = self.profile()
         secrets = self.env.secrets
         with store.open_store(self.db_path):
@@ -133,7 +139,8 @@ class Demo:
                                            max_connections=profile.mailchimp.max_connections, retry=retry)
             source = make_source(profile, secrets.gp_password)
             try:
-                engine = SyncEngine(profile, source, MailchimpApi(transport), Bookkeeping(profile_id), now=now)
+                engine = SyncEngine(profile, source, MailchimpApi(transport), Bookkeeping(profile_id), now=now,
+                                    batches=batches, progress=progress, cancel=cancel)
                 return engine.run(full=full, dry_run=dry_run, trigger=trigger)
             finally:
                 transport.close()
@@ -201,10 +208,18 @@ def start_demo(
     return Demo(env, profile_path, data_dir)
 
 
+def set_sync_keys(demo: Demo, **values: int) -> None:
+    """Give the demo's profile file these ``[sync]`` keys, keeping those set before (the demo writes none)."""
+    text, _, section = demo.profile_path.read_text(encoding="utf-8").partition("\n[sync]\n")  # written last
+    keys = dict(line.split(" = ", 1) for line in section.splitlines() if " = " in line)
+    keys.update({name: str(value) for name, value in values.items()})
+    lines = "".join(f"{name} = {value}\n" for name, value in keys.items())
+    demo.profile_path.write_text(f"{text.rstrip()}\n\n[sync]\n{lines}", encoding="utf-8")
+
+
 def set_mass_change_percent(demo: Demo, percent: int) -> None:
-    """Give the demo's profile file ``[sync] mass_change_percent`` (the demo writes none: the default holds)."""
-    text = demo.profile_path.read_text(encoding="utf-8").split("\n[sync]\n")[0]  # the demo writes it last
-    demo.profile_path.write_text(f"{text.rstrip()}\n\n[sync]\nmass_change_percent = {percent}\n", encoding="utf-8")
+    """Give the demo's profile file ``[sync] mass_change_percent``."""
+    set_sync_keys(demo, mass_change_percent=percent)
 
 
 def stop_demo(demo: Demo) -> None:

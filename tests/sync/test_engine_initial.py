@@ -22,6 +22,7 @@ from tests.sync.engine_support import (
     Expected,
     assert_matches_expectation,
     expected_state,
+    set_sync_keys,
     start_demo,
     stop_demo,
     two_decimals,
@@ -47,6 +48,7 @@ class FirstSync:
 def synced(tmp_path_factory: pytest.TempPathFactory) -> Any:
     # A little latency, so the five workers really overlap and the connection cap is put to the test.
     demo = start_demo(tmp_path_factory, 200, mailchimp_latency=0.005)
+    set_sync_keys(demo, batch_threshold=0)  # this module counts the per-record path's requests (batches: test_batch_*)
     try:
         expected = expected_state(demo)
         first = demo.run()

@@ -142,6 +142,11 @@ class Inspection:
         with self.state.lock:
             return [dict(e) for e in self.state.member_events]
 
+    def result_downloads(self) -> list[dict[str, Any]]:
+        """Each download of a batch's results: ``status`` and whether it carried an ``authorization`` header."""
+        with self.state.lock:
+            return [dict(d) for d in self.state.result_downloads]
+
     def batch(self, batch_id: str) -> dict[str, Any]:
         """Status and counters of a batch, plus the ``execution_order`` (submission indexes as they ran)."""
         found = self.batches.get(batch_id)

@@ -162,7 +162,11 @@ class MailchimpSimulator(Inspection):
         request_id = str(uuid.uuid4())
         split = urllib.parse.urlsplit(raw_path)
         if split.path.startswith(RESULTS_PREFIX):
-            return self._serve_results(split.path[len(RESULTS_PREFIX):], request_id)
+            response = self._serve_results(split.path[len(RESULTS_PREFIX):], request_id)
+            with self.state.lock:
+                self.state.result_downloads.append(
+                    {"status": response.status, "authorization": headers.get("Authorization") is not None})
+            return response
         if split.path != "/3.0" and not split.path.startswith("/3.0/"):
             return problem(not_found(), request_id)
         path = split.path[len("/3.0"):] or "/"

@@ -147,6 +147,9 @@ class AccountState:
     response_violations: list[ContractViolation] = field(default_factory=list)
     order_put_attempts: list[dict[str, Any]] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)  # simulator bugs answered with a 500
+    # Downloads of batch results: each one's status and whether it carried an Authorization header (the link
+    # is pre-signed storage: a client must not send the API key there).
+    result_downloads: list[dict[str, Any]] = field(default_factory=list)
 
     def new_web_id(self) -> int:
         self.next_web_id += 1
@@ -168,3 +171,4 @@ class AccountState:
             self.response_violations.clear()
             self.order_put_attempts.clear()
             self.internal_errors.clear()
+            self.result_downloads.clear()
