@@ -235,6 +235,19 @@ def load_results(path: Path) -> tuple[MachineInfo, list[SizeResult], dict[str, A
     return MachineInfo(**saved["machine"]), results, saved["args"]
 
 
+def shown_command(argv: list[str]) -> str:
+    """The command as docs/benchmarks.md shows it: without where this run kept its figures."""
+    shown, skip = [], False
+    for arg in argv:
+        if skip or arg.startswith("--save="):
+            skip = False
+            continue
+        skip = arg == "--save"
+        if not skip:
+            shown.append(arg)
+    return " ".join(["python benchmarks/bench_scale.py", *shown])
+
+
 def parse_sizes(text: str) -> list[int]:
     try:
         sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
@@ -270,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in saved_args.items():
             setattr(args, key, value)
     else:
-        args.command = " ".join(["python benchmarks/bench_scale.py", *(sys.argv[1:] if argv is None else argv)])
+        args.command = shown_command(sys.argv[1:] if argv is None else argv)
         machine = MachineInfo.read()
         results = [bench_size(n, args) for n in args.sizes]
     if args.save:
