@@ -157,11 +157,13 @@ This page came from:
 ```
 
 Each size gets fresh simulators (GP's SBA over HTTPS with NTLM; Mailchimp answering every live call in
-{args.latency * 1000:.0f} ms, at most {results[0].cap if results else 5} connections as the profile's
-`max_connections` allows, batch operations processed at {f'{args.batch_rate:g} a second' if args.batch_rate
-else 'the simulator’s own pace'}) and three syncs, each in a child process so the peak RSS is the engine's own:
+{args.latency * 1000:.0f} ms) and three syncs, each in a child process so the peak RSS is the engine's own. The
+engine keeps at most {results[0].cap if results else 5} calls in flight (the profile's `max_connections`); batch
+operations, if it submits any, are processed at {f'{args.batch_rate:g} a second' if args.batch_rate
+else 'the simulator’s own pace'}.
 
-1. **first load** of 5 invoices per customer (80% of the customers are in the synced company `TWO`);
+1. **first load** of 5 invoices per customer (80% of the customers are in the synced company `TWO`; its outcome
+   is "partial" because the demo data holds, on purpose, a few addresses Mailchimp refuses);
 2. **no-op poll**: nothing changed in GP, nothing may be sent; compared with the **raw download** of the two
    GP collections (customers and receivables) with plain `requests` and NTLM, never parsed;
 3. **1% changed poll**: 1% of the company's customers moved address and 1% of its open invoices were paid.
@@ -189,7 +191,7 @@ extrapolated from its rate (the table says so).
 
 {markdown_table(rows)}
 
-{f"Sizes {not_run}: not run on this machine in this revision (see below for how long they take)."
+{f"{not_run} customers: not run on this machine in this revision (see below for how long that takes)."
  if not_run else ""}
 
 ## Reading
