@@ -27,6 +27,7 @@ from gpmc_desktop.profile import Secrets
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.runner import run_profile
 from gpmc_desktop.ui.background import Background, ProgressCallback, Report, throttled_progress
+from gpmc_desktop.ui.gc_pauses import freeze_survivors, short_gc_pauses
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +89,17 @@ def _run(
     """One run, on a pool thread; a crash is left to the background helper (it logs it, `error` says it)."""
     if cancel.is_set():  # quit arrived before the thread got going
         return SyncResult(profile, None, "cancelled before it started", cancelled_before_start=True, full=full)
-    progress = throttled_progress(lambda phase, done, total: report((phase, done, total)))
+    def reported(phase: str, done: int, total: int) -> None:
+        freeze_survivors()  # full GC pauses would freeze the window (ui/gc_pauses.py)
+        report((phase, done, total))
+
+    progress = throttled_progress(reported)
     # Only a confirmed run passes the keyword: a runner that never confirms need not know it.
     extra = {"confirm_mass_change": True} if confirm else {}
     try:
-        return SyncResult(profile, runner(profile, progress, cancel, full, trigger=trigger, **extra), full=full)
+        with short_gc_pauses():
+            return SyncResult(profile, runner(profile, progress, cancel, full, trigger=trigger, **extra),
+                              full=full)
     except MissingCredentialError as err:
         return SyncResult(profile, None, str(err), credential_kind=err.kind, full=full)
 

@@ -1,0 +1,58 @@
+"""The benchmark scripts stay runnable: each answers --help, and bench_scale runs end to end at a tiny size (real
+simulators, the engine in a child process, the SDK replay) and writes its docs page.  No assertion on speed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = ROOT / "benchmarks"
+SCRIPTS = sorted(p.name for p in BENCHMARKS.glob("bench_*.py"))
+
+
+def run_bench(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def test_every_benchmark_is_listed() -> None:
+    assert {"bench_scale.py", "bench_gui.py", "bench_sync.py", "bench_store.py", "bench_soap.py"} <= set(SCRIPTS)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_benchmark_answers_help(script: str) -> None:
+    done = run_bench(str(BENCHMARKS / script), "--help")
+    assert done.returncode == 0, done.stderr
+    assert "usage:" in done.stdout
+
+
+def test_bench_scale_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    saved, docs = tmp_path / "figures.json", tmp_path / "benchmarks.md"
+    done = run_bench(str(BENCHMARKS / "bench_scale.py"), "--sizes", "50", "--latency", "0", "--sdk-budget", "0",
+                     "--not-run", "100000", "--save", str(saved), "--write-docs", str(docs))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "no-op poll: Mailchimp writes" in done.stdout
+
+    result = json.loads(saved.read_text(encoding="utf-8"))["results"][0]
+    assert result["customers"] == 50
+    assert result["first"]["record_writes"] > 0 and result["first"]["peak_rss_mb"] > 0
+    assert result["noop"]["writes"] == 0  # nothing changed in GP: nothing may be sent
+    assert result["changes"] > 0
+    sdk = result["sdk"]
+    assert sdk["requests_done"] == sdk["requests_total"] > 0 and sdk["failures"] == 0
+
+    page = docs.read_text(encoding="utf-8")
+    assert "| measurement | 50 | 100,000 | goal |" in page
+    assert "not run on this machine in this revision" in page
+    assert "## The machine" in page and "## Reading" in page
+
+    again = run_bench(str(BENCHMARKS / "bench_scale.py"), "--load", str(saved))
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.splitlines()[1:-1] == done.stdout.splitlines()[1:-1]  # the same table from the figures

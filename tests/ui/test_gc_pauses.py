@@ -1,0 +1,41 @@
+"""While a sync runs in the app, what lived through a progress report is left out of full garbage collections
+(their pauses froze the window, benchmarks/bench_gui.py); after the last run everything is collectable again."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+from gpmc_desktop.ui.gc_pauses import freeze_survivors, short_gc_pauses
+from tests.ui.conftest import wait_for_run
+
+
+class Node:
+    def __init__(self) -> None:
+        self.me = self  # a reference cycle: only the collector frees it
+
+
+def test_a_sync_freezes_survivors_while_it_runs_and_unfreezes_after(qtbot, controller):
+    frozen_during: list[int] = []
+    controller.manager.progress.connect(lambda *_: frozen_during.append(gc.get_freeze_count()))
+
+    result = wait_for_run(qtbot, controller)
+
+    assert result.report is not None and result.report.outcome in ("ok", "partial"), result
+    assert frozen_during and max(frozen_during) > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_cycles_frozen_during_runs_are_collected_once_the_last_run_ends() -> None:
+    with short_gc_pauses():
+        with short_gc_pauses():  # a second profile's run, at the same time
+            node = Node()
+            gone = weakref.ref(node)
+            freeze_survivors()
+            del node
+            gc.collect()
+            assert gone() is not None  # frozen: the collector does not look at it
+        gc.collect()
+        assert gone() is not None and gc.get_freeze_count() > 0  # the other run still goes
+    gc.collect()
+    assert gone() is None and gc.get_freeze_count() == 0
