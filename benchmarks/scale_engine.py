@@ -38,6 +38,7 @@ print(json.dumps({"wall": wall, "phases": phases, "report": report.json_line()})
 
 # Live requests that write one record (member, its tags, e-commerce customer, order).
 RECORD_PATHS = (
+    "/lists/{list_id}/members",  # a contact new to the sync, created with its tags in one call
     "/lists/{list_id}/members/{subscriber_hash}",
     "/lists/{list_id}/members/{subscriber_hash}/tags",
     "/ecommerce/stores/{store_id}/customers/{customer_id}",
