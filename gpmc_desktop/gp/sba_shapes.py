@@ -97,11 +97,11 @@ def addresses_by_customer(rows: list[Any]) -> dict[str, list[Any]]:
     return grouped
 
 
-def missing_addresses_error(raws: list[Any], path: str = "Sales/CustomerAddresses") -> GPError:
-    """Customers without ``Addresses`` on a server without the addresses resource at *path*: the e-mails are
-    nowhere."""
+def missing_addresses_error(customers: data_check.AnswerCheck, path: str = "Sales/CustomerAddresses") -> GPError:
+    """Customers without ``Addresses`` (*customers*: their answer's check) on a server without the addresses
+    resource at *path*: the e-mails are nowhere."""
     try:
-        data_check.check_records(raws, answer_fields.CUSTOMER, "customers", "CustomerNumber")
+        customers.finish()
     except GPError as err:
         return GPError(err.stage, f"{err.message} Nor does this server offer {path}, where the "
                                   "addresses and e-mails may be kept instead (404).", err.hint)
