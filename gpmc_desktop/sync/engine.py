@@ -269,7 +269,7 @@ class SyncEngine:
         orders = self.api.order_ids(mc.store_id) if buyers else set()
         return MailchimpHolds(self.api.member_emails(mc.list_id), buyers, orders)
 
-    def _synced(self, entity: Entity) -> dict[str, SyncedState]:
+    def _synced(self, entity: Entity) -> Mapping[str, SyncedState]:
         """What was last synced of *entity*, less what a full comparison found Mailchimp no longer holds."""
         synced = self.book.synced(entity)
         holds = self._holds
