@@ -111,42 +111,55 @@ class AnswerCheck:
         self._lacking: dict[frozenset[str], tuple[int, list[tuple[int, str]]]] = {}
         self._tally = {f.name: _FieldTally() for f in fields}
         self._needed = needed(fields)
+        self._plain_needed = tuple(n for n in self._needed if "." not in n)
+        self._dotted_needed = any("." in n for n in self._needed)
+        # (name, whether it is a dotted path, needed, how it is read, its tally): looked up once, not per value.
+        self._specs = tuple((f.name, "." in f.name, f.needed, f.kind.read, self._tally[f.name]) for f in fields)
 
     def add(self, record: Any) -> None:
         index = self.count
         self.count += 1
-        if not isinstance(record, Mapping):
+        if type(record) is not dict and not isinstance(record, Mapping):
             self._odd += 1
             self._odd_type = self._odd_type or type(record).__name__
             return
         self._held.update(record)
         name: str | None = None
-        lacks = frozenset(n for n in self._needed if not _lookup(record, n)[0])
-        if lacks:
-            name = trim(_lookup(record, self.label)[1]) or f"#{index + 1}"
-            count, first = self._lacking.get(lacks, (0, []))
-            if len(first) < _EXAMPLES:
-                first.append((index, name))
-            self._lacking[lacks] = (count + 1, first)
-        for field in self.fields:
-            found, value = _lookup(record, field.name)
-            if not found or (value is None and not field.needed):
+        if not all(n in record for n in self._plain_needed) or self._dotted_needed:
+            lacks = frozenset(n for n in self._needed if not _lookup(record, n)[0])
+            if lacks:
+                name = self._name(record, index)
+                count, first = self._lacking.get(lacks, (0, []))
+                if len(first) < _EXAMPLES:
+                    first.append((index, name))
+                self._lacking[lacks] = (count + 1, first)
+        for key, dotted, needed_, read, tally in self._specs:
+            if dotted:
+                found, value = _lookup(record, key)
+                if not found:
+                    continue
+            elif key in record:
+                value = record[key]
+            else:
                 continue
-            tally = self._tally[field.name]
+            if value is None and not needed_:
+                continue
             tally.present += 1
             if tally.all_empty and not _is_empty(value):
                 tally.all_empty = False
-            if not tally.first_text and isinstance(value, str) and value.strip():
+            if not tally.first_text and type(value) is str and value.strip():
                 tally.first_text = value.strip()
             try:
-                field.kind.read(value)
+                read(value)
             except ValueError:
                 if not tally.bad:
                     tally.first_bad = value
                 tally.bad += 1
                 if len(tally.bad_names) < _EXAMPLES:
-                    name = name or trim(_lookup(record, self.label)[1]) or f"#{index + 1}"
-                    tally.bad_names.append(name)
+                    tally.bad_names.append(name or self._name(record, index))
+
+    def _name(self, record: Mapping[str, Any], index: int) -> str:
+        return trim(_lookup(record, self.label)[1]) or f"#{index + 1}"
 
     def finish(self, *, without: str = "") -> Checked:
         """A :class:`GPError` (``Stage.DATA``) naming the first field, in the table's order, that is missing,

@@ -6,11 +6,12 @@ this is the one module to correct when a capture from a real GP server disagrees
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from gpmc_desktop.gp import answer_fields, data_check
-from gpmc_desktop.gp.answer_fields import LIST_KEYS, Field, kind_of, needed
+from gpmc_desktop.gp.answer_fields import LIST_KEYS, Field, needed, readers
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Customer, Document, PostalAddress
 from gpmc_desktop.gp.normalize import choose_email, clean_phone, join_lines, split_contact, trim
@@ -110,7 +111,7 @@ def missing_addresses_error(customers: data_check.AnswerCheck, path: str = "Sale
 
 def _value(fields: tuple[Field, ...], raw: Mapping[str, Any], key: str, what: str) -> Any:
     """*key* of *raw* read as the field table says (a missing optional key reads as empty)."""
-    return _read(kind_of(fields, key).read, raw, key, what)
+    return _read(readers(fields)[key], raw, key, what)
 
 
 def _text(fields: tuple[Field, ...], raw: Mapping[str, Any], key: str, what: str) -> str:
@@ -140,18 +141,18 @@ def customer_from_sba(raw: Any, addresses: list[Mapping[str, Any]] | None = None
         first_name=first,
         last_name=last,
         email=email,
-        email_note=note,
+        email_note=sys.intern(note),
         address=PostalAddress(
             line1=_text(at, primary, "Line1", what),
             line2=join_lines(_text(at, primary, "Line2", what), _text(at, primary, "Line3", what)),
-            city=_text(at, primary, "City", what),
-            state=_text(at, primary, "State", what),
+            city=sys.intern(_text(at, primary, "City", what)),
+            state=sys.intern(_text(at, primary, "State", what)),
             postal_code=_text(at, primary, "PostalCode", what),
-            country_code=_text(at, primary, "CountryCode", what),
+            country_code=sys.intern(_text(at, primary, "CountryCode", what)),
         ),
         phone=clean_phone(_text(at, primary, "Phone1", what)) or clean_phone(_text(at, primary, "Phone2", what)),
-        class_id=_text(fields, raw, "ClassId", what),
-        currency_id=_text(fields, raw, "CurrencyId", what),
+        class_id=sys.intern(_text(fields, raw, "ClassId", what)),  # few distinct values: shared, not 100,000 copies
+        currency_id=sys.intern(_text(fields, raw, "CurrencyId", what)),
         is_active=True if active is None else active,
         is_on_hold=bool(on_hold),
         modified_date=_value(fields, raw, "ModifiedDate", what),
@@ -179,11 +180,11 @@ def document_from_sba(raw: Any) -> Document:
     return Document(
         number=_text(fields, raw, "DocumentNumber", what),
         type=_value(fields, raw, "DocumentType", what),
-        customer_number=_text(fields, raw, "CustomerNumber", what),
+        customer_number=sys.intern(_text(fields, raw, "CustomerNumber", what)),  # shared by its documents
         date=_value(fields, raw, "DocumentDate", what),
         amount=_value(fields, raw, "OriginalAmount", what),
         balance=_value(fields, raw, "CurrentAmount", what),
-        currency=currency,
+        currency=sys.intern(currency),
         is_voided=bool(_value(fields, raw, "IsVoided", what)),
         void_date=_value(fields, raw, "VoidDate", what),
         modified_date=_value(fields, raw, modified, what),
