@@ -8,7 +8,6 @@ readers rely on.  The SBA tables are here; the SOAP ones live with the SOAP shap
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -174,7 +173,6 @@ def needed(fields: tuple[Field, ...], *, without: str = "") -> tuple[str, ...]:
     return tuple(f.name for f in fields if f.needed and f.name != without)
 
 
-@functools.cache
 def readers(fields: tuple[Field, ...]) -> dict[str, Callable[[Any], Any]]:
     """How each field of a table is read, by name (looked up once per table, not once per value)."""
     return {f.name: f.kind.read for f in fields}

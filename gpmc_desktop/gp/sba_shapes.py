@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from gpmc_desktop.gp import answer_fields, data_check
-from gpmc_desktop.gp.answer_fields import LIST_KEYS, Field, needed, readers
+from gpmc_desktop.gp.answer_fields import LIST_KEYS, needed, readers
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Customer, Document, PostalAddress
 from gpmc_desktop.gp.normalize import choose_email, clean_phone, join_lines, split_contact, trim
@@ -19,6 +19,7 @@ from gpmc_desktop.gp.normalize import choose_email, clean_phone, join_lines, spl
 T = TypeVar("T")
 
 CUSTOMER_KEYS = needed(answer_fields.CUSTOMER)
+_CUSTOMER_KEYS_JOINED = needed(answer_fields.CUSTOMER, without="Addresses")  # its addresses come on their own
 ADDRESS_KEYS = needed(answer_fields.ADDRESS)
 # An entry of Sales/CustomerAddresses, for servers whose customers come without their addresses.
 CUSTOMER_ADDRESS_KEYS = needed(answer_fields.ADDRESS_ENTRY)
@@ -109,24 +110,31 @@ def missing_addresses_error(customers: data_check.AnswerCheck, path: str = "Sale
     raise AssertionError("customers without Addresses passed the check for Addresses")
 
 
-def _value(fields: tuple[Field, ...], raw: Mapping[str, Any], key: str, what: str) -> Any:
+# How each field is read, by table: found once here, not per value (a table of frozen Fields is slow to hash).
+_CUSTOMER = readers(answer_fields.CUSTOMER)
+_ADDRESS = readers(answer_fields.ADDRESS)
+_DOCUMENT = readers(answer_fields.DOCUMENT)
+Readers = dict[str, Callable[[Any], Any]]
+
+
+def _value(fields: Readers, raw: Mapping[str, Any], key: str, what: str) -> Any:
     """*key* of *raw* read as the field table says (a missing optional key reads as empty)."""
-    return _read(readers(fields)[key], raw, key, what)
+    return _read(fields[key], raw, key, what)
 
 
-def _text(fields: tuple[Field, ...], raw: Mapping[str, Any], key: str, what: str) -> str:
+def _text(fields: Readers, raw: Mapping[str, Any], key: str, what: str) -> str:
     return trim(_value(fields, raw, key, what))
 
 
 def customer_from_sba(raw: Any, addresses: list[Mapping[str, Any]] | None = None) -> Customer:
     """One customer; *addresses* are its Sales/CustomerAddresses entries when the answer has no ``Addresses``."""
-    fields = answer_fields.CUSTOMER
-    raw = require(raw, needed(fields, without="" if addresses is None else "Addresses"), "a customer")
+    fields = _CUSTOMER
+    raw = require(raw, CUSTOMER_KEYS if addresses is None else _CUSTOMER_KEYS_JOINED, "a customer")
     what = f"customer {trim(raw.get('CustomerNumber'))}"
     listed = _value(fields, raw, "Addresses", what) if addresses is None else addresses
     checked = [require(a, ADDRESS_KEYS, f"an address of {what}") for a in listed]
     ordered = _addresses_in_priority(checked, _text(fields, raw, "PrimaryAddressId", what))
-    at = answer_fields.ADDRESS
+    at = _ADDRESS
     email_fields: list[str] = []
     for addr in ordered:
         email_fields += [_text(at, addr, key, what) for key in ("EmailToAddress", "EmailCcAddress", "EmailBccAddress")]
@@ -169,7 +177,7 @@ def customers_from_sba(raws: list[Any], joined: dict[str, list[Any]] | None) -> 
 
 
 def document_from_sba(raw: Any) -> Document:
-    fields = answer_fields.DOCUMENT
+    fields = _DOCUMENT
     raw = require(raw, DOCUMENT_KEYS, "a receivables document")
     what = f"receivables document {trim(raw.get('DocumentNumber'))}"
     original = raw.get("OriginalAmount")
