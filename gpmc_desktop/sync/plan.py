@@ -95,6 +95,7 @@ class Plan:
     skipped_orders: dict[str, tuple[Document, str]] = field(default_factory=dict)
     ignored_documents: dict[str, int] = field(default_factory=dict)  # by document type name
     currency: str = mapping.DEFAULT_CURRENCY
+    fitted_for: AudienceFields | None = None  # the audience's fields the members were last fitted to
 
 
 def skip_reason(customer: Customer, filters: SyncFilters) -> str | None:
@@ -181,7 +182,10 @@ def fit_members(plan: Plan, fields: AudienceFields) -> None:
 
     Both runs call this once the definitions are read, before anything is decided: the hash then covers the
     values really sent, so a member is sent again when the audience's fields change what fits (a phone field
-    switched to International takes the numbers left out before)."""
+    switched to International takes the numbers left out before).  Fitting to the fields the members were
+    fitted to already changes nothing, and is skipped (the mass-change guard fits before the sync does)."""
+    if plan.fitted_for == fields:
+        return
     for member in plan.members.values():
         payload = member._gp_payload()
         fitted = fit(fields, payload["merge_fields"], country=member.buyer.primary.address.country_code)
@@ -189,3 +193,4 @@ def fit_members(plan: Plan, fields: AudienceFields) -> None:
         member.fitted = None if fitted.values == payload["merge_fields"] else fitted.values
         member.left_out = fitted.left_out
         member.hash = member_hash({**payload, "merge_fields": fitted.values}, member.tags)
+    plan.fitted_for = fields
