@@ -116,14 +116,17 @@ class AnswerCheck:
         # (name, whether it is a dotted path, needed, how it is read, its tally): looked up once, not per value.
         self._specs = tuple((f.name, "." in f.name, f.needed, f.kind.read, self._tally[f.name]) for f in fields)
 
-    def add(self, record: Any) -> None:
+    def add(self, record: Any) -> dict[str, Any] | None:
+        """Count *record* in; its fields as read (those it holds), or None when one could not be read (or it is
+        no object), so a reader need not read them again."""
         index = self.count
         self.count += 1
         if type(record) is not dict and not isinstance(record, Mapping):
             self._odd += 1
             self._odd_type = self._odd_type or type(record).__name__
-            return
+            return None
         self._held.update(record)
+        values: dict[str, Any] | None = {}
         name: str | None = None
         if not all(n in record for n in self._plain_needed) or self._dotted_needed:
             lacks = frozenset(n for n in self._needed if not _lookup(record, n)[0])
@@ -150,13 +153,18 @@ class AnswerCheck:
             if not tally.first_text and type(value) is str and value.strip():
                 tally.first_text = value.strip()
             try:
-                read(value)
+                if values is not None:
+                    values[key] = read(value)
+                else:
+                    read(value)
             except ValueError:
+                values = None
                 if not tally.bad:
                     tally.first_bad = value
                 tally.bad += 1
                 if len(tally.bad_names) < _EXAMPLES:
                     tally.bad_names.append(name or self._name(record, index))
+        return values
 
     def _name(self, record: Mapping[str, Any], index: int) -> str:
         return trim(_lookup(record, self.label)[1]) or f"#{index + 1}"

@@ -176,26 +176,29 @@ def customers_from_sba(raws: list[Any], joined: dict[str, list[Any]] | None) -> 
             for raw in raws]
 
 
-def document_from_sba(raw: Any) -> Document:
-    fields = _DOCUMENT
+def document_from_sba(raw: Any, read: Mapping[str, Any] | None = None) -> Document:
+    """One receivables document; *read*: its fields as the data check read them (not read again)."""
     raw = require(raw, DOCUMENT_KEYS, "a receivables document")
     what = f"receivables document {trim(raw.get('DocumentNumber'))}"
+    done = read or {}
+
+    def value(key: str) -> Any:
+        return done[key] if key in done else _value(_DOCUMENT, raw, key, what)
+
     original = raw.get("OriginalAmount")
     # {"Value", "Currency"} carries an ISO code; a plain amount leaves GP's currency id (mapping keeps ISO only).
-    currency = trim(original.get("Currency")) if isinstance(original, Mapping) else _text(fields, raw, "CurrencyId",
-                                                                                           what)
-    modified = "ModifiedDate" if raw.get("ModifiedDate") else "LastEditDate"
+    currency = trim(original.get("Currency")) if isinstance(original, Mapping) else trim(value("CurrencyId"))
     return Document(
-        number=_text(fields, raw, "DocumentNumber", what),
-        type=_value(fields, raw, "DocumentType", what),
-        customer_number=sys.intern(_text(fields, raw, "CustomerNumber", what)),  # shared by its documents
-        date=_value(fields, raw, "DocumentDate", what),
-        amount=_value(fields, raw, "OriginalAmount", what),
-        balance=_value(fields, raw, "CurrentAmount", what),
+        number=trim(value("DocumentNumber")),
+        type=value("DocumentType"),
+        customer_number=sys.intern(trim(value("CustomerNumber"))),  # one string for all its documents
+        date=value("DocumentDate"),
+        amount=value("OriginalAmount"),
+        balance=value("CurrentAmount"),
         currency=sys.intern(currency),
-        is_voided=bool(_value(fields, raw, "IsVoided", what)),
-        void_date=_value(fields, raw, "VoidDate", what),
-        modified_date=_value(fields, raw, modified, what),
+        is_voided=bool(value("IsVoided")),
+        void_date=value("VoidDate"),
+        modified_date=value("ModifiedDate" if raw.get("ModifiedDate") else "LastEditDate"),
     )
 
 

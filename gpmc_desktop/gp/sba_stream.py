@@ -100,8 +100,8 @@ def read_documents(items: Iterable[Any]) -> list[Document]:
     made = _Normalised()
     out: list[Document] = []
     for raw in items:
-        check.add(raw)
-        doc = made.make(lambda raw=raw: sba_shapes.document_from_sba(raw))
+        read = check.add(raw)
+        doc = made.make(lambda raw=raw, read=read: sba_shapes.document_from_sba(raw, read))
         if doc is not None:
             out.append(doc)
     check.finish()
