@@ -7,6 +7,7 @@ e-commerce customer and order.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -164,7 +165,7 @@ def build_plan(
             plan.skipped_orders[doc.number] = (doc, why)
             continue
         buyer = plan.customers[doc.customer_number]
-        currency = mapping.iso_currency(doc.currency, plan.currency)
+        currency = sys.intern(mapping.iso_currency(doc.currency, plan.currency))  # a few codes for every order
         payload = mapping.order_payload(doc, buyer.buyer_id, currency, zone)
         email = buyer.customer.email
         assert email
