@@ -10,6 +10,7 @@ gp-sba-contract.md, and fault knobs for tests.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import html
 import itertools
 import json
@@ -90,6 +91,7 @@ class SBAOptions:
     list_key: str = ""
     omit_fields: tuple[str, ...] = ()
     separate_addresses: bool = False  # Sales/CustomerAddresses exists, and customers come without Addresses
+    gzip: bool = False  # IIS dynamic compression: a JSON answer gzipped when the client accepts gzip
     # Company addressing (gp-sba-contract.md): which name Companies(...) takes — "both", "display_name" (the
     # database name is CompanyNotFound) or "database" — and how commas and parentheses in it must be spelt:
     # "any", "raw" (only raw ",()"; %2C %28 %29 are CompanyNotFound) or "encoded" (only percent-encoded).
@@ -321,6 +323,9 @@ class GPSimulator(GPServiceSimulator):
         except Exception as exc:  # a simulator bug must still look like a server fault, not a dropped socket
             response = self._error(500, "UnhandledException", f"{type(exc).__name__}: {exc}", path)
         response.headers.extend(outcome.headers)
+        if options.gzip and response.body and "gzip" in (handler.headers.get("Accept-Encoding") or "").lower():
+            response.body = gzip.compress(response.body, compresslevel=1)
+            response.headers.append(("Content-Encoding", "gzip"))
         record(response.status, principal)
         return response
 

@@ -40,6 +40,8 @@ _FLAG_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False,
 
 def read_text(value: object) -> str | None:
     """GP's char columns: text, or a number a serializer wrote without quotes; an object is not text."""
+    if type(value) is str:  # nearly every value: the quick way
+        return value
     if value is None or (isinstance(value, str | int | float | Decimal) and not isinstance(value, bool)):
         return None if value is None else str(value)
     raise ValueError(f"not text but {type(value).__name__}")
@@ -95,6 +97,8 @@ def document_type(value: object) -> DocumentType:
 
 def read_day(value: object) -> dt.date | None:
     """A date as zeep gives ``xs:dateTime`` (a datetime), or any text date :func:`read_gp_date` knows."""
+    if type(value) is str:
+        return read_gp_date(value)
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
@@ -169,5 +173,6 @@ def needed(fields: tuple[Field, ...], *, without: str = "") -> tuple[str, ...]:
     return tuple(f.name for f in fields if f.needed and f.name != without)
 
 
-def kind_of(fields: tuple[Field, ...], name: str) -> Kind:
-    return next(f.kind for f in fields if f.name == name)
+def readers(fields: tuple[Field, ...]) -> dict[str, Callable[[Any], Any]]:
+    """How each field of a table is read, by name (looked up once per table, not once per value)."""
+    return {f.name: f.kind.read for f in fields}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from gpmc_desktop.gp import answer_fields
@@ -68,10 +69,11 @@ def _is_empty(value: Any) -> bool:
         isinstance(value, Mapping) and "Value" in value and _is_empty(value["Value"]))
 
 
-def _examples(labels: list[str], total: int) -> str:
+def _examples(labels: list[str], total: int, count: int) -> str:
+    """*count* of *total* records, the first few named (*labels*)."""
     shown = ", ".join(labels[:_EXAMPLES])
-    more = len(labels) - _EXAMPLES
-    return f"{len(labels)} of {total}: {shown}{f' and {more} more' if more > 0 else ''}"
+    more = count - _EXAMPLES
+    return f"{count} of {total}: {shown}{f' and {more} more' if more > 0 else ''}"
 
 
 def _date_format(text: str) -> str:
@@ -83,52 +85,138 @@ def _date_format(text: str) -> str:
     return "ISO"
 
 
+@dataclass
+class _FieldTally:
+    """What one field held across the records seen so far."""
+
+    present: int = 0  # records holding it (an optional field holding null does not count)
+    all_empty: bool = True
+    bad: int = 0
+    bad_names: list[str] = dataclass_field(default_factory=list)  # the first few records it was unreadable in
+    first_bad: Any = None
+    first_text: str = ""  # its first non-empty text value (a date's format)
+
+
+class AnswerCheck:
+    """The check of one answer fed record by record (:meth:`add`), so a collection read from the socket is
+    checked without being held; :meth:`finish` decides as :func:`check_records` does on the whole list."""
+
+    def __init__(self, fields: tuple[Field, ...], what: str, label: str) -> None:
+        self.fields, self.what, self.label = fields, what, label
+        self.count = 0
+        self._odd = 0
+        self._odd_type = ""
+        self._held: set[str] = set()
+        # By the needed fields a record lacks: how many records lack exactly those, and the first few by index.
+        self._lacking: dict[frozenset[str], tuple[int, list[tuple[int, str]]]] = {}
+        self._tally = {f.name: _FieldTally() for f in fields}
+        self._needed = needed(fields)
+        self._plain_needed = tuple(n for n in self._needed if "." not in n)
+        self._dotted_needed = any("." in n for n in self._needed)
+        # (name, whether it is a dotted path, needed, how it is read, its tally): looked up once, not per value.
+        self._specs = tuple((f.name, "." in f.name, f.needed, f.kind.read, self._tally[f.name]) for f in fields)
+
+    def add(self, record: Any) -> dict[str, Any] | None:
+        """Count *record* in; its fields as read (those it holds), or None when one could not be read (or it is
+        no object), so a reader need not read them again."""
+        index = self.count
+        self.count += 1
+        if type(record) is not dict and not isinstance(record, Mapping):
+            self._odd += 1
+            self._odd_type = self._odd_type or type(record).__name__
+            return None
+        self._held.update(record)
+        values: dict[str, Any] | None = {}
+        name: str | None = None
+        if not all(n in record for n in self._plain_needed) or self._dotted_needed:
+            lacks = frozenset(n for n in self._needed if not _lookup(record, n)[0])
+            if lacks:
+                name = self._name(record, index)
+                count, first = self._lacking.get(lacks, (0, []))
+                if len(first) < _EXAMPLES:
+                    first.append((index, name))
+                self._lacking[lacks] = (count + 1, first)
+        for key, dotted, needed_, read, tally in self._specs:
+            if dotted:
+                found, value = _lookup(record, key)
+                if not found:
+                    continue
+            elif key in record:
+                value = record[key]
+            else:
+                continue
+            if value is None and not needed_:
+                continue
+            tally.present += 1
+            if tally.all_empty and not _is_empty(value):
+                tally.all_empty = False
+            if not tally.first_text and type(value) is str and value.strip():
+                tally.first_text = value.strip()
+            try:
+                if values is not None:
+                    values[key] = read(value)
+                else:
+                    read(value)
+            except ValueError:
+                values = None
+                if not tally.bad:
+                    tally.first_bad = value
+                tally.bad += 1
+                if len(tally.bad_names) < _EXAMPLES:
+                    tally.bad_names.append(name or self._name(record, index))
+        return values
+
+    def _name(self, record: Mapping[str, Any], index: int) -> str:
+        return trim(_lookup(record, self.label)[1]) or f"#{index + 1}"
+
+    def finish(self, *, without: str = "") -> Checked:
+        """A :class:`GPError` (``Stage.DATA``) naming the first field, in the table's order, that is missing,
+        unreadable, or empty in every record where that matters; else what was checked.  *without*: a field
+        left out of the check (``Addresses`` when they come from their own resource)."""
+        what, total = self.what, self.count
+        fields = tuple(f for f in self.fields if f.name != without)
+        if not total:
+            return Checked(what, 0, 0)
+        if self._odd:
+            raise data_error(f"GP's {what} are not all objects: {self._odd} of {total} are {self._odd_type}.")
+        need = needed(fields)
+        missing = [n for n in need if any(n in lacks for lacks in self._lacking)]
+        if missing:
+            groups = [(count, first) for lacks, (count, first) in self._lacking.items() if lacks & set(need)]
+            lacking = sum(count for count, _ in groups)
+            first = [name for _, name in sorted(item for _, items in groups for item in items)]
+            held = ", ".join(sorted(self._held)) or "no keys"
+            some = "" if lacking == total else f" ({_examples(first, total, lacking)})"
+            raise data_error(f"GP's {what} lack {', '.join(missing)}{some} (they hold {held}; the sync needs "
+                             f"{', '.join(need)}).")
+        checked, dates = 0, ""
+        for field in fields:
+            tally = self._tally[field.name]
+            if not tally.present:
+                continue
+            checked += 1
+            if field.if_all_empty and tally.all_empty:
+                raise data_error(f"GP's {what} hold {field.name}, but it is empty in all {tally.present} of them: "
+                                 f"{field.if_all_empty}.")
+            if tally.bad:
+                shown = "empty" if _is_empty(tally.first_bad) else f"{tally.first_bad!r}"
+                raise data_error(f"GP's {what} hold {field.name} in a form gpmc cannot read ({shown} in "
+                                 f"{_examples(tally.bad_names, total, tally.bad)}); the sync needs "
+                                 f"{field.kind.words}.")
+            if field.kind is answer_fields.Kind.DATE and not dates and tally.first_text:
+                dates = _date_format(tally.first_text)
+        return Checked(what, total, checked, dates)
+
+
 def check_records(records: list[Any], fields: tuple[Field, ...], what: str, label: str, *,
                   without: str = "") -> Checked:
     """Every record of one answer against *fields* (all but *without*): a :class:`GPError` (``Stage.DATA``) naming
     the first field that is missing, unreadable, or empty in every record where that matters; else what was
     checked.  *label* is the key that names a record in a message (``CustomerNumber``)."""
-    fields = tuple(f for f in fields if f.name != without)
-    if not records:
-        return Checked(what, 0, 0)
-    odd = [r for r in records if not isinstance(r, Mapping)]
-    if odd:
-        raise data_error(f"GP's {what} are not all objects: {len(odd)} of {len(records)} are "
-                         f"{type(odd[0]).__name__}.")
-    names = [trim(_lookup(r, label)[1]) or f"#{i + 1}" for i, r in enumerate(records)]
-    held = ", ".join(sorted({k for r in records for k in r})) or "no keys"
-    need = needed(fields)
-    missing = [n for n in need if any(not _lookup(r, n)[0] for r in records)]
-    if missing:
-        lacking = [names[i] for i, r in enumerate(records) if any(not _lookup(r, n)[0] for n in missing)]
-        some = "" if len(lacking) == len(records) else f" ({_examples(lacking, len(records))})"
-        raise data_error(f"GP's {what} lack {', '.join(missing)}{some} (they hold {held}; the sync needs "
-                         f"{', '.join(need)}).")
-    checked, dates = 0, ""
-    for field in fields:
-        present = [(i, value) for i, r in enumerate(records) for found, value in [_lookup(r, field.name)] if found
-                   and (field.needed or value is not None)]  # an optional field may be null: the readers skip it
-        if not present:
-            continue
-        checked += 1
-        if field.if_all_empty and all(_is_empty(v) for _, v in present):
-            raise data_error(f"GP's {what} hold {field.name}, but it is empty in all {len(present)} of them: "
-                             f"{field.if_all_empty}.")
-        bad: list[tuple[int, Any, str]] = []
-        for i, value in present:
-            try:
-                field.kind.read(value)
-            except ValueError as exc:
-                bad.append((i, value, str(exc)))
-        if bad:
-            _, first, _ = bad[0]
-            shown = "empty" if _is_empty(first) else f"{first!r}"
-            raise data_error(f"GP's {what} hold {field.name} in a form gpmc cannot read ({shown} in "
-                             f"{_examples([names[i] for i, _, _ in bad], len(records))}); the sync needs "
-                             f"{field.kind.words}.")
-        if field.kind is answer_fields.Kind.DATE and not dates:
-            dates = next((_date_format(v.strip()) for _, v in present if isinstance(v, str) and v.strip()), "")
-    return Checked(what, len(records), checked, dates)
+    check = AnswerCheck(fields, what, label)
+    for record in records:
+        check.add(record)
+    return check.finish(without=without)
 
 
 # -- SBA ------------------------------------------------------------------------------------------------------

@@ -14,16 +14,18 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import requests
 
-from gpmc_desktop.gp import data_check, http_errors, sba_address, sba_help, sba_shapes
+from gpmc_desktop.gp import answer_fields, data_check, http_errors, sba_address, sba_help, sba_shapes, sba_stream
 from gpmc_desktop.gp.errors import GPError, Stage, retry_transient
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.gp.sba_address import CompanyAddress
 from gpmc_desktop.profile import GPSettings
+
+T = TypeVar("T")
 
 SMALL_READ_SECONDS = 60.0  # the company list, /help, one customer: seconds on any healthy server
 
@@ -102,31 +104,40 @@ class SbaSource:
             self.settings.timeout_seconds, SMALL_READ_SECONDS)
 
     def _get(
-        self, url: str, *, what: str, not_found: Callable[[], GPError], whole_collection: bool = False
+        self, url: str, *, what: str, not_found: Callable[[], GPError], whole_collection: bool = False,
+        read: Callable[[requests.Response], T] | None = None,
     ) -> Any:
+        """The answer at *url*: its JSON, unwrapped; with *read*, what *read* makes of the response, streamed
+        (a read that breaks off is tried again from the start, as a failed GET is)."""
         timeout = self._timeout(whole_collection)
         return retry_transient(
             lambda: self._get_once(url, what=what, not_found=not_found, timeout=timeout,
-                                   whole_collection=whole_collection),
+                                   whole_collection=whole_collection, read=read),
             self.attempts, self._sleep, self._rng,
         )
 
     def _get_once(
-        self, url: str, *, what: str, not_found: Callable[[], GPError], timeout: float, whole_collection: bool
+        self, url: str, *, what: str, not_found: Callable[[], GPError], timeout: float, whole_collection: bool,
+        read: Callable[[requests.Response], T] | None,
     ) -> Any:
         verify = self.session.verify
         http_errors.check_ca_file(verify)
         try:
             # verify= on every call: requests lets REQUESTS_CA_BUNDLE override a session-level setting.
-            resp = self.session.get(url, timeout=(10.0, timeout), verify=verify)
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            resp = self.session.get(url, timeout=(10.0, timeout), verify=verify, stream=read is not None)
+            with resp:
+                self._check(resp, what, not_found)
+                return self._json(resp, what) if read is None else read(resp)
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                requests.exceptions.ChunkedEncodingError) as exc:
+            if isinstance(exc, requests.exceptions.ChunkedEncodingError):  # the answer broke off
+                exc = requests.exceptions.ConnectionError(exc)
             raise http_errors.transport_error(
                 http_errors.SBA, exc, host=urlsplit(self.settings.url).netloc, what=what, timeout=timeout,
                 whole_collection=whole_collection,
             ) from exc
-        return self._check(resp, what, not_found)
 
-    def _check(self, resp: requests.Response, what: str, not_found: Callable[[], GPError]) -> Any:
+    def _check(self, resp: requests.Response, what: str, not_found: Callable[[], GPError]) -> None:
         if resp.status_code >= 400:
             log_id, message = _fault_details(resp)
             raise http_errors.status_error(
@@ -134,13 +145,13 @@ class SbaSource:
                 company=self.settings.company, not_found=not_found,
                 reason=message, log_id=log_id, retry_after=http_errors.retry_after(resp, self._clock()),
             )
+
+    @staticmethod
+    def _json(resp: requests.Response, what: str) -> Any:
         try:
             return sba_shapes.unwrap(resp.json())
         except ValueError as exc:
-            raise GPError(
-                Stage.DATA, f"The GP server's answer for {what} is not JSON.",
-                "Check that the URL points at the GP Service (…/GPService), not at another web site.",
-            ) from exc
+            raise sba_stream.not_json(what) from exc
 
     def _no_tenant(self) -> GPError:
         return GPError(
@@ -224,17 +235,18 @@ class SbaSource:
         return self._address
 
     def _in_company(
-        self, path: str, *, what: str, missing: Callable[[], GPError], whole_collection: bool = False
+        self, path: str, *, what: str, missing: Callable[[], GPError], whole_collection: bool = False,
+        read: Callable[[requests.Response], T] | None = None,
     ) -> Any:
         """GET ``Companies(x)/{path}.json``.  Until GP has accepted a spelling of the company, each is tried in
         turn; when every one gets a 404, the company itself tells whether the company or *path* is missing."""
         if self._address is not None:
             return self._get(f"{self._company_url(self._address.segment)}/{path}.json", what=what,
-                             not_found=missing, whole_collection=whole_collection)
+                             not_found=missing, whole_collection=whole_collection, read=read)
         for address in self._candidates():
             try:
                 rows = self._get(f"{self._company_url(address.segment)}/{path}.json", what=what,
-                                 not_found=_missed, whole_collection=whole_collection)
+                                 not_found=_missed, whole_collection=whole_collection, read=read)
             except _Missed:
                 continue
             self._accept(address)
@@ -290,10 +302,18 @@ class SbaSource:
         embed them (as Microsoft's list of SBA resources suggests a server may); None when they do."""
         if all(sba_shapes.has_addresses(raw) for raw in raws):
             return None
+        check = data_check.AnswerCheck(answer_fields.CUSTOMER, "customers", "CustomerNumber")
+        for raw in raws:
+            check.add(raw)
+        return self._addresses_for(check)
+
+    def _addresses_for(self, customers: data_check.AnswerCheck) -> dict[str, list[Any]]:
+        """Sales/CustomerAddresses by customer; *customers*: the check of the customers that lack them, whose
+        message says so when the server has no such resource."""
         try:
             rows = self.raw_customer_addresses()
         except sba_help.MissingResource as err:
-            shape = sba_shapes.missing_addresses_error(raws, self.settings.customer_addresses_path)
+            shape = sba_shapes.missing_addresses_error(customers, self.settings.customer_addresses_path)
             hint = " ".join(part for part in (err.listing, err.hint, shape.hint) if part)
             raise GPError(shape.stage, shape.message, hint) from err
         return sba_shapes.addresses_by_customer(rows)
@@ -304,9 +324,12 @@ class SbaSource:
         return raws, self._joined_addresses(raws)
 
     def customers(self) -> list[Customer]:
-        raws, joined = self.customer_answers()
-        data_check.check_sba_customers(raws, joined)  # the whole answer first: its message is the complete one
-        return sba_shapes.customers_from_sba(raws, joined)
+        """Every customer, read from the socket record by record and checked whole (gp/sba_stream.py)."""
+        def read(resp: requests.Response) -> list[Customer]:
+            return sba_stream.read_customers(_items(resp, "customers"), self._addresses_for)
+
+        return self._in_company(self.settings.customers_path, what="customers", whole_collection=True,
+                                missing=lambda: self._missing("customers_path", "customers"), read=read)
 
     def customer(self, number: str) -> Customer:
         raw = self._in_company(f"{self.settings.customers_path}({_seg(number)})", what=f"customer {number}",
@@ -324,9 +347,16 @@ class SbaSource:
         return sba_shapes.collection(rows, "receivables documents")
 
     def documents(self) -> list[Document]:
-        raws = self.raw_documents()
-        data_check.check_sba_documents(raws)
-        return [sba_shapes.document_from_sba(raw) for raw in raws]
+        """Every receivables document, read from the socket record by record and checked whole."""
+        what = "receivables documents"
+        return self._in_company(self.settings.receivables_path, what=what, whole_collection=True,
+                                missing=lambda: self._missing("receivables_path", what),
+                                read=lambda resp: sba_stream.read_documents(_items(resp, what)))
+
+
+def _items(resp: requests.Response, what: str) -> Iterator[Any]:
+    """The records of a streamed collection answer (gzip undone by requests)."""
+    return sba_stream.answer_items(resp.iter_content(sba_stream.CHUNK), what)
 
 
 def _fault_details(resp: requests.Response) -> tuple[str, str]:

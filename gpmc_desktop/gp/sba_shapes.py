@@ -6,11 +6,12 @@ this is the one module to correct when a capture from a real GP server disagrees
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from gpmc_desktop.gp import answer_fields, data_check
-from gpmc_desktop.gp.answer_fields import LIST_KEYS, Field, kind_of, needed
+from gpmc_desktop.gp.answer_fields import LIST_KEYS, needed, readers
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Customer, Document, PostalAddress
 from gpmc_desktop.gp.normalize import choose_email, clean_phone, join_lines, split_contact, trim
@@ -18,6 +19,7 @@ from gpmc_desktop.gp.normalize import choose_email, clean_phone, join_lines, spl
 T = TypeVar("T")
 
 CUSTOMER_KEYS = needed(answer_fields.CUSTOMER)
+_CUSTOMER_KEYS_JOINED = needed(answer_fields.CUSTOMER, without="Addresses")  # its addresses come on their own
 ADDRESS_KEYS = needed(answer_fields.ADDRESS)
 # An entry of Sales/CustomerAddresses, for servers whose customers come without their addresses.
 CUSTOMER_ADDRESS_KEYS = needed(answer_fields.ADDRESS_ENTRY)
@@ -97,35 +99,42 @@ def addresses_by_customer(rows: list[Any]) -> dict[str, list[Any]]:
     return grouped
 
 
-def missing_addresses_error(raws: list[Any], path: str = "Sales/CustomerAddresses") -> GPError:
-    """Customers without ``Addresses`` on a server without the addresses resource at *path*: the e-mails are
-    nowhere."""
+def missing_addresses_error(customers: data_check.AnswerCheck, path: str = "Sales/CustomerAddresses") -> GPError:
+    """Customers without ``Addresses`` (*customers*: their answer's check) on a server without the addresses
+    resource at *path*: the e-mails are nowhere."""
     try:
-        data_check.check_records(raws, answer_fields.CUSTOMER, "customers", "CustomerNumber")
+        customers.finish()
     except GPError as err:
         return GPError(err.stage, f"{err.message} Nor does this server offer {path}, where the "
                                   "addresses and e-mails may be kept instead (404).", err.hint)
     raise AssertionError("customers without Addresses passed the check for Addresses")
 
 
-def _value(fields: tuple[Field, ...], raw: Mapping[str, Any], key: str, what: str) -> Any:
+# How each field is read, by table: found once here, not per value (a table of frozen Fields is slow to hash).
+_CUSTOMER = readers(answer_fields.CUSTOMER)
+_ADDRESS = readers(answer_fields.ADDRESS)
+_DOCUMENT = readers(answer_fields.DOCUMENT)
+Readers = dict[str, Callable[[Any], Any]]
+
+
+def _value(fields: Readers, raw: Mapping[str, Any], key: str, what: str) -> Any:
     """*key* of *raw* read as the field table says (a missing optional key reads as empty)."""
-    return _read(kind_of(fields, key).read, raw, key, what)
+    return _read(fields[key], raw, key, what)
 
 
-def _text(fields: tuple[Field, ...], raw: Mapping[str, Any], key: str, what: str) -> str:
+def _text(fields: Readers, raw: Mapping[str, Any], key: str, what: str) -> str:
     return trim(_value(fields, raw, key, what))
 
 
 def customer_from_sba(raw: Any, addresses: list[Mapping[str, Any]] | None = None) -> Customer:
     """One customer; *addresses* are its Sales/CustomerAddresses entries when the answer has no ``Addresses``."""
-    fields = answer_fields.CUSTOMER
-    raw = require(raw, needed(fields, without="" if addresses is None else "Addresses"), "a customer")
+    fields = _CUSTOMER
+    raw = require(raw, CUSTOMER_KEYS if addresses is None else _CUSTOMER_KEYS_JOINED, "a customer")
     what = f"customer {trim(raw.get('CustomerNumber'))}"
     listed = _value(fields, raw, "Addresses", what) if addresses is None else addresses
     checked = [require(a, ADDRESS_KEYS, f"an address of {what}") for a in listed]
     ordered = _addresses_in_priority(checked, _text(fields, raw, "PrimaryAddressId", what))
-    at = answer_fields.ADDRESS
+    at = _ADDRESS
     email_fields: list[str] = []
     for addr in ordered:
         email_fields += [_text(at, addr, key, what) for key in ("EmailToAddress", "EmailCcAddress", "EmailBccAddress")]
@@ -140,18 +149,18 @@ def customer_from_sba(raw: Any, addresses: list[Mapping[str, Any]] | None = None
         first_name=first,
         last_name=last,
         email=email,
-        email_note=note,
+        email_note=sys.intern(note),
         address=PostalAddress(
             line1=_text(at, primary, "Line1", what),
             line2=join_lines(_text(at, primary, "Line2", what), _text(at, primary, "Line3", what)),
-            city=_text(at, primary, "City", what),
-            state=_text(at, primary, "State", what),
+            city=sys.intern(_text(at, primary, "City", what)),
+            state=sys.intern(_text(at, primary, "State", what)),
             postal_code=_text(at, primary, "PostalCode", what),
-            country_code=_text(at, primary, "CountryCode", what),
+            country_code=sys.intern(_text(at, primary, "CountryCode", what)),
         ),
         phone=clean_phone(_text(at, primary, "Phone1", what)) or clean_phone(_text(at, primary, "Phone2", what)),
-        class_id=_text(fields, raw, "ClassId", what),
-        currency_id=_text(fields, raw, "CurrencyId", what),
+        class_id=sys.intern(_text(fields, raw, "ClassId", what)),  # few distinct values: shared, not 100,000 copies
+        currency_id=sys.intern(_text(fields, raw, "CurrencyId", what)),
         is_active=True if active is None else active,
         is_on_hold=bool(on_hold),
         modified_date=_value(fields, raw, "ModifiedDate", what),
@@ -167,26 +176,29 @@ def customers_from_sba(raws: list[Any], joined: dict[str, list[Any]] | None) -> 
             for raw in raws]
 
 
-def document_from_sba(raw: Any) -> Document:
-    fields = answer_fields.DOCUMENT
+def document_from_sba(raw: Any, read: Mapping[str, Any] | None = None) -> Document:
+    """One receivables document; *read*: its fields as the data check read them (not read again)."""
     raw = require(raw, DOCUMENT_KEYS, "a receivables document")
     what = f"receivables document {trim(raw.get('DocumentNumber'))}"
+    done = read or {}
+
+    def value(key: str) -> Any:
+        return done[key] if key in done else _value(_DOCUMENT, raw, key, what)
+
     original = raw.get("OriginalAmount")
     # {"Value", "Currency"} carries an ISO code; a plain amount leaves GP's currency id (mapping keeps ISO only).
-    currency = trim(original.get("Currency")) if isinstance(original, Mapping) else _text(fields, raw, "CurrencyId",
-                                                                                           what)
-    modified = "ModifiedDate" if raw.get("ModifiedDate") else "LastEditDate"
+    currency = trim(original.get("Currency")) if isinstance(original, Mapping) else trim(value("CurrencyId"))
     return Document(
-        number=_text(fields, raw, "DocumentNumber", what),
-        type=_value(fields, raw, "DocumentType", what),
-        customer_number=_text(fields, raw, "CustomerNumber", what),
-        date=_value(fields, raw, "DocumentDate", what),
-        amount=_value(fields, raw, "OriginalAmount", what),
-        balance=_value(fields, raw, "CurrentAmount", what),
-        currency=currency,
-        is_voided=bool(_value(fields, raw, "IsVoided", what)),
-        void_date=_value(fields, raw, "VoidDate", what),
-        modified_date=_value(fields, raw, modified, what),
+        number=trim(value("DocumentNumber")),
+        type=value("DocumentType"),
+        customer_number=sys.intern(trim(value("CustomerNumber"))),  # one string for all its documents
+        date=value("DocumentDate"),
+        amount=value("OriginalAmount"),
+        balance=value("CurrentAmount"),
+        currency=sys.intern(currency),
+        is_voided=bool(value("IsVoided")),
+        void_date=value("VoidDate"),
+        modified_date=value("ModifiedDate" if raw.get("ModifiedDate") else "LastEditDate"),
     )
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from gpmc_desktop import store
@@ -25,6 +26,9 @@ class Bookkeeping:
         self._audit: list[NewAuditEvent] = []
         self._synced: dict[Entity, dict[str, SyncedState]] = {}
         self._forget: dict[Entity, set[str]] = {}
+        # What was synced, by entity: read from the database once per run, then kept up to date by
+        # mark_synced and forget (a poll asked for the orders' 400,000 rows eight times before).
+        self._known: dict[Entity, dict[str, SyncedState]] = {}
 
     # -- runs -----------------------------------------------------------------------------------------------
     def start_run(self, kind: RunKind) -> int:
@@ -39,17 +43,33 @@ class Bookkeeping:
             store.finish_run(run_id, outcome, counts=counts, error_summary=error or None, now=self._now())
 
     # -- synced state -----------------------------------------------------------------------------------------
-    def synced(self, entity: Entity) -> dict[str, SyncedState]:
+    def synced(self, entity: Entity) -> Mapping[str, SyncedState]:
+        """What was last synced of *entity*, with this run's marks and forgets (read-only: a live view)."""
+        known = self._known.get(entity)
+        if known is None:
+            known = self._known[entity] = store.synced_map(self.profile_id, entity)
+            for gp_key in self._forget.get(entity, ()):
+                known.pop(gp_key, None)
+            known.update(self._synced.get(entity, {}))
+        return MappingProxyType(known)
+
+    def forget_known(self) -> None:
+        """Read the synced state from the database again on the next :meth:`synced` (after something other than
+        this bookkeeping wrote it)."""
         self.flush()
-        return store.synced_map(self.profile_id, entity)
+        self._known.clear()
 
     def mark_synced(self, entity: Entity, gp_key: str, state: SyncedState) -> None:
         self._forget.get(entity, set()).discard(gp_key)
         self._synced.setdefault(entity, {})[gp_key] = state
+        if entity in self._known:
+            self._known[entity][gp_key] = state
 
     def forget(self, entity: Entity, gp_key: str) -> None:
         self._synced.get(entity, {}).pop(gp_key, None)
         self._forget.setdefault(entity, set()).add(gp_key)
+        if entity in self._known:
+            self._known[entity].pop(gp_key, None)
 
     # -- failures ---------------------------------------------------------------------------------------------
     def failures(self, entity: Entity) -> dict[str, LedgerEntry]:

@@ -39,9 +39,13 @@ PRODUCT = {
 DEFAULT_CURRENCY = "USD"
 
 
+# The canonical JSON the content hashes are taken of (what json.dumps with these settings writes, byte for byte):
+# one encoder for every hash, not one made per call.  Changing a setting changes every stored hash.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def content_hash(payload: Any) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(payload).encode("utf-8")).hexdigest()
 
 
 def class_tag(class_id: str) -> str:

@@ -7,6 +7,7 @@ e-commerce customer and order.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,43 +20,71 @@ from gpmc_desktop.sync import business_dates, mapping
 from gpmc_desktop.sync.merge_fields import AudienceFields, LeftOut, fit
 
 
-@dataclass
+@dataclass(slots=True)
 class BuyerPlan:
     """The store's e-commerce customer of one e-mail: every GP customer with that e-mail buys as it."""
 
     id: str  # derived from the e-mail (mapping.ecommerce_customer_id)
     email: str
-    payload: dict[str, Any]  # from the primary, as the member is
     hash: str
+    primary: Customer  # the GP customer it is made from, as the member is
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """Made when it is sent: a plan holds no payload per record (a poll of 100,000 sends almost none)."""
+        return mapping.ecommerce_customer_payload(self.primary)
 
 
-@dataclass
+@dataclass(slots=True)
 class MemberPlan:
     email: str
     primary: str  # the GP customer whose name and address the member and the buyer carry
     customers: list[str]  # every GP customer number with this e-mail, primary first
-    payload: dict[str, Any]
     tags: list[str]
     hash: str
     buyer: BuyerPlan
+    status_if_new: str
     left_out: tuple[LeftOut, ...] = ()  # merge values the audience cannot take (see fit_members)
-    gp_merge_fields: dict[str, Any] = field(default_factory=dict)  # as GP holds them, before fitting
+    fitted: dict[str, Any] | None = None  # the merge values sent, when fitting changed GP's (see fit_members)
+
+    @property
+    def gp_merge_fields(self) -> dict[str, Any]:
+        """The merge values as GP holds them, before fitting."""
+        return self._gp_payload()["merge_fields"]  # type: ignore[no-any-return]
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The member upsert as sent: GP's values, fitted to the audience's fields once they are known."""
+        payload = self._gp_payload()
+        if self.fitted is not None:
+            payload["merge_fields"] = self.fitted
+        return payload
+
+    def _gp_payload(self) -> dict[str, Any]:
+        return mapping.member_payload(self.buyer.primary, self.status_if_new)
 
 
-@dataclass
+@dataclass(slots=True)
 class CustomerPlan:
     customer: Customer
     buyer_id: str  # the e-commerce customer its invoices become orders of
     hash: str  # what Mailchimp holds for this GP customer: which e-mail, and so which buyer, it belongs to
 
 
-@dataclass
+@dataclass(slots=True)
 class OrderPlan:
     doc: Document
     email: str  # the e-mail of its GP customer: the buyer it hangs on
-    payload: dict[str, Any]
     hash: str
+    buyer_id: str
+    currency: str  # ISO
+    zone: tzinfo  # the company's, whose days the GP dates are
     customer_name: str = ""  # its GP customer's, for the audit
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """Made when it is sent, as it was hashed."""
+        return mapping.order_payload(self.doc, self.buyer_id, self.currency, self.zone)
 
 
 @dataclass
@@ -67,6 +96,7 @@ class Plan:
     skipped_orders: dict[str, tuple[Document, str]] = field(default_factory=dict)
     ignored_documents: dict[str, int] = field(default_factory=dict)  # by document type name
     currency: str = mapping.DEFAULT_CURRENCY
+    fitted_for: AudienceFields | None = None  # the audience's fields the members were last fitted to
 
 
 def skip_reason(customer: Customer, filters: SyncFilters) -> str | None:
@@ -108,18 +138,16 @@ def build_plan(
         # Deterministic primary (lowest number), so shared members do not flip between runs.
         group.sort(key=lambda c: c.number)
         primary = group[0]
-        payload = mapping.member_payload(primary, status_if_new)
         tags = sorted({mapping.class_tag(c.class_id) for c in group if c.class_id})
         buyer = mapping.ecommerce_customer_payload(primary)
         plan.members[email] = MemberPlan(
             email=email,
             primary=primary.number,
             customers=[c.number for c in group],
-            payload=payload,
             tags=tags,
-            hash=member_hash(payload, tags),
-            buyer=BuyerPlan(buyer["id"], email, buyer, mapping.content_hash(buyer)),
-            gp_merge_fields=payload["merge_fields"],
+            hash=member_hash(mapping.member_payload(primary, status_if_new), tags),
+            buyer=BuyerPlan(buyer["id"], email, mapping.content_hash(buyer), primary),
+            status_if_new=status_if_new,
         )
 
     for doc in docs:
@@ -137,13 +165,12 @@ def build_plan(
             plan.skipped_orders[doc.number] = (doc, why)
             continue
         buyer = plan.customers[doc.customer_number]
-        payload = mapping.order_payload(
-            doc, buyer.buyer_id, mapping.iso_currency(doc.currency, plan.currency), zone
-        )
+        currency = sys.intern(mapping.iso_currency(doc.currency, plan.currency))  # a few codes for every order
+        payload = mapping.order_payload(doc, buyer.buyer_id, currency, zone)
         email = buyer.customer.email
         assert email
-        plan.orders[doc.number] = OrderPlan(doc, email, payload, mapping.order_hash(payload, zone),
-                                            buyer.customer.display_name)
+        plan.orders[doc.number] = OrderPlan(doc, email, mapping.order_hash(payload, zone), buyer.buyer_id, currency,
+                                            zone, buyer.customer.display_name)
     return plan
 
 
@@ -156,10 +183,15 @@ def fit_members(plan: Plan, fields: AudienceFields) -> None:
 
     Both runs call this once the definitions are read, before anything is decided: the hash then covers the
     values really sent, so a member is sent again when the audience's fields change what fits (a phone field
-    switched to International takes the numbers left out before)."""
+    switched to International takes the numbers left out before).  Fitting to the fields the members were
+    fitted to already changes nothing, and is skipped (the mass-change guard fits before the sync does)."""
+    if plan.fitted_for == fields:
+        return
     for member in plan.members.values():
-        primary = plan.customers[member.primary].customer
-        fitted = fit(fields, member.gp_merge_fields, country=primary.address.country_code)
-        member.payload = {**member.payload, "merge_fields": fitted.values}
+        payload = member._gp_payload()
+        fitted = fit(fields, payload["merge_fields"], country=member.buyer.primary.address.country_code)
+        # Kept only when fitting changed something: most members carry GP's values as they are.
+        member.fitted = None if fitted.values == payload["merge_fields"] else fitted.values
         member.left_out = fitted.left_out
-        member.hash = member_hash(member.payload, member.tags)
+        member.hash = member_hash({**payload, "merge_fields": fitted.values}, member.tags)
+    plan.fitted_for = fields
