@@ -33,7 +33,12 @@ with store.open_store(profile.database):
     started = time.perf_counter()
     report = run_profile(profile, secrets_from_env(), progress=progress)
     wall = time.perf_counter() - started
-print(json.dumps({"wall": wall, "phases": phases, "report": report.json_line()}))
+# The child's own peak (VmHWM): ru_maxrss would carry the parent's (the simulators') peak over fork and exec.
+import os
+status = "/proc/self/status"
+hwm = next((int(line.split()[1]) * 1024 / 1e6 for line in open(status) if line.startswith("VmHWM:")), None) \
+    if os.path.exists(status) else None
+print(json.dumps({"wall": wall, "phases": phases, "report": report.json_line(), "rss": hwm}))
 """
 
 # Live requests that write one record (member, its tags, e-commerce customer, order).
@@ -101,7 +106,9 @@ def run_engine(env: DemoEnvironment, profile_path: Path) -> EngineRun:
         result = json.loads(lines[-1])
     except (IndexError, json.JSONDecodeError):
         return EngineRun(float("nan"), rss, proc.returncode or -1, {}, {}, error=stderr.strip()[-2000:])
-    run = EngineRun(result["wall"], rss, proc.returncode or 0, result["report"], result["phases"])
+    own = result.get("rss")  # VmHWM where /proc has it (Linux)
+    run = EngineRun(result["wall"], own if own is not None else rss, proc.returncode or 0, result["report"],
+                    result["phases"])
     count_traffic(run, sim, batches_before)
     return run
 
