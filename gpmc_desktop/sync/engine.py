@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+from collections import ChainMap
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from gpmc_desktop.store import (
     SyncedState,
 )
 from gpmc_desktop.store.runs import RUN_NOTES
-from gpmc_desktop.sync import mapping
+from gpmc_desktop.sync import buyer_address, mapping
 from gpmc_desktop.sync.automations import OFF, ON, keeps_store_syncing
 from gpmc_desktop.sync.batch_backfill import BatchBackfill, BatchesUnfinished, BatchSettings
 from gpmc_desktop.sync.batch_work import Record, Work, group_work, order_work
@@ -183,6 +184,7 @@ class SyncEngine:
         self._repointing = False  # orders move to their e-mail's customer this run (created again)
         self._product_lock = threading.Lock()
         self._holds: MailchimpHolds | None = None  # a full comparison's read of Mailchimp
+        self._previewing = False  # this run writes nothing, to Mailchimp or to the synced state
         self._lost: dict[Entity, set[str]] = {}  # what it found Mailchimp lost, by entity: sent again, and said so
 
     # ================================================================================================ public
@@ -194,6 +196,7 @@ class SyncEngine:
         *trigger*: what started the run (the schedule, Sync now, a retry), the kind it is recorded as unless it
         is a preview, the first load or a full comparison (:func:`run_kind`)."""
         report = RunReport(dry_run=dry_run)
+        self._previewing = dry_run
         first_load = self.book.get_state(BACKFILL_DONE) != "1"
         report.kind = run_kind(trigger, full=full, dry_run=dry_run, first_load=first_load)
         report.run_id = self.book.start_run(report.kind)
@@ -301,6 +304,12 @@ class SyncEngine:
         self._holds, self._lost = holds, {}
         synced_members, synced_orders = self._synced(Entity.MEMBER), self._synced(Entity.ORDER)
         synced_buyers, synced_customers = self._synced(Entity.ECOMMERCE_CUSTOMER), self.book.synced(Entity.CUSTOMER)
+        if upgraded := buyer_address.rehashed(plan, synced_buyers):
+            # Sent with an address by an earlier release: unchanged, and (a real run) stored with today's hash.
+            if not self._previewing:
+                for buyer_id, state in upgraded.items():
+                    self.book.mark_synced(Entity.ECOMMERCE_CUSTOMER, buyer_id, state)
+            synced_buyers = ChainMap(upgraded, synced_buyers)
         _share_hashes(plan, synced_members, synced_buyers, synced_customers, synced_orders)
         return forecast(
             plan, synced_members=synced_members, synced_buyers=synced_buyers, synced_customers=synced_customers,

@@ -107,9 +107,14 @@ def ecommerce_customer_id(email: str) -> str:
 
 def ecommerce_customer_payload(customer: Customer) -> dict[str, Any]:
     """The buyer of the orders of *customer*'s e-mail (built from the group's primary); ``opt_in_status``
-    false: consent only ever flows through the member call."""
+    false: consent only ever flows through the member call.
+
+    Who buys, not where: the address lives on the contact (the ADDRESS merge field, where Mailchimp's location
+    segments read it; no e-commerce segment reads a customer's address), so a move in GP is one member write, not
+    a member and a customer write (``sync/buyer_address.py`` keeps buyers sent with an address by earlier
+    releases from being re-sent for it)."""
     assert customer.email
-    body: dict[str, Any] = {
+    return {
         "id": ecommerce_customer_id(customer.email),
         "email_address": customer.email,
         "opt_in_status": False,
@@ -117,17 +122,6 @@ def ecommerce_customer_payload(customer: Customer) -> dict[str, Any]:
         "first_name": customer.first_name,
         "last_name": customer.last_name,
     }
-    addr = customer.address
-    if addr.line1 or addr.city:
-        body["address"] = {
-            "address1": addr.line1,
-            "address2": addr.line2,
-            "city": addr.city,
-            "province": addr.state,
-            "postal_code": addr.postal_code,
-            "country_code": addr.country_code,
-        }
-    return body
 
 
 def order_status(doc: Document) -> str:

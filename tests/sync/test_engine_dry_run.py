@@ -15,7 +15,7 @@ from tests.sync.old_store import build_old_store
 
 demo = demo_fixture("demo", 120)
 
-CUSTOMERS = "/ecommerce/stores/*/customers/*"
+MEMBERS = "/lists/*/members/*"
 NEW_CLASS = "DRYRUN"
 
 
@@ -41,9 +41,9 @@ def test_dry_run_predicts_the_real_run_with_ledger_holds_shared_emails_and_membe
     retried, reclassed = [n for n in alone if n != rehung][:2]
     dismissed, *still_waiting = sorted(exp.rejected)
 
-    # A change whose customer PUT fails transiently: ledgered, with its retry a few minutes away.
+    # A change whose member PUT fails transiently: ledgered, with its retry a few minutes away.
     mutator.change_address(retried, line1="3 Retry Row")
-    demo.sim.faults.fail_next(2, 503, pattern=CUSTOMERS)
+    demo.sim.faults.fail_next(2, 503, pattern=MEMBERS)
     demo.run(retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.001))
     assert demo.failures("customer")[retried].category == "transient"
 

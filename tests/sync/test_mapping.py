@@ -7,7 +7,8 @@ import pytest
 
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
 from gpmc_desktop.profile import SyncFilters
-from gpmc_desktop.sync import mapping
+from gpmc_desktop.store import SyncedState
+from gpmc_desktop.sync import buyer_address, mapping
 from gpmc_desktop.sync.merge_fields import AudienceFields
 from gpmc_desktop.sync.plan import build_plan, fit_members
 
@@ -65,6 +66,26 @@ def test_incomplete_address_is_left_out_entirely():
 
 def test_ecommerce_customer_never_opts_in():
     assert mapping.ecommerce_customer_payload(customer())["opt_in_status"] is False
+
+
+def test_ecommerce_customer_says_who_buys_and_leaves_the_address_to_the_contact():
+    body = mapping.ecommerce_customer_payload(customer())
+    assert body == {"id": mapping.ecommerce_customer_id("bob@fitz.com"), "email_address": "bob@fitz.com",
+                    "opt_in_status": False, "company": "Aaron Fitz Electrical", "first_name": "Bob",
+                    "last_name": "Fitz"}
+
+
+def test_a_buyer_sent_with_its_address_by_an_earlier_release_is_unchanged_until_gp_changes_it():
+    plan = build_plan([customer()], [], SyncFilters(), "transactional")
+    buyer = plan.members["bob@fitz.com"].buyer
+    sent_before = mapping.content_hash(buyer_address.payload_with_address(customer()))
+    assert sent_before != buyer.hash
+    synced = {buyer.id: SyncedState(sent_before, buyer.id, "bob@fitz.com")}
+    assert buyer_address.rehashed(plan, synced) == {buyer.id: SyncedState(buyer.hash, buyer.id, "bob@fitz.com")}
+    assert buyer_address.rehashed(plan, {buyer.id: SyncedState(buyer.hash, buyer.id, "bob@fitz.com")}) == {}
+    # Sent before with another name: a real change, sent again (without the address).
+    renamed = mapping.content_hash(buyer_address.payload_with_address(customer(first_name="Robert")))
+    assert buyer_address.rehashed(plan, {buyer.id: SyncedState(renamed, buyer.id, "bob@fitz.com")}) == {}
 
 
 def test_ecommerce_customer_id_is_the_md5_of_the_trimmed_lower_cased_email():
