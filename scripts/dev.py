@@ -205,7 +205,7 @@ def cmd_demo(args: list[str]) -> int:
 
 def cmd_test(args: list[str]) -> int:
     ensure_system_packages(TEST_PACKAGES)
-    py = ensure_venv("test,build")
+    py = ensure_venv("test,build,bench")  # bench: the SDK the scale benchmark compares with (its smoke test)
     say("ruff check")
     paths = ["gpmc_desktop", "tests", "scripts", "installer", "benchmarks"]
     lint = subprocess.call([str(py), "-m", "ruff", "check", *paths], cwd=ROOT)
