@@ -128,8 +128,10 @@ def not_run_estimate(results: list[SizeResult], not_run: list[int]) -> str:
             f"bench for that size about {base.seconds * scale / 3600:.1f} hours (set-up, the polls and the SDK "
             f"sample included; the GP data set alone takes about 550 MB and 26 s to generate). That did not fit in "
             f"this revision's time on a shared 2-core machine. Run `--sizes {size}` where there is time and "
-            f"regenerate this page; with the batch path (issue 14 item 1) the first load is bounded by Mailchimp's "
-            f"batch processing instead, and the table's batch rows fill in.")
+            f"regenerate this page." + (
+                "" if base.first.batches else
+                " Runs that big go by batch operations (`[sync] batch_threshold`): the first load is then bounded "
+                "by Mailchimp's batch processing instead."))
     return "\n\n".join(lines)
 
 
