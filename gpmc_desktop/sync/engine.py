@@ -37,6 +37,7 @@ from gpmc_desktop.store import (
     NewAuditEvent,
     Outcome,
     RunKind,
+    SyncedMap,
     SyncedState,
 )
 from gpmc_desktop.store.runs import RUN_NOTES
@@ -1027,18 +1028,31 @@ def _share_hashes(
 ) -> None:
     """Where a planned record's hash equals the one synced, the plan takes the synced state's string, so a poll
     of 400,000 unchanged records holds each hash once, not twice (the values are equal: nothing is decided
-    differently)."""
+    differently).  The synced state's keys become the plan's strings likewise."""
     for number, op in plan.orders.items():
-        if (prior := orders.get(number)) is not None and prior.content_hash == op.hash:
-            op.hash = prior.content_hash
+        if (held := _hash_of(orders, number)) is not None and held == op.hash:
+            op.hash = held
     for number, cp in plan.customers.items():
-        if (prior := customers.get(number)) is not None and prior.content_hash == cp.hash:
-            cp.hash = prior.content_hash
+        if (held := _hash_of(customers, number)) is not None and held == cp.hash:
+            cp.hash = held
     for email, member in plan.members.items():
-        if (prior := members.get(email)) is not None and prior.content_hash == member.hash:
-            member.hash = prior.content_hash
-        if (prior := buyers.get(member.buyer.id)) is not None and prior.content_hash == member.buyer.hash:
-            member.buyer.hash = prior.content_hash
+        if (held := _hash_of(members, email)) is not None and held == member.hash:
+            member.hash = held
+        if (held := _hash_of(buyers, member.buyer.id)) is not None and held == member.buyer.hash:
+            member.buyer.hash = held
+    if isinstance(orders, SyncedMap):
+        orders.share_keys(lambda n: None if (op := plan.orders.get(n)) is None else op.doc.number)
+    if isinstance(customers, SyncedMap):
+        customers.share_keys(lambda n: None if (cp := plan.customers.get(n)) is None else cp.customer.number)
+    if isinstance(members, SyncedMap):
+        members.share_keys(lambda e: None if (member := plan.members.get(e)) is None else member.email)
+
+
+def _hash_of(synced: Mapping[str, SyncedState], key: str) -> str | None:
+    if isinstance(synced, SyncedMap):
+        return synced.hash_of(key)  # no SyncedState made for each of 400,000 records
+    prior = synced.get(key)
+    return None if prior is None else prior.content_hash
 
 
 def _count_plan_skips(report: RunReport, entity: Entity, skipped: Iterable[tuple[object, str]]) -> None:
