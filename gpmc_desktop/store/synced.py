@@ -99,11 +99,15 @@ class SyncedMap(Mapping[str, SyncedState]):
         self._rows.pop(key, None)
 
 
+_make = tuple.__new__  # a SyncedState without namedtuple's Python-level __new__: half the cost, per record
+
+
 def _unpack(key: str, packed: _Packed) -> SyncedState:
-    if type(packed) is str:
-        return SyncedState(packed, key)
-    if type(packed) is tuple:
-        return SyncedState(packed[0], key, packed[1])
+    kind = type(packed)
+    if kind is str:
+        return _make(SyncedState, (packed, key, None))  # type: ignore[arg-type]
+    if kind is tuple:
+        return _make(SyncedState, (packed[0], key, packed[1]))  # type: ignore[arg-type,index]
     return packed  # type: ignore[return-value]
 
 
