@@ -14,16 +14,8 @@ from typing import Any
 
 from gpmc_desktop import store
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
-from gpmc_desktop.store import (
-    Entity,
-    FailureCategory,
-    LedgerEntry,
-    NewAuditEvent,
-    Outcome,
-    RunKind,
-    SyncedMap,
-    SyncedState,
-)
+from gpmc_desktop.store import Entity, FailureCategory, LedgerEntry, NewAuditEvent, Outcome, RunKind, SyncedState
+from gpmc_desktop.store.synced import SyncedMap
 
 
 class Bookkeeping:
