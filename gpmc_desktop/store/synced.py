@@ -111,19 +111,29 @@ def _unpack(key: str, packed: _Packed) -> SyncedState:
     return packed  # type: ignore[return-value]
 
 
-def synced_map(profile_id: int, entity: Entity | str) -> SyncedMap:
+# For a key, the caller's equal key string and its hash (None: it has no such record): see synced_map's *own*.
+OwnStrings: TypeAlias = "Callable[[str], tuple[str, str] | None]"
+
+
+def synced_map(profile_id: int, entity: Entity | str, own: OwnStrings | None = None) -> SyncedMap:
     """gp_key → SyncedState for every synced record of `entity`; one indexed range scan, no ORM objects
     (100k rows load in well under a second).  Held compactly (see SyncedMap), and the e-mails (a buyer's many
-    orders hold its one) are shared: 400,000 orders hold a third less."""
+    orders hold its one) are shared: 400,000 orders hold a third less.  *own*: the strings the caller holds
+    already (the plan's record numbers and hashes), kept instead of the database's equal copies as each row is
+    read, so a poll never holds both at once."""
     entity = check(Entity, entity, "entity")
     cursor = database_proxy.execute_sql(_MAP_SQL, (profile_id, entity))
     rows: dict[str, _Packed] = {}
     for key, h, rid, email in cursor:
+        if own is not None and (mine := own(key)) is not None:
+            key, h = mine[0], mine[1] if h == mine[1] else h
         if rid == key:
             rows[key] = h if email is None else (h, intern(email))
         else:
             rows[key] = SyncedState(h, rid, None if email is None else intern(email))
-    return SyncedMap(rows)
+    found = SyncedMap(rows)
+    found._keys_shared = own is not None
+    return found
 
 
 def get_synced(profile_id: int, entity: Entity | str, gp_key: str) -> SyncedState | None:

@@ -15,7 +15,7 @@ from typing import Any
 from gpmc_desktop import store
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
 from gpmc_desktop.store import Entity, FailureCategory, LedgerEntry, NewAuditEvent, Outcome, RunKind, SyncedState
-from gpmc_desktop.store.synced import SyncedMap
+from gpmc_desktop.store.synced import OwnStrings, SyncedMap
 
 
 class Bookkeeping:
@@ -29,6 +29,7 @@ class Bookkeeping:
         # What was synced, by entity: read from the database once per run, then kept up to date by
         # mark_synced and forget (a poll asked for the orders' 400,000 rows eight times before).
         self._known: dict[Entity, SyncedMap] = {}
+        self._own: dict[Entity, OwnStrings] = {}
 
     # -- runs -----------------------------------------------------------------------------------------------
     def start_run(self, kind: RunKind) -> int:
@@ -48,12 +49,20 @@ class Bookkeeping:
         compactly, whose SyncedState objects are made on access)."""
         known = self._known.get(entity)
         if known is None:
-            known = self._known[entity] = store.synced_map(self.profile_id, entity)
+            known = self._known[entity] = store.synced_map(self.profile_id, entity, self._own.get(entity))
             for gp_key in self._forget.get(entity, ()):
                 known.drop(gp_key)
             for gp_key, state in self._synced.get(entity, {}).items():
                 known.put(gp_key, state)
         return known
+
+    def prefer_strings(self, entity: Entity, own: OwnStrings | None) -> None:
+        """Read *entity*'s synced state with the strings *own* gives (see :func:`store.synced_map`); None: with
+        its own again (*own* holds what it gives alive)."""
+        if own is None:
+            self._own.pop(entity, None)
+        else:
+            self._own[entity] = own
 
     def forget_known(self) -> None:
         """Read the synced state from the database again on the next :meth:`synced` (after something other than

@@ -300,8 +300,10 @@ class SyncEngine:
         """Every decision of this run, from what was synced before it (see :func:`decide.forecast`); with
         *holds*, what Mailchimp lost counts as never sent."""
         self._holds, self._lost = holds, {}
+        _prefer_plan_strings(self.book, plan)
         synced_members, synced_orders = self._synced(Entity.MEMBER), self._synced(Entity.ORDER)
         synced_buyers, synced_customers = self._synced(Entity.ECOMMERCE_CUSTOMER), self.book.synced(Entity.CUSTOMER)
+        _prefer_plan_strings(self.book, None)  # read: the plan is not kept alive by the bookkeeping after the run
         _share_hashes(plan, synced_members, synced_buyers, synced_customers, synced_orders)
         return forecast(
             plan, synced_members=synced_members, synced_buyers=synced_buyers, synced_customers=synced_customers,
@@ -1046,6 +1048,20 @@ def _share_hashes(
         customers.share_keys(lambda n: None if (cp := plan.customers.get(n)) is None else cp.customer.number)
     if isinstance(members, SyncedMap):
         members.share_keys(lambda e: None if (member := plan.members.get(e)) is None else member.email)
+
+
+def _prefer_plan_strings(book: Bookkeeping, plan: Plan | None) -> None:
+    """The synced state, when read, holds the plan's equal record numbers and hashes, not copies of its own
+    (None: its own again)."""
+    if plan is None:
+        for entity in (Entity.ORDER, Entity.CUSTOMER, Entity.MEMBER):
+            book.prefer_strings(entity, None)
+        return
+    orders, customers, members = plan.orders, plan.customers, plan.members
+    book.prefer_strings(Entity.ORDER, lambda n: None if (op := orders.get(n)) is None else (op.doc.number, op.hash))
+    book.prefer_strings(Entity.CUSTOMER, lambda n: None if (cp := customers.get(n)) is None else (
+        cp.customer.number, cp.hash))
+    book.prefer_strings(Entity.MEMBER, lambda e: None if (m := members.get(e)) is None else (m.email, m.hash))
 
 
 def _hash_of(synced: Mapping[str, SyncedState], key: str) -> str | None:

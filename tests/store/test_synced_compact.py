@@ -79,3 +79,13 @@ def test_the_plans_equal_key_strings_are_held_once_and_hashes_read_without_a_sta
     assert dict(rows) == ROWS  # nothing else changed
     assert rows.hash_of("INV1") == HASH and rows.hash_of("S1") == HASH and rows.hash_of("P1") == "legacy-hash"
     assert rows.hash_of("missing") is None
+
+
+def test_read_with_the_callers_strings_it_holds_them_and_nothing_else_changes(pid: int) -> None:
+    store.upsert_synced(pid, Entity.ORDER, ROWS)
+    mine = {"".join(["INV", "1"]): "".join([HASH[:10], HASH[10:]]), "".join(["P", "1"]): "other-hash"}
+    rows = store.synced_map(pid, Entity.ORDER, lambda key: next(((k, h) for k, h in mine.items() if k == key), None))
+    assert dict(rows) == ROWS  # a hash that differs stays the database's
+    held = {k: k for k in rows}
+    assert all(held[k] is k for k in mine)
+    assert rows["INV1"].content_hash is mine["INV1"]
