@@ -88,7 +88,7 @@ from gpmc_desktop.store.runs import (
     start_run,
 )
 from gpmc_desktop.store.secrets_guard import SecretFieldError
-from gpmc_desktop.store.synced import SyncedState, delete_synced, get_synced, synced_map, upsert_synced
+from gpmc_desktop.store.synced import SyncedMap, SyncedState, delete_synced, get_synced, synced_map, upsert_synced
 from gpmc_desktop.store.vocab import Action, Entity, FailureCategory, Outcome, RunKind, run_kind_label
 
 __all__ = [
@@ -123,6 +123,7 @@ __all__ = [
     "Store",
     "StoreAlreadyOpenError",
     "StoreError",
+    "SyncedMap",
     "SyncedState",
     "all_state",
     "audit_page",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from datetime import datetime
 from sys import intern
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 
 from gpmc_desktop.store.bulk import insert_rows
 from gpmc_desktop.store.clock import resolve_now, to_iso
@@ -37,14 +37,103 @@ _MAP_SQL = (
 )
 
 
-def synced_map(profile_id: int, entity: Entity | str) -> dict[str, SyncedState]:
+# How a SyncedMap holds one row, without a SyncedState each (400,000 orders held 30 MB of them): the hash alone
+# when the remote id is the key and there is no e-mail; (hash, e-mail) when the remote id is the key; else the
+# SyncedState itself.
+_Packed: TypeAlias = "str | tuple[str, str] | SyncedState"
+
+
+def _pack(key: str, state: SyncedState) -> _Packed:
+    if type(state) is SyncedState and state.remote_id == key:
+        return state.content_hash if state.remote_email is None else (state.content_hash, state.remote_email)
+    return SyncedState(*state)
+
+
+class SyncedMap(Mapping[str, SyncedState]):
+    """gp_key → SyncedState, held compactly and made on access.  Read-only to its users (no item assignment);
+    :meth:`put` and :meth:`drop` are the bookkeeping's."""
+
+    __slots__ = ("_keys_shared", "_rows")
+
+    def __init__(self, rows: dict[str, _Packed] | None = None) -> None:
+        self._rows: dict[str, _Packed] = {} if rows is None else rows
+        self._keys_shared = False
+
+    def __getitem__(self, key: str) -> SyncedState:
+        return _unpack(key, self._rows[key])
+
+    def get(self, key: str, default: SyncedState | None = None) -> SyncedState | None:  # type: ignore[override]
+        packed = self._rows.get(key)
+        return default if packed is None else _unpack(key, packed)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def keys(self) -> KeysView[str]:
+        return self._rows.keys()  # a real keys view: set operations and membership at dict speed
+
+    def hash_of(self, key: str) -> str | None:
+        """The content hash synced for *key* (None: never synced), without making its SyncedState."""
+        packed = self._rows.get(key)
+        if packed is None or type(packed) is str:
+            return packed
+        return packed[0]
+
+    def share_keys(self, own: Callable[[str], str | None]) -> None:
+        """Hold each row under the equal string *own* gives for its key (None: keep its own), once: the plan's
+        record numbers, so a poll holds each of 400,000 invoice numbers once, not once more from the database."""
+        if not self._keys_shared:
+            self._rows = {own(key) or key: packed for key, packed in self._rows.items()}
+            self._keys_shared = True
+
+    def put(self, key: str, state: SyncedState) -> None:
+        self._rows[key] = _pack(key, state)
+
+    def drop(self, key: str) -> None:
+        self._rows.pop(key, None)
+
+
+_make = tuple.__new__  # a SyncedState without namedtuple's Python-level __new__: half the cost, per record
+
+
+def _unpack(key: str, packed: _Packed) -> SyncedState:
+    kind = type(packed)
+    if kind is str:
+        return _make(SyncedState, (packed, key, None))  # type: ignore[arg-type]
+    if kind is tuple:
+        return _make(SyncedState, (packed[0], key, packed[1]))  # type: ignore[arg-type,index]
+    return packed  # type: ignore[return-value]
+
+
+# For a key, the caller's equal key string and its hash (None: it has no such record): see synced_map's *own*.
+OwnStrings: TypeAlias = "Callable[[str], tuple[str, str] | None]"
+
+
+def synced_map(profile_id: int, entity: Entity | str, own: OwnStrings | None = None) -> SyncedMap:
     """gp_key → SyncedState for every synced record of `entity`; one indexed range scan, no ORM objects
-    (100k rows load in well under a second).  A remote id equal to the key is the key's own string, and the
-    e-mails (a buyer's many orders hold its one) are shared: 400,000 orders hold a third less."""
+    (100k rows load in well under a second).  Held compactly (see SyncedMap), and the e-mails (a buyer's many
+    orders hold its one) are shared: 400,000 orders hold a third less.  *own*: the strings the caller holds
+    already (the plan's record numbers and hashes), kept instead of the database's equal copies as each row is
+    read, so a poll never holds both at once."""
     entity = check(Entity, entity, "entity")
     cursor = database_proxy.execute_sql(_MAP_SQL, (profile_id, entity))
-    return {key: SyncedState(h, key if rid == key else rid, None if email is None else intern(email))
-            for key, h, rid, email in cursor}
+    rows: dict[str, _Packed] = {}
+    for key, h, rid, email in cursor:
+        if own is not None and (mine := own(key)) is not None:
+            key, h = mine[0], mine[1] if h == mine[1] else h
+        if rid == key:
+            rows[key] = h if email is None else (h, intern(email))
+        else:
+            rows[key] = SyncedState(h, rid, None if email is None else intern(email))
+    found = SyncedMap(rows)
+    found._keys_shared = own is not None
+    return found
 
 
 def get_synced(profile_id: int, entity: Entity | str, gp_key: str) -> SyncedState | None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from typing import Any
 
 from gpmc_desktop import store
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
 from gpmc_desktop.store import Entity, FailureCategory, LedgerEntry, NewAuditEvent, Outcome, RunKind, SyncedState
+from gpmc_desktop.store.synced import OwnStrings, SyncedMap
 
 
 class Bookkeeping:
@@ -28,7 +28,8 @@ class Bookkeeping:
         self._forget: dict[Entity, set[str]] = {}
         # What was synced, by entity: read from the database once per run, then kept up to date by
         # mark_synced and forget (a poll asked for the orders' 400,000 rows eight times before).
-        self._known: dict[Entity, dict[str, SyncedState]] = {}
+        self._known: dict[Entity, SyncedMap] = {}
+        self._own: dict[Entity, OwnStrings] = {}
 
     # -- runs -----------------------------------------------------------------------------------------------
     def start_run(self, kind: RunKind) -> int:
@@ -44,14 +45,24 @@ class Bookkeeping:
 
     # -- synced state -----------------------------------------------------------------------------------------
     def synced(self, entity: Entity) -> Mapping[str, SyncedState]:
-        """What was last synced of *entity*, with this run's marks and forgets (read-only: a live view)."""
+        """What was last synced of *entity*, with this run's marks and forgets (read-only: a live view, held
+        compactly, whose SyncedState objects are made on access)."""
         known = self._known.get(entity)
         if known is None:
-            known = self._known[entity] = store.synced_map(self.profile_id, entity)
+            known = self._known[entity] = store.synced_map(self.profile_id, entity, self._own.get(entity))
             for gp_key in self._forget.get(entity, ()):
-                known.pop(gp_key, None)
-            known.update(self._synced.get(entity, {}))
-        return MappingProxyType(known)
+                known.drop(gp_key)
+            for gp_key, state in self._synced.get(entity, {}).items():
+                known.put(gp_key, state)
+        return known
+
+    def prefer_strings(self, entity: Entity, own: OwnStrings | None) -> None:
+        """Read *entity*'s synced state with the strings *own* gives (see :func:`store.synced_map`); None: with
+        its own again (*own* holds what it gives alive)."""
+        if own is None:
+            self._own.pop(entity, None)
+        else:
+            self._own[entity] = own
 
     def forget_known(self) -> None:
         """Read the synced state from the database again on the next :meth:`synced` (after something other than
@@ -63,13 +74,13 @@ class Bookkeeping:
         self._forget.get(entity, set()).discard(gp_key)
         self._synced.setdefault(entity, {})[gp_key] = state
         if entity in self._known:
-            self._known[entity][gp_key] = state
+            self._known[entity].put(gp_key, state)
 
     def forget(self, entity: Entity, gp_key: str) -> None:
         self._synced.get(entity, {}).pop(gp_key, None)
         self._forget.setdefault(entity, set()).add(gp_key)
         if entity in self._known:
-            self._known[entity].pop(gp_key, None)
+            self._known[entity].drop(gp_key)
 
     # -- failures ---------------------------------------------------------------------------------------------
     def failures(self, entity: Entity) -> dict[str, LedgerEntry]:

@@ -39,11 +39,14 @@ def rehashed(plan: Plan, synced_buyers: Mapping[str, SyncedState]) -> dict[str, 
     its payload has now.  Only buyers whose stored hash differs are hashed the old way: once a run has stored the
     new hashes, this costs a comparison per buyer."""
     found: dict[str, SyncedState] = {}
+    # The store's compact map answers a hash without making a SyncedState per buyer (store.SyncedMap.hash_of).
+    hash_of = getattr(synced_buyers, "hash_of", None) or (
+        lambda key: None if (state := synced_buyers.get(key)) is None else state.content_hash)
     for member in plan.members.values():
         buyer = member.buyer
-        prior = synced_buyers.get(buyer.id)
-        if prior is None or prior.content_hash == buyer.hash:
+        held = hash_of(buyer.id)
+        if held is None or held == buyer.hash:
             continue
-        if prior.content_hash == mapping.content_hash(payload_with_address(buyer.primary)):
-            found[buyer.id] = prior._replace(content_hash=buyer.hash)
+        if held == mapping.content_hash(payload_with_address(buyer.primary)):
+            found[buyer.id] = synced_buyers[buyer.id]._replace(content_hash=buyer.hash)
     return found

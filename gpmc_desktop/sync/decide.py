@@ -81,7 +81,7 @@ class LegacyBuyer:
     orders: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per member: a poll of 100,000 holds no __dict__ each
 class MemberGroup:
     """One audience member, its buyer and the decisions for the GP customers sharing its e-mail, primary first."""
 
@@ -193,6 +193,8 @@ def decide_customer(
 
 
 def shared_reason(member: MemberPlan, number: str) -> str:
+    if len(member.customers) == 1:  # nearly every member: no list made per customer of a poll
+        return ""
     others = [n for n in member.customers if n != number]
     return f"shares the member and e-commerce customer of {member.email} with {', '.join(others)}" if others else ""
 

@@ -38,6 +38,7 @@ from gpmc_desktop.store import (
     NewAuditEvent,
     Outcome,
     RunKind,
+    SyncedMap,
     SyncedState,
 )
 from gpmc_desktop.store.runs import RUN_NOTES
@@ -302,8 +303,10 @@ class SyncEngine:
         """Every decision of this run, from what was synced before it (see :func:`decide.forecast`); with
         *holds*, what Mailchimp lost counts as never sent."""
         self._holds, self._lost = holds, {}
+        _prefer_plan_strings(self.book, plan)
         synced_members, synced_orders = self._synced(Entity.MEMBER), self._synced(Entity.ORDER)
         synced_buyers, synced_customers = self._synced(Entity.ECOMMERCE_CUSTOMER), self.book.synced(Entity.CUSTOMER)
+        _prefer_plan_strings(self.book, None)  # read: the plan is not kept alive by the bookkeeping after the run
         if upgraded := buyer_address.rehashed(plan, synced_buyers):
             # Sent with an address by an earlier release: unchanged, and (a real run) stored with today's hash.
             if not self._previewing:
@@ -1036,18 +1039,45 @@ def _share_hashes(
 ) -> None:
     """Where a planned record's hash equals the one synced, the plan takes the synced state's string, so a poll
     of 400,000 unchanged records holds each hash once, not twice (the values are equal: nothing is decided
-    differently)."""
+    differently).  The synced state's keys become the plan's strings likewise."""
     for number, op in plan.orders.items():
-        if (prior := orders.get(number)) is not None and prior.content_hash == op.hash:
-            op.hash = prior.content_hash
+        if (held := _hash_of(orders, number)) is not None and held == op.hash:
+            op.hash = held
     for number, cp in plan.customers.items():
-        if (prior := customers.get(number)) is not None and prior.content_hash == cp.hash:
-            cp.hash = prior.content_hash
+        if (held := _hash_of(customers, number)) is not None and held == cp.hash:
+            cp.hash = held
     for email, member in plan.members.items():
-        if (prior := members.get(email)) is not None and prior.content_hash == member.hash:
-            member.hash = prior.content_hash
-        if (prior := buyers.get(member.buyer.id)) is not None and prior.content_hash == member.buyer.hash:
-            member.buyer.hash = prior.content_hash
+        if (held := _hash_of(members, email)) is not None and held == member.hash:
+            member.hash = held
+        if (held := _hash_of(buyers, member.buyer.id)) is not None and held == member.buyer.hash:
+            member.buyer.hash = held
+    if isinstance(orders, SyncedMap):
+        orders.share_keys(lambda n: None if (op := plan.orders.get(n)) is None else op.doc.number)
+    if isinstance(customers, SyncedMap):
+        customers.share_keys(lambda n: None if (cp := plan.customers.get(n)) is None else cp.customer.number)
+    if isinstance(members, SyncedMap):
+        members.share_keys(lambda e: None if (member := plan.members.get(e)) is None else member.email)
+
+
+def _prefer_plan_strings(book: Bookkeeping, plan: Plan | None) -> None:
+    """The synced state, when read, holds the plan's equal record numbers and hashes, not copies of its own
+    (None: its own again)."""
+    if plan is None:
+        for entity in (Entity.ORDER, Entity.CUSTOMER, Entity.MEMBER):
+            book.prefer_strings(entity, None)
+        return
+    orders, customers, members = plan.orders, plan.customers, plan.members
+    book.prefer_strings(Entity.ORDER, lambda n: None if (op := orders.get(n)) is None else (op.doc.number, op.hash))
+    book.prefer_strings(Entity.CUSTOMER, lambda n: None if (cp := customers.get(n)) is None else (
+        cp.customer.number, cp.hash))
+    book.prefer_strings(Entity.MEMBER, lambda e: None if (m := members.get(e)) is None else (m.email, m.hash))
+
+
+def _hash_of(synced: Mapping[str, SyncedState], key: str) -> str | None:
+    if isinstance(synced, SyncedMap):
+        return synced.hash_of(key)  # no SyncedState made for each of 400,000 records
+    prior = synced.get(key)
+    return None if prior is None else prior.content_hash
 
 
 def _count_plan_skips(report: RunReport, entity: Entity, skipped: Iterable[tuple[object, str]]) -> None:

@@ -151,12 +151,14 @@ def customer_changes(
     plan: Plan, fc: Forecast, synced: Mapping[str, SyncedState], *, skips: Mapping[str, SyncedState],
     missing: Collection[str],
 ) -> EntityChange:
-    decisions = {cp.customer.number: (d, cp) for group in fc.groups for cp, d in group.customers}
+    # Only the customers something happens to: an unchanged one is no change (a poll's 100,000 are not held twice).
+    decisions = {cp.customer.number: (d, cp) for group in fc.groups for cp, d in group.customers
+                 if d.action != Action.UNCHANGED}
 
     def decided(number: str, prior: SyncedState) -> Change | None:
         found = decisions.get(number)
         if found is None:
-            return Change(GONE)
+            return None if number in plan.customers else Change(GONE)
         decision, cp = found
         if decision.held or decision.action != Action.UPDATED or legacy_buyer_of(number, prior):
             return None
@@ -170,12 +172,13 @@ def order_changes(
     plan: Plan, fc: Forecast, synced: Mapping[str, SyncedState], *, skips: Mapping[str, SyncedState],
     missing: Collection[str],
 ) -> EntityChange:
-    decisions = {op.doc.number: (d, op) for op, d in fc.orders}
+    # Only the invoices something happens to: an unchanged one is no change (a poll's 500,000 are not held twice).
+    decisions = {op.doc.number: (d, op) for op, d in fc.orders if d.action != Action.UNCHANGED}
 
     def decided(number: str, prior: SyncedState) -> Change | None:
         found = decisions.get(number)
         if found is None:
-            return Change(GONE)
+            return None if number in plan.orders else Change(GONE)
         decision, op = found
         if decision.held:
             return None
