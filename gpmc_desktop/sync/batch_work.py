@@ -17,11 +17,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
+from gpmc_desktop.mailchimp.api import customer_path, member_path, order_path, orders_path, path_segment
 from gpmc_desktop.mailchimp.batches import Operation, OperationResult
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError, error_from_response
-from gpmc_desktop.mailchimp.keys import subscriber_hash
 from gpmc_desktop.store import Action, Entity, NewAuditEvent, SyncedState
 from gpmc_desktop.sync import mapping
 
@@ -113,7 +112,7 @@ class Work:
             if err.already_exists and op.method == "POST":
                 # Sent before a crash, or by an earlier install: updated instead (never PUT an order).
                 self._order_as(Action.UPDATED, Operation(operation_id("order-patch", self.key, self.ledger_hash),
-                                                         "PATCH", f"{op.path}/{_seg(op.body['id'])}",
+                                                         "PATCH", f"{op.path}/{path_segment(op.body['id'])}",
                                                          mapping.order_patch(op.body or {})))
                 return True
             if err.is_not_found and op.method == "PATCH":  # our state said it existed
@@ -210,19 +209,18 @@ def group_work(
 ) -> Work:
     """A member group's item.  *member*: the member PUT's body and hash, when the member is written; *buyer*:
     the store's id, the e-commerce customer's body and hash, when it is written."""
-    member_path = f"/lists/{_seg(list_id)}/members/{subscriber_hash(email)}"
+    path = member_path(list_id, email)
     work = Work(f"member:{email}", MEMBERS if member else FOLLOW_UPS, records, tags=tags,
-                tags_path=f"{member_path}/tags", paused=paused)
+                tags_path=f"{path}/tags", paused=paused)
     if member is not None:
         body, digest = member
-        op = Operation(operation_id("member", email, digest), "PUT", member_path, body,
+        op = Operation(operation_id("member", email, digest), "PUT", path, body,
                        {"skip_merge_validation": "true"})
         work.todo[op.operation_id] = Pending(op, "member")
         work.pending_writes.append((Entity.MEMBER, email, SyncedState(digest, None, email)))
     if buyer is not None:
         store_id, body, digest = buyer
-        op = Operation(operation_id("customer", body["id"], digest), "PUT",
-                       f"/ecommerce/stores/{_seg(store_id)}/customers/{_seg(body['id'])}", body)
+        op = Operation(operation_id("customer", body["id"], digest), "PUT", customer_path(store_id, body["id"]), body)
         if member is None:
             work.todo[op.operation_id] = Pending(op, "buyer")
         else:  # after the member: an e-commerce customer made first would make the contact transactional
@@ -234,16 +232,11 @@ def group_work(
 def order_work(record: Record, *, store_id: str, payload: dict[str, Any], update: bool) -> Work:
     """An order's item: POST to create it, PATCH to update it (never PUT)."""
     number = record.event.gp_key
-    path = f"/ecommerce/stores/{_seg(store_id)}/orders"
-    op = (Operation(operation_id("order-patch", number, record.ledger_hash), "PATCH", f"{path}/{_seg(number)}",
+    op = (Operation(operation_id("order-patch", number, record.ledger_hash), "PATCH", order_path(store_id, number),
                     mapping.order_patch(payload)) if update else
-          Operation(operation_id("order", number, record.ledger_hash), "POST", path, payload))
+          Operation(operation_id("order", number, record.ledger_hash), "POST", orders_path(store_id), payload))
     return Work(f"order:{number}", ORDERS, [record], {op.operation_id: Pending(op, "order")},
                 holder=str(payload["customer"]["id"]))
-
-
-def _seg(value: str) -> str:
-    return quote(str(value), safe="")
 
 
 # ------------------------------------------------------------------------------------------------ JSON

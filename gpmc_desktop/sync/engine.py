@@ -216,7 +216,7 @@ class SyncEngine:
                     self._sync(plan, report, full)
         except GPError as err:
             report.outcome, report.error = Outcome.FAILED, f"GP: {err}"
-        except AbortRun as err:
+        except (AbortRun, BatchesUnfinished) as err:  # past the batches' deadline: they stay stored for the next run
             report.outcome, report.error = Outcome.FAILED, str(err)
         except MailchimpError as err:
             report.outcome, report.error = Outcome.FAILED, f"Mailchimp: {err}"
@@ -606,8 +606,6 @@ class SyncEngine:
 
         try:
             backfill.resume(apply)
-        except BatchesUnfinished as err:
-            raise AbortRun(str(err)) from err
         finally:
             backfill.client.close()
 
@@ -626,8 +624,6 @@ class SyncEngine:
 
         try:
             batcher.run([self._group_work(g) for g in simple.values()], apply)
-        except BatchesUnfinished as err:
-            raise AbortRun(str(err)) from err
         finally:
             report.batches = batcher.counts()
         return [g for g in groups if f"member:{g.member.email}" not in simple]
@@ -636,8 +632,7 @@ class SyncEngine:
         member, mc = group.member, self.profile.mailchimp
         records = []
         for cp, decision in group.to_send:
-            result = self._customer_result(member, cp, decision, ())
-            records.append(Record(result.event, result.ledger_hash, [tuple(w) for w in result.synced]))
+            records.append(_as_record(self._customer_result(member, cp, decision, ())))
         return group_work(
             member.email, records, list_id=mc.list_id,
             member=(member.payload, member.hash) if group.member_decision.writes else None,
@@ -661,14 +656,11 @@ class SyncEngine:
 
         works = []
         for op, decision in simple.values():
-            result = self._order_result(op, decision, decision.action)
-            record = Record(result.event, result.ledger_hash, [tuple(w) for w in result.synced])
+            record = _as_record(self._order_result(op, decision, decision.action))
             works.append(order_work(record, store_id=store_id, payload=op.payload,
                                     update=decision.action == Action.UPDATED))
         try:
             batcher.run(works, apply)
-        except BatchesUnfinished as err:
-            raise AbortRun(str(err)) from err
         finally:
             report.batches = batcher.counts()
         back = {w.key for w in batcher.handed_back}
@@ -1031,6 +1023,11 @@ class SyncEngine:
             self.book.audit(event)
         for extra in result.audit:
             self.book.audit(extra)
+
+
+def _as_record(result: PushResult) -> Record:
+    """A record about to go by batches: what its per-record result would apply once Mailchimp took it."""
+    return Record(result.event, result.ledger_hash, [tuple(w) for w in result.synced])
 
 
 def _share_hashes(
