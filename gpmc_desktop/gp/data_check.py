@@ -248,7 +248,12 @@ def check_sba_documents(raws: list[Any]) -> Checked:
 def check_emails(customers: list[Customer]) -> None:
     """Customers every one of which has no e-mail would all be skipped for "no e-mail": GP's e-mails are where
     gpmc does not look (or the answer leaves them out), which must stop the sync rather than empty it."""
-    if customers and not any(c.email for c in customers):
-        raise data_error(f"None of the {len(customers)} customers GP returned has an e-mail address, so every one "
+    check_email_counts(len(customers), int(any(c.email for c in customers)))
+
+
+def check_email_counts(customers: int, with_email: int) -> None:
+    """:func:`check_emails` from counts, for a reader that does not hold the customers."""
+    if customers and not with_email:
+        raise data_error(f"None of the {customers} customers GP returned has an e-mail address, so every one "
                          "would be skipped for \"no e-mail\". If GP does hold e-mail addresses for them, its "
                          "answers keep them where gpmc does not look.")

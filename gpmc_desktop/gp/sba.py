@@ -323,10 +323,14 @@ class SbaSource:
         raws = self.raw_customers()
         return raws, self._joined_addresses(raws)
 
-    def customers(self) -> list[Customer]:
-        """Every customer, read from the socket record by record and checked whole (gp/sba_stream.py)."""
+    def customers(self, *, into: Callable[[Customer], None] | None = None) -> list[Customer]:
+        """Every customer, read from the socket record by record and checked whole (gp/sba_stream.py).  With
+        *into*, each goes there as soon as it is made and the list is empty."""
+        sink = sba_stream.Resumable(into, "customers")
+
         def read(resp: requests.Response) -> list[Customer]:
-            return sba_stream.read_customers(_items(resp, "customers"), self._addresses_for)
+            return sink.run(lambda give: sba_stream.read_customers(_items(resp, "customers"), self._addresses_for,
+                                                                   into=give))
 
         return self._in_company(self.settings.customers_path, what="customers", whole_collection=True,
                                 missing=lambda: self._missing("customers_path", "customers"), read=read)
@@ -346,12 +350,17 @@ class SbaSource:
                                 missing=lambda: self._missing("receivables_path", "receivables documents"))
         return sba_shapes.collection(rows, "receivables documents")
 
-    def documents(self) -> list[Document]:
-        """Every receivables document, read from the socket record by record and checked whole."""
+    def documents(self, *, into: Callable[[Document], None] | None = None) -> list[Document]:
+        """Every receivables document, read from the socket record by record and checked whole.  With *into*,
+        each goes there as soon as it is made and the list is empty."""
         what = "receivables documents"
+        sink = sba_stream.Resumable(into, what)
+
+        def read(resp: requests.Response) -> list[Document]:
+            return sink.run(lambda give: sba_stream.read_documents(_items(resp, what), into=give))
+
         return self._in_company(self.settings.receivables_path, what=what, whole_collection=True,
-                                missing=lambda: self._missing("receivables_path", what),
-                                read=lambda resp: sba_stream.read_documents(_items(resp, what)))
+                                missing=lambda: self._missing("receivables_path", what), read=read)
 
 
 def _items(resp: requests.Response, what: str) -> Iterator[Any]:

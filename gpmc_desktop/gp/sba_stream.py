@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import ijson
 
@@ -22,6 +22,8 @@ from gpmc_desktop.gp import answer_fields, data_check, sba_shapes
 from gpmc_desktop.gp.answer_fields import LIST_KEYS
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Customer, Document
+
+T = TypeVar("T")
 
 CHUNK = 1 << 16
 # Where the list of a collection may start, as ijson names the place (a key path, "" for the whole answer).
@@ -94,16 +96,56 @@ class _Normalised:
             return None
 
 
-def read_documents(items: Iterable[Any]) -> list[Document]:
-    """Every receivables document of an answer, checked whole."""
+class Resumable(Generic[T]):
+    """The sink of an answer that may be read more than once: a GET that breaks off is read again from the
+    start, and the records an earlier try already handed to *into* must not reach it twice.  A later try passes
+    over as many records as were handed on, checking by hash that they are the same ones in the same order;
+    an answer that changed between tries stops the read (the next run reads it afresh)."""
+
+    def __init__(self, into: Callable[[T], None] | None, what: str) -> None:
+        self._into, self._what = into, what
+        self._given = 0  # records handed on by every try so far
+        self._digest = 0  # the hash of those records, in order
+        self._seen = 0  # records made by this try
+        self._again = 0  # the hash of this try's records, up to _given
+
+    def run(self, read: Callable[[Callable[[T], None] | None], list[T]]) -> list[T]:
+        """One try: *read* given this try's sink (None without *into*)."""
+        self._seen, self._again = 0, 0
+        out = read(self._take if self._into is not None else None)
+        if self._seen < self._given:
+            raise self._changed()
+        return out
+
+    def _take(self, record: T) -> None:
+        assert self._into is not None
+        self._seen += 1
+        if self._seen <= self._given:
+            self._again = hash((self._again, record))
+            if self._seen == self._given and self._again != self._digest:
+                raise self._changed()
+            return
+        self._given += 1
+        self._digest = hash((self._digest, record))
+        self._into(record)
+
+    def _changed(self) -> GPError:
+        return GPError(Stage.SERVER, f"GP's answer for {self._what} changed while it was read again after the "
+                       "connection broke off.", "Run the sync again.")
+
+
+def read_documents(items: Iterable[Any], *, into: Callable[[Document], None] | None = None) -> list[Document]:
+    """Every receivables document of an answer, checked whole.  With *into*, each document goes there as soon as
+    it is made and the list is empty (the check still raises at the end)."""
     check = data_check.AnswerCheck(answer_fields.DOCUMENT, "receivables documents", "DocumentNumber")
     made = _Normalised()
     out: list[Document] = []
+    give = out.append if into is None else into
     for raw in items:
         read = check.add(raw)
         doc = made.make(lambda raw=raw, read=read: sba_shapes.document_from_sba(raw, read))
         if doc is not None:
-            out.append(doc)
+            give(doc)
     check.finish()
     if made.error is not None:
         raise made.error
@@ -111,11 +153,13 @@ def read_documents(items: Iterable[Any]) -> list[Document]:
 
 
 def read_customers(
-    items: Iterable[Any], joined: Callable[[data_check.AnswerCheck], dict[str, list[Any]]],
+    items: Iterable[Any], joined: Callable[[data_check.AnswerCheck], dict[str, list[Any]]], *,
+    into: Callable[[Customer], None] | None = None,
 ) -> list[Customer]:
     """Every customer of an answer, checked whole.  Customers that embed their addresses are made as they come;
     those that do not wait for *joined*: Sales/CustomerAddresses by customer (read once, at the end), given the
-    customers' check for its message when the server has no such resource."""
+    customers' check for its message when the server has no such resource.  With *into*, each customer goes
+    there as soon as it is made (those that wait, after the join) and the list is empty."""
     check = data_check.AnswerCheck(answer_fields.CUSTOMER, "customers", "CustomerNumber")
     embedded = data_check.AnswerCheck(answer_fields.ADDRESS, "customer addresses", "AddressId")
     made = _Normalised()
@@ -132,7 +176,11 @@ def read_customers(
                 embedded.add(address)
         except ValueError:
             pass  # the customers' check names the unreadable Addresses
-        slots.append(made.make(lambda raw=raw: sba_shapes.customer_from_sba(raw)))
+        customer = made.make(lambda raw=raw: sba_shapes.customer_from_sba(raw))
+        if into is None:
+            slots.append(customer)
+        elif customer is not None:
+            into(customer)
     by_customer = joined(check) if waiting else None
     check.finish(without="Addresses" if by_customer is not None else "")
     if by_customer is not None:
@@ -144,5 +192,9 @@ def read_customers(
     for place, raw in waiting:
         assert by_customer is not None
         number = sba_shapes.customer_key(raw.get("CustomerNumber"))
-        slots[place] = sba_shapes.customer_from_sba(raw, by_customer.get(number, []))
+        customer = sba_shapes.customer_from_sba(raw, by_customer.get(number, []))
+        if into is None:
+            slots[place] = customer
+        else:
+            into(customer)
     return [c for c in slots if c is not None]

@@ -24,7 +24,7 @@ import logging
 import zlib
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -34,6 +34,7 @@ from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddres
 from gpmc_desktop.gp.soap import SoapSource
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CUSTOMERS_KEY = "soap_customers_snapshot"
 INVOICES_KEY = "soap_invoices_snapshot"
@@ -118,7 +119,8 @@ class SoapPollingSource:
         return mark - OVERLAP if mark else None
 
     # -- customers ------------------------------------------------------------------------------------------
-    def customers(self) -> list[Customer]:
+    def customers(self, *, into: Callable[[Customer], None] | None = None) -> list[Customer]:
+        """Every customer, complete; with *into*, each goes there and the list is empty."""
         snapshot = self._snapshot(CUSTOMERS_KEY)
         if self.decide() == "incremental" and (snapshot is None or snapshot[1] is None):
             self.mode, self.reason = "full", "no snapshot of the last read"
@@ -133,10 +135,11 @@ class SoapPollingSource:
             known.update((c.number.upper(), c) for c in self.source.customers(self._since(snapshot[1])))
         result = [known[k] for k in sorted(known)]
         self._save(CUSTOMERS_KEY, [_customer_out(c) for c in result], (c.modified_date for c in result))
-        return result
+        return _handed(result, into)
 
     # -- invoices ---------------------------------------------------------------------------------------------
-    def documents(self) -> list[Document]:
+    def documents(self, *, into: Callable[[Document], None] | None = None) -> list[Document]:
+        """Every receivables invoice, complete; with *into*, each goes there and the list is empty."""
         snapshot = self._snapshot(INVOICES_KEY)
         known = {d.number.upper(): d for d in map(_invoice_in, snapshot[0] if snapshot else [])}
         extra_dates: list[dt.date | None] = []
@@ -162,7 +165,16 @@ class SoapPollingSource:
         self._save(INVOICES_KEY, [_invoice_out(d) for d in docs], [*(d.modified_date for d in docs), *extra_dates])
         if self.mode == "full":
             store.set_state(self.profile_id, store.LAST_FULL_COMPARE_AT, store.to_iso(self.now()))
-        return docs
+        return _handed(docs, into)
+
+
+def _handed(records: list[T], into: Callable[[T], None] | None) -> list[T]:
+    """*records*, or, given *into*, none: each has gone there (the whole list is made first all the same)."""
+    if into is None:
+        return records
+    for record in records:
+        into(record)
+    return []
 
 
 # -- snapshot rows ---------------------------------------------------------------------------------------------

@@ -136,3 +136,112 @@ def test_a_body_that_breaks_off_is_read_again_from_the_start(gp_sba: GPSimulator
     documents = src.documents()
     assert len(sleeps) == 1 and documents == whole_answer_read(src)[1]
     assert all(isinstance(d.amount, Decimal) for d in documents)
+
+
+# -- handing records to a sink ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("knobs", [{}, {"separate_addresses": True}], ids=["embedded", "separate"])
+def test_a_sink_gets_the_records_the_list_would_hold(gp_sba: GPSimulator, knobs: dict[str, Any]) -> None:
+    gp_sba.set_options(**knobs)
+    src, _ = source(gp_sba, password=PW)
+    customers: list[Any] = []
+    documents: list[Any] = []
+    assert src.customers(into=customers.append) == [] and src.documents(into=documents.append) == []
+    listed_customers, listed_documents = src.customers(), src.documents()
+    assert documents == listed_documents and len(documents) > 100
+    if knobs:  # customers that wait for their addresses come after the join
+        assert sorted(customers, key=listed_customers.index) == listed_customers
+    else:
+        assert customers == listed_customers
+
+
+def _without_is_voided(src: SbaSource) -> tuple[bytes, list[Any]]:
+    raws = src.raw_documents()
+    for raw in raws[5::7]:
+        del raw["IsVoided"]
+    return json.dumps({"Payload": raws}).encode(), raws
+
+
+def test_a_bad_answer_raises_the_same_error_after_the_sink_was_fed(gp_sba: GPSimulator) -> None:
+    src, _ = source(gp_sba, password=PW)
+    body, raws = _without_is_voided(src)
+    fed: list[Any] = []
+    with pytest.raises(GPError) as listed:
+        sba_stream.read_documents(sba_stream.answer_items(iter([body]), "receivables documents"))
+    with pytest.raises(GPError) as sunk:
+        sba_stream.read_documents(sba_stream.answer_items(iter([body]), "receivables documents"), into=fed.append)
+    assert 0 < len(fed) < len(raws)
+    assert (sunk.value.stage, sunk.value.message) == (listed.value.stage, listed.value.message)
+
+
+def test_a_bad_customer_answer_raises_the_same_error_after_the_sink_was_fed(gp_sba: GPSimulator) -> None:
+    src, _ = source(gp_sba, password=PW)
+    raws = src.raw_customers()
+    for raw in raws[3::5]:
+        del raw["CustomerName"]
+    fed: list[Any] = []
+
+    def read(into: Any = None) -> list[Any]:
+        return sba_stream.read_customers(iter(raws), lambda _check: {}, into=into)
+
+    with pytest.raises(GPError) as listed:
+        read()
+    with pytest.raises(GPError) as sunk:
+        read(fed.append)
+    assert len(fed) == 3
+    assert (sunk.value.stage, sunk.value.message) == (listed.value.stage, listed.value.message)
+
+
+def test_a_sink_gets_each_record_once_when_a_broken_answer_is_read_again(gp_sba: GPSimulator) -> None:
+    src, sleeps = source(gp_sba, password=PW)
+    real_get = src.session.get
+    first_try: list[int] = []
+
+    def get(url: str, **kwargs: Any) -> requests.Response:
+        resp = real_get(url, **kwargs)
+        if kwargs.get("stream") and not first_try:
+            good = resp.iter_content
+
+            def breaks(size: int = 1) -> Any:
+                yield next(good(size))
+                first_try.append(len(fed))  # what the first try handed on before the break
+                raise requests.exceptions.ChunkedEncodingError("connection broken: IncompleteRead")
+
+            resp.iter_content = breaks  # type: ignore[method-assign]
+        return resp
+
+    src.session.get = get  # type: ignore[method-assign]
+    fed: list[Any] = []
+    assert src.documents(into=fed.append) == []
+    assert len(sleeps) == 1 and first_try[0] > 0
+    assert fed == whole_answer_read(src)[1]
+
+
+def _try(resumable: sba_stream.Resumable[int], records: list[int], *, breaks: bool = False) -> list[int]:
+    def read(give: Any) -> list[int]:
+        for record in records:
+            give(record)
+        if breaks:
+            raise GPError(Stage.REACH, "broke off", transient=True)
+        return []
+
+    return resumable.run(read)
+
+
+@pytest.mark.parametrize(("again", "fed"), [
+    ([1, 2, 3, 4], [1, 2, 3, 4]),  # the same answer: the rest is handed on
+    ([1, 2], None),  # the rest no longer there
+    ([1, 9, 3, 4], None),  # a record changed
+    ([2, 1, 3, 4], None),  # the order changed
+])
+def test_a_second_try_must_read_the_same_records(again: list[int], fed: list[int] | None) -> None:
+    got: list[int] = []
+    resumable = sba_stream.Resumable(got.append, "receivables documents")
+    with pytest.raises(GPError):
+        _try(resumable, [1, 2, 3], breaks=True)
+    if fed is not None:
+        _try(resumable, again)
+        assert got == fed
+    else:
+        with pytest.raises(GPError) as caught:
+            _try(resumable, again)
+        assert "changed while it was read again" in caught.value.message and not caught.value.transient

@@ -84,3 +84,16 @@ def test_a_full_comparison_comes_round_after_full_compare_days(gp_soap: GPSoapSi
     due = poll(gp_soap, profile_id, now=start + dt.timedelta(days=7, hours=1))[0]
     assert due.mode == "full" and "older than 7 days" in due.reason
     assert poll(gp_soap, profile_id, days=0, now=start + dt.timedelta(days=7, hours=2))[0].mode == "full"
+
+
+def test_a_sink_gets_the_records_the_lists_hold(gp_soap: GPSoapSimulator, profile_id: int) -> None:
+    _, customers, documents = poll(gp_soap, profile_id)
+    gp = GPSettings(url=gp_soap.base_url, company="Fabrikam, Inc.", username="CORP\\svc-gp", api="soap")
+    source = SoapPollingSource(SoapSource(gp, build_session(gp, PW)), profile_id)
+    fed_customers: list[Customer] = []
+    fed_documents: list[Document] = []
+    assert source.customers(into=fed_customers.append) == []
+    assert source.documents(into=fed_documents.append) == []
+    source.session.close()
+    assert fed_customers == list(customers.values()) and fed_documents == list(documents.values())
+    assert source.mode == "incremental" and len(fed_documents) > 10
