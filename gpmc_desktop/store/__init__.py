@@ -88,7 +88,17 @@ from gpmc_desktop.store.runs import (
     start_run,
 )
 from gpmc_desktop.store.secrets_guard import SecretFieldError
-from gpmc_desktop.store.synced import SyncedMap, SyncedState, delete_synced, get_synced, synced_map, upsert_synced
+from gpmc_desktop.store.synced import (
+    SyncedMap,
+    SyncedState,
+    delete_synced,
+    get_synced,
+    synced_count,
+    synced_emails,
+    synced_keys,
+    synced_map,
+    upsert_synced,
+)
 from gpmc_desktop.store.vocab import Action, Entity, FailureCategory, Outcome, RunKind, run_kind_label
 
 __all__ = [
@@ -169,6 +179,9 @@ __all__ = [
     "set_state",
     "start_run",
     "state_db_path",
+    "synced_count",
+    "synced_emails",
+    "synced_keys",
     "synced_map",
     "to_iso",
     "undismiss_failure",

@@ -115,14 +115,40 @@ def _unpack(key: str, packed: _Packed) -> SyncedState:
 OwnStrings: TypeAlias = "Callable[[str], tuple[str, str] | None]"
 
 
-def synced_map(profile_id: int, entity: Entity | str, own: OwnStrings | None = None) -> SyncedMap:
+# Keys per lookup of a keyed read: well under SQLite's limit on bound values.
+_KEYS_PER_QUERY = 500
+
+
+def _keyed_rows(profile_id: int, entity: str, keys: Iterable[str]) -> Iterator[tuple[str, str, str | None, str | None]]:
+    """The rows of *keys* (those synced), by indexed lookups of a few hundred keys each."""
+    chunk: list[str] = []
+    for key in dict.fromkeys(keys):
+        chunk.append(key)
+        if len(chunk) == _KEYS_PER_QUERY:
+            yield from _rows_of(profile_id, entity, chunk)
+            chunk = []
+    if chunk:
+        yield from _rows_of(profile_id, entity, chunk)
+
+
+def _rows_of(profile_id: int, entity: str, keys: list[str]) -> Iterator[tuple[str, str, str | None, str | None]]:
+    marks = ", ".join("?" * len(keys))
+    yield from database_proxy.execute_sql(f'{_MAP_SQL} AND "gp_key" IN ({marks})', (profile_id, entity, *keys))
+
+
+def synced_map(
+    profile_id: int, entity: Entity | str, own: OwnStrings | None = None, *, keys: Iterable[str] | None = None
+) -> SyncedMap:
     """gp_key → SyncedState for every synced record of `entity`; one indexed range scan, no ORM objects
     (100k rows load in well under a second).  Held compactly (see SyncedMap), and the e-mails (a buyer's many
     orders hold its one) are shared: 400,000 orders hold a third less.  *own*: the strings the caller holds
     already (the plan's record numbers and hashes), kept instead of the database's equal copies as each row is
-    read, so a poll never holds both at once."""
+    read, so a poll never holds both at once.  *keys*: only those records (a shard of a big run), looked up by
+    key, so the rest of the table stays in the database."""
     entity = check(Entity, entity, "entity")
-    cursor = database_proxy.execute_sql(_MAP_SQL, (profile_id, entity))
+    cursor: Iterable[tuple[str, str, str | None, str | None]] = (
+        database_proxy.execute_sql(_MAP_SQL, (profile_id, entity)) if keys is None
+        else _keyed_rows(profile_id, entity, keys))
     rows: dict[str, _Packed] = {}
     for key, h, rid, email in cursor:
         if own is not None and (mine := own(key)) is not None:
@@ -134,6 +160,33 @@ def synced_map(profile_id: int, entity: Entity | str, own: OwnStrings | None = N
     found = SyncedMap(rows)
     found._keys_shared = own is not None
     return found
+
+
+def synced_keys(profile_id: int, entity: Entity | str) -> Iterator[str]:
+    """Every synced key of *entity*, read as the caller goes (a big table is never held whole)."""
+    entity = check(Entity, entity, "entity")
+    for (key,) in database_proxy.execute_sql(
+            f'SELECT "gp_key" FROM "{_TABLE}" WHERE "profile_id" = ? AND "entity" = ?', (profile_id, entity)):
+        yield key
+
+
+def synced_emails(profile_id: int, entity: Entity | str) -> set[str]:
+    """The distinct e-mails *entity*'s synced records hold (an order's: its buyer's), without loading the rows."""
+    entity = check(Entity, entity, "entity")
+    cursor = database_proxy.execute_sql(
+        f'SELECT DISTINCT "remote_email" FROM "{_TABLE}" WHERE "profile_id" = ? AND "entity" = ? '
+        'AND "remote_email" IS NOT NULL', (profile_id, entity))
+    return {email for (email,) in cursor}
+
+
+def synced_count(profile_id: int, entity: Entity | str, *, without_hash: str | None = None) -> int:
+    """How many records of *entity* are synced (*without_hash*: not counting those stored with that hash)."""
+    entity = check(Entity, entity, "entity")
+    sql = f'SELECT COUNT(*) FROM "{_TABLE}" WHERE "profile_id" = ? AND "entity" = ?'
+    args: tuple[object, ...] = (profile_id, entity)
+    if without_hash is not None:
+        sql, args = sql + ' AND "content_hash" != ?', (*args, without_hash)
+    return int(database_proxy.execute_sql(sql, args).fetchone()[0])
 
 
 def get_synced(profile_id: int, entity: Entity | str, gp_key: str) -> SyncedState | None:

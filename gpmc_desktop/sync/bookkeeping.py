@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from gpmc_desktop import store
@@ -30,6 +30,7 @@ class Bookkeeping:
         # mark_synced and forget (a poll asked for the orders' 400,000 rows eight times before).
         self._known: dict[Entity, SyncedMap] = {}
         self._own: dict[Entity, OwnStrings] = {}
+        self._scope: dict[Entity, list[str]] | None = None  # see scope()
 
     # -- runs -----------------------------------------------------------------------------------------------
     def start_run(self, kind: RunKind) -> int:
@@ -49,12 +50,35 @@ class Bookkeeping:
         compactly, whose SyncedState objects are made on access)."""
         known = self._known.get(entity)
         if known is None:
-            known = self._known[entity] = store.synced_map(self.profile_id, entity, self._own.get(entity))
+            keys = self._scope.get(entity) if self._scope is not None else None
+            known = self._known[entity] = store.synced_map(self.profile_id, entity, self._own.get(entity), keys=keys)
             for gp_key in self._forget.get(entity, ()):
                 known.drop(gp_key)
             for gp_key, state in self._synced.get(entity, {}).items():
                 known.put(gp_key, state)
         return known
+
+    def scope(self, keys: Mapping[Entity, Iterable[str]] | None) -> None:
+        """From now on :meth:`synced` reads, of each entity *keys* names, only those records (a shard of a big
+        run: the rest of the table stays in the database); None: every record again."""
+        self.flush()  # a shard's marks are in the database before the next shard reads
+        self._known.clear()
+        self._scope = None if keys is None else {entity: list(found) for entity, found in keys.items()}
+
+    def synced_count(self, entity: Entity, *, without_hash: str | None = None) -> int:
+        """How many records of *entity* are synced, this run's writes included (whatever the scope)."""
+        self.flush()
+        return store.synced_count(self.profile_id, entity, without_hash=without_hash)
+
+    def synced_keys(self, entity: Entity) -> Iterator[str]:
+        """Every synced key of *entity*, this run's writes included, read from the database as the caller goes."""
+        self.flush()
+        return store.synced_keys(self.profile_id, entity)
+
+    def synced_emails(self, entity: Entity) -> set[str]:
+        """The distinct e-mails *entity*'s synced records hold (an order's: its buyer's), this run's included."""
+        self.flush()
+        return store.synced_emails(self.profile_id, entity)
 
     def prefer_strings(self, entity: Entity, own: OwnStrings | None) -> None:
         """Read *entity*'s synced state with the strings *own* gives (see :func:`store.synced_map`); None: with

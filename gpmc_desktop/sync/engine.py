@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import inspect
 import threading
 from collections import ChainMap
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from gpmc_desktop.gp import data_check
 from gpmc_desktop.gp.errors import GPError
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.mailchimp.api import MailchimpApi
@@ -42,7 +44,7 @@ from gpmc_desktop.store import (
     SyncedState,
 )
 from gpmc_desktop.store.runs import RUN_NOTES
-from gpmc_desktop.sync import buyer_address, mapping
+from gpmc_desktop.sync import buyer_address, mapping, mass_change
 from gpmc_desktop.sync.automations import OFF, ON, keeps_store_syncing
 from gpmc_desktop.sync.batch_backfill import BatchBackfill, BatchesUnfinished, BatchSettings
 from gpmc_desktop.sync.batch_work import Record, Work, group_work, order_work
@@ -63,10 +65,11 @@ from gpmc_desktop.sync.decide import (
     surplus_buyers,
 )
 from gpmc_desktop.sync.failure_news import FailureNews, failure_news
+from gpmc_desktop.sync.gp_read import SHARD_CUSTOMERS, GPRead
 from gpmc_desktop.sync.mass_change import MISSING_STATE, MassChange, assess, write_missing
 from gpmc_desktop.sync.merge_fields import AudienceFields
 from gpmc_desktop.sync.plan import BuyerPlan, CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan, fit_members
-from gpmc_desktop.sync.reconciliation import Holdings, holdings, reconcile
+from gpmc_desktop.sync.reconciliation import Holdings, RecordOutcomes, Tally, held_money
 from gpmc_desktop.sync.report import RunReport
 
 ProgressFn = Callable[[str, int, int], None]
@@ -77,8 +80,11 @@ FLUSH_EVERY = 200
 
 
 class GPSource(Protocol):
-    def customers(self) -> list[Customer]: ...
-    def documents(self) -> list[Document]: ...
+    """GP's records; a source may also take ``into=``, a callable each record is handed to as it is read (then
+    it returns none)."""
+
+    def customers(self) -> Iterable[Customer]: ...
+    def documents(self) -> Iterable[Document]: ...
 
 
 class AbortRun(Exception):
@@ -168,9 +174,13 @@ class SyncEngine:
         cancel: threading.Event | None = None,
         now: Callable[[], dt.datetime] | None = None,
         batches: BatchSettings | None = None,
+        shard_customers: int = SHARD_CUSTOMERS,
+        scratch_dir: Path | None = None,
     ) -> None:
         """*batches*: how a big run goes through Mailchimp batch operations (default: the profile's
-        ``[sync] batch_threshold`` with the module's sizes and timings)."""
+        ``[sync] batch_threshold`` with the module's sizes and timings).  *shard_customers*: how many GP
+        customers one plan holds (a bigger company is planned a part at a time, the rest kept in a scratch file
+        in *scratch_dir*, the system's temporary folder by default)."""
         self.profile = profile
         self.source = source
         self.api = api
@@ -187,6 +197,20 @@ class SyncEngine:
         self._holds: MailchimpHolds | None = None  # a full comparison's read of Mailchimp
         self._previewing = False  # this run writes nothing, to Mailchimp or to the synced state
         self._lost: dict[Entity, set[str]] = {}  # what it found Mailchimp lost, by entity: sent again, and said so
+        self.shard_customers = shard_customers
+        self.scratch_dir = scratch_dir
+        # One run's: the reconciliation's sums, the money Mailchimp holds by part, the plan of a run in one part.
+        self._tally = Tally()
+        self._money: dict[int, Decimal] = {}
+        self._whole: Plan | None = None
+        self._planned = False  # every part of GP's records was planned (the reconciliation has GP's side)
+        self._repoints = 0  # orders this run moves to their e-mail's buyer
+        self._progress = _Progress(self.progress, {"customers": 0, "orders": 0})
+        # The parts a real run's survey found nothing to do in, by index: (e-mail addresses, invoices), counted
+        # there (in a report and a tally of their own until the guard lets the run go) and not planned again.
+        self._quiet: dict[int, tuple[int, int]] = {}
+        self._quiet_report = RunReport()
+        self._quiet_tally = Tally()
 
     # ================================================================================================ public
     def run(
@@ -201,25 +225,29 @@ class SyncEngine:
         first_load = self.book.get_state(BACKFILL_DONE) != "1"
         report.kind = run_kind(trigger, full=full, dry_run=dry_run, first_load=first_load)
         report.run_id = self.book.start_run(report.kind)
-        plan: Plan | None = None
+        self._tally, self._money, self._whole = Tally(), {}, None
+        self._quiet, self._quiet_report, self._quiet_tally = {}, RunReport(), Tally()
+        gp: GPRead | None = None
         try:
             if not dry_run:
                 self._preflight()  # a wrong key or audience shows before a GP pull that may take minutes
                 self._finish_stored_batches()  # a killed run's batches: applied before anything is planned
             if not self.cancel.is_set():
-                plan = self._read_plan()
-                report.ignored_documents = dict(plan.ignored_documents)
+                gp = self._read_gp()
                 if dry_run:
-                    self._dry_run(plan, report, full)
+                    self._dry_run(gp, report, full)
                 else:
-                    self._guard_mass_change(plan, report, confirm_mass_change)
-                    self._sync(plan, report, full)
+                    self._sync(gp, report, full, confirm_mass_change)
         except GPError as err:
             report.outcome, report.error = Outcome.FAILED, f"GP: {err}"
         except (AbortRun, BatchesUnfinished) as err:  # past the batches' deadline: they stay stored for the next run
             report.outcome, report.error = Outcome.FAILED, str(err)
         except MailchimpError as err:
             report.outcome, report.error = Outcome.FAILED, f"Mailchimp: {err}"
+        finally:
+            self.book.scope(None)
+            if gp is not None:
+                gp.close()
         if self.cancel.is_set() and report.outcome != Outcome.FAILED:
             report.outcome = Outcome.CANCELLED
         elif report.outcome == Outcome.OK and report.failure_news[FailureNews.NEW]:
@@ -227,41 +255,152 @@ class SyncEngine:
         self.book.flush()
         counts: dict[str, Any] = {Entity.CUSTOMER: report.customers, Entity.ORDER: report.orders,
                                   RUN_NOTES: report.notes()}
-        if plan is not None:
+        if self._planned:
             # The one reconciliation every later view reads (the summary, the runs, the tray): stored with the run.
-            report.reconciliation = reconcile(
-                plan, report.outcomes, customers=report.customers, orders=report.orders,
-                skip_reasons=report.skip_reasons, dry_run=dry_run, holds=None if dry_run else self._holdings(plan))
+            report.reconciliation = self._tally.reconcile(
+                customers=report.customers, orders=report.orders, skip_reasons=report.skip_reasons,
+                dry_run=dry_run, holds=None if dry_run else self._holdings())
             counts["reconciliation"] = report.reconciliation.as_json()
         self.book.finish_run(report.run_id, report.outcome, counts, report.error)
+        self._whole = None
         return report
 
-    def _holdings(self, plan: Plan) -> Holdings:
-        """What Mailchimp holds from GP now, from the synced state the run leaves."""
-        return holdings(plan, self.book.synced(Entity.MEMBER), self.book.synced(Entity.ECOMMERCE_CUSTOMER),
-                        self.book.synced(Entity.ORDER))
+    def _holdings(self) -> Holdings:
+        """What Mailchimp holds from GP now, from the synced state the run leaves (the money: its parts')."""
+        count = self.book.synced_count
+        return Holdings(count(Entity.MEMBER), count(Entity.ECOMMERCE_CUSTOMER),
+                        count(Entity.ORDER, without_hash=GONE_ORDER_HASH), sum(self._money.values(), Decimal(0)))
 
-    def _read_plan(self) -> Plan:
+    # ================================================================================================ GP
+    def _read_gp(self) -> GPRead:
+        """GP's customers, then its documents, as the run's parts (sync/gp_read.py): a big company is held a
+        part at a time, the rest in a scratch file.  Each answer is checked whole before a plan is made
+        (gp/data_check.py); a customer list without a single e-mail stops here too, before the documents' long
+        pull and before any Mailchimp write."""
         self.progress("gp", 0, 0)
-        # Each GP answer is checked whole before its records are read (gp/data_check.py); a customer list without
-        # a single e-mail stops here too, before the documents' long pull and before any Mailchimp write.
-        customers = self.source.customers()
-        data_check.check_emails(customers)
-        self.progress("gp", 1, 2)
-        documents = self.source.documents()
+        gp = GPRead(self.shard_customers, self.scratch_dir)
+        try:
+            _feed(self.source.customers, gp.add_customer)
+            gp.customers_done()
+            self.progress("gp", 1, 2)
+            _feed(self.source.documents, gp.add_document)
+            gp.documents_done()
+        except BaseException:
+            gp.close()
+            raise
         self.progress("gp", 2, 2)
-        return build_plan(customers, documents, self.profile.filters, self.profile.mailchimp.status_if_new,
-                          zone=company_zone(self.profile.gp.time_zone))
+        self._planned = False
+        return gp
+
+    def _plans(self, gp: GPRead, skip: Container[int] = ()) -> Iterator[tuple[int, Plan]]:
+        """The run's plans, one per part of GP's records (a shard: every customer of an e-mail with their
+        invoices), the bookkeeping's synced state scoped to each in turn; those *skip* names are not read.  A run
+        that fits one part has one plan, made once and kept for all its passes (the guard's and the sync's)."""
+        zone = company_zone(self.profile.gp.time_zone)
+        if gp.shard_count == 1:
+            if 0 in skip:
+                return
+            if self._whole is None:
+                customers, documents = next(iter(gp.shards()))
+                self._whole = build_plan(customers, documents, self.profile.filters,
+                                         self.profile.mailchimp.status_if_new, zone=zone, currency=gp.currency)
+            yield 0, self._whole
+            return
+        for part, customers, documents in gp.parts(skip):
+            self.book.scope(_scope(customers, documents))
+            yield part, build_plan(customers, documents, self.profile.filters, self.profile.mailchimp.status_if_new,
+                                   zone=zone, currency=gp.currency)
+        self.book.scope(None)
+
+    def _survey(
+        self, gp: GPRead, report: RunReport, *, fields: AudienceFields, holds: MailchimpHolds | None, dry_run: bool,
+        confirmed: bool = False,
+    ) -> None:
+        """One pass over every plan before anything is sent: GP's side of the reconciliation, what the run sets
+        out to send, whether orders move to another buyer, what Mailchimp holds of GP's invoices now, and the
+        mass-change guard's count.  A preview counts everything it would do here too (its only pass).
+        *fields*: the audience's merge fields the members are fitted to; *holds*: a full comparison's read."""
+        guard = self._guard_applies()
+        parts: list[MassChange] = []
+        to_send = repoints = 0
+        ledgers = (self.book.failures(Entity.CUSTOMER), self.book.failures(Entity.ORDER))
+        for part, plan in self._plans(gp):
+            self._tally.add_plan(plan)
+            fit_members(plan, fields)
+            fc = self._forecast(plan, holds)
+            to_send += _to_send(fc)
+            repoints += fc.repoints
+            if guard:
+                # The guard counts against what was synced: a full comparison's repairs are not GP's changes.
+                parts.append(self._assess(plan, fc if holds is None else self._forecast(plan), confirmed))
+            if dry_run:
+                self._count_preview(plan, fc, report)
+                self._tally.add_outcomes(plan, report.outcomes)
+                report.outcomes = RecordOutcomes()
+            else:
+                self._money[part] = held_money(plan, self.book.synced(Entity.ORDER))
+                if self._is_quiet(plan, fc, ledgers):
+                    # Counted now and not planned again: a poll that finds nothing to do reads each part once.
+                    self._count_preview(plan, fc, self._quiet_report)
+                    self._quiet_tally.add_outcomes(plan, self._quiet_report.outcomes)
+                    self._quiet_report.outcomes = RecordOutcomes()
+                    self._quiet[part] = (len(fc.groups), len(plan.orders) + len(plan.skipped_orders))
+        self._planned = True
+        report.ignored_documents = dict(self._tally.not_orders)
+        report.to_send, self._repoints = to_send, repoints
+        if guard:
+            if gp.shard_count > 1:  # what GP's answer lacks, which no part's plan has
+                missing = self.book.get_state(MISSING_STATE)
+                parts.append(MassChange(
+                    self.profile.sync.mass_change_percent,
+                    mass_change.absent("customers", list(gp.absent_customers(self.book.synced_keys(Entity.CUSTOMER))),
+                                       missing),
+                    mass_change.absent("invoices", list(gp.absent_documents(self.book.synced_keys(Entity.ORDER))),
+                                       missing)))
+            report.mass_change = mass_change.merged(parts, self.profile.sync.mass_change_percent, confirmed=confirmed)
+
+    def _is_quiet(
+        self, plan: Plan, fc: Forecast, ledgers: tuple[Mapping[str, LedgerEntry], Mapping[str, LedgerEntry]]
+    ) -> bool:
+        """Nothing of *plan* is sent, audited or resolved this run: its records are unchanged, none is in the
+        failure ledger, and its skips are those last audited."""
+        if _to_send(fc) or any(group.legacy for group in fc.groups):
+            return False
+        customer_ledger, order_ledger = ledgers
+        if any(n in customer_ledger for n in (*plan.customers, *plan.skipped_customers)) or any(
+                n in order_ledger for n in (*plan.orders, *plan.skipped_orders)):
+            return False
+        for skipped, seen_entity in ((plan.skipped_customers, Entity.CUSTOMER_SKIP),
+                                     (plan.skipped_orders, Entity.ORDER_SKIP)):
+            seen = self.book.synced(seen_entity)
+            if seen.keys() != skipped.keys() or any(
+                    _hash_of(seen, n) != mapping.content_hash(reason) for n, (_r, reason) in skipped.items()):
+                return False
+        return True
+
+    def _guard_applies(self) -> bool:
+        """The mass-change guard counts this run: it is on, and this is not the first load."""
+        return bool(self.profile.sync.mass_change_percent) and self.book.get_state(BACKFILL_DONE) == "1"
+
+    def _assess(self, plan: Plan, fc: Forecast, confirmed: bool) -> MassChange:
+        book = self.book
+        return assess(plan, fc, synced_customers=book.synced(Entity.CUSTOMER), synced_orders=book.synced(Entity.ORDER),
+                      customer_skips=book.synced(Entity.CUSTOMER_SKIP), order_skips=book.synced(Entity.ORDER_SKIP),
+                      missing=book.get_state(MISSING_STATE), limit=self.profile.sync.mass_change_percent,
+                      confirmed=confirmed)
 
     # ================================================================================================ dry run
-    def _dry_run(self, plan: Plan, report: RunReport, full: bool) -> None:
+    def _dry_run(self, gp: GPRead, report: RunReport, full: bool) -> None:
         """Count what :meth:`_sync` would do, from the same decisions, without a single Mailchimp write (the
-        audience's merge fields are read: what fits them decides what members carry)."""
-        fit_members(plan, self._audience_fields())
-        fc = self._forecast(plan, self._read_holds() if full else None)
+        audience's merge fields are read: what fits them decides what members carry).  Says whether a real run
+        would stop (from what was synced, as the real run's guard counts)."""
+        self._survey(gp, report, fields=self._audience_fields(), holds=self._read_holds() if full else None,
+                     dry_run=True)
+
+    def _count_preview(self, plan: Plan, fc: Forecast, report: RunReport) -> None:
+        """One plan's part of the preview."""
         _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
         _count_held(report, fc.groups, self.book.failures(Entity.CUSTOMER))
-        report.to_send = _to_send(fc)
         for group in fc.groups:
             report.outcomes.count_group(group)
         for group in fc.sending:
@@ -272,8 +411,6 @@ class SyncEngine:
         _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
         for _op, decision in _orders_to_send(report, fc.orders, self.book.failures(Entity.ORDER)):
             report.orders[decision.action] += 1
-        # Says whether a real run would stop (from what was synced, as the real run's guard counts).
-        report.mass_change = self._mass_change(plan, None if full else fc)
 
     def _read_holds(self) -> MailchimpHolds:
         """What Mailchimp holds now (a page per 1,000 records: reads only)."""
@@ -321,24 +458,10 @@ class SyncEngine:
         )
 
     # ================================================================================================ guard
-    def _mass_change(self, plan: Plan, fc: Forecast | None = None, *, confirmed: bool = False) -> MassChange | None:
-        """The mass-change guard's count (see :mod:`sync.mass_change`), from the run's forecast *fc* or one
-        made here; None for the first load or with the guard off.  Reads Mailchimp, never writes."""
-        limit = self.profile.sync.mass_change_percent
-        if not limit or self.book.get_state(BACKFILL_DONE) != "1":
-            return None
-        if fc is None:
-            # The audience's fields as the run will make them, without creating any (they decide member hashes).
-            fit_members(plan, self._audience_fields())
-            fc = self._forecast(plan)
-        book = self.book
-        return assess(plan, fc, synced_customers=book.synced(Entity.CUSTOMER), synced_orders=book.synced(Entity.ORDER),
-                      customer_skips=book.synced(Entity.CUSTOMER_SKIP), order_skips=book.synced(Entity.ORDER_SKIP),
-                      missing=book.get_state(MISSING_STATE), limit=limit, confirmed=confirmed)
-
-    def _guard_mass_change(self, plan: Plan, report: RunReport, confirmed: bool) -> None:
-        """Stop before the first Mailchimp write when the run would change too much of what Mailchimp holds."""
-        report.mass_change = guard = self._mass_change(plan, confirmed=confirmed)
+    def _guard_mass_change(self, report: RunReport) -> None:
+        """Stop before the first Mailchimp write when the run would change too much of what Mailchimp holds
+        (the count: :meth:`_survey`'s)."""
+        guard = report.mass_change
         if guard is None:
             return
         if not guard.stops and (missing := write_missing(guard)) != self.book.get_state(MISSING_STATE):
@@ -354,44 +477,67 @@ class SyncEngine:
             raise MassChangeStop(guard.message())
 
     # ================================================================================================ sync
-    def _sync(self, plan: Plan, report: RunReport, full: bool) -> None:
+    def _sync(self, gp: GPRead, report: RunReport, full: bool, confirmed: bool) -> None:
         backfill = self.book.get_state(BACKFILL_DONE) != "1"
         automations = self.profile.mailchimp.automations
         report.backfill = backfill
-        if backfill:
-            self.book.set_state(BACKFILL_IN_PROGRESS, "1")
-        fit_members(plan, self._ensure_merge_fields())  # what fits the audience decides what members carry
         # A full comparison's repair: what someone deleted, archived or forgot in Mailchimp is sent again; what
         # Mailchimp holds as it was sent is left alone (counted and audited as unchanged).
-        fc = self._forecast(plan, self._read_holds() if full else None)
-        report.to_send = _to_send(fc)
+        holds = self._read_holds() if full else None
+        if self._guard_applies():  # nothing is written before the guard's count: the fields are only read
+            self._survey(gp, report, fields=self._audience_fields(), holds=holds, dry_run=False, confirmed=confirmed)
+            self._guard_mass_change(report)
+            fields = self._ensure_merge_fields()
+        else:
+            fields = self._ensure_merge_fields()  # what fits the audience decides what members carry
+            self._survey(gp, report, fields=fields, holds=holds, dry_run=False)
+        _add_counts(report, self._quiet_report)  # the parts with nothing to do, counted by the survey
+        self._tally.add_outcome_counts(self._quiet_tally)
+        if backfill:
+            self.book.set_state(BACKFILL_IN_PROGRESS, "1")
         # Orders moved to their e-mail's buyer are created again, which would send their buyer order e-mails:
         # the store's automations are paused for such a run as for the historical load.
-        repointing = fc.repoints > 0
+        repointing = self._repoints > 0
         self._paused = keeps_store_syncing(automations, backfill=backfill) or repointing
         self._repointing = repointing
-        self._ensure_store(plan.currency, backfill)
+        self._ensure_store(gp.currency, backfill)
         if self.book.get_state(AUTOMATIONS_APPLIED) != automations:
             self.book.set_state(AUTOMATIONS_APPLIED, automations)
         # The one record a full comparison re-sends unchanged: the placeholder every order line points at, one
         # PUT that puts it back if someone deleted it in Mailchimp (the orders would fail without it).
         self._ensure_product(force=full)
         batcher = self._batcher(report.to_send)  # None: record by record
+        self._progress = _Progress(self.progress, {"customers": self._tally.addresses,
+                                                   "orders": self._tally.gp_invoices})
+        self._progress.done_already(customers=sum(c for c, _o in self._quiet.values()),
+                                    orders=sum(o for _c, o in self._quiet.values()))
         try:
-            carried = self._sync_customers(plan, report, fc, batcher)
-            if self._abort:
-                raise self._abort
-            self._sync_orders(plan, report, carried, batcher)
+            for part, plan in self._plans(gp, skip=self._quiet):
+                fit_members(plan, fields)
+                fc = self._forecast(plan, holds)
+                try:
+                    carried = self._sync_customers(plan, report, fc, batcher)
+                    if self._abort:
+                        raise self._abort
+                    self._sync_orders(plan, report, carried, batcher)
+                finally:
+                    self._tally.add_outcomes(plan, report.outcomes)
+                    report.outcomes = RecordOutcomes()
+                    self._money[part] = held_money(plan, self.book.synced(Entity.ORDER))
+                    self._progress.next_part()
+                if self._abort:
+                    raise self._abort
+                if self.cancel.is_set():
+                    return
         finally:
             if batcher is not None:
                 batcher.client.close()
+        self._progress.finish()
+        self._retire_buyers(gp)
         if self._abort:
             raise self._abort
-        if self.cancel.is_set():
-            return
-        self._retire_buyers(plan)
-        if self._abort:
-            raise self._abort
+        if gp.shard_count > 1:
+            self._forget_absent_skips(gp)
         if backfill:
             self._end_first_load(automations)
             self.book.set_state(BACKFILL_DONE, "1")
@@ -545,7 +691,7 @@ class SyncEngine:
         # Progress counts e-mail addresses (one contact each), as the reconciliation does: those the failure
         # ledger holds whole are done from the start.
         total = len(fc.groups)
-        self.progress("customers", len(held), total)
+        self._progress("customers", len(held), total)
         carried: set[str] = set()
         if batcher is not None:
             groups = self._send_groups_by_batch(batcher, groups, report, (ledger, order_ledger), carried)
@@ -557,7 +703,7 @@ class SyncEngine:
 
         for done, (group, results) in enumerate(self._parallel(groups, push), start=total - len(groups) + 1):
             self._apply_group(group, results, report, (ledger, order_ledger), carried)
-            self.progress("customers", done, total)
+            self._progress("customers", done, total)
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
         self.book.flush()
@@ -823,7 +969,7 @@ class SyncEngine:
         # Progress counts every GP invoice, as the reconciliation does: those left out, unchanged, held, or sent
         # with their customer in the customers step are done from the start.
         total = len(plan.orders) + len(plan.skipped_orders)
-        self.progress("orders", total - len(todo), total)
+        self._progress("orders", total - len(todo), total)
         if batcher is not None:
             todo = self._send_orders_by_batch(batcher, todo, report, ledger)
             if self.cancel.is_set():
@@ -831,7 +977,7 @@ class SyncEngine:
         for done, result in enumerate(self._parallel(todo, self._push_order), start=total - len(todo) + 1):
             self._apply(result, report, ledger)
             report.outcomes.orders[result.event.gp_key] = result.event.action
-            self.progress("orders", done, total)
+            self._progress("orders", done, total)
             if done % FLUSH_EVERY == 0:
                 self.book.flush()
         self.book.flush()
@@ -932,10 +1078,21 @@ class SyncEngine:
                 raise
 
     # ---------------------------------------------------------------------------------- retiring customers
-    def _retire_buyers(self, plan: Plan) -> None:
+    def _retire_buyers(self, gp: GPRead) -> None:
         """Delete the buyers of e-mails no GP customer has and no order hangs on any more (an e-mail changed).
         Their synced state is forgotten only once Mailchimp confirmed, so a kill here is finished next run."""
-        surplus = surplus_buyers(plan, self.book.synced(Entity.ECOMMERCE_CUSTOMER), self.book.synced(Entity.ORDER))
+        if gp.shard_count == 1 and self._whole is not None:
+            surplus = surplus_buyers(self._whole, self.book.synced(Entity.ECOMMERCE_CUSTOMER),
+                                     self.book.synced(Entity.ORDER))
+        else:  # by key, the synced tables left in the database: every GP customer's e-mail, every order's buyer
+            wanted = {mapping.ecommerce_customer_id(e) for e in gp.emails()}
+            wanted.update(mapping.ecommerce_customer_id(e) for e in self.book.synced_emails(Entity.ORDER))
+            ids = [bid for bid in self.book.synced_keys(Entity.ECOMMERCE_CUSTOMER) if bid not in wanted]
+            del wanted
+            self.book.scope({Entity.ECOMMERCE_CUSTOMER: ids})
+            buyers = self.book.synced(Entity.ECOMMERCE_CUSTOMER)
+            surplus = sorted(buyers.items())
+            self.book.scope(None)
         for buyer_id, state, error in self._parallel(surplus, self._delete_buyer):
             reason = f"deleted the e-commerce customer of {state.remote_email}: no GP customer has this e-mail any more"
             if error is None:
@@ -946,6 +1103,14 @@ class SyncEngine:
                 self.book.audit(_audit_event(Entity.CUSTOMER, buyer_id, Action.FAILED, mailchimp_id=buyer_id,
                                              email=state.remote_email or "", error=error,
                                              reason=f"{reason}: {_error_reason(error)}"))
+        self.book.flush()
+
+    def _forget_absent_skips(self, gp: GPRead) -> None:
+        """The skips of records GP no longer answers with are forgotten (audited again should they come back and
+        be skipped), as a single plan's :meth:`_audit_skips` does for its own."""
+        for entity, absent in ((Entity.CUSTOMER_SKIP, gp.absent_customers), (Entity.ORDER_SKIP, gp.absent_documents)):
+            for number in list(absent(self.book.synced_keys(entity))):
+                self.book.forget(entity, number)
         self.book.flush()
 
     def _delete_buyer(self, item: tuple[str, SyncedState]) -> tuple[str, SyncedState, MailchimpError | None]:
@@ -1142,3 +1307,68 @@ def _orders_to_send(
 def _order_body(op: OrderPlan, buyer: BuyerPlan | None) -> dict[str, Any]:
     """The order's POST; with *buyer*, carrying its e-commerce customer in full."""
     return op.payload if buyer is None else mapping.order_with_customer(op.payload, buyer.payload)
+
+
+def _feed(read: Callable[..., Iterable[T]], into: Callable[[T], None]) -> None:
+    """Every record *read* gives, into *into*: handed over as the source reads them when it can (a streamed SBA
+    answer is never held whole), else from the list it returns."""
+    if "into" in inspect.signature(read).parameters:
+        read(into=into)
+        return
+    for record in read():
+        into(record)
+
+
+def _scope(customers: list[Customer], documents: list[Document]) -> dict[Entity, list[str]]:
+    """The synced records one part's plan can touch, by entity: its customers', their e-mails' and invoices'."""
+    numbers = [c.number for c in customers]
+    emails = list(dict.fromkeys(c.email for c in customers if c.email))
+    # An older build's e-commerce customer had the GP customer number as its id.
+    buyers = [mapping.ecommerce_customer_id(e) for e in emails] + numbers
+    invoices = [d.number for d in documents]
+    return {Entity.CUSTOMER: numbers, Entity.CUSTOMER_SKIP: numbers, Entity.MEMBER: emails,
+            Entity.ECOMMERCE_CUSTOMER: buyers, Entity.ORDER: invoices, Entity.ORDER_SKIP: invoices}
+
+
+class _Progress:
+    """The customers' and orders' progress of the whole run, from its parts' own counts."""
+
+    def __init__(self, report: ProgressFn, totals: dict[str, int]) -> None:
+        self._report, self._totals = report, totals
+        self._before: dict[str, int] = dict.fromkeys(totals, 0)  # done in earlier parts
+        self._part: dict[str, int] = dict.fromkeys(totals, 0)  # this part's total
+        self._told = True  # the last part's progress was told (see finish)
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        self._part[phase] = total
+        self._report(phase, self._before[phase] + done, max(self._totals[phase], self._before[phase] + total))
+
+    def next_part(self) -> None:
+        for phase, total in self._part.items():
+            self._before[phase] += total
+        self._part = dict.fromkeys(self._totals, 0)
+        self._told = True
+
+    def done_already(self, **done: int) -> None:
+        """Parts counted without being sent (nothing to do in them): done from the start."""
+        for phase, n in done.items():
+            self._before[phase] += n
+        self._told = False
+        if done.get("customers"):
+            self("customers", 0, 0)
+
+    def finish(self) -> None:
+        """A run whose every part had nothing to do says so once its parts are done."""
+        if not self._told:
+            self("orders", 0, 0)
+
+
+def _add_counts(report: RunReport, more: RunReport) -> None:
+    """*more*'s counts into *report* (the parts a survey counted, once the run goes on)."""
+    for entity in (Entity.CUSTOMER, Entity.ORDER):
+        for action, n in more.counts(entity).items():
+            report.counts(entity)[action] += n
+    report.skip_reasons.update(more.skip_reasons)
+    report.fields_left_out.update(more.fields_left_out)
+    report.failure_news.update(more.failure_news)
+    report.new_contacts += more.new_contacts

@@ -15,7 +15,7 @@ import sqlite3
 import tempfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from decimal import Decimal
 from itertools import islice
 from math import ceil
@@ -243,18 +243,26 @@ class GPRead:
     def shards(self) -> Iterator[tuple[list[Customer], list[Document]]]:
         """Each shard's customers and their documents, in the order they came (a document whose customer GP
         did not answer with comes in the last shard)."""
+        for _index, customers, documents in self.parts():
+            yield customers, documents
+
+    def parts(self, skip: Container[int] = ()) -> Iterator[tuple[int, list[Customer], list[Document]]]:
+        """:meth:`shards` with each shard's index, leaving out (never read back) the shards *skip* names."""
         if self._path is None:
-            yield self._customers, self._documents
+            if 0 not in skip:
+                yield 0, self._customers, self._documents
             return
         db = self._conn()
         columns = ", ".join(_CUSTOMER_COLUMNS)
         last = self.shard_count - 1
         for shard in range(self.shard_count):
+            if shard in skip:
+                continue
             rows = db.execute(f"SELECT {columns} FROM customers WHERE shard = ? ORDER BY seq", (shard,))
             customers = [_customer(row) for row in rows]
             sql = _SHARD_DOCUMENTS + (f" UNION ALL {_ORPHAN_DOCUMENTS}" if shard == last else "") + " ORDER BY 1"
             documents = [_document(row) for row in db.execute(sql, (shard,))]
-            yield customers, documents
+            yield shard, customers, documents
 
     def absent_customers(self, numbers: Iterable[str]) -> Iterator[str]:
         """Those of *numbers* that no customer of GP's answer has."""

@@ -258,3 +258,29 @@ def read_missing(value: str | None) -> dict[str, frozenset[str]]:
 def write_missing(guard: MassChange) -> str:
     """The :data:`MISSING_STATE` a run that goes through leaves for the next run's guard."""
     return json.dumps({e.label: sorted(e.missing) for e in (guard.customers, guard.orders)}, separators=(",", ":"))
+
+
+# ------------------------------------------------------------------------------------------------ a big run
+def absent(label: str, numbers: Collection[str], missing: str | None) -> EntityChange:
+    """The previously synced records of *label* GP's answer lacks (a big run finds them by key, apart from the
+    plans of its parts, each of which counts only its own records)."""
+    known = read_missing(missing)[label]
+    gone = frozenset(numbers)
+    reasons: Counter[Change] = Counter()
+    if newly_gone := len(gone - known):
+        reasons[Change(GONE)] = newly_gone
+    return EntityChange(label, len(gone), reasons, gone)
+
+
+def merged(parts: Collection[MassChange], limit: float, *, confirmed: bool = False) -> MassChange:
+    """One count of a run from its parts' (each plan's, and the records GP lacks: :func:`absent`)."""
+
+    def total(label: str, changes: list[EntityChange]) -> EntityChange:
+        reasons: Counter[Change] = Counter()
+        for change in changes:
+            reasons.update(change.reasons)
+        return EntityChange(label, sum(c.synced for c in changes), reasons,
+                            frozenset().union(*(c.missing for c in changes)))
+
+    return MassChange(limit, total("customers", [p.customers for p in parts]),
+                      total("invoices", [p.orders for p in parts]), confirmed)

@@ -115,13 +115,15 @@ def skip_reason(customer: Customer, filters: SyncFilters) -> str | None:
 
 def build_plan(
     customers: Iterable[Customer], documents: Iterable[Document], filters: SyncFilters, status_if_new: str,
-    *, zone: tzinfo | None = None,
+    *, zone: tzinfo | None = None, currency: str | None = None,
 ) -> Plan:
-    """*zone*: the company's time zone, whose calendar the GP dates are in (None: this computer's)."""
+    """*zone*: the company's time zone, whose calendar the GP dates are in (None: this computer's).
+    *currency*: the store's (None: the one most of *documents* are in; a part of a big run is given the whole
+    run's)."""
     zone = business_dates.company_zone(None) if zone is None else zone
     plan = Plan()
     docs = list(documents)
-    plan.currency = mapping.store_currency(docs)
+    plan.currency = mapping.store_currency(docs) if currency is None else currency
     by_email: dict[str, list[Customer]] = defaultdict(list)
     for customer in customers:
         reason = skip_reason(customer, filters)

@@ -12,7 +12,7 @@ Pure: built from the plan, the decisions and what the engine did with each recor
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -85,9 +85,18 @@ def holdings(plan: Plan, members: Mapping[str, SyncedState], buyers: Mapping[str
     """From the synced state after a run: every member, e-commerce customer and order the profile keeps in
     Mailchimp (a skipped customer's records are left there, so they count), and the total of those orders GP
     still answers with."""
-    held = [n for n, state in orders.items() if state.content_hash != GONE_ORDER_HASH]
-    money = sum((_amount(plan.orders[n].doc, plan.currency) for n in held if n in plan.orders), Decimal(0))
-    return Holdings(len(members), len(buyers), len(held), money)
+    held = sum(1 for state in orders.values() if state.content_hash != GONE_ORDER_HASH)
+    return Holdings(len(members), len(buyers), held, held_money(plan, orders))
+
+
+def held_money(plan: Plan, orders: Mapping[str, SyncedState]) -> Decimal:
+    """The total of the plan's invoices Mailchimp holds as orders (*orders*: the synced state after the run)."""
+    total = Decimal(0)
+    for number, op in plan.orders.items():
+        state = orders.get(number)
+        if state is not None and state.content_hash != GONE_ORDER_HASH:
+            total += _amount(op.doc, plan.currency)
+    return total
 
 
 def _amount(doc: Document, currency: str) -> Decimal:
@@ -227,6 +236,71 @@ class Reconciliation:
         )
 
 
+@dataclass
+class Tally:
+    """The plan's side of the chain, summed plan by plan: a big run plans a few thousand customers at a time
+    (each e-mail's customers and their invoices together), and forgets each part's records once counted."""
+
+    currency: str = mapping.DEFAULT_CURRENCY
+    gp_customers: int = 0
+    addresses: int = 0
+    shared: Counter[int] = field(default_factory=Counter)
+    gp_invoices: int = 0
+    not_orders: Counter[str] = field(default_factory=Counter)
+    members: Counter[str] = field(default_factory=Counter)
+    ecommerce_customers: Counter[str] = field(default_factory=Counter)
+    order_totals: dict[str, Decimal] = field(default_factory=lambda: {a: Decimal(0) for a in ACTIONS})
+
+    def add(self, plan: Plan, outcomes: RecordOutcomes) -> None:
+        """Count *plan* and what became of its records."""
+        self.add_plan(plan)
+        self.add_outcomes(plan, outcomes)
+
+    def add_plan(self, plan: Plan) -> None:
+        """GP's side: the records of *plan* (every part of a run once, whatever the run reached)."""
+        self.currency = plan.currency
+        self.gp_customers += len(plan.customers) + len(plan.skipped_customers)
+        self.addresses += len(plan.members)
+        self.shared.update(len(m.customers) for m in plan.members.values() if len(m.customers) > 1)
+        self.gp_invoices += len(plan.orders) + len(plan.skipped_orders)
+        self.not_orders.update(plan.ignored_documents)
+
+    def add_outcomes(self, plan: Plan, outcomes: RecordOutcomes) -> None:
+        """What became of *plan*'s records (*outcomes*: this plan's only)."""
+        self.members.update(str(a) for a in outcomes.members.values())
+        self.ecommerce_customers.update(str(a) for a in outcomes.ecommerce_customers.values())
+        for number, action in outcomes.orders.items():
+            op = plan.orders.get(number)
+            if op is not None and action != Action.SKIPPED:
+                self.order_totals[action] += _amount(op.doc, plan.currency)
+
+    def add_outcome_counts(self, other: Tally) -> None:
+        """*other*'s counts of what became of records (its plans' side is counted here already)."""
+        self.members.update(other.members)
+        self.ecommerce_customers.update(other.ecommerce_customers)
+        for action, total in other.order_totals.items():
+            self.order_totals[action] += total
+
+    def reconcile(
+        self, *, customers: Mapping[str, int], orders: Mapping[str, int], skip_reasons: Mapping[str, int],
+        dry_run: bool = False, holds: Holdings | None = None,
+    ) -> Reconciliation:
+        """The run's chain (see :func:`reconcile`)."""
+        left_out = _prefixed(skip_reasons, "customer: ")
+        invoices_left_out = _prefixed(skip_reasons, "order: ")
+        to_sync = _all_actions(customers)
+        to_sync[Action.SKIPPED] -= sum(left_out.values())  # what stays: failures a person dismissed
+        sent_orders = _all_actions(orders)
+        sent_orders[Action.SKIPPED] -= sum(invoices_left_out.values())
+        return Reconciliation(
+            currency=self.currency, gp_customers=self.gp_customers, left_out=left_out, addresses=self.addresses,
+            shared=dict(sorted(self.shared.items())), customers=to_sync, members=_all_actions(self.members),
+            ecommerce_customers=_all_actions(self.ecommerce_customers), gp_invoices=self.gp_invoices,
+            invoices_left_out=invoices_left_out, orders=sent_orders, order_totals=dict(self.order_totals),
+            not_orders=dict(self.not_orders), dry_run=dry_run, holds=holds,
+        )
+
+
 def reconcile(
     plan: Plan,
     outcomes: RecordOutcomes,
@@ -240,35 +314,10 @@ def reconcile(
     """The run's chain.  *customers* / *orders*: the run's counts by action (every GP customer and invoice,
     those left out included, as the report holds them); *skip_reasons*: the report's "customer: why" /
     "order: why" tallies."""
-    left_out = _prefixed(skip_reasons, "customer: ")
-    invoices_left_out = _prefixed(skip_reasons, "order: ")
-    sizes = Counter(len(m.customers) for m in plan.members.values() if len(m.customers) > 1)
-    to_sync = _all_actions(customers)
-    to_sync[Action.SKIPPED] -= sum(left_out.values())  # what stays: failures a person dismissed
-    sent_orders = _all_actions(orders)
-    sent_orders[Action.SKIPPED] -= sum(invoices_left_out.values())
-    totals: dict[str, Decimal] = {a: Decimal(0) for a in ACTIONS}
-    for number, action in outcomes.orders.items():
-        op = plan.orders.get(number)
-        if op is not None and action != Action.SKIPPED:
-            totals[action] += _amount(op.doc, plan.currency)
-    return Reconciliation(
-        currency=plan.currency,
-        gp_customers=len(plan.customers) + len(plan.skipped_customers),
-        left_out=left_out,
-        addresses=len(plan.members),
-        shared=dict(sorted(sizes.items())),
-        customers=to_sync,
-        members=_tally(outcomes.members.values()),
-        ecommerce_customers=_tally(outcomes.ecommerce_customers.values()),
-        gp_invoices=len(plan.orders) + len(plan.skipped_orders),
-        invoices_left_out=invoices_left_out,
-        orders=sent_orders,
-        order_totals=totals,
-        not_orders=dict(plan.ignored_documents),
-        dry_run=dry_run,
-        holds=holds,
-    )
+    tally = Tally()
+    tally.add(plan, outcomes)
+    return tally.reconcile(customers=customers, orders=orders, skip_reasons=skip_reasons, dry_run=dry_run,
+                           holds=holds)
 
 
 def stored_reconciliation(counts: Mapping[str, Any] | None) -> Reconciliation | None:
@@ -286,10 +335,6 @@ def holds_text(holds: Holdings, currency: str) -> str:
 # ------------------------------------------------------------------------------------------------ helpers
 def _all_actions(counts: Mapping[str, Any]) -> dict[str, int]:
     return {a: int(counts.get(a, 0)) for a in ACTIONS}
-
-
-def _tally(actions: Iterable[str]) -> dict[str, int]:
-    return _all_actions(Counter(str(a) for a in actions))
 
 
 def _prefixed(reasons: Mapping[str, int], prefix: str) -> dict[str, int]:

@@ -38,6 +38,7 @@ from gpmc_desktop.profile import Profile, load_profile
 from gpmc_desktop.sync.batch_backfill import BatchSettings
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from gpmc_desktop.sync.engine import ProgressFn, SyncEngine
+from gpmc_desktop.sync.gp_read import SHARD_CUSTOMERS
 from gpmc_desktop.sync.mapping import ecommerce_customer_id
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.runner import make_source, run_profile, save_profile_settings
@@ -123,15 +124,17 @@ class Demo:
         batches: BatchSettings | None = None,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
+        shard_customers: int = SHARD_CUSTOMERS,
+        scratch_dir: Path | None = None,
     ) -> RunReport:
         """One in-process run.  Without *retry* and *now* this is exactly what the CLI and the GUI call
         (``run_profile``); with them the engine is wired by hand around a transport with that retry policy
         and an engine clock (to see a ledgered failure's retry time come), and *batches*, *progress* and
-        *cancel* go to the engine."""
+        *cancel* go to the engine, with *shard_customers* and *scratch_dir* (a company planned in parts)."""
         profile = self.profile()
         secrets = self.env.secrets
         with store.open_store(self.db_path):
-            if retry is None and now is None:
+            if retry is None and now is None and shard_customers == SHARD_CUSTOMERS:
                 return run_profile(profile, secrets, full=full, dry_run=dry_run, trigger=trigger)
             profile_id = save_profile_settings(profile)
             base = api_base_for(secrets.mailchimp_api_key, profile.mailchimp.api_base)
@@ -140,7 +143,8 @@ class Demo:
             source = make_source(profile, secrets.gp_password)
             try:
                 engine = SyncEngine(profile, source, MailchimpApi(transport), Bookkeeping(profile_id), now=now,
-                                    batches=batches, progress=progress, cancel=cancel)
+                                    batches=batches, progress=progress, cancel=cancel,
+                                    shard_customers=shard_customers, scratch_dir=scratch_dir)
                 return engine.run(full=full, dry_run=dry_run, trigger=trigger)
             finally:
                 transport.close()

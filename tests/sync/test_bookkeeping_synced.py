@@ -65,3 +65,25 @@ def test_an_order_remote_id_equal_to_its_key_is_the_same_string(book: Bookkeepin
     rows = store.synced_map(book.profile_id, Entity.ORDER)
     assert all(state.remote_id is key for key, state in rows.items())
     assert rows["INV1"].remote_email is rows["INV2"].remote_email  # one e-mail string for a buyer's orders
+
+
+def test_a_scope_reads_only_its_keys_and_counts_stay_whole(book: Bookkeeping) -> None:
+    many = {f"INV{n:04}": SyncedState(f"h{n}", f"INV{n:04}", "a@x.com") for n in range(10, 1300)}  # > one lookup
+    store.upsert_synced(book.profile_id, Entity.ORDER, many)
+    wanted = [f"INV{n:04}" for n in range(10, 1300, 2)] + ["INV1", "NEVER"]
+    book.scope({Entity.ORDER: wanted})
+    view = book.synced(Entity.ORDER)
+    assert set(view) == set(wanted) - {"NEVER"}
+    assert view["INV0012"] == SyncedState("h12", "INV0012", "a@x.com")
+
+    book.mark_synced(Entity.ORDER, "NEVER", SyncedState("hn", "NEVER", "b@x.com"))
+    book.mark_synced(Entity.ORDER, "INV0011", SyncedState("gone", "INV0011", "b@x.com"))  # outside the scope
+    assert book.synced_count(Entity.ORDER) == 2 + 1290 + 1  # the whole table, this run's marks included
+    assert book.synced_count(Entity.ORDER, without_hash="gone") == 2 + 1290
+    assert len(list(book.synced_keys(Entity.ORDER))) == 1293
+
+    book.scope({Entity.ORDER: ["INV0011"]})  # the next shard sees what the last one wrote
+    assert dict(book.synced(Entity.ORDER)) == {"INV0011": SyncedState("gone", "INV0011", "b@x.com")}
+    assert set(book.synced(Entity.CUSTOMER)) == set()  # an entity the scope does not name is read whole
+    book.scope(None)
+    assert len(book.synced(Entity.ORDER)) == 1293

@@ -202,3 +202,17 @@ def test_no_customers_at_all_is_no_stop(tmp_path: Path) -> None:
         read.documents_done()
         assert list(read.shards()) == [([], [])]
         assert read.currency == mapping.DEFAULT_CURRENCY
+
+
+def test_parts_leave_out_the_shards_asked_and_number_the_rest(tmp_path: Path) -> None:
+    read = GPRead(shard_customers=2, scratch_dir=tmp_path)
+    with read:
+        for n in range(7):
+            read.add_customer(customer(f"C{n}", f"c{n}@example.com"))
+        read.customers_done()
+        read.documents_done()
+        whole = list(read.shards())
+        parts = list(read.parts(skip={1, 3}))
+    assert read.shard_count == 4
+    assert [index for index, _c, _d in parts] == [0, 2]
+    assert [(c, d) for _i, c, d in parts] == [whole[0], whole[2]]
