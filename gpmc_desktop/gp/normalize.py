@@ -159,7 +159,7 @@ def read_amount(value: object) -> Decimal:
     return amount
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def _cents(text: str) -> Decimal | None:
     """*text* as an amount to 2 decimals, None when it is none; amounts repeat, so each text is read once."""
     try:

@@ -27,7 +27,7 @@ from gpmc_desktop.gp import data_check
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
 from gpmc_desktop.sync.mapping import DEFAULT_CURRENCY, iso_currency
 
-SHARD_CUSTOMERS = 5000
+SHARD_CUSTOMERS = 4000
 _WRITE_ROWS = 20_000  # rows per executemany and transaction: few commits, little held
 _LOOKUP_KEYS = 500  # keys per IN (...): well under SQLite's limit on parameters
 
@@ -163,7 +163,7 @@ class GPRead:
         db = sqlite3.connect(name, isolation_level=None)
         db.execute("PRAGMA journal_mode=OFF")
         db.execute("PRAGMA synchronous=OFF")
-        db.execute("PRAGMA cache_size=-8000")
+        db.execute("PRAGMA cache_size=-4000")
         db.executescript(_SCHEMA)
         self._db = db
         self._start_writing("customers", ("crc", *_CUSTOMER_COLUMNS))
