@@ -69,6 +69,7 @@ from gpmc_desktop.sync.gp_read import SHARD_CUSTOMERS, GPRead
 from gpmc_desktop.sync.mass_change import MISSING_STATE, MassChange, assess, write_missing
 from gpmc_desktop.sync.merge_fields import AudienceFields
 from gpmc_desktop.sync.plan import BuyerPlan, CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan, fit_members
+from gpmc_desktop.sync.progress_words import CHECKING
 from gpmc_desktop.sync.reconciliation import Holdings, RecordOutcomes, Tally, held_money
 from gpmc_desktop.sync.report import RunReport
 
@@ -324,7 +325,11 @@ class SyncEngine:
         parts: list[MassChange] = []
         to_send = repoints = 0
         ledgers = (self.book.failures(Entity.CUSTOMER), self.book.failures(Entity.ORDER))
+        checked = 0
+        self.progress(CHECKING, 0, gp.customer_count)
         for part, plan in self._plans(gp):
+            if self.cancel.is_set():
+                return  # nothing sent: the run stops with the GP side of its figures unknown
             self._tally.add_plan(plan)
             fit_members(plan, fields)
             fc = self._forecast(plan, holds)
@@ -345,6 +350,8 @@ class SyncEngine:
                     self._quiet_tally.add_outcomes(plan, self._quiet_report.outcomes)
                     self._quiet_report.outcomes = RecordOutcomes()
                     self._quiet[part] = (len(fc.groups), len(plan.orders) + len(plan.skipped_orders))
+            checked += len(plan.customers) + len(plan.skipped_customers)
+            self.progress(CHECKING, checked, gp.customer_count)
         self._planned = True
         report.ignored_documents = dict(self._tally.not_orders)
         report.to_send, self._repoints = to_send, repoints
@@ -486,11 +493,15 @@ class SyncEngine:
         holds = self._read_holds() if full else None
         if self._guard_applies():  # nothing is written before the guard's count: the fields are only read
             self._survey(gp, report, fields=self._audience_fields(), holds=holds, dry_run=False, confirmed=confirmed)
+            if self.cancel.is_set():
+                return
             self._guard_mass_change(report)
             fields = self._ensure_merge_fields()
         else:
             fields = self._ensure_merge_fields()  # what fits the audience decides what members carry
             self._survey(gp, report, fields=fields, holds=holds, dry_run=False)
+            if self.cancel.is_set():
+                return
         _add_counts(report, self._quiet_report)  # the parts with nothing to do, counted by the survey
         self._tally.add_outcome_counts(self._quiet_tally)
         if backfill:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-PHASES = {"gp": "Reading GP", "customers": "Contacts", "orders": "Invoices", "batches": "Mailchimp is processing"}
+PHASES = {"gp": "Reading GP", "checking": "Checking what changed", "customers": "Contacts", "orders": "Invoices",
+          "batches": "Mailchimp is processing"}
 BATCHES = "batches"
+CHECKING = "checking"  # GP's customers compared with what was synced, before anything is sent
 RATE_AFTER = 3.0  # seconds of watching before a rate is trusted
 
 

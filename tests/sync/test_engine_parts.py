@@ -6,6 +6,7 @@ poll that finds nothing to do."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,25 @@ def test_parts_with_nothing_to_do_are_counted_as_if_they_were_sent(
     last = {phase: (done, of) for phase, done, of in events if phase in ("customers", "orders")}
     assert last == {"customers": (counted.reconciliation.addresses,) * 2,
                     "orders": (counted.reconciliation.gp_invoices,) * 2}
+
+
+def test_a_cancel_while_the_parts_are_checked_sends_no_record(demo: Demo, tmp_path: Path) -> None:
+    """Every part is checked before the first record is sent; a cancel there sends none."""
+    cancel = threading.Event()
+    events: list[tuple[str, int, int]] = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        events.append((phase, done, total))
+        if phase == "checking" and done > 0:
+            cancel.set()  # the person pressed Cancel after the first part was checked
+
+    fast_batches(demo.sim)
+    demo.sim.reset_counters()
+    report = demo.run(retry=FAST_RETRY, batches=PER_RECORD, shard_customers=PART, scratch_dir=tmp_path,
+                      progress=progress, cancel=cancel)
+    assert report.outcome == Outcome.CANCELLED
+    assert demo.sim.members(demo.list_id) == [] and demo.sim.store(demo.store_id) is None
+    checking = [(done, of) for phase, done, of in events if phase == "checking"]
+    assert checking[0][0] == 0 and 0 < checking[-1][0] < checking[-1][1]
+    assert not any(phase in ("customers", "orders") for phase, _d, _t in events)
+    assert list(tmp_path.iterdir()) == []
