@@ -1,6 +1,6 @@
 """The audit log page: filters (run, record type, action, search), the lazy table with the total matching count,
-a per-record trace and CSV export (the export and the count run off the GUI thread: over a million rows they
-take a while, and the window must not freeze)."""
+a per-record trace and CSV export (the pages, the export and the count run off the GUI thread: over a million
+rows they take a while, and the window must not freeze)."""
 
 from __future__ import annotations
 
@@ -142,6 +142,10 @@ class AuditView(QWidget):
         self.model.modelReset.connect(self._count_total)
         self.model.modelReset.connect(self._update_status)
         self.model.rowsInserted.connect(self._update_status)
+        self.model.loading_changed.connect(self._update_status)
+        self.model.loaded.connect(self._update_status)
+        self.model.failed.connect(self._update_status)
+        self.model.refreshed.connect(self._on_refreshed)
 
         bar = QHBoxLayout()
         bar.addWidget(self.run_box)
@@ -200,9 +204,12 @@ class AuditView(QWidget):
         """New events (and, with `runs`, the run list) since the last look, keeping the scroll position."""
         if runs:
             self._fill_runs()
-        before = self.model.rowCount()
-        added = self.model.refresh_new()
-        if self.total is not None and self.model.rowCount() == before + added:  # not reloaded: no recount
+        self.model.refresh_new()  # read off the GUI thread; `_on_refreshed` follows
+
+    @Slot(int)
+    def _on_refreshed(self, added: int) -> None:
+        """New rows put on top: the total grows by as many (a reload instead recounts)."""
+        if self.total is not None:
             self.total += added
             self._update_status()
 
@@ -228,6 +235,10 @@ class AuditView(QWidget):
         shown = self.model.rowCount()
         if self.model.filters is None:
             return ""
+        if self.model.error:
+            return f"Could not read the audit log: {self.model.error}"
+        if self.model.loading:
+            return "Searching…"
         if self.total is None:
             return f"Showing {shown:,} event(s); counting all that match…"
         if shown >= self.total:

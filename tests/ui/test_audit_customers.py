@@ -36,6 +36,7 @@ def view(qtbot, state: store.Store) -> AuditView:
     qtbot.addWidget(v)
     with qtbot.waitSignal(v.total_counted):
         v.set_profile(pid)
+    qtbot.waitUntil(lambda: not v.model.loading)  # the first page is read off the GUI thread too
     return v
 
 
@@ -50,7 +51,8 @@ def test_the_status_gives_the_total_matching_count(qtbot, view: AuditView) -> No
     assert view.status.text() == f"Showing {PAGE_SIZE} of 1,203 events (scroll for more)"
     run_id = store.start_run(view.profile_id, "incremental")  # type: ignore[arg-type]
     store.record_audit(run_id, [NewAuditEvent("customer", "NEW1", "created")])
-    view.refresh()
+    with qtbot.waitSignal(view.model.refreshed):
+        view.refresh()
     assert view.total == 1204 and view.status.text() == f"Showing {PAGE_SIZE + 1} of 1,204 events (scroll for more)"
 
 
@@ -58,6 +60,7 @@ def test_a_customer_search_finds_its_invoices_with_customer_and_amount(qtbot, vi
     for text in ("thomas elec", "THOMASEL0001", LONG_EMAIL.upper()):
         with qtbot.waitSignal(view.total_counted):
             view.search.setText(text)
+        qtbot.waitUntil(lambda: not view.model.loading)
         model = view.model
         assert [model.row_at(r).gp_key for r in range(model.rowCount())] == ["INV0002", "INV0001", "THOMASEL0001"]
         assert view.status.text() == "Showing all 3 event(s)"

@@ -35,6 +35,11 @@ def big_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         s.close()
 
 
+def shown(qtbot, model: AuditTableModel) -> None:
+    """Wait for the filter's first page (read off the GUI thread)."""
+    qtbot.waitUntil(lambda: not model.loading, timeout=10_000)
+
+
 def test_opens_on_one_page_and_scrolling_fetches_more(qtbot, big_log):
     view = AuditView()
     qtbot.addWidget(view)
@@ -44,8 +49,10 @@ def test_opens_on_one_page_and_scrolling_fetches_more(qtbot, big_log):
 
     began = time.perf_counter()
     view.set_profile(big_log)
-    opened = time.perf_counter() - began
     model = view.model
+    assert model.loading and view.status.text() == "Searching…"  # returned at once: the page is read in the pool
+    shown(qtbot, model)
+    opened = time.perf_counter() - began
     assert model.rowCount() == PAGE_SIZE
     assert model.canFetchMore()
     assert model.row_at(0).id > model.row_at(PAGE_SIZE - 1).id  # newest first
@@ -70,29 +77,34 @@ def test_filters_search_and_trace(qtbot, big_log):
     model = view.model
 
     view.action_box.setCurrentIndex(view.action_box.findData("failed"))
+    shown(qtbot, model)
     assert model.rowCount() > 0
     assert {model.row_at(r).action for r in range(model.rowCount())} == {"failed"}
 
     view.action_box.setCurrentIndex(0)
     view.entity_box.setCurrentIndex(view.entity_box.findData("order"))
+    shown(qtbot, model)
     assert {model.row_at(r).entity for r in range(model.rowCount())} == {"order"}
     view.entity_box.setCurrentIndex(0)
 
     key = customer_key(4242)
     view.search.setText(key)  # typing: the search runs once the user pauses
     qtbot.waitUntil(lambda: model.filters is not None and model.filters.text == key, timeout=5_000)
+    shown(qtbot, model)
     rows = [model.row_at(r) for r in range(model.rowCount())]
     assert rows and {r.gp_key for r in rows} == {key}
     qtbot.waitUntil(lambda: view.total is not None, timeout=10_000)
     assert view.status.text() == f"Showing all {len(rows)} event(s)"
     view.search.setText("BUYER4242@")  # e-mail, any case
     qtbot.waitUntil(lambda: model.filters is not None and model.filters.text == "BUYER4242@", timeout=5_000)
+    shown(qtbot, model)
     assert {model.row_at(r).email for r in range(model.rowCount())} == {"buyer4242@example.com"}
 
     runs = store.list_runs(big_log, limit=3)
     view.search.clear()
     view.apply_filters()
     view.set_run(runs[1].id)
+    shown(qtbot, model)
     assert {model.row_at(r).run_id for r in range(model.rowCount())} == {runs[1].id}
 
     trace = view.trace_dialog(model.row_at(0))
@@ -106,14 +118,17 @@ def test_filters_search_and_trace(qtbot, big_log):
 def test_new_events_appear_on_top_without_a_reload(qtbot, big_log):
     model = AuditTableModel()
     model.set_filter(AuditFilter(profile_id=big_log))
+    assert model.wait()
     model.fetchMore()
+    assert model.wait()
     assert model.rowCount() == 2 * PAGE_SIZE
     top = model.row_at(0).id
     run_id = store.start_run(big_log, "incremental")
     store.record_audit(run_id, [NewAuditEvent(entity="customer", gp_key=f"NEW{i}", action="created")
                                 for i in range(3)])
-    with qtbot.waitSignal(model.rowsInserted):
-        assert model.refresh_new() == 3
+    with qtbot.waitSignal(model.refreshed) as refreshed:
+        model.refresh_new()
+    assert refreshed.args == [3]
     assert model.rowCount() == 2 * PAGE_SIZE + 3  # the pages already scrolled through are kept
     assert [model.row_at(r).gp_key for r in range(3)] == ["NEW2", "NEW1", "NEW0"]
     assert model.row_at(3).id == top

@@ -172,6 +172,7 @@ def test_an_audit_row_in_red_is_readable_on_the_table(qtbot, theme, state):
     store.finish_run(run_id, "partial")
     model = AuditTableModel()
     model.set_filter(AuditFilter(profile_id=pid))
+    assert model.wait()
     view = QTableView()
     qtbot.addWidget(view)
     view.setAlternatingRowColors(True)

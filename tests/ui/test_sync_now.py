@@ -38,7 +38,7 @@ def test_sync_now_reports_honest_progress_and_fills_the_audit_view(qtbot, contro
     assert order_total == rec.gp_invoices == sum(report.orders.values())
 
     model = controller.window.audit_view.model
-    assert model.rowCount() > 0
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and not model.loading)  # read off the GUI thread
     assert {model.row_at(r).run_id for r in range(model.rowCount())} == {report.run_id}
     assert controller.window.runs_model.rowCount() == 1
     assert status.state in (State.IDLE, State.WARNING)

@@ -77,10 +77,14 @@ def test_the_paged_audit_model_passes_qts_checks(qtbot, qtmodeltester, state: st
     model = AuditTableModel(page_size=10)
     assert model.rowCount() == 0 and not model.canFetchMore()  # no profile chosen: no query
     model.set_filter(AuditFilter(profile_id=profile_id))
+    assert model.loading and not model.canFetchMore()  # the first page is read off the GUI thread
+    assert model.wait()
     assert model.rowCount() == 10 and model.canFetchMore()
     qtmodeltester.check(model)  # fetches the remaining pages while it checks
+    assert model.wait()
     while model.canFetchMore():
         model.fetchMore()
+        assert model.wait()
     assert model.rowCount() == 25 and not model.canFetchMore(QModelIndex())
     failed = next(r for r in range(model.rowCount()) if model.row_at(r).action == "failed")
     action, detail = (next(c for c in range(model.columnCount()) if model.headerData(c, Qt.Orientation.Horizontal)
@@ -90,6 +94,8 @@ def test_the_paged_audit_model_passes_qts_checks(qtbot, qtmodeltester, state: st
 
     run_id = store.start_run(profile_id, "incremental")
     store.record_audit(run_id, [NewAuditEvent(entity="customer", gp_key="NEW", action="created")])
-    assert model.refresh_new() == 1
+    with qtbot.waitSignal(model.refreshed) as refreshed:
+        model.refresh_new()
+    assert refreshed.args == [1]
     assert model.row_at(0).gp_key == "NEW" and model.rowCount() == 26
     store.finish_run(run_id, "ok")
