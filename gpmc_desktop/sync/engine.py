@@ -517,7 +517,7 @@ class SyncEngine:
         # The one record a full comparison re-sends unchanged: the placeholder every order line points at, one
         # PUT that puts it back if someone deleted it in Mailchimp (the orders would fail without it).
         self._ensure_product(force=full)
-        batcher = self._batcher(report.to_send)  # None: record by record
+        batcher: BatchBackfill | None = None  # made for the first part that goes by batches
         self._progress = _Progress(self.progress, {"customers": self._tally.addresses,
                                                    "orders": self._tally.gp_invoices})
         self._progress.done_already(customers=sum(c for c, _o in self._quiet.values()),
@@ -526,11 +526,18 @@ class SyncEngine:
             for part, plan in self._plans(gp, skip=self._quiet):
                 fit_members(plan, fields)
                 fc = self._forecast(plan, holds)
+                # By batches when the part has more writes than the threshold (a first load's, a big import's);
+                # the few of a poll's parts go record by record, sooner than a batch's round trips.
+                if self.batch_settings.wanted(_to_send(fc)):
+                    batcher = batcher or self._batch_backfill()
+                    by_batches: BatchBackfill | None = batcher
+                else:
+                    by_batches = None
                 try:
-                    carried = self._sync_customers(plan, report, fc, batcher)
+                    carried = self._sync_customers(plan, report, fc, by_batches)
                     if self._abort:
                         raise self._abort
-                    self._sync_orders(plan, report, carried, batcher)
+                    self._sync_orders(plan, report, carried, by_batches)
                 finally:
                     self._tally.add_outcomes(plan, report.outcomes)
                     report.outcomes = RecordOutcomes()
@@ -736,12 +743,6 @@ class SyncEngine:
                 carried.add(result.event.gp_key)
 
     # ---------------------------------------------------------------------------------- by batches
-    def _batcher(self, writes: int) -> BatchBackfill | None:
-        """The batch path for a run of *writes* records over ``[sync] batch_threshold``; else None."""
-        if not self.batch_settings.wanted(writes):
-            return None
-        return self._batch_backfill()
-
     def _batch_backfill(self) -> BatchBackfill:
         return BatchBackfill(BatchClient(self.api.t), self.book.profile_id, self.batch_settings,
                              flush=self.book.flush, progress=self.progress, cancel=self.cancel)

@@ -6,6 +6,7 @@ poll that finds nothing to do."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 
 from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.store import Action, Outcome
+from gpmc_desktop.sync.batch_backfill import BatchSettings
 from gpmc_desktop.sync.engine import SyncEngine
 from gpmc_desktop.sync.report import RunReport
 from tests.sync.batch_support import BATCHED, PER_RECORD, audit_actions, fast_batches
@@ -34,10 +36,10 @@ demo = demo_fixture("demo", CUSTOMERS)
 twin = demo_fixture("twin", CUSTOMERS)  # the same GP data, a Mailchimp account of its own
 
 
-def run(demo: Demo, scratch: Path, *, parts: bool, dry_run: bool = False, batches: bool = False,
+def run(demo: Demo, scratch: Path, *, parts: bool, dry_run: bool = False, batches: BatchSettings = PER_RECORD,
         progress: list[tuple[str, int, int]] | None = None) -> RunReport:
     fast_batches(demo.sim)
-    return demo.run(retry=FAST_RETRY, dry_run=dry_run, batches=BATCHED if batches else PER_RECORD,
+    return demo.run(retry=FAST_RETRY, dry_run=dry_run, batches=batches,
                     shard_customers=PART if parts else 100_000, scratch_dir=scratch,
                     progress=(lambda *event: progress.append(event)) if progress is not None else None)
 
@@ -104,14 +106,23 @@ def test_a_company_planned_in_parts_syncs_as_when_planned_whole(demo: Demo, twin
     assert list(scratch.iterdir()) == []  # every run's scratch file is gone with it
 
 
-def test_a_first_load_in_parts_by_batches_ends_as_gp_says(demo: Demo, tmp_path: Path) -> None:
-    report = run(demo, tmp_path, parts=True, batches=True)
+def test_parts_with_many_writes_go_by_batches_and_a_polls_few_record_by_record(demo: Demo, tmp_path: Path) -> None:
+    """The batch threshold is a part's: every part of a first load has more writes than it, a poll's parts fewer
+    (however many the whole run has), and those go record by record, without a batch's round trips."""
+    threshold = dataclasses.replace(BATCHED, threshold=10)
+    report = run(demo, tmp_path, parts=True, batches=threshold)
     assert report.outcome in (Outcome.OK, Outcome.PARTIAL) and not report.error, report.error
     assert_matches_expectation(demo, expected_state(demo))
-    assert report.batches["submitted"] > 0
+    assert report.batches is not None and report.batches["submitted"] >= 18  # every part's steps
     demo.sim.reset_counters()
-    again = run(demo, tmp_path, parts=True, batches=True)
+    again = run(demo, tmp_path, parts=True, batches=threshold)
     assert again.outcome == Outcome.OK and demo.sim.writes == 0
+
+    GPMutator(demo.env.dataset, seed="few").random_round(30)
+    submitted = len(demo.sim.batches.all())
+    poll = run(demo, tmp_path, parts=True, batches=threshold)
+    assert poll.to_send > 10 and poll.batches is None and len(demo.sim.batches.all()) == submitted
+    assert sum(poll.customers[a] for a in (Action.CREATED, Action.UPDATED)) > 0
 
 
 def test_parts_with_nothing_to_do_are_counted_as_if_they_were_sent(
