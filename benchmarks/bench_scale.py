@@ -274,14 +274,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write-docs", nargs="?", type=Path, const=DOCS_PATH, metavar="FILE",
                     help=f"rewrite docs/{DOCS_PATH.name} (or FILE) with the table, the machine and a reading")
     ap.add_argument("--save", type=Path, metavar="FILE", help="also keep the figures in FILE (JSON)")
-    ap.add_argument("--load", type=Path, metavar="FILE",
-                    help="print (and with --write-docs, document) the figures saved in FILE instead of running")
+    ap.add_argument("--load", type=Path, nargs="+", metavar="FILE",
+                    help="print (and with --write-docs, document) the figures saved in FILE(s) instead of running "
+                         "(the sizes of several files together, each as its own run measured it)")
+    ap.add_argument("--note", action="append", default=[], metavar="TEXT",
+                    help="a paragraph for the page's notes (what the reader should know about these figures)")
     args = ap.parse_args(argv)
 
     if args.load:
-        machine, results, saved_args = load_results(args.load)
+        loaded = [load_results(path) for path in args.load]
+        machine, _results, saved_args = loaded[0]
+        results = sorted((r for _m, found, _a in loaded for r in found), key=lambda r: r.customers)
         for key, value in saved_args.items():
             setattr(args, key, value)
+        args.command = "\n".join(str(a["command"]) for _m, _r, a in loaded)
     else:
         args.command = shown_command(sys.argv[1:] if argv is None else argv)
         machine = MachineInfo.read()

@@ -200,6 +200,8 @@ extrapolated from its rate (the table says so).
 
 {chr(10).join(reading(results))}
 
+{"## Notes" + chr(10) + chr(10) + (chr(10) * 2).join(args.note) if getattr(args, "note", None) else ""}
+
 ## Sizes not run here
 
 {not_run_estimate(results, args.not_run or [])}

@@ -56,3 +56,16 @@ def test_bench_scale_runs_at_a_tiny_size(tmp_path: Path) -> None:
     again = run_bench(str(BENCHMARKS / "bench_scale.py"), "--load", str(saved))
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.splitlines()[1:-1] == done.stdout.splitlines()[1:-1]  # the same table from the figures
+
+    # Figures of separate runs document together, each size as its run measured it, with a note.
+    other = tmp_path / "other.json"
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    data["results"][0]["customers"] = 60
+    data["args"].update(command="python benchmarks/bench_scale.py --sizes 60", not_run=None)
+    other.write_text(json.dumps(data), encoding="utf-8")
+    both = run_bench(str(BENCHMARKS / "bench_scale.py"), "--load", str(other), str(saved), "--write-docs",
+                     str(docs), "--note", "Sixty was run on its own.")
+    assert both.returncode == 0, both.stderr[-3000:]
+    page = docs.read_text(encoding="utf-8")
+    assert "| measurement | 50 | 60 | goal |" in page and "## Notes\n\nSixty was run on its own." in page
+    assert "--sizes 60" in page and "--sizes 50" in page
