@@ -170,13 +170,25 @@ def synced_keys(profile_id: int, entity: Entity | str) -> Iterator[str]:
         yield key
 
 
-def synced_emails(profile_id: int, entity: Entity | str) -> set[str]:
-    """The distinct e-mails *entity*'s synced records hold (an order's: its buyer's), without loading the rows."""
+def synced_items(profile_id: int, entity: Entity | str) -> Iterator[tuple[str, SyncedState]]:
+    """Every synced record of *entity*, read as the caller goes (a big table is never held whole)."""
     entity = check(Entity, entity, "entity")
-    cursor = database_proxy.execute_sql(
-        f'SELECT DISTINCT "remote_email" FROM "{_TABLE}" WHERE "profile_id" = ? AND "entity" = ? '
-        'AND "remote_email" IS NOT NULL', (profile_id, entity))
-    return {email for (email,) in cursor}
+    for key, h, rid, email in database_proxy.execute_sql(_MAP_SQL, (profile_id, entity)):
+        yield key, SyncedState(h, rid, email)
+
+
+def emails_held(profile_id: int, entity: Entity | str, emails: Iterable[str]) -> set[str]:
+    """Those of *emails* some synced record of *entity* holds (an order: its buyer's), a few hundred at a time."""
+    entity = check(Entity, entity, "entity")
+    found: set[str] = set()
+    wanted = list(dict.fromkeys(emails))
+    for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        chunk = wanted[start:start + _KEYS_PER_QUERY]
+        cursor = database_proxy.execute_sql(
+            f'SELECT DISTINCT "remote_email" FROM "{_TABLE}" WHERE "profile_id" = ? AND "entity" = ? '
+            f'AND "remote_email" IN ({", ".join("?" * len(chunk))})', (profile_id, entity, *chunk))
+        found.update(email for (email,) in cursor)
+    return found
 
 
 def synced_count(profile_id: int, entity: Entity | str, *, without_hash: str | None = None) -> int:

@@ -75,10 +75,15 @@ class Bookkeeping:
         self.flush()
         return store.synced_keys(self.profile_id, entity)
 
-    def synced_emails(self, entity: Entity) -> set[str]:
-        """The distinct e-mails *entity*'s synced records hold (an order's: its buyer's), this run's included."""
+    def synced_items(self, entity: Entity) -> Iterator[tuple[str, SyncedState]]:
+        """Every synced record of *entity*, this run's writes included, read from the database as the caller goes."""
         self.flush()
-        return store.synced_emails(self.profile_id, entity)
+        return store.synced_items(self.profile_id, entity)
+
+    def emails_held(self, entity: Entity, emails: Iterable[str]) -> set[str]:
+        """Those of *emails* some synced record of *entity* holds (an order: its buyer's), this run's included."""
+        self.flush()
+        return store.emails_held(self.profile_id, entity, emails)
 
     def prefer_strings(self, entity: Entity, own: OwnStrings | None) -> None:
         """Read *entity*'s synced state with the strings *own* gives (see :func:`store.synced_map`); None: with

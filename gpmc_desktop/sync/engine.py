@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import inspect
+import itertools
 import threading
 from collections import ChainMap
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
@@ -1096,15 +1097,8 @@ class SyncEngine:
         if gp.shard_count == 1 and self._whole is not None:
             surplus = surplus_buyers(self._whole, self.book.synced(Entity.ECOMMERCE_CUSTOMER),
                                      self.book.synced(Entity.ORDER))
-        else:  # by key, the synced tables left in the database: every GP customer's e-mail, every order's buyer
-            wanted = {mapping.ecommerce_customer_id(e) for e in gp.emails()}
-            wanted.update(mapping.ecommerce_customer_id(e) for e in self.book.synced_emails(Entity.ORDER))
-            ids = [bid for bid in self.book.synced_keys(Entity.ECOMMERCE_CUSTOMER) if bid not in wanted]
-            del wanted
-            self.book.scope({Entity.ECOMMERCE_CUSTOMER: ids})
-            buyers = self.book.synced(Entity.ECOMMERCE_CUSTOMER)
-            surplus = sorted(buyers.items())
-            self.book.scope(None)
+        else:
+            surplus = sorted(self._surplus_by_key(gp))
         for buyer_id, state, error in self._parallel(surplus, self._delete_buyer):
             reason = f"deleted the e-commerce customer of {state.remote_email}: no GP customer has this e-mail any more"
             if error is None:
@@ -1116,6 +1110,19 @@ class SyncEngine:
                                              email=state.remote_email or "", error=error,
                                              reason=f"{reason}: {_error_reason(error)}"))
         self.book.flush()
+
+    def _surplus_by_key(self, gp: GPRead) -> Iterator[tuple[str, SyncedState]]:
+        """:func:`decide.surplus_buyers` a few hundred buyers at a time, the synced tables left in the database: a
+        buyer is kept while a GP customer has its e-mail or an order hangs on it."""
+        buyers = self.book.synced_items(Entity.ECOMMERCE_CUSTOMER)
+        while chunk := list(itertools.islice(buyers, 500)):
+            # A buyer of this build: its id is its e-mail's (an older build's, its GP customer's: never kept).
+            own = {bid: s.remote_email for bid, s in chunk
+                   if s.remote_email and mapping.ecommerce_customer_id(s.remote_email) == bid}
+            in_gp = set(gp.known_emails(own.values()))
+            maybe = [(bid, s) for bid, s in chunk if own.get(bid) not in in_gp]
+            ordered = self.book.emails_held(Entity.ORDER, (own[bid] for bid, _s in maybe if bid in own))
+            yield from ((bid, s) for bid, s in maybe if own.get(bid) not in ordered)
 
     def _forget_absent_skips(self, gp: GPRead) -> None:
         """The skips of records GP no longer answers with are forgotten (audited again should they come back and

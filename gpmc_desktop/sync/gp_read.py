@@ -49,6 +49,7 @@ CREATE INDEX customers_shard ON customers (shard, seq);
 CREATE TABLE customer_shard (number TEXT PRIMARY KEY, shard INTEGER NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO customer_shard SELECT number, shard FROM customers ORDER BY seq;
 CREATE INDEX customer_shard_shard ON customer_shard (shard);
+CREATE INDEX customers_email ON customers (email);
 """
 _DOCUMENTS_DONE = """
 CREATE INDEX documents_customer ON documents (customer_number);
@@ -289,6 +290,19 @@ class GPRead:
             sql = f"SELECT DISTINCT number FROM {table} WHERE number IN ({', '.join('?' * len(chunk))})"
             present = {number for (number,) in db.execute(sql, chunk)}
             yield from self._absent(chunk, present)
+
+    def known_emails(self, emails: Iterable[str]) -> Iterator[str]:
+        """Those of *emails* some customer of GP's answer has (looked up by key, a few hundred at a time)."""
+        if self._path is None:
+            present = {c.email for c in self._customers if c.email}
+            return (e for e in dict.fromkeys(emails) if e in present)
+        return self._known_in(emails)
+
+    def _known_in(self, emails: Iterable[str]) -> Iterator[str]:
+        db = self._conn()
+        for chunk in _chunks(dict.fromkeys(emails), _LOOKUP_KEYS):
+            sql = f"SELECT DISTINCT email FROM customers WHERE email IN ({', '.join('?' * len(chunk))})"
+            yield from (email for (email,) in db.execute(sql, chunk))
 
     def emails(self) -> Iterator[str]:
         """The distinct e-mails of all customers, in no particular order."""

@@ -87,3 +87,13 @@ def test_a_scope_reads_only_its_keys_and_counts_stay_whole(book: Bookkeeping) ->
     assert set(book.synced(Entity.CUSTOMER)) == set()  # an entity the scope does not name is read whole
     book.scope(None)
     assert len(book.synced(Entity.ORDER)) == 1293
+
+
+def test_synced_records_and_the_emails_they_hold_are_read_by_key(book: Bookkeeping) -> None:
+    book.mark_synced(Entity.ORDER, "INV9", SyncedState("h9", "INV9", "b@x.com"))  # unflushed: included
+    assert dict(book.synced_items(Entity.ORDER)) == {"INV1": SyncedState("h1", "INV1", "a@x.com"),
+                                                     "INV2": SyncedState("h2", "INV2", "a@x.com"),
+                                                     "INV9": SyncedState("h9", "INV9", "b@x.com")}
+    many = [f"n{n}@x.com" for n in range(1200)] + ["a@x.com", "b@x.com", "c@x.com"]  # more than one lookup
+    assert book.emails_held(Entity.ORDER, many) == {"a@x.com", "b@x.com"}
+    assert book.emails_held(Entity.CUSTOMER, many) == set()

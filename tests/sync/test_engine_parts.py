@@ -98,6 +98,9 @@ def test_a_company_planned_in_parts_syncs_as_when_planned_whole(demo: Demo, twin
     poll = run(demo, scratch, parts=True)
     assert_same(demo, poll, twin, run(twin, scratch, parts=False))
     assert poll.mass_change is not None and poll.mass_change.customers.changed > 0  # the deletes and moves counted
+    retired = [key for key, rows in audit_actions(demo, poll.run_id).items()
+               if any(reason.startswith("deleted the e-commerce customer of") for _a, reason in rows)]
+    assert retired  # the buyers of e-mails no GP customer has any more, found by key across the parts
 
     demo.sim.reset_counters()
     quiet = run(demo, scratch, parts=True)

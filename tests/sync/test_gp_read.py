@@ -216,3 +216,15 @@ def test_parts_leave_out_the_shards_asked_and_number_the_rest(tmp_path: Path) ->
     assert read.shard_count == 4
     assert [index for index, _c, _d in parts] == [0, 2]
     assert [(c, d) for _i, c, d in parts] == [whole[0], whole[2]]
+
+
+@pytest.mark.parametrize("shard_customers", [100, 2], ids=["in memory", "spilled"])
+def test_known_emails_are_those_some_customer_has(tmp_path: Path, shard_customers: int) -> None:
+    with GPRead(shard_customers=shard_customers, scratch_dir=tmp_path) as read:
+        for c in odd_customers():
+            read.add_customer(c)
+        read.customers_done()
+        read.documents_done()
+        asked = ["solo@example.com", "nobody@example.com", "shared@example.com", "solo@example.com"]
+        assert sorted(read.known_emails(asked)) == ["shared@example.com", "solo@example.com"]
+        assert list(read.known_emails([])) == []
