@@ -11,14 +11,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
+from typing import TypeVar
 
 from gpmc_desktop.store.models import database_proxy
 
 MAX_ROWS_PER_STATEMENT = 500
+T = TypeVar("T")
 
 
-def _chunks(rows: Iterable[Sequence[object]], size: int) -> Iterator[list[Sequence[object]]]:
-    it = iter(rows)
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """*items* in lists of up to *size*, read as the caller goes (a statement or a lookup per list)."""
+    it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
 
@@ -31,7 +34,7 @@ def insert_rows(head: str, width: int, rows: Iterable[Sequence[object]], tail: s
     one = "(" + ", ".join("?" * width) + ")"
     cursor = database_proxy.cursor()
     changed = 0
-    for chunk in _chunks(rows, per_statement):
+    for chunk in chunks(rows, per_statement):
         values = ", ".join([one] * len(chunk))  # full-size chunks repeat one SQL text: cached statement
         cursor.execute(f"{head} VALUES {values}{tail}", [v for row in chunk for v in row])
         changed += cursor.rowcount

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import inspect
-import itertools
 import threading
 from collections import ChainMap
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
@@ -44,6 +43,7 @@ from gpmc_desktop.store import (
     SyncedMap,
     SyncedState,
 )
+from gpmc_desktop.store.bulk import chunks
 from gpmc_desktop.store.runs import RUN_NOTES
 from gpmc_desktop.sync import buyer_address, mapping, mass_change
 from gpmc_desktop.sync.automations import OFF, ON, keeps_store_syncing
@@ -201,7 +201,11 @@ class SyncEngine:
         self._lost: dict[Entity, set[str]] = {}  # what it found Mailchimp lost, by entity: sent again, and said so
         self.shard_customers = shard_customers
         self.scratch_dir = scratch_dir
-        # One run's: the reconciliation's sums, the money Mailchimp holds by part, the plan of a run in one part.
+        self._begin_run()
+
+    def _begin_run(self) -> None:
+        """The state of one run, fresh for each."""
+        # The reconciliation's sums, the money Mailchimp holds by part, the plan of a run in one part.
         self._tally = Tally()
         self._money: dict[int, Decimal] = {}
         self._whole: Plan | None = None
@@ -227,8 +231,7 @@ class SyncEngine:
         first_load = self.book.get_state(BACKFILL_DONE) != "1"
         report.kind = run_kind(trigger, full=full, dry_run=dry_run, first_load=first_load)
         report.run_id = self.book.start_run(report.kind)
-        self._tally, self._money, self._whole = Tally(), {}, None
-        self._quiet, self._quiet_report, self._quiet_tally = {}, RunReport(), Tally()
+        self._begin_run()
         gp: GPRead | None = None
         try:
             if not dry_run:
@@ -291,7 +294,6 @@ class SyncEngine:
             gp.close()
             raise
         self.progress("gp", 2, 2)
-        self._planned = False
         return gp
 
     def _plans(self, gp: GPRead, skip: Container[int] = ()) -> Iterator[tuple[int, Plan]]:
@@ -299,19 +301,21 @@ class SyncEngine:
         invoices), the bookkeeping's synced state scoped to each in turn; those *skip* names are not read.  A run
         that fits one part has one plan, made once and kept for all its passes (the guard's and the sync's)."""
         zone = company_zone(self.profile.gp.time_zone)
+
+        def plan_of(customers: list[Customer], documents: list[Document]) -> Plan:
+            return build_plan(customers, documents, self.profile.filters, self.profile.mailchimp.status_if_new,
+                              zone=zone, currency=gp.currency)
+
         if gp.shard_count == 1:
             if 0 in skip:
                 return
             if self._whole is None:
-                customers, documents = next(iter(gp.shards()))
-                self._whole = build_plan(customers, documents, self.profile.filters,
-                                         self.profile.mailchimp.status_if_new, zone=zone, currency=gp.currency)
+                self._whole = plan_of(*next(iter(gp.shards())))
             yield 0, self._whole
             return
         for part, customers, documents in gp.parts(skip):
             self.book.scope(_scope(customers, documents))
-            yield part, build_plan(customers, documents, self.profile.filters, self.profile.mailchimp.status_if_new,
-                                   zone=zone, currency=gp.currency)
+            yield part, plan_of(customers, documents)
         self.book.scope(None)
 
     def _survey(
@@ -334,7 +338,8 @@ class SyncEngine:
             self._tally.add_plan(plan)
             fit_members(plan, fields)
             fc = self._forecast(plan, holds)
-            to_send += _to_send(fc)
+            sends = _to_send(fc)
+            to_send += sends
             repoints += fc.repoints
             if guard:
                 # The guard counts against what was synced: a full comparison's repairs are not GP's changes.
@@ -345,7 +350,7 @@ class SyncEngine:
                 report.outcomes = RecordOutcomes()
             else:
                 self._money[part] = held_money(plan, self.book.synced(Entity.ORDER))
-                if self._is_quiet(plan, fc, ledgers):
+                if not sends and self._is_quiet(plan, fc, ledgers):
                     # Counted now and not planned again: a poll that finds nothing to do reads each part once.
                     self._count_preview(plan, fc, self._quiet_report)
                     self._quiet_tally.add_outcomes(plan, self._quiet_report.outcomes)
@@ -370,9 +375,10 @@ class SyncEngine:
     def _is_quiet(
         self, plan: Plan, fc: Forecast, ledgers: tuple[Mapping[str, LedgerEntry], Mapping[str, LedgerEntry]]
     ) -> bool:
-        """Nothing of *plan* is sent, audited or resolved this run: its records are unchanged, none is in the
-        failure ledger, and its skips are those last audited."""
-        if _to_send(fc) or any(group.legacy for group in fc.groups):
+        """Of a plan with nothing to send (*fc*'s): nothing is audited or resolved this run either, as none of its
+        records is in the failure ledger, no older build's customer is in the way, and its skips are those last
+        audited."""
+        if any(group.legacy for group in fc.groups):
             return False
         customer_ledger, order_ledger = ledgers
         if any(n in customer_ledger for n in (*plan.customers, *plan.skipped_customers)) or any(
@@ -1114,8 +1120,7 @@ class SyncEngine:
     def _surplus_by_key(self, gp: GPRead) -> Iterator[tuple[str, SyncedState]]:
         """:func:`decide.surplus_buyers` a few hundred buyers at a time, the synced tables left in the database: a
         buyer is kept while a GP customer has its e-mail or an order hangs on it."""
-        buyers = self.book.synced_items(Entity.ECOMMERCE_CUSTOMER)
-        while chunk := list(itertools.islice(buyers, 500)):
+        for chunk in chunks(self.book.synced_items(Entity.ECOMMERCE_CUSTOMER), 500):
             # A buyer of this build: its id is its e-mail's (an older build's, its GP customer's: never kept).
             own = {bid: s.remote_email for bid, s in chunk
                    if s.remote_email and mapping.ecommerce_customer_id(s.remote_email) == bid}

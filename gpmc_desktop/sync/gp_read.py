@@ -18,7 +18,6 @@ import zlib
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator
 from decimal import Decimal
-from itertools import islice
 from math import ceil
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +25,7 @@ from typing import Any
 
 from gpmc_desktop.gp import data_check
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
+from gpmc_desktop.store.bulk import chunks
 from gpmc_desktop.sync.mapping import DEFAULT_CURRENCY, iso_currency
 
 SHARD_CUSTOMERS = 4000
@@ -107,12 +107,6 @@ def _document(row: tuple[Any, ...]) -> Document:
     _seq, number, kind, customer, date, amount, balance, currency, voided, void_date, modified = row
     return Document(number, _TYPES[kind], customer, _date(date), Decimal(amount), Decimal(balance), currency,
                     bool(voided), _date(void_date), _date(modified))
-
-
-def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 class GPRead:
@@ -286,7 +280,7 @@ class GPRead:
 
     def _absent_in(self, table: str, numbers: Iterable[str]) -> Iterator[str]:
         db = self._conn()
-        for chunk in _chunks(numbers, _LOOKUP_KEYS):
+        for chunk in chunks(numbers, _LOOKUP_KEYS):
             sql = f"SELECT DISTINCT number FROM {table} WHERE number IN ({', '.join('?' * len(chunk))})"
             present = {number for (number,) in db.execute(sql, chunk)}
             yield from self._absent(chunk, present)
@@ -300,7 +294,7 @@ class GPRead:
 
     def _known_in(self, emails: Iterable[str]) -> Iterator[str]:
         db = self._conn()
-        for chunk in _chunks(dict.fromkeys(emails), _LOOKUP_KEYS):
+        for chunk in chunks(dict.fromkeys(emails), _LOOKUP_KEYS):
             sql = f"SELECT DISTINCT email FROM customers WHERE email IN ({', '.join('?' * len(chunk))})"
             yield from (email for (email,) in db.execute(sql, chunk))
 
