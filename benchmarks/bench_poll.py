@@ -8,9 +8,15 @@ the raw download of GP's two collections.
 Each size gets an install whose synced state matches GP: the Mailchimp side (merge fields, store, product) is
 made through the API, and the synced state is written from the engine's own plan, as a first load leaves it (a
 real first load of 100,000 customers would take an hour of simulated Mailchimp calls).  One warm-up poll audits
-the customers and invoices left out; the next poll is measured, in a process of its own so its peak RSS is its
-own (the simulators run in this one).  Mailchimp writes during the measured poll must be 0.  On a busy machine
-the wall times (and so the ratio) swing with the load; the poll's CPU seconds much less.
+the customers and invoices left out; the next two polls are measured, each in a process of its own so its peak
+RSS is its own (the simulators run in this one):
+
+- the *planned* poll: the first after a change, which plans every record and, finding nothing to do, leaves a
+  memo (sync/quiet_poll.py);
+- the *unchanged* poll: GP answers as that one left it, so it ends as that one did without making a record.
+
+Mailchimp writes during the measured polls must be 0, and both must count the same records unchanged.  On a busy
+machine the wall times (and so the ratios) swing with the load; the polls' CPU seconds much less.
 """
 
 from __future__ import annotations
@@ -130,7 +136,7 @@ def child_poll(profile_path: Path, database: Path, cprofile: str) -> int:
     return 0
 
 
-def measure(customers: int, seed_value: int, cprofile: str) -> dict[str, object]:
+def measure(customers: int, seed_value: int, cprofile: str, replay_profile: bool = False) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="gpmc-bench-poll-") as tmp:
         env = DemoEnvironment(customers=customers, seed=seed_value, workdir=Path(tmp))
         with env:
@@ -139,11 +145,15 @@ def measure(customers: int, seed_value: int, cprofile: str) -> dict[str, object]
             raw = min(raw_download(env, profile_path) for _ in range(2))
             poll_in_child(profile_path, env.database_path, "")  # warm-up: audits what is left out
             env.mailchimp.reset_counters()
-            polled = poll_in_child(profile_path, env.database_path, cprofile)
+            # The first poll after a change plans every record (and, finding nothing to do, leaves a memo); the
+            # next finds GP as that one left it (sync/quiet_poll.py).
+            polled = poll_in_child(profile_path, env.database_path, cprofile if not replay_profile else "")
+            replayed = poll_in_child(profile_path, env.database_path, cprofile if replay_profile else "")
             writes = env.mailchimp.writes
     return {"customers": customers_read, "documents": documents, "raw": raw,
             "poll": polled["seconds"], "cpu": polled["cpu"], "peak_mb": polled["peak_mb"], "writes": writes,
-            "unchanged": polled["unchanged"]}
+            "unchanged": polled["unchanged"], "replay": replayed["seconds"], "replay_cpu": replayed["cpu"],
+            "replay_peak_mb": replayed["peak_mb"], "replay_unchanged": replayed["unchanged"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,24 +162,32 @@ def main(argv: list[str] | None = None) -> int:
                         help="sizes of the demo install, all companies (default 10000 100000)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", default="", help="write a cProfile of the largest size's poll here")
+    parser.add_argument("--profile-replay", action="store_true",
+                        help="profile the unchanged poll (GP as the last quiet run left it) instead")
     parser.add_argument("--poll", type=Path, help=argparse.SUPPRESS)  # the child process's one poll
     parser.add_argument("--database", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.poll:
         return child_poll(args.poll, args.database, args.profile)
 
-    rows = [measure(n, args.seed, args.profile if n == max(args.customers) else "") for n in args.customers]
-    head = ("customers (TWO)", "documents", "raw download s", "no-op poll s", "ratio", "poll CPU s", "peak RSS MB",
-            "MC writes")
+    rows = [measure(n, args.seed, args.profile if n == max(args.customers) else "", args.profile_replay)
+            for n in args.customers]
+    head = ("customers (TWO)", "documents", "raw download s", "planned poll s", "ratio", "CPU s", "peak RSS MB",
+            "unchanged poll s", "ratio", "CPU s", "peak RSS MB", "MC writes")
     print(" | ".join(head))
     for r in rows:
-        print(" | ".join((f"{r['customers']:,}", f"{r['documents']:,}", f"{r['raw']:.2f}", f"{r['poll']:.2f}",
-                          f"{float(r['poll']) / float(r['raw']):.1f}", f"{r['cpu']:.2f}", f"{r['peak_mb']:.0f}",
-                          f"{r['writes']}")))
+        raw = float(r["raw"])
+        print(" | ".join((f"{r['customers']:,}", f"{r['documents']:,}", f"{raw:.2f}", f"{r['poll']:.2f}",
+                          f"{float(r['poll']) / raw:.1f}", f"{r['cpu']:.2f}", f"{r['peak_mb']:.0f}",
+                          f"{r['replay']:.2f}", f"{float(r['replay']) / raw:.1f}", f"{r['replay_cpu']:.2f}",
+                          f"{r['replay_peak_mb']:.0f}", f"{r['writes']}")))
     if len(rows) > 1:
-        growth = float(rows[-1]["peak_mb"]) / float(rows[0]["peak_mb"]) - 1
-        print(f"peak RSS growth from {rows[0]['customers']:,} to {rows[-1]['customers']:,} customers: {growth:.0%}")
-    return 0 if all(r["writes"] == 0 for r in rows) else 1
+        for key, what in (("peak_mb", "planned"), ("replay_peak_mb", "unchanged")):
+            growth = float(rows[-1][key]) / float(rows[0][key]) - 1
+            print(f"{what} poll peak RSS growth from {rows[0]['customers']:,} to {rows[-1]['customers']:,} "
+                  f"customers: {growth:.0%}")
+    same = all(r["unchanged"] == r["replay_unchanged"] for r in rows)
+    return 0 if same and all(r["writes"] == 0 for r in rows) else 1
 
 
 if __name__ == "__main__":

@@ -98,6 +98,12 @@ def reading(results: list[SizeResult]) -> list[str]:
                      f"{_fmt(ratio)}× the {_fmt(r.raw_download, 2)} s it takes just to download GP's two "
                      f"collections ({_goal(ratio <= 2, '≤ 2×')}), and sent {noop.writes} writes "
                      f"({_goal(noop.writes == 0, '0')})")
+        if r.unchanged is not None:
+            again = r.unchanged
+            ratio = again.wall / r.raw_download if r.raw_download else float("nan")
+            parts.append(f"the poll after it, finding GP as that one left it, took {_fmt(again.wall, 2)} s and "
+                         f"{_fmt(again.peak_rss_mb, 0)} MB, {_fmt(ratio)}× the raw download "
+                         f"({_goal(ratio <= 2, '≤ 2×')}), and sent {again.writes} writes")
         if changed.records_written:
             per_record = changed.record_writes / changed.records_written
             parts.append(f"after {r.changes:,} changes in GP the next poll wrote {changed.records_written:,} "
@@ -159,16 +165,19 @@ This page came from:
 ```
 
 Each size gets fresh simulators (GP's SBA over HTTPS with NTLM; Mailchimp answering every live call in
-{args.latency * 1000:.0f} ms) and three syncs, each in a child process so the peak RSS is the engine's own. The
+{args.latency * 1000:.0f} ms) and four syncs, each in a child process so the peak RSS is the engine's own. The
 engine keeps at most {results[0].cap if results else 5} calls in flight (the profile's `max_connections`); batch
 operations, if it submits any, are processed at {f'{args.batch_rate:g} a second' if args.batch_rate
 else 'the simulator’s own pace'}.
 
 1. **first load** of 5 invoices per customer (80% of the customers are in the synced company `TWO`; its outcome
    is "partial" because the demo data holds, on purpose, a few addresses Mailchimp refuses);
-2. **no-op poll**: nothing changed in GP, nothing may be sent; compared with the **raw download** of the two
-   GP collections (customers and receivables) with plain `requests` and NTLM, never parsed;
-3. **1% changed poll**: 1% of the company's customers moved address and 1% of its open invoices were paid.
+2. **no-op poll, every record planned**: nothing changed in GP, nothing may be sent, and the run plans every
+   record (the first poll after a change: it leaves a memo of GP's answers, `sync/quiet_poll.py`);
+3. **no-op poll, GP as the last one left it**: the poll after it, which finds GP's answers exactly as that quiet
+   poll left them and ends as it did without making a record; both polls are compared with the **raw download**
+   of the two GP collections (customers and receivables) with plain `requests` and NTLM, never parsed;
+4. **1% changed poll**: 1% of the company's customers moved address and 1% of its open invoices were paid.
 
 Requests and `POST /batches` are counted by the Mailchimp simulator, whatever path the engine takes; "record
 requests" are live writes of members, tags, e-commerce customers and orders. The throughput ratio is record

@@ -38,12 +38,14 @@ def test_bench_scale_runs_at_a_tiny_size(tmp_path: Path) -> None:
     done = run_bench(str(BENCHMARKS / "bench_scale.py"), "--sizes", "50", "--latency", "0", "--sdk-budget", "0",
                      "--not-run", "100000", "--save", str(saved), "--write-docs", str(docs))
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "no-op poll: Mailchimp writes" in done.stdout
+    assert "no-op poll, every record planned: Mailchimp writes" in done.stdout
+    assert "no-op poll, GP as the last one left it ÷ raw download" in done.stdout
 
     result = json.loads(saved.read_text(encoding="utf-8"))["results"][0]
     assert result["customers"] == 50
     assert result["first"]["record_writes"] > 0 and result["first"]["peak_rss_mb"] > 0
     assert result["noop"]["writes"] == 0  # nothing changed in GP: nothing may be sent
+    assert result["unchanged"]["writes"] == 0 and result["unchanged"]["wall"] > 0
     assert result["changes"] > 0
     sdk = result["sdk"]
     assert sdk["requests_done"] == sdk["requests_total"] > 0 and sdk["failures"] == 0
@@ -69,3 +71,12 @@ def test_bench_scale_runs_at_a_tiny_size(tmp_path: Path) -> None:
     page = docs.read_text(encoding="utf-8")
     assert "| measurement | 50 | 60 | goal |" in page and "## Notes\n\nSixty was run on its own." in page
     assert "--sizes 60" in page and "--sizes 50" in page
+
+
+def test_bench_poll_measures_both_no_op_polls_at_a_tiny_size() -> None:
+    """Exit 0 only when neither poll wrote to Mailchimp and both counted the same records unchanged."""
+    done = run_bench(str(BENCHMARKS / "bench_poll.py"), "--customers", "300")
+    assert done.returncode == 0, done.stderr[-3000:]
+    head, row = done.stdout.strip().splitlines()[-2:]
+    assert "planned poll s" in head and "unchanged poll s" in head
+    assert row.split(" | ")[0] == "240" and row.split(" | ")[-1] == "0"

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from gpmc_desktop.gp import answer_fields, data_check, http_errors, sba_address, sba_help, sba_shapes, sba_stream
+from gpmc_desktop.gp.answer_prints import AnswerChanged, AnswerPrint, PrintTaker
 from gpmc_desktop.gp.errors import GPError, Stage, retry_transient
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.gp.sba_address import CompanyAddress
@@ -323,14 +324,21 @@ class SbaSource:
         raws = self.raw_customers()
         return raws, self._joined_addresses(raws)
 
-    def customers(self, *, into: Callable[[Customer], None] | None = None) -> list[Customer]:
+    def customers(
+        self, *, into: Callable[[Customer], None] | None = None, prints: PrintTaker | None = None
+    ) -> list[Customer]:
         """Every customer, read from the socket record by record and checked whole (gp/sba_stream.py).  With
-        *into*, each goes there as soon as it is made and the list is empty."""
+        *into*, each goes there as soon as it is made and the list is empty.  With *prints*, the answer's print is
+        taken on the way (gp/answer_prints.py): not usable when the customers leave their addresses to
+        Sales/CustomerAddresses, whose changes it would not see."""
         sink = sba_stream.Resumable(into, "customers")
 
         def read(resp: requests.Response) -> list[Customer]:
-            return sink.run(lambda give: sba_stream.read_customers(_items(resp, "customers"), self._addresses_for,
-                                                                   into=give))
+            items = _items(resp, "customers")
+            if prints is not None:
+                prints.restart()
+                items = _with_addresses(prints.watch(items), prints)
+            return sink.run(lambda give: sba_stream.read_customers(items, self._addresses_for, into=give))
 
         return self._in_company(self.settings.customers_path, what="customers", whole_collection=True,
                                 missing=lambda: self._missing("customers_path", "customers"), read=read)
@@ -350,17 +358,56 @@ class SbaSource:
                                 missing=lambda: self._missing("receivables_path", "receivables documents"))
         return sba_shapes.collection(rows, "receivables documents")
 
-    def documents(self, *, into: Callable[[Document], None] | None = None) -> list[Document]:
+    def documents(
+        self, *, into: Callable[[Document], None] | None = None, prints: PrintTaker | None = None
+    ) -> list[Document]:
         """Every receivables document, read from the socket record by record and checked whole.  With *into*,
-        each goes there as soon as it is made and the list is empty."""
+        each goes there as soon as it is made and the list is empty; with *prints*, the answer's print is taken
+        on the way."""
         what = "receivables documents"
         sink = sba_stream.Resumable(into, what)
 
         def read(resp: requests.Response) -> list[Document]:
-            return sink.run(lambda give: sba_stream.read_documents(_items(resp, what), into=give))
+            items = _items(resp, what)
+            if prints is not None:
+                prints.restart()
+                items = prints.watch(items)
+            return sink.run(lambda give: sba_stream.read_documents(items, into=give))
 
         return self._in_company(self.settings.receivables_path, what=what, whole_collection=True,
                                 missing=lambda: self._missing("receivables_path", what), read=read)
+
+    def answers_as_printed(self, customers: AnswerPrint, documents: AnswerPrint) -> bool:
+        """Whether GP's customers and receivables documents answer exactly as their prints say (taken by
+        :meth:`customers` and :meth:`documents` at an earlier run), read without a record being made or checked;
+        False at the first block of records that differs, the rest of the answers left unread."""
+        reads = (("customers", self.settings.customers_path, "customers_path", customers),
+                 ("receivables documents", self.settings.receivables_path, "receivables_path", documents))
+        try:
+            for what, path, key_name, expected in reads:
+                taker = PrintTaker(expected)
+
+                def read(resp: requests.Response, taker: PrintTaker = taker, what: str = what) -> None:
+                    taker.restart()
+                    items = taker.watch(_items(resp, what))
+                    for _raw in _with_addresses(items, taker) if what == "customers" else items:
+                        if not taker.usable:
+                            raise AnswerChanged
+                    taker.finish()
+
+                self._in_company(path, what=what, whole_collection=True, read=read,
+                                 missing=lambda key_name=key_name, what=what: self._missing(key_name, what))
+        except AnswerChanged:
+            return False
+        return True
+
+
+def _with_addresses(items: Iterator[Any], prints: PrintTaker) -> Iterator[Any]:
+    """*items* (customers); *prints* made unusable by one that does not embed its addresses."""
+    for raw in items:
+        if prints.usable and not sba_shapes.has_addresses(raw):
+            prints.usable = False
+        yield raw
 
 
 def _items(resp: requests.Response, what: str) -> Iterator[Any]:

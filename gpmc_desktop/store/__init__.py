@@ -40,6 +40,7 @@ from gpmc_desktop.store.engine_state import (
     first_load_done,
     get_state,
     set_state,
+    state_changes,
 )
 from gpmc_desktop.store.errors import (
     MigrationError,
@@ -180,6 +181,7 @@ __all__ = [
     "save_profile",
     "set_state",
     "start_run",
+    "state_changes",
     "state_db_path",
     "synced_count",
     "synced_items",

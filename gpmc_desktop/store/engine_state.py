@@ -7,7 +7,7 @@ from typing import Any
 
 from gpmc_desktop.store.clock import resolve_now
 from gpmc_desktop.store.connection import write_transaction
-from gpmc_desktop.store.models import ProfileState
+from gpmc_desktop.store.models import ProfileState, StateChanges
 from gpmc_desktop.store.secrets_guard import refuse_secret_keys, refuse_secret_names
 
 BACKFILL_IN_PROGRESS = "backfill_in_progress"
@@ -41,6 +41,13 @@ def set_state(profile_id: int, key: str, value: Any, *, now: datetime | None = N
             )
             .execute()
         )
+
+
+def state_changes(profile_id: int) -> int:
+    """How many times the profile's synced state, failure ledger or batches in flight were written, ever (the
+    schema's triggers count): equal at two moments means none of them changed in between."""
+    row = StateChanges.select(StateChanges.changes).where(StateChanges.profile_id == profile_id).tuples().first()
+    return 0 if row is None else int(row[0])
 
 
 def first_load_done(profile_id: int | None) -> bool:

@@ -227,8 +227,29 @@ def _to_v4(db: peewee.SqliteDatabase) -> None:
         db.execute_sql(statement)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# v5: ``state_changes`` counts, per profile, every row written to or deleted from the tables a run's decisions
+# read (the synced state, the failure ledger, the batches in flight), whoever writes them: triggers keep it, so
+# a poll can trust that nothing changed since an earlier run without reading those tables.
+_V5_WATCHED: tuple[str, ...] = ("synced_records", "failure_ledger", "batch_jobs", "batch_work")
+_V5_DDL: tuple[str, ...] = (
+    """CREATE TABLE "state_changes" (
+        "profile_id" INTEGER NOT NULL PRIMARY KEY,
+        "changes" INTEGER NOT NULL)""",
+    *(f"""CREATE TRIGGER "{table}_{event.lower()}_counts" AFTER {event} ON "{table}" BEGIN
+        INSERT INTO "state_changes" ("profile_id", "changes") VALUES ({row}."profile_id", 1)
+        ON CONFLICT ("profile_id") DO UPDATE SET "changes" = "changes" + 1;
+    END""" for table in _V5_WATCHED for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))),
+)
+
+
+def _to_v5(db: peewee.SqliteDatabase) -> None:
+    for statement in _V5_DDL:
+        db.execute_sql(statement)
+
+
 # Key = the version a migration produces. Append only.
-MIGRATIONS: Mapping[int, Migration] = MappingProxyType({1: _to_v1, 2: _to_v2, 3: _to_v3, 4: _to_v4})
+MIGRATIONS: Mapping[int, Migration] = MappingProxyType({1: _to_v1, 2: _to_v2, 3: _to_v3, 4: _to_v4, 5: _to_v5})
 CURRENT_SCHEMA_VERSION: int = max(MIGRATIONS)
 
 

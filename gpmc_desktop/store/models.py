@@ -195,8 +195,21 @@ class BatchWork(BaseModel):
         without_rowid = True
 
 
+class StateChanges(BaseModel):
+    """How many rows of a profile's synced state, ledger and batches were ever written or deleted (v5): kept by
+    triggers, read to know that nothing changed between two runs.  No foreign key: a profile's cascade delete
+    fires the triggers too."""
+
+    profile_id = peewee.IntegerField(primary_key=True)
+    changes = peewee.IntegerField()
+
+    class Meta:
+        table_name = "state_changes"
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     StoreMeta, Profile, Run, AuditEvent, SyncedRecord, FailureLedger, ProfileState, BatchJob, BatchWork,
+    StateChanges,
 )
 
 # A column named like a credential is a design mistake: fail at import, before anything is written.

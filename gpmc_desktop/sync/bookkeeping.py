@@ -145,6 +145,22 @@ class Bookkeeping:
         self.flush()
         store.set_state(self.profile_id, key, value, now=self._now())
 
+    def get_value(self, key: str) -> Any:
+        """An engine state value as stored (a JSON value), or None."""
+        return store.get_state(self.profile_id, key)
+
+    def set_value(self, key: str, value: Any) -> None:
+        self.flush()
+        store.set_state(self.profile_id, key, value, now=self._now())
+
+    def delete_value(self, key: str) -> None:
+        store.delete_state(self.profile_id, key)
+
+    def state_changes(self) -> int:
+        """The profile's write count over its synced state, ledger and batches (store.state_changes); flush first
+        for this run's own writes to count."""
+        return store.state_changes(self.profile_id)
+
     def flush(self) -> None:
         if not (self._audit or self._synced or self._forget):
             return

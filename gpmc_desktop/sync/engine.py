@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from gpmc_desktop.gp.answer_prints import PrintTaker
 from gpmc_desktop.gp.errors import GPError
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.mailchimp.api import MailchimpApi
@@ -45,7 +46,7 @@ from gpmc_desktop.store import (
 )
 from gpmc_desktop.store.bulk import chunks
 from gpmc_desktop.store.runs import RUN_NOTES
-from gpmc_desktop.sync import buyer_address, mapping, mass_change
+from gpmc_desktop.sync import buyer_address, mapping, mass_change, quiet_poll
 from gpmc_desktop.sync.automations import OFF, ON, keeps_store_syncing
 from gpmc_desktop.sync.batch_backfill import BatchBackfill, BatchesUnfinished, BatchSettings
 from gpmc_desktop.sync.batch_work import Record, Work, group_work, order_work
@@ -67,11 +68,12 @@ from gpmc_desktop.sync.decide import (
 )
 from gpmc_desktop.sync.failure_news import FailureNews, failure_news
 from gpmc_desktop.sync.gp_read import SHARD_CUSTOMERS, GPRead
-from gpmc_desktop.sync.mass_change import MISSING_STATE, MassChange, assess, write_missing
+from gpmc_desktop.sync.mass_change import MISSING_STATE, MassChange, assess, read_missing, write_missing
 from gpmc_desktop.sync.merge_fields import AudienceFields
 from gpmc_desktop.sync.plan import BuyerPlan, CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan, fit_members
 from gpmc_desktop.sync.progress_words import CHECKING
-from gpmc_desktop.sync.reconciliation import Holdings, RecordOutcomes, Tally, held_money
+from gpmc_desktop.sync.quiet_poll import QuietMemo, QuietStart
+from gpmc_desktop.sync.reconciliation import Holdings, Reconciliation, RecordOutcomes, Tally, held_money
 from gpmc_desktop.sync.report import RunReport
 
 ProgressFn = Callable[[str, int, int], None]
@@ -217,6 +219,13 @@ class SyncEngine:
         self._quiet: dict[int, tuple[int, int]] = {}
         self._quiet_report = RunReport()
         self._quiet_tally = Tally()
+        # For a quiet run's memo (sync/quiet_poll.py): GP's answers' prints, how many parts they made, the
+        # audience's fields as this run found them; and the reconciliation of a run that replayed a memo.
+        self._prints: tuple[PrintTaker, PrintTaker] | None = None
+        self._parts = 0
+        self._fields_print = ""
+        self._currency = ""  # the store's, as this run found it in GP's invoices
+        self._replayed: Reconciliation | None = None
 
     # ================================================================================================ public
     def run(
@@ -233,11 +242,14 @@ class SyncEngine:
         report.run_id = self.book.start_run(report.kind)
         self._begin_run()
         gp: GPRead | None = None
+        start: QuietStart | None = None
         try:
             if not dry_run:
                 self._preflight()  # a wrong key or audience shows before a GP pull that may take minutes
                 self._finish_stored_batches()  # a killed run's batches: applied before anything is planned
-            if not self.cancel.is_set():
+                if not full:
+                    start = self._quiet_start()
+            if not self.cancel.is_set() and not (start is not None and self._replay(start, report)):
                 gp = self._read_gp()
                 if dry_run:
                     self._dry_run(gp, report, full)
@@ -260,12 +272,17 @@ class SyncEngine:
         self.book.flush()
         counts: dict[str, Any] = {Entity.CUSTOMER: report.customers, Entity.ORDER: report.orders,
                                   RUN_NOTES: report.notes()}
-        if self._planned:
+        if self._replayed is not None:
+            report.reconciliation = self._replayed
+            counts["reconciliation"] = report.reconciliation.as_json()
+        elif self._planned:
             # The one reconciliation every later view reads (the summary, the runs, the tray): stored with the run.
             report.reconciliation = self._tally.reconcile(
                 customers=report.customers, orders=report.orders, skip_reasons=report.skip_reasons,
                 dry_run=dry_run, holds=None if dry_run else self._holdings())
             counts["reconciliation"] = report.reconciliation.as_json()
+        if start is not None and self._replayed is None:
+            self._remember(start, report)
         self.book.finish_run(report.run_id, report.outcome, counts, report.error)
         self._whole = None
         return report
@@ -284,17 +301,84 @@ class SyncEngine:
         pull and before any Mailchimp write."""
         self.progress("gp", 0, 0)
         gp = GPRead(self.shard_customers, self.scratch_dir)
+        prints = (PrintTaker(), PrintTaker())
         try:
-            _feed(self.source.customers, gp.add_customer)
+            took = _feed(self.source.customers, gp.add_customer, prints[0])
             gp.customers_done()
             self.progress("gp", 1, 2)
-            _feed(self.source.documents, gp.add_document)
+            took = _feed(self.source.documents, gp.add_document, prints[1]) and took
             gp.documents_done()
         except BaseException:
             gp.close()
             raise
+        self._prints = prints if took else None
+        self._parts = gp.shard_count
         self.progress("gp", 2, 2)
         return gp
+
+    # ================================================================================================ quiet polls
+    def _quiet_start(self) -> QuietStart:
+        """This run's context and the profile's write count, before anything is read (sync/quiet_poll.py)."""
+        self.book.flush()
+        state = {key: self.book.get_state(key) for key in quiet_poll.STATE_READ}
+        return QuietStart(quiet_poll.context(self.profile, state, self.shard_customers), self.book.state_changes())
+
+    def _replay(self, start: QuietStart, report: RunReport) -> bool:
+        """End as the quiet run whose memo matches *start* did, when GP answers exactly as it did then and the
+        audience's fields are the same; False (nothing written) to plan the run as usual."""
+        memo = QuietMemo.from_json(self.book.get_value(quiet_poll.STATE_KEY))
+        same_answers = getattr(self.source, "answers_as_printed", None)
+        if memo is None or not memo.matches(start) or same_answers is None:
+            return False
+        self.progress("gp", 0, 0)
+        if not same_answers(memo.customers, memo.documents):
+            return False
+        self.progress("gp", 2, 2)
+        try:
+            definitions = self.api.merge_fields(self.profile.mailchimp.list_id)
+        except MailchimpError as err:
+            raise self._audience_abort(err) from err
+        if quiet_poll.fields_print(definitions) != memo.fields:
+            return False
+        # What every run does besides planning: the store as the profile's automations want it, the product.
+        self._paused = keeps_store_syncing(self.profile.mailchimp.automations, backfill=False)
+        self._ensure_store(memo.currency, backfill=False)
+        self._ensure_product()
+        memo.tell(report)
+        addresses, invoices = memo.totals
+        progress = _Progress(self.progress, {"customers": addresses, "orders": invoices})
+        progress.done_already(customers=addresses, orders=invoices)
+        progress.finish()
+        self._replayed = memo.reconciliation
+        return True
+
+    def _remember(self, start: QuietStart, report: RunReport) -> None:
+        """Leave a memo for the polls after this run when it found nothing to do and changed nothing it was
+        decided from; else drop the one an earlier run left."""
+        memo = self._quiet_memo(start, report)
+        if memo is not None:
+            self.book.set_value(quiet_poll.STATE_KEY, memo.as_json())
+        elif self.book.get_value(quiet_poll.STATE_KEY) is not None:
+            self.book.delete_value(quiet_poll.STATE_KEY)
+
+    def _quiet_memo(self, start: QuietStart, report: RunReport) -> QuietMemo | None:
+        guard = report.mass_change
+        quiet = (report.outcome == Outcome.OK and not self.cancel.is_set() and self._planned and not report.to_send
+                 and not self._repoints and report.batches is None and len(self._quiet) == self._parts
+                 and (guard is None or not (guard.customers.changed or guard.orders.changed))
+                 and report.reconciliation is not None and bool(self._fields_print and self._currency))
+        if not quiet or self._prints is None or not all(p.usable for p in self._prints):
+            return None
+        if any(entry.next_retry_at is not None and not entry.dismissed
+               for entity in (Entity.CUSTOMER, Entity.ORDER) for entry in self.book.failures(entity).values()):
+            return None  # retried when its time comes, not only when GP changes
+        if self.book.get_state(BACKFILL_DONE) != "1" or self._quiet_start() != start:
+            return None  # something this run depends on changed while it ran
+        assert report.reconciliation is not None
+        customers, documents = (p.finish() for p in self._prints)
+        return QuietMemo(start.context, start.changes, customers, documents, self._fields_print, self._currency,
+                         quiet_poll.told_by(report, report.reconciliation,
+                                            (self._tally.addresses, self._tally.gp_invoices)))
 
     def _plans(self, gp: GPRead, skip: Container[int] = ()) -> Iterator[tuple[int, Plan]]:
         """The run's plans, one per part of GP's records (a shard: every customer of an e-mail with their
@@ -375,14 +459,19 @@ class SyncEngine:
     def _is_quiet(
         self, plan: Plan, fc: Forecast, ledgers: tuple[Mapping[str, LedgerEntry], Mapping[str, LedgerEntry]]
     ) -> bool:
-        """Of a plan with nothing to send (*fc*'s): nothing is audited or resolved this run either, as none of its
-        records is in the failure ledger, no older build's customer is in the way, and its skips are those last
-        audited."""
+        """Of a plan with nothing to send (*fc*'s): nothing is audited or resolved this run either, as the failure
+        ledger holds back every record of it that it holds (none is resolved), no older build's customer is in
+        the way, and its skips are those last audited."""
         if any(group.legacy for group in fc.groups):
             return False
         customer_ledger, order_ledger = ledgers
-        if any(n in customer_ledger for n in (*plan.customers, *plan.skipped_customers)) or any(
-                n in order_ledger for n in (*plan.orders, *plan.skipped_orders)):
+        held_customers = {cp.customer.number for group in fc.groups for cp, d in group.customers if d.held}
+        held_orders = {op.doc.number for op, decision in fc.orders if decision.held}
+        if any(n in customer_ledger and n not in held_customers for n in plan.customers) or any(
+                n in order_ledger and n not in held_orders for n in plan.orders):
+            return False
+        if any(n in customer_ledger for n in plan.skipped_customers) or any(
+                n in order_ledger for n in plan.skipped_orders):
             return False
         for skipped, seen_entity in ((plan.skipped_customers, Entity.CUSTOMER_SKIP),
                                      (plan.skipped_orders, Entity.ORDER_SKIP)):
@@ -478,7 +567,8 @@ class SyncEngine:
         guard = report.mass_change
         if guard is None:
             return
-        if not guard.stops and (missing := write_missing(guard)) != self.book.get_state(MISSING_STATE):
+        missing = write_missing(guard)
+        if not guard.stops and read_missing(missing) != read_missing(self.book.get_state(MISSING_STATE)):
             # What GP's answer lacks is old news from now on (the skips, the engine keeps as it audits them).
             self.book.set_state(MISSING_STATE, missing)
         if not guard.over_limit:
@@ -518,6 +608,7 @@ class SyncEngine:
         repointing = self._repoints > 0
         self._paused = keeps_store_syncing(automations, backfill=backfill) or repointing
         self._repointing = repointing
+        self._currency = gp.currency
         self._ensure_store(gp.currency, backfill)
         if self.book.get_state(AUTOMATIONS_APPLIED) != automations:
             self.book.set_state(AUTOMATIONS_APPLIED, automations)
@@ -657,6 +748,7 @@ class SyncEngine:
         options decide which values fit)."""
         list_id = self.profile.mailchimp.list_id
         definitions = self.api.merge_fields(list_id)
+        self._fields_print = quiet_poll.fields_print(definitions)
         existing = {f.get("tag") for f in definitions}
         for field_def in mapping.EXTRA_MERGE_FIELDS:
             if field_def["tag"] in existing:
@@ -1333,14 +1425,20 @@ def _order_body(op: OrderPlan, buyer: BuyerPlan | None) -> dict[str, Any]:
     return op.payload if buyer is None else mapping.order_with_customer(op.payload, buyer.payload)
 
 
-def _feed(read: Callable[..., Iterable[T]], into: Callable[[T], None]) -> None:
+def _feed(read: Callable[..., Iterable[T]], into: Callable[[T], None], prints: PrintTaker) -> bool:
     """Every record *read* gives, into *into*: handed over as the source reads them when it can (a streamed SBA
-    answer is never held whole), else from the list it returns."""
-    if "into" in inspect.signature(read).parameters:
+    answer is never held whole), else from the list it returns.  Whether *prints* took the answer's print (a
+    source that prints its answers: sync/quiet_poll.py)."""
+    parameters = inspect.signature(read).parameters
+    if "into" in parameters:
+        if "prints" in parameters:
+            read(into=into, prints=prints)
+            return True
         read(into=into)
-        return
+        return False
     for record in read():
         into(record)
+    return False
 
 
 def _scope(customers: list[Customer], documents: list[Document]) -> dict[Entity, list[str]]:

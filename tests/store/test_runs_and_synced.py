@@ -132,3 +132,27 @@ def test_engine_state_roundtrip(store: Store, profile_id: int) -> None:
     assert st.from_iso(st.get_state(profile_id, st.LAST_FULL_COMPARE_AT)) == T0
     assert st.all_state(profile_id)["cursor"] == {"page": 3, "ids": [1, 2]}
     assert st.delete_state(profile_id, "cursor") and not st.delete_state(profile_id, "cursor")
+
+
+def test_state_changes_count_every_write_to_what_a_run_decides_from(store: Store, profile_id: int) -> None:
+    other = st.save_profile("other").id
+    assert st.state_changes(profile_id) == 0
+    st.upsert_synced(profile_id, "customer", {"C1": SyncedState("h1", "mc1"), "C2": SyncedState("h2", "mc2")})
+    after_insert = st.state_changes(profile_id)
+    assert after_insert == 2
+    st.upsert_synced(profile_id, "customer", {"C1": SyncedState("h1b", "mc1")})  # an upsert that updates
+    assert st.state_changes(profile_id) > after_insert
+    counted = st.state_changes(profile_id)
+    st.set_state(profile_id, st.BACKFILL_DONE, "1")  # engine state and runs are not counted
+    st.start_run(profile_id, st.RunKind.SYNC_NOW)
+    assert st.state_changes(profile_id) == counted
+    st.record_failure(profile_id, "order", "INV1", category="permanent", content_hash="h")
+    assert st.state_changes(profile_id) == counted + 1
+    st.resolve_failure(profile_id, "order", "INV1")
+    st.delete_synced(profile_id, "customer", ["C2"])
+    assert st.state_changes(profile_id) == counted + 3
+    assert st.state_changes(other) == 0  # counted per profile
+    st.upsert_synced(other, "order", {"O1": SyncedState("h", "O1")})
+    assert st.state_changes(other) == 1 and st.state_changes(profile_id) == counted + 3
+    assert st.delete_profile("other")  # the cascade's deletes fire the triggers without tripping on them
+    assert st.synced_map(other, "order") == {}

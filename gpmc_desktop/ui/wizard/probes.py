@@ -39,6 +39,12 @@ class _ReadOnlyBook(Bookkeeping):
     def set_state(self, key: str, value: str) -> None:
         raise RuntimeError("the wizard's preview must not write sync state")
 
+    def set_value(self, key: str, value: object) -> None:
+        raise RuntimeError("the wizard's preview must not write sync state")
+
+    def delete_value(self, key: str) -> None:
+        raise RuntimeError("the wizard's preview must not write sync state")
+
 
 def preview(
     profile: Profile,
