@@ -321,7 +321,8 @@ class SyncEngine:
         """This run's context and the profile's write count, before anything is read (sync/quiet_poll.py)."""
         self.book.flush()
         state = {key: self.book.get_state(key) for key in quiet_poll.STATE_READ}
-        return QuietStart(quiet_poll.context(self.profile, state, self.shard_customers), self.book.state_changes())
+        day = self.now().astimezone(company_zone(self.profile.gp.time_zone)).date()
+        return QuietStart(quiet_poll.context(self.profile, state, self.shard_customers, day), self.book.state_changes())
 
     def _replay(self, start: QuietStart, report: RunReport) -> bool:
         """End as the quiet run whose memo matches *start* did, when GP answers exactly as it did then and the

@@ -12,6 +12,7 @@ sends it down the ordinary path, which plans every record.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import Counter
@@ -40,13 +41,13 @@ def _digest(value: Any) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def context(profile: Profile, state: Mapping[str, str | None], part_size: int) -> str:
+def context(profile: Profile, state: Mapping[str, str | None], part_size: int, day: dt.date) -> str:
     """What a run depends on besides GP's answers, Mailchimp's fields and the synced tables: the profile's
-    settings, the engine *state* it reads (:data:`STATE_READ`), how many customers one plan holds, and this
-    build."""
+    settings, the engine *state* it reads (:data:`STATE_READ`), how many customers one plan holds, this build,
+    and the company's *day* (an invoice voided without any date is cancelled as of today)."""
     read = {**state, MISSING_STATE: {k: sorted(v) for k, v in read_missing(state.get(MISSING_STATE)).items()}}
     return _digest({"format": FORMAT, "build": __version__, "profile": profile_to_mapping(profile),
-                    "state": read, "part": part_size})
+                    "state": read, "part": part_size, "day": day.isoformat()})
 
 
 def fields_print(definitions: list[dict[str, Any]]) -> str:

@@ -5,6 +5,7 @@ real sockets, beside a twin that never replays."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -175,6 +176,18 @@ def test_a_replay_still_keeps_the_store_as_the_profile_wants_it(demo: Demo, made
     store_now = demo.sim.store(demo.store_id)
     assert store_now is not None and store_now["is_syncing"] is False
     assert demo.sim.is_syncing_history(demo.store_id)[-2:] == [True, False]
+
+
+def test_a_memo_is_for_the_day_it_was_left(demo: Demo, made: Counter[str]) -> None:
+    """An invoice voided without any date is cancelled as of the company's today: the next day is another run."""
+    today = dt.datetime.now(dt.UTC)
+    for _ in range(2):
+        run(demo, now=lambda: today)
+    made.clear()
+    run(demo, now=lambda: today)
+    assert made == Counter() and memo_of(demo) is not None
+    run(demo, now=lambda: today + dt.timedelta(days=1))
+    assert made["document_from_sba"] > 0
 
 
 def test_a_record_retried_on_a_clock_leaves_no_memo(demo: Demo) -> None:
