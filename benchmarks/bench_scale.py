@@ -4,7 +4,7 @@ same first load scripted with the official SDK one request at a time.
 
     python benchmarks/bench_scale.py                             # 1,000 and 10,000 customers
     python benchmarks/bench_scale.py --sizes 1000,10000,100000   # and 100,000 (hours on a small machine)
-    python benchmarks/bench_scale.py --sizes 200 --skip-sdk      # a quick look
+    python benchmarks/bench_scale.py --sizes 200 --skip-sdk --per-record-at 200   # a quick look
     python benchmarks/bench_scale.py --write-docs                # also rewrite docs/benchmarks.md
 
 Each size gets fresh simulators in this process (GP over HTTPS with NTLM, Mailchimp with --latency per live
@@ -59,6 +59,8 @@ class SizeResult:
     seconds: float  # this size's whole bench, set-up included
     # The poll after the no-op poll: GP as that quiet poll left it (sync/quiet_poll.py); None in older figures.
     unchanged: EngineRun | None = None
+    # The same first load with batch operations off, on a fresh install (--per-record-at sizes only).
+    per_record: EngineRun | None = None
 
 
 def log(message: str) -> None:
@@ -106,8 +108,26 @@ def bench_size(customers: int, args: argparse.Namespace) -> SizeResult:
             log(f"{customers:,} customers: 1% changed poll ({changes} changes in GP)")
             changed = run_engine(env, profile_path)
             sdk = None if args.skip_sdk else sdk_first_load(env, args)
+    per_record = per_record_first_load(customers, args) if customers in (args.per_record_at or ()) else None
     return SizeResult(customers, cap, args.latency, first, noop, raw, changed, changes, sdk,
-                      time.perf_counter() - began, unchanged)
+                      time.perf_counter() - began, unchanged, per_record)
+
+
+def per_record_first_load(customers: int, args: argparse.Namespace) -> EngineRun:
+    """The first load again on fresh simulators with ``[sync] batch_threshold = 0``: every record by its own
+    request, the path a poll's few writes take, measured where it does the most."""
+    with tempfile.TemporaryDirectory(prefix=f"gpmc-bench-per-record-{customers}-") as tmp:
+        log(f"{customers:,} customers: the first load again, record by record (batches off)")
+        env = DemoEnvironment(customers=customers, seed=args.seed, workdir=Path(tmp))
+        with env:
+            env.mailchimp.contract.api()
+            profile_path = env.write_profile()
+            with profile_path.open("a", encoding="utf-8") as profile:
+                profile.write("\n[sync]\nbatch_threshold = 0\n")
+            env.mailchimp.faults.set_latency(args.latency)
+            run = run_engine(env, profile_path)
+    log(f"{customers:,} customers: record by record took {run.wall:.1f} s")
+    return run
 
 
 def sdk_first_load(env: DemoEnvironment, args: argparse.Namespace) -> SdkRun:
@@ -155,6 +175,10 @@ def _sdk_wall(r: SizeResult) -> str:
     return f"{_num(r.sdk.wall)} ({marker}{refused})"
 
 
+def _per_record_run(r: SizeResult, cell: Callable[[EngineRun], str]) -> str:
+    return "— (not run at this size)" if r.per_record is None else cell(r.per_record)
+
+
 def _unchanged(r: SizeResult, cell: Callable[[EngineRun], str]) -> str:
     return "— (not measured in that run)" if r.unchanged is None else cell(r.unchanged)
 
@@ -179,7 +203,13 @@ ROWS: list[Row] = [
      lambda r: _num(r.first.batch_processing_s) if r.first.batches else "— (no batches)"),
     ("first load: wall ÷ batch processing", "≤ 1.1",
      lambda r: _ratio(r.first.wall, r.first.batch_processing_s) if r.first.batches else "—"),
-    ("first load: per-record throughput ÷ (cap ÷ latency)", "≥ 0.9", lambda r: _throughput(r.first, r)),
+    ("first load record by record (batches off): wall (s)", "", lambda r: _per_record_run(r, lambda u: _num(u.wall))),
+    ("first load record by record: throughput ÷ (cap ÷ latency)", "≥ 0.9",
+     lambda r: _per_record_run(r, lambda u: _throughput(u, r))),
+    ("first load record by record: record requests per record written", "≤ 1.1",
+     lambda r: _per_record_run(r, _per_record)),
+    ("first load record by record: peak RSS (MB)", "≤ 300",
+     lambda r: _per_record_run(r, lambda u: _num(u.peak_rss_mb, 0))),
     ("no-op poll, every record planned: wall (s)", "", lambda r: _num(r.noop.wall, 2)),
     ("no-op poll, every record planned: peak RSS (MB)", "≤ 300, +<10% 10k→100k",
      lambda r: _num(r.noop.peak_rss_mb, 0)),
@@ -232,7 +262,7 @@ def engine_phases(results: list[SizeResult]) -> str:
 def save_results(path: Path, machine: MachineInfo, results: list[SizeResult], args: argparse.Namespace) -> None:
     def plain(result: SizeResult) -> dict[str, Any]:
         data = dataclasses.asdict(result)
-        for run in ("first", "noop", "changed", "unchanged"):
+        for run in ("first", "noop", "changed", "unchanged", "per_record"):
             if data[run] is not None:
                 data[run].pop("counts")  # (method, path) keys: not JSON, and not in the table
         return data
@@ -247,9 +277,10 @@ def load_results(path: Path) -> tuple[MachineInfo, list[SizeResult], dict[str, A
     results = []
     for data in saved["results"]:
         runs = {run: EngineRun(**data.pop(run)) for run in ("first", "noop", "changed")}
-        if data.get("unchanged"):
-            runs["unchanged"] = EngineRun(**data.pop("unchanged"))
-        data.pop("unchanged", None)
+        for run in ("unchanged", "per_record"):
+            if data.get(run):
+                runs[run] = EngineRun(**data.pop(run))
+            data.pop(run, None)
         sdk = SdkRun(**data.pop("sdk")) if data.get("sdk") else None
         data.pop("sdk", None)
         results.append(SizeResult(**data, **runs, sdk=sdk))
@@ -289,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sdk-budget", type=float, default=120.0,
                     help="seconds the SDK replay may run before the rest is extrapolated (0: run all of it)")
     ap.add_argument("--skip-sdk", action="store_true", help="leave out the SDK comparison")
+    ap.add_argument("--per-record-at", type=parse_sizes, default=[1000],
+                    help="sizes whose first load is also run record by record, batches off (default 1000)")
     ap.add_argument("--not-run", type=parse_sizes, default=None,
                     help="sizes to list as 'not run on this machine in this revision' (docs only)")
     ap.add_argument("--seed", type=int, default=7)

@@ -98,6 +98,15 @@ def reading(results: list[SizeResult]) -> list[str]:
                      f"{_fmt(ratio)}× the {_fmt(r.raw_download, 2)} s it takes just to download GP's two "
                      f"collections ({_goal(ratio <= 2, '≤ 2×')}), and sent {noop.writes} writes "
                      f"({_goal(noop.writes == 0, '0')})")
+        if r.per_record is not None and not r.per_record.error and r.per_record.wall:
+            own = r.per_record
+            own_rate = own.record_writes / own.wall
+            per = own.record_writes / own.records_written if own.records_written else float("nan")
+            parts.append(f"the same first load record by record (batches off) took {_fmt(own.wall)} s: "
+                         f"{_fmt(own_rate)} record requests a second, {_fmt(own_rate / bound, 2)} of the "
+                         f"{_fmt(bound)}/s {r.cap} connections allow at {r.latency * 1000:.0f} ms "
+                         f"({_goal(own_rate / bound >= 0.9, '≥ 0.9')}), {_fmt(per, 2)} requests per record "
+                         f"({_goal(per <= 1.1, '≤ 1.1')})")
         if r.unchanged is not None:
             again = r.unchanged
             ratio = again.wall / r.raw_download if r.raw_download else float("nan")

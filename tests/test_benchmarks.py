@@ -36,7 +36,7 @@ def test_benchmark_answers_help(script: str) -> None:
 def test_bench_scale_runs_at_a_tiny_size(tmp_path: Path) -> None:
     saved, docs = tmp_path / "figures.json", tmp_path / "benchmarks.md"
     done = run_bench(str(BENCHMARKS / "bench_scale.py"), "--sizes", "50", "--latency", "0", "--sdk-budget", "0",
-                     "--not-run", "100000", "--save", str(saved), "--write-docs", str(docs))
+                     "--not-run", "100000", "--per-record-at", "50", "--save", str(saved), "--write-docs", str(docs))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "no-op poll, every record planned: Mailchimp writes" in done.stdout
     assert "no-op poll, GP as the last one left it ÷ raw download" in done.stdout
@@ -46,6 +46,9 @@ def test_bench_scale_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert result["first"]["record_writes"] > 0 and result["first"]["peak_rss_mb"] > 0
     assert result["noop"]["writes"] == 0  # nothing changed in GP: nothing may be sent
     assert result["unchanged"]["writes"] == 0 and result["unchanged"]["wall"] > 0
+    own = result["per_record"]  # the first load again with batches off: every record by its own request
+    assert own["batches"] == 0 and own["record_writes"] > 0
+    assert own["report"]["customers"]["created"] == result["first"]["report"]["customers"]["created"]
     assert result["changes"] > 0
     sdk = result["sdk"]
     assert sdk["requests_done"] == sdk["requests_total"] > 0 and sdk["failures"] == 0

@@ -29,7 +29,7 @@ from gpmc_desktop.store.bulk import chunks
 from gpmc_desktop.sync.mapping import DEFAULT_CURRENCY, iso_currency
 
 SHARD_CUSTOMERS = 4000
-_WRITE_ROWS = 20_000  # rows per executemany and transaction: few commits, little held
+_WRITE_ROWS = 2_000  # rows per executemany and transaction: a few megabytes held, whatever the company
 _LOOKUP_KEYS = 500  # keys per IN (...): well under SQLite's limit on parameters
 
 _TYPES = {int(t): t for t in DocumentType}  # a dict beats the enum's own lookup, a million times over
