@@ -3,8 +3,8 @@ receivables documents is never held whole.
 
 A run whose customers fit one shard keeps everything in lists, as before.  A larger one spills every record into
 a scratch SQLite file for the run (deleted on close) and hands back a few thousand customers at a time: every
-customer of an e-mail address in the same shard (the shard is a hash of the e-mail), each with all its
-documents, so the plan of one shard never needs another.
+customer of an e-mail address in the same shard (customers go in the order of their e-mail's hash, cut every
+few thousand), each with all its documents, so the plan of one shard never needs another.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import zlib
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator
 from decimal import Decimal
-from math import ceil
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -209,11 +208,31 @@ class GPRead:
         if self._path is None:
             return
         self._flush()
-        self.shard_count = ceil(self.customer_count / self.shard_customers)
         db = self._conn()
-        db.execute("UPDATE customers SET shard = crc % ?", (self.shard_count,))
+        self.shard_count = self._cut(db)
         db.executescript(_CUSTOMERS_DONE)
         self._start_writing("documents", _DOCUMENT_COLUMNS)
+
+    def _cut(self, db: sqlite3.Connection) -> int:
+        """Give every spilled customer its part; returns how many parts.  Customers go in the order of their
+        e-mail's hash and a part is cut every *shard_customers*, an e-mail's customers never split: parts of one
+        size whatever the company (a remainder of a hash's count would make the largest part, and the run's peak
+        memory, grow with the number of parts)."""
+        size = self.shard_customers
+        db.execute("CREATE TEMP TABLE crc_shard (crc INTEGER PRIMARY KEY, shard INTEGER NOT NULL)")
+
+        def ranked() -> Iterator[tuple[int, int]]:
+            before = 0
+            for crc, count in db.execute("SELECT crc, COUNT(*) FROM customers GROUP BY crc ORDER BY crc"):
+                yield crc, before // size
+                before += count
+
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO crc_shard (crc, shard) VALUES (?, ?)", ranked())
+        db.execute("UPDATE customers SET shard = (SELECT shard FROM crc_shard WHERE crc_shard.crc = customers.crc)")
+        db.execute("COMMIT")
+        db.execute("DROP TABLE crc_shard")
+        return int(db.execute("SELECT MAX(shard) FROM customers").fetchone()[0]) + 1
 
     def add_document(self, doc: Document) -> None:
         self.document_count += 1

@@ -126,6 +126,17 @@ def test_shards_keep_every_e_mail_together_with_its_documents(tmp_path: Path) ->
         assert {d.number for d in shards[-1][1]} >= {"ORPHAN1", "ORPHAN2"}
 
 
+def test_parts_are_cut_to_one_size_whatever_the_company(tmp_path: Path) -> None:
+    """Every part but the last holds the part size, give or take the e-mail group cut at its end (the largest
+    part, and the run's peak memory, does not grow with the number of parts)."""
+    for count in (1000, 5000):
+        customers, documents = many(count)
+        with filled(tmp_path, customers, documents, 120) as read:
+            sizes = [len(part) for part, _docs in read.shards()]
+        assert read.shard_count == len(sizes) == -(-count // 120)
+        assert max(sizes) <= 120 + 5 and min(sizes[:-1]) >= 120 - 5  # groups of five share an e-mail
+
+
 def test_a_duplicate_customer_number_is_handed_out_twice_its_documents_once(tmp_path: Path) -> None:
     customers = [customer("A", "a@example.com"), customer("B", "b@example.com"),
                  customer("A", "other@example.com", company_name="again")]
