@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import requests
+
 from gpmc_desktop.demo.gp_sba import GPSimulator
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import build_session
@@ -44,3 +46,24 @@ def source(sim: GPSimulator, **changes: Any) -> SbaSource:
     """One attempt per read: a test sees GP's first answer."""
     s = settings(sim, **changes)
     return SbaSource(s, build_session(s, PW), attempts=1)
+
+
+def break_first_stream(src: SbaSource) -> None:
+    """The source's first streamed answer breaks off after its first chunk (as a dropped connection does)."""
+    broken = {"left": 1}
+    real_get = src.session.get
+
+    def get(url: str, **kwargs: Any) -> requests.Response:
+        resp = real_get(url, **kwargs)
+        if kwargs.get("stream") and broken["left"]:
+            broken["left"] -= 1
+            good = resp.iter_content
+
+            def breaks(size: int = 1) -> Any:
+                yield next(good(size))
+                raise requests.exceptions.ChunkedEncodingError("connection broken: IncompleteRead")
+
+            resp.iter_content = breaks  # type: ignore[method-assign]
+        return resp
+
+    src.session.get = get  # type: ignore[method-assign]

@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import requests
 
 from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.demo.gp_sba import GPSimulator
 from gpmc_desktop.gp.answer_prints import AnswerPrint, PrintTaker
 from gpmc_desktop.gp.sba import SbaSource
+from tests.gp.sba_support import break_first_stream
 from tests.gp.test_sba_client import calls_to, source
 from tests.simulators import GPSim
 
@@ -72,21 +72,5 @@ def test_addresses_in_their_own_resource_make_the_prints_unusable(gp_sba: GPSimu
 def test_an_answer_that_breaks_off_is_compared_again_from_its_start(gp_sba: GPSimulator) -> None:
     src, sleeps = source(gp_sba, password=PW)
     printed = tuple(p.finish() for p in prints_of(src))
-    broken = {"left": 1}
-    real_get = src.session.get
-
-    def get(url: str, **kwargs: Any) -> requests.Response:
-        resp = real_get(url, **kwargs)
-        if kwargs.get("stream") and broken["left"]:
-            broken["left"] -= 1
-            good = resp.iter_content
-
-            def breaks(size: int = 1) -> Any:
-                yield next(good(size))
-                raise requests.exceptions.ChunkedEncodingError("connection broken: IncompleteRead")
-
-            resp.iter_content = breaks  # type: ignore[method-assign]
-        return resp
-
-    src.session.get = get  # type: ignore[method-assign]
+    break_first_stream(src)
     assert src.answers_as_printed(*printed) and len(sleeps) == 1

@@ -17,7 +17,7 @@ from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.normalize import read_amount
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.sba_shapes import customers_from_sba, document_from_sba
-from tests.gp.sba_support import SHAPE_VARIANTS, variant_id
+from tests.gp.sba_support import SHAPE_VARIANTS, break_first_stream, variant_id
 from tests.gp.test_sba_client import calls_to, source
 from tests.simulators import GPSim
 
@@ -116,23 +116,7 @@ def test_a_field_missing_from_some_documents_is_the_whole_answers_message(gp_sba
 
 def test_a_body_that_breaks_off_is_read_again_from_the_start(gp_sba: GPSimulator) -> None:
     src, sleeps = source(gp_sba, password=PW)
-    broken = {"left": 1}
-    real_get = src.session.get
-
-    def get(url: str, **kwargs: Any) -> requests.Response:
-        resp = real_get(url, **kwargs)
-        if kwargs.get("stream") and broken["left"]:
-            broken["left"] -= 1
-            good = resp.iter_content
-
-            def breaks(size: int = 1) -> Any:
-                yield next(good(size))
-                raise requests.exceptions.ChunkedEncodingError("connection broken: IncompleteRead")
-
-            resp.iter_content = breaks  # type: ignore[method-assign]
-        return resp
-
-    src.session.get = get  # type: ignore[method-assign]
+    break_first_stream(src)
     documents = src.documents()
     assert len(sleeps) == 1 and documents == whole_answer_read(src)[1]
     assert all(isinstance(d.amount, Decimal) for d in documents)
