@@ -389,10 +389,9 @@ class SbaSource:
 
                 def read(resp: requests.Response, taker: PrintTaker = taker, what: str = what) -> None:
                     taker.restart()
-                    items = taker.watch(_items(resp, what))
-                    for _raw in _with_addresses(items, taker) if what == "customers" else items:
-                        if not taker.usable:
-                            raise AnswerChanged
+                    for raw in taker.watch(_items(resp, what)):
+                        if what == "customers" and not sba_shapes.has_addresses(raw):
+                            raise AnswerChanged  # its print cannot see its addresses (see customers())
                     taker.finish()
 
                 self._in_company(path, what=what, whole_collection=True, read=read,

@@ -45,7 +45,9 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 
 def content_hash(payload: Any) -> str:
-    return hashlib.sha256(_CANONICAL.encode(payload).encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate in a JSON answer ("\ud800") hashes instead of stopping the run; every other
+    # text encodes as before, so no stored hash changes
+    return hashlib.sha256(_CANONICAL.encode(payload).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def class_tag(class_id: str) -> str:

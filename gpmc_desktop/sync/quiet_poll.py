@@ -13,8 +13,6 @@ sends it down the ordinary path, which plans every record.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from gpmc_desktop.profile import Profile
 from gpmc_desktop.profile.document import profile_to_mapping
 from gpmc_desktop.store import AUTOMATIONS_APPLIED, BACKFILL_DONE, BACKFILL_IN_PROGRESS
 from gpmc_desktop.sync.failure_news import FailureNews
+from gpmc_desktop.sync.mapping import content_hash
 from gpmc_desktop.sync.mass_change import MISSING_STATE, EntityChange, MassChange, read_missing
 from gpmc_desktop.sync.reconciliation import Reconciliation
 from gpmc_desktop.sync.report import RunReport
@@ -36,23 +35,18 @@ FORMAT = 1  # the memo's own shape and the meaning of its parts: a change here d
 STATE_READ = (BACKFILL_DONE, BACKFILL_IN_PROGRESS, AUTOMATIONS_APPLIED, MISSING_STATE)
 
 
-def _digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
 def context(profile: Profile, state: Mapping[str, str | None], part_size: int, day: dt.date) -> str:
     """What a run depends on besides GP's answers, Mailchimp's fields and the synced tables: the profile's
     settings, the engine *state* it reads (:data:`STATE_READ`), how many customers one plan holds, this build,
     and the company's *day* (an invoice voided without any date is cancelled as of today)."""
     read = {**state, MISSING_STATE: {k: sorted(v) for k, v in read_missing(state.get(MISSING_STATE)).items()}}
-    return _digest({"format": FORMAT, "build": __version__, "profile": profile_to_mapping(profile),
+    return content_hash({"format": FORMAT, "build": __version__, "profile": profile_to_mapping(profile),
                     "state": read, "part": part_size, "day": day.isoformat()})
 
 
 def fields_print(definitions: list[dict[str, Any]]) -> str:
     """The audience's merge fields as Mailchimp lists them (what fits them decides what members carry)."""
-    return _digest(definitions)
+    return content_hash(definitions)
 
 
 @dataclass(frozen=True)

@@ -239,3 +239,9 @@ def test_an_answer_compares_block_by_block_and_stops_at_the_first_that_differs()
     assert print_of([]) == AnswerPrint(0, ())
     # The same values under keys in another order are another answer (GP's order is part of it).
     assert print_of([{"b": 1, "a": 2}]) != print_of([{"a": 2, "b": 1}])
+
+
+def test_the_context_and_fields_are_hashed_as_every_content_hash_is() -> None:
+    definitions = [{"tag": "GPNUM", "name": "GP customer number \ud800"}]  # a lone surrogate, as JSON may carry
+    assert quiet_poll.fields_print(definitions) == mapping.content_hash(definitions)
+    assert len(quiet_poll.fields_print(definitions)) == 64
