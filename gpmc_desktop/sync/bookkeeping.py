@@ -31,10 +31,12 @@ class Bookkeeping:
         self._known: dict[Entity, SyncedMap] = {}
         self._own: dict[Entity, OwnStrings] = {}
         self._scope: dict[Entity, list[str]] | None = None  # see scope()
+        self.ledger_written: set[tuple[Entity, str]] = set()  # the ledger entries this run wrote, by entity and key
 
     # -- runs -----------------------------------------------------------------------------------------------
     def start_run(self, kind: RunKind) -> int:
         self.run_id = store.start_run(self.profile_id, kind, now=self._now())
+        self.ledger_written = set()
         return self.run_id
 
     def finish_run(
@@ -121,6 +123,7 @@ class Bookkeeping:
     ) -> None:
         """*event*: the failed audit row, whose e-mail and customer the failures list shows."""
         own = gp_key if entity == Entity.CUSTOMER else None  # a customer is its own customer
+        self.ledger_written.add((entity, gp_key))
         store.record_failure(
             self.profile_id, entity, gp_key, category=failure_category(err), content_hash=content_hash,
             error_title=err.title, error_detail=_detail_with_fields(err), http_status=err.status, now=self._now(),
@@ -130,6 +133,7 @@ class Bookkeeping:
         )
 
     def resolve_failure(self, entity: Entity, gp_key: str) -> None:
+        self.ledger_written.add((entity, gp_key))
         store.resolve_failure(self.profile_id, entity, gp_key)
 
     # -- audit, state -----------------------------------------------------------------------------------------

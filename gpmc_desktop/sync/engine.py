@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from gpmc_desktop.gp.answer_prints import PrintTaker
+from gpmc_desktop.gp.answer_prints import AnswerPrint, PrintTaker
 from gpmc_desktop.gp.errors import GPError
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.mailchimp.api import MailchimpApi
@@ -226,6 +226,15 @@ class SyncEngine:
         self._fields_print = ""
         self._currency = ""  # the store's, as this run found it in GP's invoices
         self._replayed: Reconciliation | None = None
+        # For the memo of a run that sent (its sent parts surveyed again, :meth:`_rehearse`): GP's side of the
+        # reconciliation as the survey counted it, the guard's count of each quiet part, and whether every buyer
+        # the run set out to delete is gone.
+        self._printed: tuple[AnswerPrint, AnswerPrint] | None = None
+        self._gp_side: Tally | None = None
+        self._quiet_guards: list[MassChange] | None = None
+        # What the survey's decisions read besides the parts' synced state: the failure ledger, the engine state.
+        self._survey_read: tuple[tuple[Mapping[str, LedgerEntry], ...], dict[str, str | None]] | None = None
+        self._buyers_left = 0
 
     # ================================================================================================ public
     def run(
@@ -261,10 +270,22 @@ class SyncEngine:
             report.outcome, report.error = Outcome.FAILED, str(err)
         except MailchimpError as err:
             report.outcome, report.error = Outcome.FAILED, f"Mailchimp: {err}"
-        finally:
-            self.book.scope(None)
+        except BaseException:
             if gp is not None:
                 gp.close()
+            raise
+        finally:
+            self.book.scope(None)
+        try:
+            self._end_run(report, start, gp, dry_run)
+        finally:
+            if gp is not None:
+                gp.close()
+        self._whole = None
+        return report
+
+    def _end_run(self, report: RunReport, start: QuietStart | None, gp: GPRead | None, dry_run: bool) -> None:
+        """The run's outcome, reconciliation and memo for the polls after it (GP's records still at hand), stored."""
         if self.cancel.is_set() and report.outcome != Outcome.FAILED:
             report.outcome = Outcome.CANCELLED
         elif report.outcome == Outcome.OK and report.failure_news[FailureNews.NEW]:
@@ -282,10 +303,8 @@ class SyncEngine:
                 dry_run=dry_run, holds=None if dry_run else self._holdings())
             counts["reconciliation"] = report.reconciliation.as_json()
         if start is not None and self._replayed is None:
-            self._remember(start, report)
+            self._remember(start, report, gp)
         self.book.finish_run(report.run_id, report.outcome, counts, report.error)
-        self._whole = None
-        return report
 
     def _holdings(self) -> Holdings:
         """What Mailchimp holds from GP now, from the synced state the run leaves (the money: its parts')."""
@@ -320,9 +339,12 @@ class SyncEngine:
     def _quiet_start(self) -> QuietStart:
         """This run's context and the profile's write count, before anything is read (sync/quiet_poll.py)."""
         self.book.flush()
-        state = {key: self.book.get_state(key) for key in quiet_poll.STATE_READ}
+        state = self._state_read()
         day = self.now().astimezone(company_zone(self.profile.gp.time_zone)).date()
         return QuietStart(quiet_poll.context(self.profile, state, self.shard_customers, day), self.book.state_changes())
+
+    def _state_read(self) -> dict[str, str | None]:
+        return {key: self.book.get_state(key) for key in quiet_poll.STATE_READ}
 
     def _replay(self, start: QuietStart, report: RunReport) -> bool:
         """End as the quiet run whose memo matches *start* did, when GP answers exactly as it did then and the
@@ -353,14 +375,21 @@ class SyncEngine:
         self._replayed = memo.reconciliation
         return True
 
-    def _remember(self, start: QuietStart, report: RunReport) -> None:
+    def _remember(self, start: QuietStart, report: RunReport, gp: GPRead | None) -> None:
         """Leave a memo for the polls after this run when it found nothing to do and changed nothing it was
-        decided from; else drop the one an earlier run left."""
+        decided from, or when it did all it set out to and the poll after it, finding GP as this run did, would
+        have nothing to do; else drop the one an earlier run left if it can no longer be replayed."""
         memo = self._quiet_memo(start, report)
+        if memo is None and gp is not None:
+            memo = self._rehearse(gp, report)
         if memo is not None:
             self.book.set_value(quiet_poll.STATE_KEY, memo.as_json())
-        elif self.book.get_value(quiet_poll.STATE_KEY) is not None:
-            self.book.delete_value(quiet_poll.STATE_KEY)
+            return
+        earlier = self.book.get_value(quiet_poll.STATE_KEY)
+        if earlier is not None:
+            left = QuietMemo.from_json(earlier)
+            if left is None or not left.matches(self._quiet_start()):
+                self.book.delete_value(quiet_poll.STATE_KEY)  # past its use (a run that stopped keeps it)
 
     def _quiet_memo(self, start: QuietStart, report: RunReport) -> QuietMemo | None:
         guard = report.mass_change
@@ -368,18 +397,111 @@ class SyncEngine:
                  and not self._repoints and report.batches is None and len(self._quiet) == self._parts
                  and (guard is None or not (guard.customers.changed or guard.orders.changed))
                  and report.reconciliation is not None and bool(self._fields_print and self._currency))
-        if not quiet or self._prints is None or not all(p.usable for p in self._prints):
+        if not quiet or not self._memo_may_follow():
             return None
-        if any(entry.next_retry_at is not None and not entry.dismissed
-               for entity in (Entity.CUSTOMER, Entity.ORDER) for entry in self.book.failures(entity).values()):
-            return None  # retried when its time comes, not only when GP changes
-        if self.book.get_state(BACKFILL_DONE) != "1" or self._quiet_start() != start:
+        if self._quiet_start() != start:
             return None  # something this run depends on changed while it ran
         assert report.reconciliation is not None
-        customers, documents = (p.finish() for p in self._prints)
+        customers, documents = self._answer_prints()
         return QuietMemo(start.context, start.changes, customers, documents, self._fields_print, self._currency,
                          quiet_poll.told_by(report, report.reconciliation,
                                             (self._tally.addresses, self._tally.gp_invoices)))
+
+    def _memo_may_follow(self) -> bool:
+        """What any memo needs besides a quiet poll: GP's answers printed, the first load done, every buyer the
+        run set out to delete gone, no failure waiting for its retry time (retried when its time comes, not only
+        when GP changes)."""
+        if self._prints is None or not all(p.usable for p in self._prints) or self._buyers_left:
+            return False
+        if self.book.get_state(BACKFILL_DONE) != "1":
+            return False
+        return not any(entry.next_retry_at is not None and not entry.dismissed
+                       for entity in (Entity.CUSTOMER, Entity.ORDER) for entry in self.book.failures(entity).values())
+
+    def _answer_prints(self) -> tuple[AnswerPrint, AnswerPrint]:
+        assert self._prints is not None
+        if self._printed is None:
+            customers, documents = (p.finish() for p in self._prints)
+            self._printed = (customers, documents)
+        return self._printed
+
+    def _quiet_parts_hold(self, guard: bool) -> bool:
+        """Whether the parts this run's survey found quiet would be found so again, as it counted them: nothing
+        they were decided from changed since but what this run wrote (it wrote nothing of theirs), and the guard
+        counted them as it now would."""
+        if self._survey_read is None or (guard and self._quiet_guards is None):
+            return False
+        ledgers, state = self._survey_read
+        if state != self._state_read():
+            return False  # the first load ended, or the guard's missing records moved: decided otherwise now
+        written = self.book.ledger_written
+        for entity, before in zip((Entity.CUSTOMER, Entity.ORDER), ledgers, strict=True):
+            now = self.book.failures(entity)
+            keys = (before.keys() | now.keys()) - {key for e, key in written if e == entity}
+            if any(before.get(key) != now.get(key) for key in keys):
+                return False  # replayed or dismissed in the window meanwhile
+        return True
+
+    def _rehearse(self, gp: GPRead, report: RunReport) -> QuietMemo | None:
+        """The memo the poll after this run would leave, finding GP as this run did: the parts this run sent
+        surveyed again against the state it left (those its survey found quiet are as it counted them), nothing
+        written and nothing told.  None when a part would still have something to do, or the run did not do all
+        it set out to (failed, cancelled, a transient failure waiting for its retry)."""
+        done = (report.outcome in (Outcome.OK, Outcome.PARTIAL) and not report.dry_run and self._planned
+                and self._abort is None and not self.cancel.is_set() and self._gp_side is not None)
+        if not done or not self._memo_may_follow():
+            return None
+        assert self._gp_side is not None
+        start = self._quiet_start()
+        try:
+            definitions = self.api.merge_fields(self.profile.mailchimp.list_id)
+        except MailchimpError:
+            return None  # the next poll plans as usual
+        tags = {f.get("tag") for f in definitions}
+        if any(f["tag"] not in tags for f in mapping.EXTRA_MERGE_FIELDS):
+            return None
+        fields = AudienceFields.from_api(definitions)
+        guard = self._guard_applies()
+        told, tally, guards = RunReport(), self._gp_side.plans_side(), []
+        skip: Container[int] = ()
+        if self._quiet_parts_hold(guard):
+            skip = self._quiet
+            _add_counts(told, self._quiet_report)
+            tally.add_outcome_counts(self._quiet_tally)
+            guards.extend(self._quiet_guards or ())
+        ledgers = (self.book.failures(Entity.CUSTOMER), self.book.failures(Entity.ORDER))
+        self._whole = None  # a plan the run sent from is planned afresh, as the next poll would
+        try:
+            for part, plan in self._plans(gp, skip=skip):
+                if self.cancel.is_set():
+                    return None
+                fit_members(plan, fields)
+                fc = self._forecast(plan)
+                if _to_send(fc) or fc.repoints or not self._is_quiet(plan, fc, ledgers):
+                    return None
+                if guard:
+                    guards.append(self._assess(plan, fc, False))
+                self._count_preview(plan, fc, told)
+                tally.add_outcomes(plan, told.outcomes)
+                told.outcomes = RecordOutcomes()
+                self._money[part] = held_money(plan, self.book.synced(Entity.ORDER))
+        finally:
+            self.book.scope(None)
+        if guard:
+            told.mass_change = mass_change.merged(guards + self._absent_guard(gp),
+                                                  self.profile.sync.mass_change_percent, confirmed=False)
+            counted = told.mass_change
+            if counted.customers.changed or counted.orders.changed or read_missing(write_missing(counted)) != \
+                    read_missing(self.book.get_state(MISSING_STATE)):
+                return None
+        told.ignored_documents = dict(tally.not_orders)
+        reconciliation = tally.reconcile(customers=told.customers, orders=told.orders,
+                                         skip_reasons=told.skip_reasons, holds=self._holdings())
+        if self._quiet_start() != start:
+            return None  # the survey wrote (an earlier release's buyer rehashed): the next poll plans as usual
+        customers, documents = self._answer_prints()
+        return QuietMemo(start.context, start.changes, customers, documents, quiet_poll.fields_print(definitions),
+                         gp.currency, quiet_poll.told_by(told, reconciliation, (tally.addresses, tally.gp_invoices)))
 
     def _plans(self, gp: GPRead, skip: Container[int] = ()) -> Iterator[tuple[int, Plan]]:
         """The run's plans, one per part of GP's records (a shard: every customer of an e-mail with their
@@ -413,6 +535,7 @@ class SyncEngine:
         *fields*: the audience's merge fields the members are fitted to; *holds*: a full comparison's read."""
         guard = self._guard_applies()
         parts: list[MassChange] = []
+        quiet_guards: list[MassChange] = []
         to_send = repoints = 0
         ledgers = (self.book.failures(Entity.CUSTOMER), self.book.failures(Entity.ORDER))
         checked = 0
@@ -441,21 +564,30 @@ class SyncEngine:
                     self._quiet_tally.add_outcomes(plan, self._quiet_report.outcomes)
                     self._quiet_report.outcomes = RecordOutcomes()
                     self._quiet[part] = (len(fc.groups), len(plan.orders) + len(plan.skipped_orders))
+                    if guard:
+                        quiet_guards.append(parts[-1])
             checked += len(plan.customers) + len(plan.skipped_customers)
             self.progress(CHECKING, checked, gp.customer_count)
         self._planned = True
+        if not dry_run:
+            self._gp_side = self._tally.plans_side()
+            self._survey_read = ledgers, self._state_read()
+            self._quiet_guards = quiet_guards if guard else None
         report.ignored_documents = dict(self._tally.not_orders)
         report.to_send, self._repoints = to_send, repoints
         if guard:
-            if gp.shard_count > 1:  # what GP's answer lacks, which no part's plan has
-                missing = self.book.get_state(MISSING_STATE)
-                parts.append(MassChange(
-                    self.profile.sync.mass_change_percent,
-                    mass_change.absent("customers", list(gp.absent_customers(self.book.synced_keys(Entity.CUSTOMER))),
-                                       missing),
-                    mass_change.absent("invoices", list(gp.absent_documents(self.book.synced_keys(Entity.ORDER))),
-                                       missing)))
-            report.mass_change = mass_change.merged(parts, self.profile.sync.mass_change_percent, confirmed=confirmed)
+            report.mass_change = mass_change.merged(parts + self._absent_guard(gp),
+                                                    self.profile.sync.mass_change_percent, confirmed=confirmed)
+
+    def _absent_guard(self, gp: GPRead) -> list[MassChange]:
+        """The guard's count of what GP's answer lacks, which no part's plan has (a run of one part: its plan's)."""
+        if gp.shard_count == 1:
+            return []
+        missing = self.book.get_state(MISSING_STATE)
+        return [MassChange(
+            self.profile.sync.mass_change_percent,
+            mass_change.absent("customers", list(gp.absent_customers(self.book.synced_keys(Entity.CUSTOMER))), missing),
+            mass_change.absent("invoices", list(gp.absent_documents(self.book.synced_keys(Entity.ORDER))), missing))]
 
     def _is_quiet(
         self, plan: Plan, fc: Forecast, ledgers: tuple[Mapping[str, LedgerEntry], Mapping[str, LedgerEntry]]
@@ -1205,6 +1337,7 @@ class SyncEngine:
                 self.book.audit(_audit_event(Entity.CUSTOMER, buyer_id, Action.UPDATED, reason=reason,
                                              mailchimp_id=buyer_id, email=state.remote_email or ""))
             else:  # tried again next run; not a GP record, so nothing is ledgered
+                self._buyers_left += 1
                 self.book.audit(_audit_event(Entity.CUSTOMER, buyer_id, Action.FAILED, mailchimp_id=buyer_id,
                                              email=state.remote_email or "", error=error,
                                              reason=f"{reason}: {_error_reason(error)}"))

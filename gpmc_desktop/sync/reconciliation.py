@@ -265,6 +265,11 @@ class Tally:
         self.gp_invoices += len(plan.orders) + len(plan.skipped_orders)
         self.not_orders.update(plan.ignored_documents)
 
+    def plans_side(self) -> Tally:
+        """A copy of GP's side alone (what :meth:`add_plan` counted), with nothing yet of what became of records."""
+        return Tally(currency=self.currency, gp_customers=self.gp_customers, addresses=self.addresses,
+                     shared=Counter(self.shared), gp_invoices=self.gp_invoices, not_orders=Counter(self.not_orders))
+
     def add_outcomes(self, plan: Plan, outcomes: RecordOutcomes) -> None:
         """What became of *plan*'s records (*outcomes*: this plan's only)."""
         self.members.update(str(a) for a in outcomes.members.values())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,12 +19,15 @@ from gpmc_desktop.gp import sba_shapes
 from gpmc_desktop.gp.answer_prints import BLOCK, AnswerChanged, AnswerPrint, PrintTaker
 from gpmc_desktop.store import Action, Entity, Outcome
 from gpmc_desktop.sync import mapping, quiet_poll
+from gpmc_desktop.sync.batch_backfill import BatchSettings
 from gpmc_desktop.sync.engine import SyncEngine
+from gpmc_desktop.sync.failure_news import FailureNews
+from gpmc_desktop.sync.gp_read import SHARD_CUSTOMERS
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.runner import make_api
-from tests.sync.batch_support import PER_RECORD
+from tests.sync.batch_support import BATCHED, PER_RECORD
 from tests.sync.engine_support import FAST_RETRY, Demo, demo_fixture, set_sync_keys, snapshot
-from tests.sync.test_engine_parts import told
+from tests.sync.test_engine_parts import PART, told
 
 demo = demo_fixture("demo", 120)
 twin = demo_fixture("twin", 120)  # the same GP data, a Mailchimp account of its own; never replays
@@ -82,12 +86,13 @@ def stored_counts(demo: Demo, run_id: int | None) -> dict[str, Any]:
 
 
 def test_a_poll_that_finds_gp_as_a_quiet_run_left_it_ends_as_that_run_did(
-    demo: Demo, made: Counter[str], monkeypatch: pytest.MonkeyPatch
+    demo: Demo, made: Counter[str], never_replays: Callable[[Demo], RunReport]
 ) -> None:
     first = run(demo)
-    assert first.customers[Action.CREATED] > 0 and memo_of(demo) is None  # a first load leaves no memo
+    assert first.customers[Action.CREATED] > 0
     assert demo.failures(Entity.CUSTOMER) or demo.failures(Entity.ORDER)  # the dirty demo's refusals, held
-    quiet = run(demo)
+    demo.with_store(lambda pid: store.delete_state(pid, quiet_poll.STATE_KEY))  # the first load's (see below)
+    quiet = never_replays(demo)
     assert quiet.outcome == Outcome.OK and quiet.to_send == 0 and memo_of(demo) is not None
 
     made.clear()
@@ -121,12 +126,85 @@ def test_any_change_in_gp_is_planned_and_sent_as_usual(
     assert made["customer_from_sba"] > 0 and made["document_from_sba"] > 0
     assert told(poll) == told(never_replays(twin)) and poll.to_send > 0
     assert snapshot(demo) == snapshot(twin)
-    assert memo_of(demo) is None  # a run that sent leaves none (and drops the one before)
+    assert memo_of(demo) is not None  # the one its next poll would leave (the one before it dropped)
 
-    settled = run(demo)
-    assert told(settled) == told(never_replays(twin)) and memo_of(demo) is not None
     made.clear()
-    assert told(run(demo)) == told(settled) and made == Counter()
+    settled = run(demo)
+    assert made == Counter()
+    assert told(settled) == told(never_replays(twin))
+
+
+@pytest.mark.parametrize(("parts", "first_batches"), [(False, PER_RECORD), (True, PER_RECORD), (True, BATCHED)],
+                         ids=["one part", "parts", "parts, first load by batches"])
+def test_a_run_that_sent_leaves_the_memo_of_the_poll_after_it(
+    demo: Demo, twin: Demo, made: Counter[str], never_replays: Callable[[Demo], RunReport], tmp_path: Path,
+    parts: bool, first_batches: BatchSettings,
+) -> None:
+    """After a first load, and after a poll that sent GP's changes, the next poll finding GP as that run did
+    replays what the run left: it tells exactly what a poll down the ordinary path tells, makes no record and
+    writes nothing."""
+    size = PART if parts else SHARD_CUSTOMERS
+
+    def sync(either: Demo, batches: BatchSettings = PER_RECORD) -> RunReport:
+        return either.run(retry=FAST_RETRY, batches=batches, shard_customers=size, scratch_dir=tmp_path)
+
+    def ordinary(either: Demo) -> RunReport:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(SyncEngine, "_replay", lambda *_args: False)
+            return sync(either)
+
+    for either in (demo, twin):
+        first = sync(either, first_batches)
+        assert first.outcome == Outcome.PARTIAL and first.backfill  # the dirty demo's refusals
+    assert memo_of(demo) is not None
+    for step in ("after the first load", "after a poll that sent"):
+        made.clear()
+        demo.sim.reset_counters()
+        replayed = sync(demo)
+        assert made == Counter(), step
+        planned = ordinary(twin)
+        assert demo.sim.writes == 0 and replayed.to_send == 0 == planned.to_send, step
+        assert told(replayed) == told(planned), step
+        assert stored_counts(demo, replayed.run_id) == stored_counts(twin, planned.run_id), step
+        assert snapshot(demo) == snapshot(twin), step
+        for either in (demo, twin):
+            GPMutator(either.env.dataset, seed="sent").random_round(4)
+        sent, sent_twin = sync(demo), ordinary(twin)
+        assert sent.to_send > 0 and told(sent) == told(sent_twin)
+        assert memo_of(demo) is not None
+
+
+def test_a_ledger_entry_dismissed_while_a_run_sends_is_counted_as_the_next_poll_would(
+    demo: Demo, twin: Demo, never_replays: Callable[[Demo], RunReport], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The parts a run found quiet are not surveyed again for its memo unless something besides the run changed
+    what they were decided from: here a failure dismissed in the window while the run sent another part."""
+    def sync(either: Demo) -> RunReport:
+        return either.run(retry=FAST_RETRY, batches=PER_RECORD, shard_customers=PART, scratch_dir=tmp_path)
+
+    for either in (demo, twin):
+        sync(either)
+        sync(either)
+    held = sorted(demo.failures(Entity.ORDER) or demo.failures(Entity.CUSTOMER))
+    entity = Entity.ORDER if demo.failures(Entity.ORDER) else Entity.CUSTOMER
+    assert held
+    for either in (demo, twin):
+        GPMutator(either.env.dataset, seed="dismissed").random_round(1)
+    real_retire = SyncEngine._retire_buyers
+
+    def retire_and_dismiss(engine: SyncEngine, gp: Any) -> None:
+        real_retire(engine, gp)
+        assert store.dismiss_failure(engine.book.profile_id, entity, held[0])  # as the window does, meanwhile
+
+    monkeypatch.setattr(SyncEngine, "_retire_buyers", retire_and_dismiss)
+    assert sync(demo).to_send > 0 and memo_of(demo) is not None
+    monkeypatch.undo()
+    assert sync(twin).to_send > 0
+    assert twin.with_store(lambda pid: store.dismiss_failure(pid, entity, held[0]))
+    replayed = sync(demo)
+    assert told(replayed) == told(never_replays(twin))
+    assert replayed.reconciliation is not None and replayed.reconciliation.customers != {}
 
 
 def test_what_else_decides_a_run_sends_the_poll_down_the_ordinary_path(
@@ -192,12 +270,15 @@ def test_a_memo_is_for_the_day_it_was_left(demo: Demo, made: Counter[str]) -> No
 
 def test_a_record_retried_on_a_clock_leaves_no_memo(demo: Demo) -> None:
     run(demo)
-    ledgered = next(iter(demo.failures(Entity.ORDER) or demo.failures(Entity.CUSTOMER)))
+    assert memo_of(demo) is not None
     entity = Entity.ORDER if demo.failures(Entity.ORDER) else Entity.CUSTOMER
+    ledgered, entry = next(iter(demo.failures(entity).items()))
+    # The same content failed for a passing reason: held until its retry time, then tried again.
     demo.with_store(lambda pid: store.record_failure(pid, entity, ledgered, category="transient",
-                                                     content_hash="a passing failure"))
-    run(demo)
-    assert memo_of(demo) is None
+                                                     content_hash=entry.content_hash))
+    quiet = run(demo)
+    assert quiet.to_send == 0 and quiet.failure_news[FailureNews.RETRYING] == 1
+    assert memo_of(demo) is None  # the first load's dropped, past its use; none left by this one
 
 
 # -- prints ----------------------------------------------------------------------------------------------------
