@@ -9,10 +9,11 @@ same first load scripted with the official SDK one request at a time.
 
 Each size gets fresh simulators in this process (GP over HTTPS with NTLM, Mailchimp with --latency per live
 call, batches processed at --batch-rate) and four syncs, each in its own child process so its peak RSS is its
-own: the first load, a poll with nothing changed (which plans every record), the poll after it (which finds GP
-as that one left it: sync/quiet_poll.py), and a poll after 1% of the customers moved address and 1% of the open
-invoices were paid.  Requests and POST /batches are counted by the Mailchimp simulator, whatever path
-the engine takes.  Not a test: nothing here asserts a speed.
+own: the first load; a poll with nothing changed in GP (which replays the memo the first load left:
+sync/quiet_poll.py); the same poll again without that memo (it plans every record); a poll after 1% of the
+customers moved address and 1% of the open invoices were paid; and the no-op poll after that one.  Requests and
+POST /batches are counted by the Mailchimp simulator, whatever path the engine takes.  Not a test: nothing here
+asserts a speed.
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ from scale_docs import MachineInfo, write_docs
 from scale_engine import EngineRun, raw_download_seconds, run_engine
 from scale_sdk import SdkRun, replay
 
+from gpmc_desktop import store
 from gpmc_desktop.demo.environment import DEMO_COMPANY, DemoEnvironment
 from gpmc_desktop.demo.gp_model import DocType
 from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.demo.mailchimp_sim import MailchimpSimulator
 from gpmc_desktop.profile import load_profile
+from gpmc_desktop.sync import quiet_poll
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 CHANGED_SHARE = 0.01
@@ -57,10 +60,16 @@ class SizeResult:
     changes: int
     sdk: SdkRun | None
     seconds: float  # this size's whole bench, set-up included
-    # The poll after the no-op poll: GP as that quiet poll left it (sync/quiet_poll.py); None in older figures.
-    unchanged: EngineRun | None = None
+    # The no-op poll once more without the memo a run leaves (sync/quiet_poll.py): it plans every record.
+    planned: EngineRun | None = None
+    # The no-op poll after the 1% changed poll (which left the memo it replays).
+    after_changed: EngineRun | None = None
     # The same first load with batch operations off, on a fresh install (--per-record-at sizes only).
     per_record: EngineRun | None = None
+
+
+RUNS = ("first", "noop", "changed", "planned", "after_changed", "per_record")
+LAYOUT = 2  # what the saved runs mean; figures saved before it: "noop" planned every record, "unchanged" replayed
 
 
 def log(message: str) -> None:
@@ -101,16 +110,25 @@ def bench_size(customers: int, args: argparse.Namespace) -> SizeResult:
             first = run_engine(env, profile_path)
             log(f"{customers:,} customers: first load took {first.wall:.1f} s; no-op poll")
             noop = run_engine(env, profile_path)
-            log(f"{customers:,} customers: no-op poll took {noop.wall:.1f} s; the poll after it (GP unchanged)")
-            unchanged = run_engine(env, profile_path)
+            log(f"{customers:,} customers: no-op poll took {noop.wall:.1f} s; again without a memo")
+            drop_memo(env)
+            planned = run_engine(env, profile_path)
             raw = raw_download_seconds(env, profile_path)
             changes = change_one_percent(env, args.seed)
             log(f"{customers:,} customers: 1% changed poll ({changes} changes in GP)")
             changed = run_engine(env, profile_path)
+            after_changed = run_engine(env, profile_path)
             sdk = None if args.skip_sdk else sdk_first_load(env, args)
     per_record = per_record_first_load(customers, args) if customers in (args.per_record_at or ()) else None
     return SizeResult(customers, cap, args.latency, first, noop, raw, changed, changes, sdk,
-                      time.perf_counter() - began, unchanged, per_record)
+                      time.perf_counter() - began, planned, after_changed, per_record)
+
+
+def drop_memo(env: DemoEnvironment) -> None:
+    """Forget the memo the last run left, so the next poll plans every record (sync/quiet_poll.py)."""
+    with store.open_store(env.database_path):
+        for profile in store.list_profiles():
+            store.delete_state(profile.id, quiet_poll.STATE_KEY)
 
 
 def per_record_first_load(customers: int, args: argparse.Namespace) -> EngineRun:
@@ -179,8 +197,12 @@ def _per_record_run(r: SizeResult, cell: Callable[[EngineRun], str]) -> str:
     return "— (not run at this size)" if r.per_record is None else cell(r.per_record)
 
 
-def _unchanged(r: SizeResult, cell: Callable[[EngineRun], str]) -> str:
-    return "— (not measured in that run)" if r.unchanged is None else cell(r.unchanged)
+def _planned(r: SizeResult, cell: Callable[[EngineRun], str]) -> str:
+    return "— (not measured in that run)" if r.planned is None else cell(r.planned)
+
+
+def _after_changed(r: SizeResult, cell: Callable[[EngineRun], str]) -> str:
+    return "— (not measured in that run)" if r.after_changed is None else cell(r.after_changed)
 
 
 def _outcome(run: EngineRun) -> str:
@@ -210,23 +232,30 @@ ROWS: list[Row] = [
      lambda r: _per_record_run(r, _per_record)),
     ("first load record by record: peak RSS (MB)", "≤ 300",
      lambda r: _per_record_run(r, lambda u: _num(u.peak_rss_mb, 0))),
-    ("no-op poll, every record planned: wall (s)", "", lambda r: _num(r.noop.wall, 2)),
-    ("no-op poll, every record planned: peak RSS (MB)", "≤ 300, +<10% 10k→100k",
-     lambda r: _num(r.noop.peak_rss_mb, 0)),
-    ("no-op poll, every record planned: Mailchimp writes", "0", lambda r: f"{r.noop.writes:,}"),
     ("raw download of GP's two collections (s)", "", lambda r: _num(r.raw_download, 2)),
-    ("no-op poll, every record planned ÷ raw download", "", lambda r: _ratio(r.noop.wall, r.raw_download, 1)),
-    ("no-op poll, GP as the last one left it: wall (s)", "", lambda r: _unchanged(r, lambda u: _num(u.wall, 2))),
-    ("no-op poll, GP as the last one left it: peak RSS (MB)", "≤ 300, +<10% 10k→100k",
-     lambda r: _unchanged(r, lambda u: _num(u.peak_rss_mb, 0))),
-    ("no-op poll, GP as the last one left it: Mailchimp writes", "0",
-     lambda r: _unchanged(r, lambda u: f"{u.writes:,}")),
-    ("no-op poll, GP as the last one left it ÷ raw download", "≤ 2",
-     lambda r: _unchanged(r, lambda u: _ratio(u.wall, r.raw_download, 1))),
+    ("no-op poll after the first load: wall (s)", "", lambda r: _num(r.noop.wall, 2)),
+    ("no-op poll after the first load: peak RSS (MB)", "≤ 300, +<10% 10k→100k",
+     lambda r: _num(r.noop.peak_rss_mb, 0)),
+    ("no-op poll after the first load: Mailchimp writes", "0", lambda r: f"{r.noop.writes:,}"),
+    ("no-op poll after the first load ÷ raw download", "≤ 2", lambda r: _ratio(r.noop.wall, r.raw_download, 1)),
+    ("no-op poll without a memo (every record planned): wall (s)", "",
+     lambda r: _planned(r, lambda u: _num(u.wall, 2))),
+    ("no-op poll without a memo: peak RSS (MB)", "≤ 300, +<10% 10k→100k",
+     lambda r: _planned(r, lambda u: _num(u.peak_rss_mb, 0))),
+    ("no-op poll without a memo: Mailchimp writes", "0", lambda r: _planned(r, lambda u: f"{u.writes:,}")),
+    ("no-op poll without a memo ÷ raw download", "",
+     lambda r: _planned(r, lambda u: _ratio(u.wall, r.raw_download, 1))),
     ("1% changed poll: changes made in GP", "", lambda r: f"{r.changes:,}"),
     ("1% changed poll: records written", "", lambda r: f"{r.changed.records_written:,}"),
     ("1% changed poll: wall (s)", "", lambda r: _num(r.changed.wall, 2)),
     ("1% changed poll: record requests per record written", "≤ 1.1", lambda r: _per_record(r.changed)),
+    ("no-op poll after the 1% changed poll: wall (s)", "", lambda r: _after_changed(r, lambda u: _num(u.wall, 2))),
+    ("no-op poll after the 1% changed poll: peak RSS (MB)", "≤ 300",
+     lambda r: _after_changed(r, lambda u: _num(u.peak_rss_mb, 0))),
+    ("no-op poll after the 1% changed poll: Mailchimp writes", "0",
+     lambda r: _after_changed(r, lambda u: f"{u.writes:,}")),
+    ("no-op poll after the 1% changed poll ÷ raw download", "≤ 2",
+     lambda r: _after_changed(r, lambda u: _ratio(u.wall, r.raw_download, 1))),
     ("SDK, one request at a time: first load wall (s)", "", _sdk_wall),
     ("first load: ours ÷ SDK", "", lambda r: _ratio(r.first.wall, r.sdk.wall) if r.sdk else "—"),
     ("bench time for this size, set-up included (s)", "", lambda r: _num(r.seconds, 0)),
@@ -262,12 +291,12 @@ def engine_phases(results: list[SizeResult]) -> str:
 def save_results(path: Path, machine: MachineInfo, results: list[SizeResult], args: argparse.Namespace) -> None:
     def plain(result: SizeResult) -> dict[str, Any]:
         data = dataclasses.asdict(result)
-        for run in ("first", "noop", "changed", "unchanged", "per_record"):
+        for run in RUNS:
             if data[run] is not None:
                 data[run].pop("counts")  # (method, path) keys: not JSON, and not in the table
         return data
 
-    saved = {"machine": dataclasses.asdict(machine), "results": [plain(r) for r in results],
+    saved = {"layout": LAYOUT, "machine": dataclasses.asdict(machine), "results": [plain(r) for r in results],
              "args": {k: getattr(args, k) for k in ("latency", "batch_rate", "sdk_budget", "command", "not_run")}}
     path.write_text(json.dumps(saved, indent=1), encoding="utf-8")
 
@@ -276,8 +305,10 @@ def load_results(path: Path) -> tuple[MachineInfo, list[SizeResult], dict[str, A
     saved = json.loads(path.read_text(encoding="utf-8"))
     results = []
     for data in saved["results"]:
+        if saved.get("layout") != LAYOUT:  # older figures: their no-op poll planned every record
+            data["planned"], data["noop"] = data["noop"], data.pop("unchanged", None) or data["noop"]
         runs = {run: EngineRun(**data.pop(run)) for run in ("first", "noop", "changed")}
-        for run in ("unchanged", "per_record"):
+        for run in RUNS[3:]:
             if data.get(run):
                 runs[run] = EngineRun(**data.pop(run))
             data.pop(run, None)
@@ -357,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_docs:
         write_docs(args.write_docs, rows, machine, args.command, args, results)
         log(f"wrote {args.write_docs}")
-    failed = [r for r in results if r.first.error or r.noop.error or r.changed.error]
+    failed = [r for r in results if any(run.error for run in (r.first, r.noop, r.changed, r.planned, r.after_changed)
+                                        if run is not None)]
     return 1 if failed else 0
 
 

@@ -38,14 +38,17 @@ def test_bench_scale_runs_at_a_tiny_size(tmp_path: Path) -> None:
     done = run_bench(str(BENCHMARKS / "bench_scale.py"), "--sizes", "50", "--latency", "0", "--sdk-budget", "0",
                      "--not-run", "100000", "--per-record-at", "50", "--save", str(saved), "--write-docs", str(docs))
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "no-op poll, every record planned: Mailchimp writes" in done.stdout
-    assert "no-op poll, GP as the last one left it ÷ raw download" in done.stdout
+    assert "no-op poll after the first load ÷ raw download" in done.stdout
+    assert "no-op poll without a memo: Mailchimp writes" in done.stdout
+    assert "no-op poll after the 1% changed poll ÷ raw download" in done.stdout
 
     result = json.loads(saved.read_text(encoding="utf-8"))["results"][0]
     assert result["customers"] == 50
     assert result["first"]["record_writes"] > 0 and result["first"]["peak_rss_mb"] > 0
     assert result["noop"]["writes"] == 0  # nothing changed in GP: nothing may be sent
-    assert result["unchanged"]["writes"] == 0 and result["unchanged"]["wall"] > 0
+    for poll in ("planned", "after_changed"):
+        assert result[poll]["writes"] == 0 and result[poll]["wall"] > 0 and not result[poll]["error"]
+    assert result["changed"]["record_writes"] > 0
     own = result["per_record"]  # the first load again with batches off: every record by its own request
     assert own["batches"] == 0 and own["record_writes"] > 0
     assert own["report"]["customers"]["created"] == result["first"]["report"]["customers"]["created"]

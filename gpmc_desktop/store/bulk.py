@@ -34,8 +34,24 @@ def insert_rows(head: str, width: int, rows: Iterable[Sequence[object]], tail: s
     one = "(" + ", ".join("?" * width) + ")"
     cursor = database_proxy.cursor()
     changed = 0
-    for chunk in chunks(rows, per_statement):
-        values = ", ".join([one] * len(chunk))  # full-size chunks repeat one SQL text: cached statement
+    for chunk in statement_chunks(rows, per_statement):
+        values = ", ".join([one] * len(chunk))
         cursor.execute(f"{head} VALUES {values}{tail}", [v for row in chunk for v in row])
         changed += cursor.rowcount
     return changed
+
+
+def statement_chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """*items* in lists for statements of one placeholder per item (or row): *size* at a time, the rest in
+    powers of two.  Each SQL text is compiled once and kept in the connection's statement cache; a statement for
+    every count up to *size* would fill that cache with hundreds of large programs (tens of MB that grew with the
+    company), where this makes at most a dozen."""
+    for chunk in chunks(items, size):
+        if len(chunk) == size:
+            yield chunk
+            continue
+        start = 0
+        for bit in reversed(range(len(chunk).bit_length())):
+            if len(chunk) - start >= 1 << bit:
+                yield chunk[start:start + (1 << bit)]
+                start += 1 << bit

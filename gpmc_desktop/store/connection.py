@@ -53,7 +53,7 @@ def _pragmas(busy_timeout_s: float) -> dict[str, object]:
         "busy_timeout": int(busy_timeout_s * 1000),
         "foreign_keys": 1,
         "synchronous": "NORMAL",  # safe with WAL: a power cut may lose the last commits, never corrupt
-        "cache_size": -8_000,  # KiB per connection, filled only as used: a big poll reads far more than it holds
+        "cache_size": -2_000,  # KiB per connection, filled only as used: a big poll reads far more than it holds
         "temp_store": "MEMORY",
         "journal_size_limit": 64 * 1024 * 1024,  # truncate a WAL that a big batch inflated
     }

@@ -7,7 +7,7 @@ from datetime import datetime
 from sys import intern
 from typing import NamedTuple, TypeAlias
 
-from gpmc_desktop.store.bulk import chunks, insert_rows
+from gpmc_desktop.store.bulk import insert_rows, statement_chunks
 from gpmc_desktop.store.clock import resolve_now, to_iso
 from gpmc_desktop.store.connection import write_transaction
 from gpmc_desktop.store.models import SyncedRecord, database_proxy
@@ -121,7 +121,7 @@ _KEYS_PER_QUERY = 500
 
 def _keyed_rows(profile_id: int, entity: str, keys: Iterable[str]) -> Iterator[tuple[str, str, str | None, str | None]]:
     """The rows of *keys* (those synced), by indexed lookups of a few hundred keys each."""
-    for chunk in chunks(dict.fromkeys(keys), _KEYS_PER_QUERY):
+    for chunk in statement_chunks(dict.fromkeys(keys), _KEYS_PER_QUERY):
         yield from _rows_of(profile_id, entity, chunk)
 
 
@@ -175,7 +175,7 @@ def emails_held(profile_id: int, entity: Entity | str, emails: Iterable[str]) ->
     """Those of *emails* some synced record of *entity* holds (an order: its buyer's), a few hundred at a time."""
     entity = check(Entity, entity, "entity")
     found: set[str] = set()
-    for chunk in chunks(dict.fromkeys(emails), _KEYS_PER_QUERY):
+    for chunk in statement_chunks(dict.fromkeys(emails), _KEYS_PER_QUERY):
         cursor = database_proxy.execute_sql(
             f'SELECT DISTINCT "remote_email" FROM "{_TABLE}" WHERE "profile_id" = ? AND "entity" = ? '
             f'AND "remote_email" IN ({", ".join("?" * len(chunk))})', (profile_id, entity, *chunk))

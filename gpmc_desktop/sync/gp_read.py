@@ -24,7 +24,7 @@ from typing import Any
 
 from gpmc_desktop.gp import data_check
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
-from gpmc_desktop.store.bulk import chunks
+from gpmc_desktop.store.bulk import statement_chunks
 from gpmc_desktop.sync.mapping import DEFAULT_CURRENCY, iso_currency
 
 SHARD_CUSTOMERS = 4000
@@ -160,7 +160,7 @@ class GPRead:
         db = sqlite3.connect(name, isolation_level=None)
         db.execute("PRAGMA journal_mode=OFF")
         db.execute("PRAGMA synchronous=OFF")
-        db.execute("PRAGMA cache_size=-4000")
+        db.execute("PRAGMA cache_size=-2000")
         db.executescript(_SCHEMA)
         self._db = db
         self._start_writing("customers", ("crc", *_CUSTOMER_COLUMNS))
@@ -299,7 +299,7 @@ class GPRead:
 
     def _absent_in(self, table: str, numbers: Iterable[str]) -> Iterator[str]:
         db = self._conn()
-        for chunk in chunks(numbers, _LOOKUP_KEYS):
+        for chunk in statement_chunks(numbers, _LOOKUP_KEYS):
             sql = f"SELECT DISTINCT number FROM {table} WHERE number IN ({', '.join('?' * len(chunk))})"
             present = {number for (number,) in db.execute(sql, chunk)}
             yield from self._absent(chunk, present)
@@ -313,7 +313,7 @@ class GPRead:
 
     def _known_in(self, emails: Iterable[str]) -> Iterator[str]:
         db = self._conn()
-        for chunk in chunks(dict.fromkeys(emails), _LOOKUP_KEYS):
+        for chunk in statement_chunks(dict.fromkeys(emails), _LOOKUP_KEYS):
             sql = f"SELECT DISTINCT email FROM customers WHERE email IN ({', '.join('?' * len(chunk))})"
             yield from (email for (email,) in db.execute(sql, chunk))
 

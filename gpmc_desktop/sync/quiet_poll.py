@@ -1,13 +1,16 @@
-"""A poll that finds GP exactly as a quiet run left it ends as that run did, without planning a single record.
+"""A poll that finds GP exactly as the last run found it ends as a poll with nothing to do would, without planning a
+single record.
 
 A real run that found nothing to do (every part quiet: nothing sent, audited, resolved or failed) leaves a memo:
 the prints of GP's two answers (gp/answer_prints.py), the audience's merge fields, what the run told (counts,
 skips, reconciliation), and what it depended on besides GP: the profile's settings, the engine state it reads,
 this build, and the number of writes ever made to the profile's synced state, failure ledger and batches in
-flight (store.state_changes, kept by triggers).  A later poll whose context and write count are the same and
-whose GP answers match the prints block by block is that run again: the same decisions over the same records and
-the same synced state.  It still reads Mailchimp's store and fields as any run does; anything else that differs
-sends it down the ordinary path, which plans every record.
+flight (store.state_changes, kept by triggers).  A run that sent leaves the memo of the poll after it instead,
+when that poll would find nothing to do: its sent parts surveyed again against the state it left
+(engine ``_rehearse``).  A later poll whose context and write count are the same and whose GP answers match the
+prints block by block is that quiet poll again: the same decisions over the same records and the same synced
+state.  It still reads Mailchimp's store and fields as any run does; anything else that differs sends it down the
+ordinary path, which plans every record.
 """
 
 from __future__ import annotations

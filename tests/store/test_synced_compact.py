@@ -10,6 +10,7 @@ import pytest
 
 from gpmc_desktop import store
 from gpmc_desktop.store import Entity, SyncedMap, SyncedState
+from gpmc_desktop.store.bulk import statement_chunks
 from gpmc_desktop.store.models import SyncedRecord, database_proxy
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from tests.store.conftest import ACME
@@ -89,3 +90,34 @@ def test_read_with_the_callers_strings_it_holds_them_and_nothing_else_changes(pi
     held = {k: k for k in rows}
     assert all(held[k] is k for k in mine)
     assert rows["INV1"].content_hash is mine["INV1"]
+
+
+def test_keyed_reads_and_writes_compile_a_dozen_statements_whatever_the_counts(pid: int) -> None:
+    """Every count of keys or rows up to a statement's full size goes in powers of two: the connection's statement
+    cache keeps a dozen programs, not one per count (each a large one, tens of MB that grew with the company)."""
+    sizes: set[int] = set()
+    for n in range(1, 1200):
+        parts = list(statement_chunks(range(n), 500))
+        assert [i for part in parts for i in part] == list(range(n))
+        sizes.update(len(part) for part in parts)
+    assert sizes == {500} | {1 << bit for bit in range(9)}
+
+    texts: list[str] = []
+    connection = database_proxy.connection()
+    connection.set_trace_callback(texts.append)
+    try:
+        for n in (3, 77, 300, 499, 501, 1234):
+            keys = [f"K{i}" for i in range(n)]
+            store.upsert_synced(pid, Entity.ORDER, {k: SyncedState(HASH, k, "a@x.com") for k in keys})
+            assert len(store.synced_map(pid, Entity.ORDER, keys=keys)) == n
+    finally:
+        connection.set_trace_callback(None)
+    # The trace shows each statement with its values: how many keys it looked up, or rows it wrote.
+    table = SyncedRecord._meta.table_name
+    looked_up = [text.split(' IN (', 1)[1].split(")", 1)[0].count(",") + 1 for text in texts if " IN (" in text]
+    # (a statement whose triggers run is traced again for each: the same text, in a row)
+    statements = [text for i, text in enumerate(texts) if i == 0 or texts[i - 1] != text]
+    written = [text.count("), (") + 1 for text in statements if text.startswith(f'INSERT INTO "{table}"')]
+    allowed = {500} | {1 << bit for bit in range(9)}
+    assert set(looked_up) <= allowed and set(written) <= allowed
+    assert sum(looked_up) == sum(written) == 3 + 77 + 300 + 499 + 501 + 1234
