@@ -179,19 +179,21 @@ This page came from:
 ```
 
 Each size gets fresh simulators (GP's SBA over HTTPS with NTLM; Mailchimp answering every live call in
-{args.latency * 1000:.0f} ms) and four syncs, each in a child process so the peak RSS is the engine's own. The
+{args.latency * 1000:.0f} ms) and five syncs, each in a child process so the peak RSS is the engine's own. The
 engine keeps at most {results[0].cap if results else 5} calls in flight (the profile's `max_connections`); batch
 operations, if it submits any, are processed at {f'{args.batch_rate:g} a second' if args.batch_rate
 else 'the simulator’s own pace'}.
 
 1. **first load** of 5 invoices per customer (80% of the customers are in the synced company `TWO`; its outcome
    is "partial" because the demo data holds, on purpose, a few addresses Mailchimp refuses);
-2. **no-op poll, every record planned**: nothing changed in GP, nothing may be sent, and the run plans every
-   record (the first poll after a change: it leaves a memo of GP's answers, `sync/quiet_poll.py`);
-3. **no-op poll, GP as the last one left it**: the poll after it, which finds GP's answers exactly as that quiet
-   poll left them and ends as it did without making a record; both polls are compared with the **raw download**
-   of the two GP collections (customers and receivables) with plain `requests` and NTLM, never parsed;
-4. **1% changed poll**: 1% of the company's customers moved address and 1% of its open invoices were paid.
+2. **no-op poll after the first load**: nothing changed in GP, nothing may be sent; it replays the memo the
+   first load left (`sync/quiet_poll.py`: it reads GP's answers without making a record and finds them as the
+   first load did); compared with the **raw download** of the two GP collections (customers and receivables)
+   with plain `requests` and NTLM, never parsed;
+3. **no-op poll without a memo**: the same poll once more with the memo deleted first, so it plans every record
+   (what an install upgraded from an older build does once);
+4. **1% changed poll**: 1% of the company's customers moved address and 1% of its open invoices were paid;
+5. **no-op poll after the 1% changed poll**: it replays the memo that poll left.
 
 Requests and `POST /batches` are counted by the Mailchimp simulator, whatever path the engine takes; "record
 requests" are live writes of members, tags, e-commerce customers and orders. The throughput ratio is record
