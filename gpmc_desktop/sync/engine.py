@@ -397,7 +397,7 @@ class SyncEngine:
                  and not self._repoints and report.batches is None and len(self._quiet) == self._parts
                  and (guard is None or not (guard.customers.changed or guard.orders.changed))
                  and report.reconciliation is not None and bool(self._fields_print and self._currency))
-        if not quiet or not self._memo_may_follow():
+        if not quiet or not self._memo_may_follow(self._ledgers()):
             return None
         if self._quiet_start() != start:
             return None  # something this run depends on changed while it ran
@@ -407,16 +407,20 @@ class SyncEngine:
                          quiet_poll.told_by(report, report.reconciliation,
                                             (self._tally.addresses, self._tally.gp_invoices)))
 
-    def _memo_may_follow(self) -> bool:
+    def _memo_may_follow(self, ledgers: tuple[Mapping[str, LedgerEntry], Mapping[str, LedgerEntry]]) -> bool:
         """What any memo needs besides a quiet poll: GP's answers printed, the first load done, every buyer the
-        run set out to delete gone, no failure waiting for its retry time (retried when its time comes, not only
-        when GP changes)."""
+        run set out to delete gone, no failure in *ledgers* (the customers' and orders' now) waiting for its retry
+        time (retried when its time comes, not only when GP changes)."""
         if self._prints is None or not all(p.usable for p in self._prints) or self._buyers_left:
             return False
         if self.book.get_state(BACKFILL_DONE) != "1":
             return False
         return not any(entry.next_retry_at is not None and not entry.dismissed
-                       for entity in (Entity.CUSTOMER, Entity.ORDER) for entry in self.book.failures(entity).values())
+                       for ledger in ledgers for entry in ledger.values())
+
+    def _ledgers(self) -> tuple[dict[str, LedgerEntry], dict[str, LedgerEntry]]:
+        """The customers' and the orders' failure ledgers as they are now."""
+        return self.book.failures(Entity.CUSTOMER), self.book.failures(Entity.ORDER)
 
     def _answer_prints(self) -> tuple[AnswerPrint, AnswerPrint]:
         assert self._prints is not None
@@ -425,18 +429,19 @@ class SyncEngine:
             self._printed = (customers, documents)
         return self._printed
 
-    def _quiet_parts_hold(self, guard: bool) -> bool:
+    def _quiet_parts_hold(
+        self, guard: bool, ledgers: tuple[Mapping[str, LedgerEntry], Mapping[str, LedgerEntry]]
+    ) -> bool:
         """Whether the parts this run's survey found quiet would be found so again, as it counted them: nothing
-        they were decided from changed since but what this run wrote (it wrote nothing of theirs), and the guard
-        counted them as it now would."""
+        they were decided from changed since but what this run wrote (it wrote nothing of theirs; *ledgers*: the
+        failure ledgers now), and the guard counted them as it now would."""
         if self._survey_read is None or (guard and self._quiet_guards is None):
             return False
-        ledgers, state = self._survey_read
+        surveyed, state = self._survey_read
         if state != self._state_read():
             return False  # the first load ended, or the guard's missing records moved: decided otherwise now
         written = self.book.ledger_written
-        for entity, before in zip((Entity.CUSTOMER, Entity.ORDER), ledgers, strict=True):
-            now = self.book.failures(entity)
+        for entity, before, now in zip((Entity.CUSTOMER, Entity.ORDER), surveyed, ledgers, strict=True):
             keys = (before.keys() | now.keys()) - {key for e, key in written if e == entity}
             if any(before.get(key) != now.get(key) for key in keys):
                 return False  # replayed or dismissed in the window meanwhile
@@ -449,7 +454,8 @@ class SyncEngine:
         it set out to (failed, cancelled, a transient failure waiting for its retry)."""
         done = (report.outcome in (Outcome.OK, Outcome.PARTIAL) and not report.dry_run and self._planned
                 and self._abort is None and not self.cancel.is_set() and self._gp_side is not None)
-        if not done or not self._memo_may_follow():
+        ledgers = self._ledgers()
+        if not done or not self._memo_may_follow(ledgers):
             return None
         assert self._gp_side is not None
         start = self._quiet_start()
@@ -464,12 +470,11 @@ class SyncEngine:
         guard = self._guard_applies()
         told, tally, guards = RunReport(), self._gp_side.plans_side(), []
         skip: Container[int] = ()
-        if self._quiet_parts_hold(guard):
+        if self._quiet_parts_hold(guard, ledgers):
             skip = self._quiet
             _add_counts(told, self._quiet_report)
             tally.add_outcome_counts(self._quiet_tally)
             guards.extend(self._quiet_guards or ())
-        ledgers = (self.book.failures(Entity.CUSTOMER), self.book.failures(Entity.ORDER))
         self._whole = None  # a plan the run sent from is planned afresh, as the next poll would
         try:
             for part, plan in self._plans(gp, skip=skip):
@@ -481,9 +486,7 @@ class SyncEngine:
                     return None
                 if guard:
                     guards.append(self._assess(plan, fc, False))
-                self._count_preview(plan, fc, told)
-                tally.add_outcomes(plan, told.outcomes)
-                told.outcomes = RecordOutcomes()
+                self._count_preview(plan, fc, told, tally)
                 self._money[part] = held_money(plan, self.book.synced(Entity.ORDER))
         finally:
             self.book.scope(None)
@@ -537,7 +540,7 @@ class SyncEngine:
         parts: list[MassChange] = []
         quiet_guards: list[MassChange] = []
         to_send = repoints = 0
-        ledgers = (self.book.failures(Entity.CUSTOMER), self.book.failures(Entity.ORDER))
+        ledgers = self._ledgers()
         checked = 0
         self.progress(CHECKING, 0, gp.customer_count)
         for part, plan in self._plans(gp):
@@ -553,16 +556,12 @@ class SyncEngine:
                 # The guard counts against what was synced: a full comparison's repairs are not GP's changes.
                 parts.append(self._assess(plan, fc if holds is None else self._forecast(plan), confirmed))
             if dry_run:
-                self._count_preview(plan, fc, report)
-                self._tally.add_outcomes(plan, report.outcomes)
-                report.outcomes = RecordOutcomes()
+                self._count_preview(plan, fc, report, self._tally)
             else:
                 self._money[part] = held_money(plan, self.book.synced(Entity.ORDER))
                 if not sends and self._is_quiet(plan, fc, ledgers):
                     # Counted now and not planned again: a poll that finds nothing to do reads each part once.
-                    self._count_preview(plan, fc, self._quiet_report)
-                    self._quiet_tally.add_outcomes(plan, self._quiet_report.outcomes)
-                    self._quiet_report.outcomes = RecordOutcomes()
+                    self._count_preview(plan, fc, self._quiet_report, self._quiet_tally)
                     self._quiet[part] = (len(fc.groups), len(plan.orders) + len(plan.skipped_orders))
                     if guard:
                         quiet_guards.append(parts[-1])
@@ -633,8 +632,8 @@ class SyncEngine:
         self._survey(gp, report, fields=self._audience_fields(), holds=self._read_holds() if full else None,
                      dry_run=True)
 
-    def _count_preview(self, plan: Plan, fc: Forecast, report: RunReport) -> None:
-        """One plan's part of the preview."""
+    def _count_preview(self, plan: Plan, fc: Forecast, report: RunReport, tally: Tally) -> None:
+        """One plan's part of the preview, its records' outcomes into *tally*."""
         _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
         _count_held(report, fc.groups, self.book.failures(Entity.CUSTOMER))
         for group in fc.groups:
@@ -647,6 +646,8 @@ class SyncEngine:
         _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
         for _op, decision in _orders_to_send(report, fc.orders, self.book.failures(Entity.ORDER)):
             report.orders[decision.action] += 1
+        tally.add_outcomes(plan, report.outcomes)
+        report.outcomes = RecordOutcomes()
 
     def _read_holds(self) -> MailchimpHolds:
         """What Mailchimp holds now (a page per 1,000 records: reads only)."""
