@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from gpmc_desktop import heap
 from gpmc_desktop.gp.answer_prints import AnswerPrint, PrintTaker
 from gpmc_desktop.gp.errors import GPError
 from gpmc_desktop.gp.model import Customer, Document
@@ -189,7 +190,7 @@ class SyncEngine:
         self.source = source
         self.api = api
         self.book = book
-        self.progress = progress or (lambda phase, done, total: None)
+        self.progress = heap.giving_back(progress or (lambda phase, done, total: None))
         self.cancel = cancel or threading.Event()
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.workers = profile.mailchimp.max_connections
