@@ -3,7 +3,7 @@
 glibc keeps the pages a process frees inside its heap for reuse.  A first load plans and sends GP's records a
 part at a time, so at each phase it frees a part's working set; the free pages left between long-lived
 allocations stay counted as the process's memory, more with every part (measured with a first load: the peak
-grew 8% from 10,000 to 20,000 customers; handing the pages back at each phase change, 1%).  ``malloc_trim``
+grew 8% from 10,000 to 20,000 customers; handing the pages back at each phase change, 2%).  ``malloc_trim``
 returns every whole free page and keeps the rest of the heap as it is.  Other C libraries have their own policy
 (Windows' heap decommits large free ranges by itself): there is nothing to call.
 """

@@ -487,7 +487,7 @@ class SyncEngine:
                     return None
                 if guard:
                     guards.append(self._assess(plan, fc, False))
-                self._count_preview(plan, fc, told, tally)
+                self._count_preview(plan, fc, told, tally, ledgers)
                 self._money[part] = held_money(plan, self.book.synced(Entity.ORDER))
         finally:
             self.book.scope(None)
@@ -557,12 +557,12 @@ class SyncEngine:
                 # The guard counts against what was synced: a full comparison's repairs are not GP's changes.
                 parts.append(self._assess(plan, fc if holds is None else self._forecast(plan), confirmed))
             if dry_run:
-                self._count_preview(plan, fc, report, self._tally)
+                self._count_preview(plan, fc, report, self._tally, ledgers)
             else:
                 self._money[part] = held_money(plan, self.book.synced(Entity.ORDER))
                 if not sends and self._is_quiet(plan, fc, ledgers):
                     # Counted now and not planned again: a poll that finds nothing to do reads each part once.
-                    self._count_preview(plan, fc, self._quiet_report, self._quiet_tally)
+                    self._count_preview(plan, fc, self._quiet_report, self._quiet_tally, ledgers)
                     self._quiet[part] = (len(fc.groups), len(plan.orders) + len(plan.skipped_orders))
                     if guard:
                         quiet_guards.append(parts[-1])
@@ -633,10 +633,14 @@ class SyncEngine:
         self._survey(gp, report, fields=self._audience_fields(), holds=self._read_holds() if full else None,
                      dry_run=True)
 
-    def _count_preview(self, plan: Plan, fc: Forecast, report: RunReport, tally: Tally) -> None:
-        """One plan's part of the preview, its records' outcomes into *tally*."""
+    def _count_preview(
+        self, plan: Plan, fc: Forecast, report: RunReport, tally: Tally,
+        ledgers: tuple[Mapping[str, LedgerEntry], Mapping[str, LedgerEntry]],
+    ) -> None:
+        """One plan's part of the preview, its records' outcomes into *tally*; *ledgers*: the customers' and
+        orders' failure ledgers, read once by the pass over every plan."""
         _count_plan_skips(report, Entity.CUSTOMER, plan.skipped_customers.values())
-        _count_held(report, fc.groups, self.book.failures(Entity.CUSTOMER))
+        _count_held(report, fc.groups, ledgers[0])
         for group in fc.groups:
             report.outcomes.count_group(group)
         for group in fc.sending:
@@ -645,7 +649,7 @@ class SyncEngine:
             report.new_contacts += int(group.adds_contact)
             report.fields_left_out.update(group.fields_left_out)
         _count_plan_skips(report, Entity.ORDER, plan.skipped_orders.values())
-        for _op, decision in _orders_to_send(report, fc.orders, self.book.failures(Entity.ORDER)):
+        for _op, decision in _orders_to_send(report, fc.orders, ledgers[1]):
             report.orders[decision.action] += 1
         tally.add_outcomes(plan, report.outcomes)
         report.outcomes = RecordOutcomes()
