@@ -3,7 +3,7 @@
 Mailchimp runs a batch's operations in any order, later, at its own pace, and reports each one only in a
 ``.tar.gz`` of JSON files (``operation_id``, ``status_code``, ``response`` as a JSON *string*).  The archive's
 link is a pre-signed storage URL on another host: it is fetched without our API key (S3 refuses a request that
-carries a second authentication, and the key has no business leaving Mailchimp), streamed and parsed one file
+carries a second authentication, and the key has no business leaving Mailchimp), streamed and parsed one answer
 at a time, so a 500,000-operation result never sits in memory whole.  The link expires; an expired one is
 replaced by reading the batch again.
 """
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import ijson
 import requests
 
 from gpmc_desktop import __version__
@@ -27,6 +28,9 @@ FINISHED = "finished"
 EXPIRED_LINK_STATUSES = frozenset({403, 404})
 LINK_ATTEMPTS = 3  # fresh links asked for before the download is given up (until the next poll)
 DOWNLOAD_TIMEOUT = (10.0, 300.0)
+# What the sync reads of an accepted operation's answer: a member's id, status and tags, an order's customer.
+# A member's answer is kilobytes of links and statistics, and a batch's 500 answers are held until it is applied.
+ANSWER_KEYS = ("id", "status", "tags", "customer")
 
 
 @dataclass(frozen=True)
@@ -151,14 +155,15 @@ class BatchClient:
                     for member in archive:
                         handle = archive.extractfile(member) if member.isfile() else None
                         if handle is not None:
-                            yield from parse_results(json.load(handle))
-            except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+                            yield from parse_results(ijson.items(handle, "item", use_float=True))
+            except (tarfile.TarError, OSError, EOFError, ValueError, ijson.JSONError) as exc:
                 raise transport_error(exc, "GET", "batch results") from exc
 
 
-def parse_results(items: Any) -> Iterator[OperationResult]:
-    """One results file's entries (``response`` is the answer as a JSON string)."""
-    for item in items if isinstance(items, list) else []:
+def parse_results(items: Iterable[Any]) -> Iterator[OperationResult]:
+    """One results file's entries (``response`` is the answer as a JSON string).  An accepted operation keeps
+    only :data:`ANSWER_KEYS` of its answer and no text; a refused one keeps both whole, for its error."""
+    for item in items:
         if not isinstance(item, dict):
             continue
         text = item.get("response")
@@ -167,4 +172,17 @@ def parse_results(items: Any) -> Iterator[OperationResult]:
             body = json.loads(text) if text else None
         except ValueError:
             body = text
-        yield OperationResult(str(item.get("operation_id") or ""), int(item.get("status_code") or 0), body, text)
+        status = int(item.get("status_code") or 0)
+        if 200 <= status < 300:
+            body, text = _kept(body), ""
+        yield OperationResult(str(item.get("operation_id") or ""), status, body, text)
+
+
+def _kept(body: Any) -> Any:
+    if not isinstance(body, dict):
+        return body
+    kept = {key: body[key] for key in ANSWER_KEYS if key in body}
+    customer = kept.get("customer")
+    if isinstance(customer, dict):
+        kept["customer"] = {"id": customer.get("id")}
+    return kept

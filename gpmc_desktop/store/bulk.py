@@ -4,6 +4,11 @@ Why not ``executemany``: it steps SQLite once per row and releases the GIL aroun
 thread competing with busy Python threads (the GUI) waits for the GIL once per row; 250 rows could take
 seconds. One statement per few hundred rows takes the GIL a few times per batch and is about twice as
 fast even without contention.
+
+Why not more rows per statement: the connection caches each statement with the values last bound to it (Python's
+sqlite3 never clears them): a 500-row statement of batch work items kept a megabyte of JSON alive after use, and
+the cached statements of a first load held 8 MB at 100,000 customers (3.4 MB at 10,000).  64 rows insert as fast
+(200,000 rows in 0.22 s either way) and keep an eighth.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import TypeVar
 
 from gpmc_desktop.store.models import database_proxy
 
-MAX_ROWS_PER_STATEMENT = 500
+MAX_ROWS_PER_STATEMENT = 64
 T = TypeVar("T")
 
 

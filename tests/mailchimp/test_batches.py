@@ -3,13 +3,18 @@ link fetched without the API key and renewed when it expired, and operations che
 
 from __future__ import annotations
 
+import http.server
+import io
+import json
+import tarfile
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from gpmc_desktop.demo.mailchimp_sim import DEMO_LIST_ID, MailchimpSimulator, subscriber_hash
-from gpmc_desktop.mailchimp.batches import BatchClient, BatchStatus, Operation
+from gpmc_desktop.mailchimp.batches import ANSWER_KEYS, BatchClient, BatchStatus, Operation, parse_results
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
 from gpmc_desktop.mailchimp.transport import MailchimpTransport, RetryPolicy
 from tests.demo.mailchimp_support import running
@@ -56,6 +61,8 @@ def test_results_come_back_per_operation_parsed_and_without_the_api_key(
     results = {r.operation_id: r for r in client.results(finished(client, submitted.id))}
     assert set(results) == {f"member:contact{n}@fabrikam.org:0" for n in range(10)}  # 4 JSON files, all read
     assert all(r.ok and r.body["status"] == "subscribed" for r in results.values())
+    # Of an accepted answer only what the sync reads is kept (the member's answer is kilobytes of links).
+    assert all(set(r.body) <= set(ANSWER_KEYS) and r.body["id"] and r.text == "" for r in results.values())
     assert len(sim.members(DEMO_LIST_ID)) == 10
     # The link is pre-signed storage: the key never goes there.
     assert sim.result_downloads() == [{"status": 200, "authorization": False}]
@@ -99,3 +106,52 @@ def test_a_link_that_keeps_expiring_is_a_passing_failure(sim: MailchimpSimulator
         list(client.results(status))
     assert raised.value.category is Category.TRANSIENT  # the backfill polls again later, the run goes on
     assert [d["status"] for d in sim.result_downloads()][-3:] == [403, 403, 403]
+
+
+def test_a_refused_operation_keeps_its_whole_answer_and_an_order_its_buyer_only() -> None:
+    order = {"id": "INV1", "customer": {"id": "c1", "email_address": "a@b.org", "orders_count": 3},
+             "lines": [{"id": "1"}], "_links": [{"rel": "self"}] * 5}
+    refused = '{"title": "Invalid Resource", "status": 400, "detail": "bad", "errors": [{"field": "x"}]}'
+    got = list(parse_results([
+        {"operation_id": "order:INV1:h", "status_code": 200, "response": json.dumps(order)},
+        {"operation_id": "order:INV2:h", "status_code": 400, "response": refused},
+        "not an entry",
+        {"operation_id": "order:INV3:h", "status_code": 200, "response": "not json"},
+    ]))
+    assert [(r.operation_id, r.status) for r in got] == [("order:INV1:h", 200), ("order:INV2:h", 400),
+                                                          ("order:INV3:h", 200)]
+    assert got[0].body == {"id": "INV1", "customer": {"id": "c1"}}
+    assert got[1].text == refused and got[1].error().title == "Invalid Resource"
+    assert got[2].body == "not json"
+
+
+def test_a_results_file_cut_short_is_a_passing_failure(client: BatchClient) -> None:
+    """The answers are parsed as they come off the socket: a file that ends mid-answer fails the download (read
+    again at the next poll), it does not hand back half a batch."""
+    text = b'[{"operation_id": "member:a", "status_code": 200, "response": "{}"}, {"operation_id": "memb'
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        info = tarfile.TarInfo("results/1.json")
+        info.size = len(text)
+        tar.addfile(info, io.BytesIO(text))
+
+    class Storage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(archive.getvalue())))
+            self.end_headers()
+            self.wfile.write(archive.getvalue())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Storage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        status = BatchStatus("b1", "finished", 2, 2, 0, f"http://127.0.0.1:{server.server_port}/results.tar.gz")
+        with pytest.raises(MailchimpError) as raised:
+            list(client.results(status))
+        assert raised.value.category is Category.TRANSIENT
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -10,7 +10,7 @@ import pytest
 
 from gpmc_desktop import store
 from gpmc_desktop.store import Entity, SyncedMap, SyncedState
-from gpmc_desktop.store.bulk import statement_chunks
+from gpmc_desktop.store.bulk import MAX_ROWS_PER_STATEMENT, statement_chunks
 from gpmc_desktop.store.models import SyncedRecord, database_proxy
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from tests.store.conftest import ACME
@@ -120,4 +120,6 @@ def test_keyed_reads_and_writes_compile_a_dozen_statements_whatever_the_counts(p
     written = [text.count("), (") + 1 for text in statements if text.startswith(f'INSERT INTO "{table}"')]
     allowed = {500} | {1 << bit for bit in range(9)}
     assert set(looked_up) <= allowed and set(written) <= allowed
+    # A cached statement keeps the values last bound to it: a write binds a few dozen rows, not hundreds.
+    assert max(written) == MAX_ROWS_PER_STATEMENT <= 64
     assert sum(looked_up) == sum(written) == 3 + 77 + 300 + 499 + 501 + 1234
