@@ -9,7 +9,7 @@ transaction as the results it applies, so no result is applied twice and none is
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -18,6 +18,7 @@ from gpmc_desktop.store.clock import from_iso, resolve_now, to_iso
 from gpmc_desktop.store.connection import write_transaction
 from gpmc_desktop.store.models import BatchJob, BatchWork, database_proxy
 
+WORK_TEXT_PER_STATEMENT = 256 * 1024
 _JOBS = BatchJob._meta.table_name
 _WORK = BatchWork._meta.table_name
 _WORK_UPSERT = (f'INSERT INTO "{_WORK}" ("profile_id", "work_key", "item", "updated_at")',
@@ -63,12 +64,37 @@ def work_items(profile_id: int) -> dict[str, dict[str, Any]]:
     return {key: json.loads(item) for key, item in cursor}
 
 
-def save_work(profile_id: int, items: Mapping[str, Any], *, now: datetime | None = None) -> int:
-    """Insert or replace each work item (JSON-serialisable), in one transaction."""
+def save_work(
+    profile_id: int, items: Mapping[str, Any] | Iterable[tuple[str, Any]], *, now: datetime | None = None
+) -> int:
+    """Insert or replace each work item (JSON-serialisable), by work key, in one transaction.
+
+    *items* is read as the statements go: given pairs from a generator, only a statement's items exist at once.
+    A member group's item holds every customer of its e-mail, and an address on hundreds of GP customers makes
+    items of half a megabyte: all of a batch's items built first held 25 MB more at 100,000 customers."""
     stamp = to_iso(resolve_now(now))
-    rows = ((profile_id, key, _json(item), stamp) for key, item in items.items())
+    pairs = items.items() if isinstance(items, Mapping) else items
+    rows = ((profile_id, key, _json(item), stamp) for key, item in pairs)
+    changed = 0
     with write_transaction():
-        return insert_rows(_WORK_UPSERT[0], 4, rows, _WORK_UPSERT[1])
+        for group in _by_size(rows):
+            changed += insert_rows(_WORK_UPSERT[0], 4, group, _WORK_UPSERT[1])
+    return changed
+
+
+def _by_size(rows: Iterable[tuple[int, str, str, str]]) -> Iterator[list[tuple[int, str, str, str]]]:
+    """*rows* in groups of at most WORK_TEXT_PER_STATEMENT characters of items (one row at least): a cached
+    statement keeps the values last bound to it (store/bulk.py), so no statement keeps more than that."""
+    group: list[tuple[int, str, str, str]] = []
+    size = 0
+    for row in rows:
+        if group and size + len(row[2]) > WORK_TEXT_PER_STATEMENT:
+            yield group
+            group, size = [], 0
+        group.append(row)
+        size += len(row[2])
+    if group:
+        yield group
 
 
 def drop_work(profile_id: int, keys: Iterable[str]) -> None:

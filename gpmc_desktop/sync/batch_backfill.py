@@ -153,7 +153,8 @@ class BatchBackfill:
                 return
             operations = {op.operation_id: w.key for w, op in chunk}
             with store.write_transaction():
-                stored.save_work(self.profile_id, {w.key: w.to_state() for w, _op in chunk})
+                works = {w.key: w for w, _op in chunk}  # a record's item once, however many of its operations
+                stored.save_work(self.profile_id, ((k, w.to_state()) for k, w in works.items()))
                 stored.add_batch(self.profile_id, status.id, operations)
             self.jobs[status.id] = operations
             self.batches_submitted += 1
@@ -200,10 +201,11 @@ class BatchBackfill:
                 work.lost(operation, self.settings.resubmits)
                 touched[key] = work
         finished = [w for w in touched.values() if w.done or w.handed_back]
+        ended = {w.key for w in finished}
         with store.write_transaction():
             apply([w for w in finished if not w.handed_back])
             self._flush()
-            stored.save_work(self.profile_id, {k: w.to_state() for k, w in touched.items() if w not in finished})
+            stored.save_work(self.profile_id, ((k, w.to_state()) for k, w in touched.items() if k not in ended))
             stored.drop_work(self.profile_id, [w.key for w in finished])
             stored.remove_batch(self.profile_id, status.id)
         for work in finished:
