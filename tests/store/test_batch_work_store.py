@@ -4,25 +4,18 @@ statement's worth at a time, and no statement binding more than its share of tex
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gpmc_desktop import store
 from gpmc_desktop.store import batches
 from gpmc_desktop.store.batches import WORK_TEXT_PER_STATEMENT
 from gpmc_desktop.store.models import database_proxy
-from tests.store.conftest import ACME
 
 
 @pytest.fixture(name="pid")
-def _pid(tmp_path: Path) -> Iterator[int]:
-    opened = store.open_store(tmp_path / "state.sqlite")
-    try:
-        yield store.save_profile("acme", settings=ACME).id
-    finally:
-        opened.close()
+def _pid(profile_id: int) -> int:
+    return profile_id
 
 
 def item(n: int, size: int) -> dict[str, Any]:
