@@ -24,6 +24,7 @@ from gpmc_desktop.sync.decide import (
     legacy_buyers,
     predicted_sendable,
     sendable_customers,
+    shared_by,
     surplus_buyers,
 )
 from gpmc_desktop.sync.mapping import ecommerce_customer_id
@@ -124,6 +125,22 @@ def test_first_sync_creates_every_member_buyer_and_customer() -> None:
     assert [d.reason for _cp, d in shared.customers] == [
         f"shares the member and e-commerce customer of {SHARED} with C2",
         f"shares the member and e-commerce customer of {SHARED} with C1"]
+
+
+def test_a_long_shared_address_names_a_few_customers_and_counts_the_rest() -> None:
+    """An accounts office's address on hundreds of GP customers: each customer's row names five of the others
+    (naming all grew as the square of the group, 4 KB a row at 350) and says how many more share it."""
+    numbers = [f"C{n:03}" for n in range(1, 351)]
+    plan = plan_of(*(customer(n, SHARED) for n in numbers))
+    reasons = {cp.customer.number: d.reason for cp, d in group(plan, SHARED).customers}
+    shares = f"shares the member and e-commerce customer of {SHARED} with"
+    assert reasons["C001"] == f"{shares} C002, C003, C004, C005, C006 and 344 more GP customers"
+    assert reasons["C004"] == f"{shares} C001, C002, C003, C005, C006 and 344 more GP customers"
+    assert max(len(r) for r in reasons.values()) < 200
+    six = plan_of(*(customer(n, SHARED) for n in numbers[:6]))  # five others: all named
+    assert {d.reason for _cp, d in group(six, SHARED).customers} >= {f"{shares} C002, C003, C004, C005, C006"}
+    assert shared_by(plan.members[SHARED]) == " (shared by C001, C002, C003, C004, C005 and 345 more GP customers)"
+    assert shared_by(six.members[SHARED]) == " (shared by C001, C002, C003, C004, C005 and 1 more GP customer)"
 
 
 def test_nothing_changed_writes_nothing() -> None:
