@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from itertools import islice
 
@@ -209,10 +209,10 @@ def shared_reason(member: MemberPlan, number: str) -> str:
 
 def shared_by(member: MemberPlan) -> str:
     customers = member.customers
-    return f" (shared by {_named(iter(customers), len(customers))})" if len(customers) > 1 else ""
+    return f" (shared by {_named(customers, len(customers))})" if len(customers) > 1 else ""
 
 
-def _named(numbers: Iterator[str], count: int) -> str:
+def _named(numbers: Iterable[str], count: int) -> str:
     """The first few of *count* *numbers*, and how many more."""
     named = ", ".join(islice(numbers, SHARED_NAMED))
     more = count - SHARED_NAMED
