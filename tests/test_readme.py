@@ -24,7 +24,7 @@ def test_readme_cli_synopsis_matches_the_parser():
         command, flags = line
         args = [command, "--config", "x.toml"]
         for flag in re.findall(r"--[\w-]+", flags):
-            args += [flag] + (["1"] if flag in ("--run",) else ["customer"] if flag == "--entity" else
+            args += [flag] + (["1"] if flag in ("--run", "--wait") else ["customer"] if flag == "--entity" else
                               ["failed"] if flag == "--action" else
                               ["t"] if flag in ("--csv", "--search", "--out") else [])
         parsed = parser.parse_args(args)

@@ -3,8 +3,9 @@
 Exit codes (:class:`gpmc_desktop.sync.report.ExitCode`): 0 everything synced or unchanged (or failed before with
 the same content: known failures, sync/failure_news.py); 1 the run finished but records failed that had not failed
 before with this content (see the ledger and the audit); 2 the run could not proceed (unreachable, authentication
-refused, bad config, or the mass-change guard stopped it before sending anything: ``--confirm-mass-change``
-lets such a run through once); 130 interrupted (Ctrl-C, SIGTERM): the run stopped between records and is
+refused, bad config, the tray app or another ``gpmc sync`` is syncing the same profile (``--wait`` waits for
+it), or the mass-change guard stopped it before sending anything: ``--confirm-mass-change`` lets such a run
+through once); 130 interrupted (Ctrl-C, SIGTERM): the run stopped between records and is
 recorded as cancelled.
 """
 
@@ -44,6 +45,9 @@ def register(sub: Any) -> None:
     p.add_argument(CONFIRM_FLAG, action="store_true", dest="confirm_mass_change",
                    help="send this run's changes even if they touch more of what Mailchimp holds than "
                         "[sync] mass_change_percent allows (this run only)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="if the tray app or another gpmc sync is syncing this profile, wait up to SECONDS for "
+                        "it to finish (default 0: exit 2 at once, nothing done)")
     p.set_defaults(handler=cmd_sync)
 
     c = sub.add_parser("check", help="test the GP and Mailchimp connections stage by stage")
@@ -89,8 +93,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
         with cancel_on_signals(cancel), _open_state(profile):
             report = run_profile(profile, secrets, full=args.full, dry_run=args.dry_run,
                                  progress=progress.update if progress else None, cancel=cancel,
-                                 confirm_mass_change=args.confirm_mass_change)
+                                 confirm_mass_change=args.confirm_mass_change, wait_s=max(0.0, args.wait))
     except ConfigError as err:
+        return _fail(str(err), args.json)
+    except store.ProfileBusyError as err:
         return _fail(str(err), args.json)
     except store.StoreError as err:
         return _fail(f"state database: {err}", args.json)

@@ -9,7 +9,8 @@ CLI and the GUI. Qt-free.
 
 Modules: `paths` (where), `connection` (open/close, pragmas, threads), `migrations` (versions, backups),
 `models` (tables), and one module per concern: `profiles`, `runs`, `audit`, `synced`, `ledger`,
-`engine_state`, `batches` (a backfill's Mailchimp batches in flight). Nothing here stores a credential: see
+`engine_state`, `batches` (a backfill's Mailchimp batches in flight), `run_lock` (one sync of a profile at a
+time across processes). Nothing here stores a credential: see
 `secrets_guard`.
 """
 
@@ -76,9 +77,11 @@ from gpmc_desktop.store.profiles import (
     rename_profile,
     save_profile,
 )
+from gpmc_desktop.store.run_lock import ProfileBusyError, profile_run_lock
 from gpmc_desktop.store.runs import (
     RunRow,
     close_interrupted_runs,
+    close_runs_left_open,
     finish_run,
     get_run,
     latest_run_holding,
@@ -127,6 +130,7 @@ __all__ = [
     "NewAuditEvent",
     "NotAStateFileError",
     "Outcome",
+    "ProfileBusyError",
     "ProfileRow",
     "RunKind",
     "RunRow",
@@ -140,6 +144,7 @@ __all__ = [
     "all_state",
     "audit_page",
     "close_interrupted_runs",
+    "close_runs_left_open",
     "count_audit",
     "data_dir",
     "delete_profile",
@@ -167,6 +172,7 @@ __all__ = [
     "list_runs",
     "next_retry_time",
     "open_store",
+    "profile_run_lock",
     "record_audit",
     "record_failure",
     "record_trace",

@@ -11,7 +11,8 @@ import peewee
 
 from gpmc_desktop.store.clock import resolve_now
 from gpmc_desktop.store.connection import write_transaction
-from gpmc_desktop.store.models import AuditEvent, Run
+from gpmc_desktop.store.models import AuditEvent, Profile, Run
+from gpmc_desktop.store.run_lock import ProfileBusyError, profile_run_lock
 from gpmc_desktop.store.secrets_guard import redact
 from gpmc_desktop.store.vocab import Outcome, RunKind, check
 
@@ -20,7 +21,7 @@ Counts = dict[str, dict[str, int]]  # {entity: {action: n}}, and the engine's no
 # sync/report.py), so a run read back after a restart says what it said when it finished.
 RUN_NOTES = "run"
 
-INTERRUPTED = "interrupted: the application stopped before the run finished"
+INTERRUPTED = "interrupted: the program running it stopped before the run finished"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +123,40 @@ def running_runs(profile_id: int | None = None) -> list[RunRow]:
     return _rows(query.order_by(Run.id))
 
 
-def close_interrupted_runs(*, now: datetime | None = None) -> int:
-    """Mark runs left open by a crash as failed. Call at start-up, before any run begins."""
-    moment = resolve_now(now)
+def close_interrupted_runs(
+    *, profile_id: int | None = None, program: str = "gpmc sync", now: datetime | None = None
+) -> int:
+    """Mark as failed the runs a process that died left open: the running runs of *profile_id* (or of every
+    profile) whose profile's run lock is free, closed while holding it, so a run another process is doing right
+    now is never touched (store/run_lock.py).  Safe at any time.  *program* names this process in the message a
+    run refused meanwhile gives."""
+    closed = 0
+    for pid, name in _profiles_with_open_runs(profile_id):
+        try:
+            with profile_run_lock(name, program=program):
+                closed += _close_open_runs(pid, resolve_now(now))
+        except ProfileBusyError:
+            continue
+    return closed
+
+
+def close_runs_left_open(profile_id: int, *, now: datetime | None = None) -> int:
+    """`close_interrupted_runs` for a caller that holds *profile_id*'s run lock itself."""
+    return _close_open_runs(profile_id, resolve_now(now))
+
+
+def _profiles_with_open_runs(profile_id: int | None) -> list[tuple[int, str]]:
+    query = (Profile.select(Profile.id, Profile.name).join(Run, on=(Run.profile == Profile.id))
+             .where(Run.finished_at.is_null()).distinct())
+    if profile_id is not None:
+        query = query.where(Profile.id == profile_id)
+    return [(int(i), str(n)) for i, n in query.tuples()]
+
+
+def _close_open_runs(profile_id: int, moment: datetime) -> int:
     closed = 0
     with write_transaction():
-        for run in running_runs():
+        for run in running_runs(profile_id):
             fields: dict[str, Any] = {
                 "outcome": str(Outcome.FAILED),
                 "finished_at": moment,

@@ -92,18 +92,38 @@ def run_profile(
     cancel: threading.Event | None = None,
     confirm_mass_change: bool = False,
     trigger: store.RunKind = store.RunKind.SCHEDULED,
+    holder: str = "gpmc sync",
+    wait_s: float = 0.0,
 ) -> RunReport:
     """One poll cycle of *profile*; the state store must be open.  A first sync of a profile that has not made
     every choice a new profile must make is refused (ConfigError) before anything is written; a dry run, which
     sends nothing, may preview it.  *confirm_mass_change*: a person confirmed this run's changes, however many
     of Mailchimp's records they touch (``[sync] mass_change_percent``); the next run is guarded again.  *trigger*:
     what started the run, as the runs table records it (headless ``gpmc sync`` is what a task scheduler runs:
-    Scheduled); the first load, a full comparison and a preview are recorded as such whatever started them."""
+    Scheduled); the first load, a full comparison and a preview are recorded as such whatever started them.
+
+    The run holds the profile's run lock (store/run_lock.py) from before its first write to its end: if another
+    process is syncing the profile (the tray app, another ``gpmc sync``), ProfileBusyError after waiting up to
+    *wait_s* seconds, with nothing written.  *holder* names this program in the message such a run gives.  With
+    the lock held, a run still marked running in the database was left by a process that died: it is closed."""
     register_secret(secrets.gp_password)
     register_api_key(secrets.mailchimp_api_key)
     if not dry_run:
         refuse_unchosen_first_sync(profile)
-    profile_id = save_profile_settings(profile)
+    with store.profile_run_lock(profile.name, program=holder, wait_s=wait_s, cancel=cancel):
+        profile_id = save_profile_settings(profile)
+        closed = store.close_runs_left_open(profile_id)
+        if closed:
+            log.warning("%d run(s) of profile %r were left running by a process that stopped; marked failed",
+                        closed, profile.name)
+        return _run_locked(profile, profile_id, secrets, full=full, dry_run=dry_run, progress=progress,
+                           cancel=cancel, confirm_mass_change=confirm_mass_change, trigger=trigger)
+
+
+def _run_locked(
+    profile: Profile, profile_id: int, secrets: Secrets, *, full: bool, dry_run: bool, progress: ProgressFn | None,
+    cancel: threading.Event | None, confirm_mass_change: bool, trigger: store.RunKind,
+) -> RunReport:
     log.info("sync of profile %r starts (full=%s, dry_run=%s)", profile.name, full, dry_run)
     api, transport = make_api(profile, secrets.mailchimp_api_key)
     source = make_source(profile, secrets.gp_password, full=full, profile_id=profile_id)

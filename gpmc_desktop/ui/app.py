@@ -86,9 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         QMessageBox.critical(None, "gpmc-desktop", f"The state database cannot be opened:\n\n{err}")
         guard.release()
         return 2
-    closed = store.close_interrupted_runs()
+    from gpmc_desktop.ui.worker import TRAY_APP
+
+    # Only the runs no live process holds (a gpmc sync running now keeps its own): store/run_lock.py.
+    closed = store.close_interrupted_runs(program=TRAY_APP)
     if closed:
-        log.warning("%d run(s) were interrupted by the last exit and are marked failed", closed)
+        log.warning("%d run(s) were left running by a program that stopped and are marked failed", closed)
 
     from gpmc_desktop.credentials import default_store
     from gpmc_desktop.ui.controller import DesktopController

@@ -226,6 +226,16 @@ class DesktopController(QObject):
     def _on_finished(self, result: SyncResult) -> None:
         if result.cancelled_before_start:
             return
+        if result.busy:  # not a failure: gpmc sync is doing this profile's work; the last result still stands
+            if not self.manager.running():
+                self._audit_timer.stop()
+            status = self.board.get(result.profile)
+            if status is not None:
+                status.set_idle()
+            if not self._quitting:
+                self.show_notice(result.error)
+            self.run_finished.emit(result)
+            return
         finished_at = datetime.now(UTC)
         if result.report is not None:
             summary = describe_report(result.report, finished_at)

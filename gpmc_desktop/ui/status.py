@@ -261,6 +261,11 @@ class ProfileStatus(QObject):
         self.seconds_left = self._time_left.update(phase, done, total)
         self.changed.emit()
 
+    def set_idle(self) -> None:
+        """The run did not happen (another program was syncing the profile): the last result still stands."""
+        self.syncing = False
+        self.changed.emit()
+
     def set_finished(self, summary: RunSummary) -> None:
         self.syncing = False
         self.last = summary

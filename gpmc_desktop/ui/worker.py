@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # person confirmed past the mass-change guard is called with confirm_mass_change=True as well.
 ProfileRunner = Callable[..., RunReport]
 
+TRAY_APP = "the gpmc-desktop tray app"  # who holds a profile's run lock, in a refused gpmc sync's message
 MAX_PARALLEL_RUNS = 64  # far more profiles than anyone syncs at once: no run waits for a free thread
 
 
@@ -65,7 +66,7 @@ def saved_profile_runner(credentials: CredentialReader) -> ProfileRunner:
             values[kind] = value
         secrets = Secrets(gp_password=values[GP_PASSWORD], mailchimp_api_key=values[MAILCHIMP_API_KEY])
         return run_profile(row.profile(), secrets, full=full, progress=progress, cancel=cancel,
-                           confirm_mass_change=confirm_mass_change, trigger=trigger)
+                           confirm_mass_change=confirm_mass_change, trigger=trigger, holder=TRAY_APP)
 
     return run
 
@@ -80,6 +81,7 @@ class SyncResult:
     credential_kind: str | None = None  # a credential that is missing (so the user can be asked for it)
     cancelled_before_start: bool = False
     full: bool = False  # the run was a full comparison (a confirmed rerun is one too)
+    busy: bool = False  # another process (gpmc sync) was syncing the profile: this run did nothing
 
 
 def _run(
@@ -102,6 +104,8 @@ def _run(
                               full=full)
     except MissingCredentialError as err:
         return SyncResult(profile, None, str(err), credential_kind=err.kind, full=full)
+    except store.ProfileBusyError as err:
+        return SyncResult(profile, None, str(err), full=full, busy=True)
 
 
 class SyncManager(QObject):

@@ -88,3 +88,25 @@ def test_stop_sync_cancels_the_run(qtbot, controller, demo, demo_profile):
     assert run.args[0].report.outcome == "cancelled"
     assert controller.board[demo_profile].last_result_text.startswith("Cancelled")
     assert controller.window.sync_button.text() == "Sync now"
+
+
+def test_a_profile_gpmc_sync_is_running_is_skipped_with_a_notice_not_a_failure(
+    qtbot, controller, state, demo_profile
+):
+    from tests.lock_holder import Holder
+
+    holder = Holder(state.path, demo_profile)  # stands in for a headless gpmc sync of the same profile
+    try:
+        status = controller.board[demo_profile]
+        with qtbot.waitSignal(controller.notice_shown, timeout=SYNC_TIMEOUT_MS) as notice:
+            result = wait_for_run(qtbot, controller)
+        assert result.busy and result.report is None
+        assert "is being synced by a test holder" in notice.args[0] and f"process {holder.proc.pid}" in notice.args[0]
+        assert not status.syncing and status.last is None  # no failure recorded, nothing pretends to have run
+        assert controller.toasts == []
+        assert store.list_runs(status.profile_id) == []
+    finally:
+        holder.stop()
+
+    result = wait_for_run(qtbot, controller)  # the holder gone, the next Sync now runs
+    assert result.report is not None and result.report.outcome in ("ok", "partial")
