@@ -76,6 +76,7 @@ from gpmc_desktop.sync.progress_words import CHECKING
 from gpmc_desktop.sync.quiet_poll import QuietMemo, QuietStart
 from gpmc_desktop.sync.reconciliation import Holdings, Reconciliation, RecordOutcomes, Tally, held_money
 from gpmc_desktop.sync.report import RunReport
+from gpmc_desktop.sync.resumed import Resumed
 
 ProgressFn = Callable[[str, int, int], None]
 T = TypeVar("T")
@@ -215,6 +216,7 @@ class SyncEngine:
         self._planned = False  # every part of GP's records was planned (the reconciliation has GP's side)
         self._repoints = 0  # orders this run moves to their e-mail's buyer
         self._progress = _Progress(self.progress, {"customers": 0, "orders": 0})
+        self._resumed = Resumed()  # what the run finished of a stopped run's batches (sync/resumed.py)
         # The parts a real run's survey found nothing to do in, by index: (e-mail addresses, invoices), counted
         # there (in a report and a tally of their own until the guard lets the run go) and not planned again.
         self._quiet: dict[int, tuple[int, int]] = {}
@@ -560,7 +562,8 @@ class SyncEngine:
                 self._count_preview(plan, fc, report, self._tally, ledgers)
             else:
                 self._money[part] = held_money(plan, self.book.synced(Entity.ORDER))
-                if not sends and self._is_quiet(plan, fc, ledgers):
+                # Not after finishing a stopped run's batches: what they did is counted record by record.
+                if not sends and not self._resumed and self._is_quiet(plan, fc, ledgers):
                     # Counted now and not planned again: a poll that finds nothing to do reads each part once.
                     self._count_preview(plan, fc, self._quiet_report, self._quiet_tally, ledgers)
                     self._quiet[part] = (len(fc.groups), len(plan.orders) + len(plan.skipped_orders))
@@ -776,7 +779,7 @@ class SyncEngine:
                         raise self._abort
                     self._sync_orders(plan, report, carried, by_batches)
                 finally:
-                    self._tally.add_outcomes(plan, report.outcomes)
+                    self._tally.add_outcomes(plan, self._resumed.outcomes(report.outcomes))
                     report.outcomes = RecordOutcomes()
                     self._money[part] = held_money(plan, self.book.synced(Entity.ORDER))
                     self._progress.next_part()
@@ -986,8 +989,9 @@ class SyncEngine:
                              flush=self.book.flush, progress=self.progress, cancel=self.cancel)
 
     def _finish_stored_batches(self) -> None:
-        """Apply what a killed or cancelled run left in flight (its records then plan as synced).  Counted in
-        the audit and the failure ledger, not in this run's report: the plan counts them as unchanged."""
+        """Apply what a killed or cancelled run left in flight (its records then plan as synced): audited and
+        ledgered now, and counted in this run's figures as what the batches did where the plan finds them
+        unchanged (sync/resumed.py)."""
         backfill = self._batch_backfill()
         if not backfill.has_stored():
             return
@@ -997,8 +1001,10 @@ class SyncEngine:
 
         def apply(done: list[Work]) -> None:
             for work in done:
-                for result in self._work_results(work):
+                results = self._work_results(work)
+                for result in results:
                     self._apply(result, scratch, ledgers[Entity(result.event.entity)])
+                self._resumed.note(results)
 
         try:
             backfill.resume(apply)
@@ -1215,7 +1221,7 @@ class SyncEngine:
                                       self.book.synced(Entity.ECOMMERCE_CUSTOMER).keys())
         decisions = decide_orders(plan, synced_orders, ledger, sendable=sendable, now=self.now(),
                                   customer_ledger=self.book.failures(Entity.CUSTOMER))
-        todo = _orders_to_send(report, decisions, ledger, already_sent=carried)
+        todo = _orders_to_send(report, decisions, ledger, already_sent=carried, resumed=self._resumed)
         # Progress counts every GP invoice, as the reconciliation does: those left out, unchanged, held, or sent
         # with their customer in the customers step are done from the start.
         total = len(plan.orders) + len(plan.skipped_orders)
@@ -1426,7 +1432,7 @@ class SyncEngine:
         """*ledger*: the failure ledger of the record's entity as the run found it (what a failure is news to)."""
         event = result.event
         entity = Entity(event.entity)
-        report.counts(entity)[event.action] += 1
+        report.counts(entity)[self._resumed.counted(entity, event.gp_key, event.action)] += 1
         for write in result.synced:
             self.book.mark_synced(write.entity, write.gp_key, write.state)
         if event.action == Action.FAILED and result.error is not None:
@@ -1536,11 +1542,12 @@ def run_kind(trigger: RunKind, *, full: bool, dry_run: bool, first_load: bool) -
 
 def _orders_to_send(
     report: RunReport, decisions: Iterable[tuple[OrderPlan, OrderDecision]], ledger: Mapping[str, LedgerEntry],
-    already_sent: Container[str] = (),
+    already_sent: Container[str] = (), resumed: Resumed | None = None,
 ) -> list[tuple[OrderPlan, OrderDecision]]:
     """The orders this run sends, with their decisions; the rest are counted in *report* (waiting for their
     customer, unchanged, or held by the failure ledger).  *already_sent*: orders that carried their customer in
-    the customers step, sent and counted there."""
+    the customers step, sent and counted there.  *resumed*: what the run finished of a stopped run's batches
+    (an order they created counts as created, not unchanged)."""
     todo = []
     for op, decision in decisions:
         if op.doc.number in already_sent:
@@ -1550,11 +1557,12 @@ def _orders_to_send(
             if report.dry_run:  # a real run notes what Mailchimp made of it
                 report.outcomes.orders[op.doc.number] = decision.action
             continue
-        report.outcomes.orders[op.doc.number] = decision.action
+        action = resumed.counted(Entity.ORDER, op.doc.number, decision.action) if resumed else decision.action
+        report.outcomes.orders[op.doc.number] = action
         if decision.action == Action.SKIPPED and not decision.held:
             report.count_skip(Entity.ORDER, decision.reason)
         else:
-            report.orders[decision.action] += 1
+            report.orders[action] += 1
             if decision.held:
                 _count_held_failure(report, decision, ledger.get(op.doc.number), op.hash)
     return todo

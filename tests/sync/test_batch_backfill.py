@@ -158,6 +158,7 @@ def test_a_run_killed_after_submitting_is_finished_by_the_next(demo: Demo, kill_
     assert_converged(demo, after)
     assert max(submitted(demo.sim).values()) == 1  # no operation sent twice
     assert in_flight(demo) == (0, 0)
+    assert_counts_agree_with_audit(demo, after)
     # The resumed load kept the store syncing until its end, which let automations act (automations = on).
     assert demo.sim.is_syncing_history(demo.store_id)[-1] is False
     assert demo.sim.is_syncing_history(demo.store_id)[0] is True
@@ -176,6 +177,7 @@ def test_a_run_cancelled_while_mailchimp_works_is_finished_by_the_next(demo: Dem
     after = run_engine(demo, BATCHED)
     assert_converged(demo, after)
     assert max(submitted(demo.sim).values()) == 1 and in_flight(demo) == (0, 0)
+    assert_counts_agree_with_audit(demo, after)
 
 
 def test_threshold_zero_never_batches(demo: Demo) -> None:
@@ -221,3 +223,18 @@ def test_an_order_that_already_exists_is_patched_never_put(demo: Demo) -> None:
     assert {key: rows[-1][0] for (entity, key), rows in audit_actions(demo, report.run_id).items()
             if entity == "order"} == dict.fromkeys(lost, "updated")
     assert_converged(demo, report)
+
+
+def assert_counts_agree_with_audit(demo: Demo, report: RunReport) -> None:
+    """What the run finished of a stopped run's batches counts as what they did (created, updated), in its
+    figures and its reconciliation alike, as its audit rows say: not as unchanged."""
+    rows = audit_actions(demo, report.run_id)
+    for entity, counts in (("customer", report.customers), ("order", report.orders)):
+        audited = Counter(actions[-1][0] for (e, _key), actions in rows.items() if e == entity)
+        for action in ("created", "updated"):
+            assert counts[action] == audited[action], (entity, action, counts, audited)
+    rec = report.reconciliation
+    assert rec is not None
+    assert rec.orders.get("created", 0) == report.orders["created"]
+    assert sum(report.customers[a] for a in ("created", "updated")) > 0 or sum(
+        report.orders[a] for a in ("created", "updated")) > 0, "the stopped run's batches were counted nowhere"
