@@ -130,8 +130,9 @@ class DemoEnvironment:
             'auth = "ntlm"',
             f'username = "{values["username"]}"',
             *([f'ca_bundle = "{values["ca_bundle"]}"'] if values["ca_bundle"] else []),
-            # SOAP-only numbers, written as TOML numbers: soap_list_cap="50", full_compare_days="0"
-            *(f"{key} = {values[key]}" for key in ("soap_list_cap", "full_compare_days") if key in values),
+            # Numbers, written as TOML numbers: soap_list_cap="50", full_compare_days="0" (SOAP), timeout_seconds="2"
+            *(f"{key} = {values[key]}" for key in ("soap_list_cap", "full_compare_days", "timeout_seconds")
+              if key in values),
             *([f'time_zone = "{values["time_zone"]}"'] if values.get("time_zone") else []),
         ]
         return (

@@ -50,6 +50,7 @@ class FaultPlan:
         self._latency_pattern: re.Pattern[str] | None = None
         self._errors: list[_Burst] = []
         self._resets: list[_Burst] = []
+        self._halves: list[_Burst] = []
 
     def set_latency(self, seconds: float, path_pattern: str | None = None) -> None:
         with self._lock:
@@ -75,11 +76,18 @@ class FaultPlan:
         with self._lock:
             self._resets.append(_Burst(n, re.compile(path_pattern) if path_pattern else None))
 
+    def half_answer_next(self, n: int, *, path_pattern: str | None = None) -> None:
+        """The next *n* matching answers stop halfway (headers and half the body, then the connection drops):
+        a server that died mid-answer, or a proxy that gave up."""
+        with self._lock:
+            self._halves.append(_Burst(n, re.compile(path_pattern) if path_pattern else None))
+
     def clear(self) -> None:
         with self._lock:
             self._latency, self._latency_pattern = 0.0, None
             self._errors.clear()
             self._resets.clear()
+            self._halves.clear()
 
     def latency_for(self, path: str) -> float:
         with self._lock:
@@ -104,6 +112,10 @@ class FaultPlan:
     def take_reset(self, path: str) -> bool:
         with self._lock:
             return self._take(self._resets, path) is not None
+
+    def take_half(self, path: str) -> bool:
+        with self._lock:
+            return self._take(self._halves, path) is not None
 
 
 class RequestLog:

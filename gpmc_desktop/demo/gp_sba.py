@@ -40,6 +40,7 @@ from gpmc_desktop.demo.gp_sba_shapes import (
 )
 from gpmc_desktop.demo.gp_service import GPServiceSimulator
 from gpmc_desktop.demo.httpbase import (
+    HalfAnswer,
     ResetConnection,
     Response,
     RetryAfter,
@@ -326,6 +327,9 @@ class GPSimulator(GPServiceSimulator):
         if options.gzip and response.body and "gzip" in (handler.headers.get("Accept-Encoding") or "").lower():
             response.body = gzip.compress(response.body, compresslevel=1)
             response.headers.append(("Content-Encoding", "gzip"))
+        if response.status == 200 and self.faults.take_half(path):
+            record(response.status, principal, fault="half")
+            raise HalfAnswer(response)
         record(response.status, principal)
         return response
 

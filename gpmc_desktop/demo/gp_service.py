@@ -83,6 +83,16 @@ class GPServiceSimulator:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
+    def replace_certificate(self) -> TlsFiles:
+        """Serve a certificate from a new CA from the next TLS handshake on (a server re-issued by another CA, or
+        something in the middle): a client that trusts only the old CA must refuse it.  Returns the new files."""
+        if self._server is None or self._server.tls is None or self._workdir is None:
+            raise RuntimeError("the simulator is not serving TLS")
+        files = make_ca(self._workdir / f"tls-{sum(1 for _ in self._workdir.glob('tls-*')) + 1}")
+        self._server.tls.load_cert_chain(files.cert_path, files.key_path)
+        self.tls_files = files  # ca_path is now the new CA's
+        return files
+
     @property
     def ca_path(self) -> Path | None:
         return self.tls_files.ca_path if self.tls_files else None

@@ -51,6 +51,15 @@ class ResetConnection(Exception):
     """Raised by a route to drop the TCP connection without an answer (fault injection)."""
 
 
+class HalfAnswer(Exception):
+    """Raised by a route to send *response*'s headers and half its body, then drop the connection: a server that
+    died mid-answer (fault injection)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("half an answer")
+        self.response = response
+
+
 class SimHandler(BaseHTTPRequestHandler):
     """One instance per TCP connection; subclasses implement :meth:`route`."""
 
@@ -86,6 +95,9 @@ class SimHandler(BaseHTTPRequestHandler):
         except ResetConnection:
             self._reset()
             return
+        except HalfAnswer as half:
+            self._send_half(half.response)
+            return
         self.send(response)
 
     def send(self, response: Response) -> None:
@@ -99,6 +111,18 @@ class SimHandler(BaseHTTPRequestHandler):
         if response.body and self.command != "HEAD":
             self.wfile.write(response.body)
         self.wfile.flush()
+
+    def _send_half(self, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))  # the whole length, never all sent
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            self.wfile.write(response.body[: len(response.body) // 2])
+            self.wfile.flush()
+        self._reset()
 
     def _reset(self) -> None:
         # SO_LINGER with a zero timeout makes close() send RST: the client sees "connection reset by peer".

@@ -9,6 +9,7 @@ from .auth import demo_key
 from .batch_faults import BatchFault
 from .config import SimConfig
 from .contract import ContractValidator, load_fixed_document, shared_validator
+from .faults import FaultMix
 from .server import MailchimpSimulator
 from .state import ContractViolation, subscriber_hash
 
@@ -18,6 +19,7 @@ __all__ = [
     "BatchFault",
     "ContractValidator",
     "ContractViolation",
+    "FaultMix",
     "MailchimpSimulator",
     "SimConfig",
     "demo_key",

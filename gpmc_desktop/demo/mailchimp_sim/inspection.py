@@ -147,6 +147,12 @@ class Inspection:
         with self.state.lock:
             return [dict(d) for d in self.state.result_downloads]
 
+    def rejected_requests(self) -> list[tuple[str, str, str, str]]:
+        """Every request answered 400 so far, live or in a batch: (method, path, SHA-256 of the body, "answered"
+        or "unheard": whether the 400 reached the client with its answer)."""
+        with self.state.lock:
+            return list(self.state.rejected_requests)
+
     def batch(self, batch_id: str) -> dict[str, Any]:
         """Status and counters of a batch, plus the ``execution_order`` (submission indexes as they ran)."""
         found = self.batches.get(batch_id)

@@ -6,6 +6,7 @@ limit, injected faults and latency, then the shared :class:`~.pipeline.Pipeline`
 
 from __future__ import annotations
 
+import hashlib
 import random
 import ssl
 import threading
@@ -182,8 +183,8 @@ class MailchimpSimulator(Inspection):
             return problem(too_many, request_id)
         release = True
         try:
-            fault = self.faults.take(path)
-            if fault is not None and fault.kind != "reset_after":
+            fault = self.faults.take(path, method)
+            if fault is not None and fault.kind not in ("reset_after", "late"):
                 return self._inject(fault, request_id)
             override = headers.get("X-HTTP-Method-Override")
             effective = override.strip().upper() if override else method
@@ -202,6 +203,9 @@ class MailchimpSimulator(Inspection):
             if latency > 0:
                 time.sleep(latency)
             response = self.pipeline.execute(effective, path, query, body, request_id)
+            self._note_rejection(response.status, effective, path, body, delivered=fault is None)
+            if fault is not None and fault.kind == "late":  # carried out, but the CDN answered first
+                return Response(502, _CUTOFF_HTML, "text/html", [("X-Request-Id", request_id)])
             if fault is not None:  # "reset_after": carried out, but the answer never reaches the client
                 raise ResetConnection()
             return response
@@ -251,7 +255,14 @@ class MailchimpSimulator(Inspection):
         self, method: str, path: str, query: dict[str, list[str]], body: bytes
     ) -> tuple[int, str]:
         response = self.pipeline.execute(method, path or "/", query, body, str(uuid.uuid4()), source="batch")
+        self._note_rejection(response.status, method, path or "/", body, delivered=False)
         return response.status, response.body.decode("utf-8")
+
+    def _note_rejection(self, status: int, method: str, path: str, body: bytes, *, delivered: bool) -> None:
+        if status == 400:
+            with self.state.lock:
+                self.state.rejected_requests.append(
+                    (method, path, hashlib.sha256(body).hexdigest(), "answered" if delivered else "unheard"))
 
     def _serve_results(self, name: str, request_id: str) -> Response:
         token = name.removesuffix(".tar.gz")

@@ -150,6 +150,10 @@ class AccountState:
     # Downloads of batch results: each one's status and whether it carried an Authorization header (the link
     # is pre-signed storage: a client must not send the API key there).
     result_downloads: list[dict[str, Any]] = field(default_factory=list)
+    # Every request answered 400, live or in a batch, as (method, path, SHA-256 of its body, "answered" when the
+    # 400 reached the client at once, "unheard" when it did not: a lost answer, or a batch operation whose results
+    # are read later): kept across reset_counters, since a later run must not send a refused request again either.
+    rejected_requests: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def new_web_id(self) -> int:
         self.next_web_id += 1
