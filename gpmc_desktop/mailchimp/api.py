@@ -54,11 +54,14 @@ class MailchimpApi:
         body = self.t.get("/lists", params={"count": 1000, "fields": "lists.id,lists.name,total_items"})
         return list(body.get("lists", []))
 
-    def _every(self, path: str, key: str, fields: str) -> Iterator[dict[str, Any]]:
+    def _every(
+        self, path: str, key: str, fields: str, params: dict[str, str] | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every item of a collection, *fields* only (``members.email_address,...``), a page at a time."""
         offset = 0
         while True:
-            body = self.t.get(path, params={"count": PAGE, "offset": offset, "fields": f"{fields},total_items"})
+            body = self.t.get(path, params={**(params or {}), "count": PAGE, "offset": offset,
+                                            "fields": f"{fields},total_items"})
             items = list(body.get(key, []))
             yield from items
             offset += len(items)
@@ -70,6 +73,12 @@ class MailchimpApi:
         members = self._every(f"/lists/{path_segment(list_id)}/members", "members",
                               "members.email_address,members.status")
         return {str(m.get("email_address", "")).lower() for m in members if m.get("status") != "archived"}
+
+    def archived_emails(self, list_id: str) -> set[str]:
+        """The audience's archived contacts' addresses (lower case): a page per 1,000 of them."""
+        members = self._every(f"/lists/{path_segment(list_id)}/members", "members", "members.email_address",
+                              params={"status": "archived"})
+        return {str(m.get("email_address", "")).lower() for m in members}
 
     def customer_ids(self, store_id: str) -> set[str]:
         customers = f"/ecommerce/stores/{path_segment(store_id)}/customers"

@@ -48,6 +48,7 @@ from gpmc_desktop.store import (
 from gpmc_desktop.store.bulk import chunks
 from gpmc_desktop.store.runs import RUN_NOTES
 from gpmc_desktop.sync import buyer_address, mapping, mass_change, quiet_poll
+from gpmc_desktop.sync.archived import archived_print
 from gpmc_desktop.sync.automations import OFF, ON, keeps_store_syncing
 from gpmc_desktop.sync.batch_backfill import BatchBackfill, BatchesUnfinished, BatchSettings
 from gpmc_desktop.sync.batch_work import Record, Work, group_work, order_work
@@ -103,8 +104,9 @@ class MassChangeStop(AbortRun):
 
 @dataclass(frozen=True)
 class MailchimpHolds:
-    """What Mailchimp holds now, read by a full comparison: a record last synced that Mailchimp lost (deleted or
-    archived by hand, forgotten) is sent again, though its content did not change."""
+    """What Mailchimp holds now, read by a full comparison: a record last synced that Mailchimp lost (deleted by
+    hand) is sent again, though its content did not change.  An archived contact's customers are left out by the
+    plan before (sync/archived.py): a full comparison never unarchives anyone."""
 
     members: set[str]  # e-mail addresses, lower case
     buyers: set[str]  # e-commerce customer ids
@@ -217,6 +219,7 @@ class SyncEngine:
         self._repoints = 0  # orders this run moves to their e-mail's buyer
         self._progress = _Progress(self.progress, {"customers": 0, "orders": 0})
         self._resumed = Resumed()  # what the run finished of a stopped run's batches (sync/resumed.py)
+        self._archived: frozenset[str] | None = None  # the audience's archived contacts, read once when needed
         # The parts a real run's survey found nothing to do in, by index: (e-mail addresses, invoices), counted
         # there (in a report and a tally of their own until the guard lets the run go) and not planned again.
         self._quiet: dict[int, tuple[int, int]] = {}
@@ -364,7 +367,7 @@ class SyncEngine:
             definitions = self.api.merge_fields(self.profile.mailchimp.list_id)
         except MailchimpError as err:
             raise self._audience_abort(err) from err
-        if quiet_poll.fields_print(definitions) != memo.fields:
+        if self._audience_print(definitions) != memo.fields:
             return False
         # What every run does besides planning: the store as the profile's automations want it, the product.
         self._paused = keeps_store_syncing(self.profile.mailchimp.automations, backfill=False)
@@ -506,7 +509,7 @@ class SyncEngine:
         if self._quiet_start() != start:
             return None  # the survey wrote (an earlier release's buyer rehashed): the next poll plans as usual
         customers, documents = self._answer_prints()
-        return QuietMemo(start.context, start.changes, customers, documents, quiet_poll.fields_print(definitions),
+        return QuietMemo(start.context, start.changes, customers, documents, self._audience_print(definitions),
                          gp.currency, quiet_poll.told_by(told, reconciliation, (tally.addresses, tally.gp_invoices)))
 
     def _plans(self, gp: GPRead, skip: Container[int] = ()) -> Iterator[tuple[int, Plan]]:
@@ -515,9 +518,11 @@ class SyncEngine:
         that fits one part has one plan, made once and kept for all its passes (the guard's and the sync's)."""
         zone = company_zone(self.profile.gp.time_zone)
 
+        archived = self._archived_emails()
+
         def plan_of(customers: list[Customer], documents: list[Document]) -> Plan:
             return build_plan(customers, documents, self.profile.filters, self.profile.mailchimp.status_if_new,
-                              zone=zone, currency=gp.currency)
+                              zone=zone, currency=gp.currency, archived=archived)
 
         if gp.shard_count == 1:
             if 0 in skip:
@@ -678,7 +683,7 @@ class SyncEngine:
         """*reason*, led by "not in Mailchimp any more" when a full comparison sends the record again for it."""
         if key not in self._lost.get(entity, ()):
             return reason
-        return "; ".join(r for r in ("not in Mailchimp any more (deleted, archived or forgotten there): sent again",
+        return "; ".join(r for r in ("not in Mailchimp any more (deleted there): sent again",
                                      reason) if r)
 
     def _forecast(self, plan: Plan, holds: MailchimpHolds | None = None) -> Forecast:
@@ -727,8 +732,8 @@ class SyncEngine:
         backfill = self.book.get_state(BACKFILL_DONE) != "1"
         automations = self.profile.mailchimp.automations
         report.backfill = backfill
-        # A full comparison's repair: what someone deleted, archived or forgot in Mailchimp is sent again; what
-        # Mailchimp holds as it was sent is left alone (counted and audited as unchanged).
+        # A full comparison's repair: what someone deleted in Mailchimp is sent again (never an archived contact:
+        # sync/archived.py); what Mailchimp holds as it was sent is left alone (counted and audited as unchanged).
         holds = self._read_holds() if full else None
         if self._guard_applies():  # nothing is written before the guard's count: the fields are only read
             self._survey(gp, report, fields=self._audience_fields(), holds=holds, dry_run=False, confirmed=confirmed)
@@ -885,12 +890,26 @@ class SyncEngine:
         self.api.patch_store(store_id, {"is_syncing": on})
         self.book.audit(_audit_event(Entity.STORE, store_id, Action.UPDATED, mailchimp_id=store_id, reason=reason))
 
+    def _archived_emails(self) -> frozenset[str]:
+        """The audience's archived contacts (lower case), whose GP customers the plans leave out
+        (sync/archived.py); read once per run, a page per 1,000 of them."""
+        if self._archived is None:
+            try:
+                self._archived = frozenset(self.api.archived_emails(self.profile.mailchimp.list_id))
+            except MailchimpError as err:
+                raise self._audience_abort(err) from err
+        return self._archived
+
+    def _audience_print(self, definitions: list[dict[str, Any]]) -> str:
+        """The audience as a quiet poll's memo depends on it: its merge fields and its archived contacts."""
+        return f"{quiet_poll.fields_print(definitions)}:{archived_print(self._archived_emails())}"
+
     def _ensure_merge_fields(self) -> AudienceFields:
         """Create the sync's own merge fields the audience lacks; returns every field's definition (its type and
         options decide which values fit)."""
         list_id = self.profile.mailchimp.list_id
         definitions = self.api.merge_fields(list_id)
-        self._fields_print = quiet_poll.fields_print(definitions)
+        self._fields_print = self._audience_print(definitions)
         existing = {f.get("tag") for f in definitions}
         for field_def in mapping.EXTRA_MERGE_FIELDS:
             if field_def["tag"] in existing:

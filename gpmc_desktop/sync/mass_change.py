@@ -27,6 +27,7 @@ from typing import Any
 from gpmc_desktop.store.synced import SyncedState
 from gpmc_desktop.store.vocab import Action
 from gpmc_desktop.sync import mapping
+from gpmc_desktop.sync.archived import is_archived_skip
 from gpmc_desktop.sync.decide import GONE_ORDER_HASH, Forecast, legacy_buyer_of
 from gpmc_desktop.sync.plan import Plan
 
@@ -182,7 +183,7 @@ def order_changes(
         decision, op = found
         if decision.held:
             return None
-        if decision.action == Action.SKIPPED:
+        if decision.action == Action.SKIPPED and not is_archived_skip(decision.reason):
             return Change(SKIPPED, _skip_detail(decision.reason))
         if decision.action != Action.UPDATED or not _sent_by_this_build(prior):
             return None
@@ -207,7 +208,8 @@ def _changes(
     for number, prior in synced.items():
         if number in skipped:
             reason = skipped[number][1]
-            if _newly_skipped(number, reason, skips):
+            # Archived in Mailchimp is Mailchimp's side, not a change in GP's data (sync/archived.py).
+            if _newly_skipped(number, reason, skips) and not is_archived_skip(reason):
                 reasons[Change(SKIPPED, _skip_detail(reason))] += 1
         elif (change := decided(number, prior)) is not None:
             if change.kind == GONE:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.profile import SyncFilters
 from gpmc_desktop.sync import business_dates, mapping
+from gpmc_desktop.sync.archived import ARCHIVED_REASON, is_archived
 from gpmc_desktop.sync.merge_fields import AudienceFields, LeftOut, fit
 
 
@@ -99,11 +100,13 @@ class Plan:
     fitted_for: AudienceFields | None = None  # the audience's fields the members were last fitted to
 
 
-def skip_reason(customer: Customer, filters: SyncFilters) -> str | None:
+def skip_reason(customer: Customer, filters: SyncFilters, archived: Collection[str] = ()) -> str | None:
     if not customer.number:
         return "no customer number"
     if not customer.email:
         return customer.email_note or "no valid e-mail"
+    if is_archived(customer.email, archived):
+        return ARCHIVED_REASON
     if filters.skip_inactive and not customer.is_active:
         return "inactive in GP"
     if filters.skip_on_hold and customer.is_on_hold:
@@ -115,18 +118,19 @@ def skip_reason(customer: Customer, filters: SyncFilters) -> str | None:
 
 def build_plan(
     customers: Iterable[Customer], documents: Iterable[Document], filters: SyncFilters, status_if_new: str,
-    *, zone: tzinfo | None = None, currency: str | None = None,
+    *, zone: tzinfo | None = None, currency: str | None = None, archived: Collection[str] = (),
 ) -> Plan:
     """*zone*: the company's time zone, whose calendar the GP dates are in (None: this computer's).
     *currency*: the store's (None: the one most of *documents* are in; a part of a big run is given the whole
-    run's)."""
+    run's).  *archived*: the audience's archived contacts (lower case), whose customers are left out
+    (sync/archived.py)."""
     zone = business_dates.company_zone(None) if zone is None else zone
     plan = Plan()
     docs = list(documents)
     plan.currency = mapping.store_currency(docs) if currency is None else currency
     by_email: dict[str, list[Customer]] = defaultdict(list)
     for customer in customers:
-        reason = skip_reason(customer, filters)
+        reason = skip_reason(customer, filters, archived)
         if reason:
             plan.skipped_customers[customer.number] = (customer, reason)
             continue

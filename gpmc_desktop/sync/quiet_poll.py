@@ -33,7 +33,7 @@ from gpmc_desktop.sync.reconciliation import Reconciliation
 from gpmc_desktop.sync.report import RunReport
 
 STATE_KEY = "quiet_poll"  # the memo, in the profile's engine state
-FORMAT = 1  # the memo's own shape and the meaning of its parts: a change here drops every memo
+FORMAT = 2  # the memo's own shape and the meaning of its parts: a change here drops every memo
 # The engine state a run's decisions read besides the synced tables (those are counted by store.state_changes).
 STATE_READ = (BACKFILL_DONE, BACKFILL_IN_PROGRESS, AUTOMATIONS_APPLIED, MISSING_STATE)
 

@@ -58,6 +58,8 @@ ORDER_PATCH = ("PATCH", "/ecommerce/stores/{store_id}/orders/{order_id}")
 ORDER_DELETE = ("DELETE", "/ecommerce/stores/{store_id}/orders/{order_id}")
 PRODUCT_PUT = ("PUT", "/ecommerce/stores/{store_id}/products/{product_id}")
 STORE_PATCH = ("PATCH", "/ecommerce/stores/{store_id}")
+# The statuses a contact may have in Mailchimp before a sync that the sync must keep (tests/sync/test_consent.py).
+PRESET_STATUSES = ("unsubscribed", "cleaned", "pending", "transactional", "archived")
 
 
 # ------------------------------------------------------------------------------------------------ the demo
@@ -384,6 +386,18 @@ def assert_matches_expectation(demo: Demo, expected: Expected) -> None:
     per_customer = Counter(expected.buyer_of(o.customer) for o in expected.orders.values())
     for cid, customer in customers.items():
         assert customer["orders_count"] == per_customer[cid], cid
+
+
+def preset_statuses(demo: Demo) -> dict[str, str]:
+    """Put contacts of GP customers (one customer per address, with invoices) in each status a sync must keep,
+    before any sync; returns the status by customer."""
+    exp = expected_state(demo)
+    shared = {n for numbers in exp.shared_emails().values() for n in numbers}
+    alone = [n for n in sorted(exp.synced) if n not in shared and exp.orders_of(n)]
+    chosen = dict(zip(alone, PRESET_STATUSES, strict=False))
+    for number, status in chosen.items():
+        demo.sim.set_member_status(demo.list_id, exp.synced[number], status)
+    return chosen
 
 
 def wait_for(condition: Callable[[], Any], what: str, deadline: float = 60.0) -> Any:

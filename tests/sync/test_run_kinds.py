@@ -12,7 +12,6 @@ from gpmc_desktop.store import RunKind, run_kind_label
 from gpmc_desktop.sync.report import ExitCode
 from gpmc_desktop.sync.runner import make_api
 from tests.sync.engine_support import (
-    MEMBER_POST,
     MEMBER_PUT,
     ORDER_POST,
     PRODUCT_PUT,
@@ -78,29 +77,35 @@ def test_a_full_comparison_audits_unchanged_records_as_unchanged_and_sends_nothi
     assert report.customers["unchanged"] == len(exp.synced) - 1
 
 
-def test_a_full_comparison_sends_again_what_someone_deleted_in_mailchimp(demo: Demo) -> None:
+def test_a_full_comparison_sends_again_what_someone_deleted_in_mailchimp_and_leaves_archived_contacts(
+    demo: Demo,
+) -> None:
     exp = expected_state(demo)
     assert demo.run().customers["created"] == len(exp.synced)
-    number = next(n for n in sorted(exp.synced) if n not in {m for ms in exp.shared_emails().values() for m in ms}
-                  and exp.orders_of(n))
-    order = sorted(exp.orders_of(number))[0]
-    demo.sim.set_member_status(demo.list_id, exp.synced[number], "archived")  # archived by hand in Mailchimp
+    alone = [n for n in sorted(exp.synced) if n not in {m for ms in exp.shared_emails().values() for m in ms}
+             and exp.orders_of(n)]
+    archived, deleted_from = alone[0], alone[1]
+    order = sorted(exp.orders_of(deleted_from))[0]
+    demo.sim.set_member_status(demo.list_id, exp.synced[archived], "archived")  # archived by hand in Mailchimp
     api, transport = make_api(demo.profile(), demo.env.secrets.mailchimp_api_key)
     with closing(transport):
         api.delete_order(demo.store_id, order)
-    assert demo.traffic(demo.run)[1] == Counter()  # an ordinary run cannot know: nothing changed in GP
+    ordinary = demo.traffic(demo.run)
+    assert ordinary[1] == Counter()  # an ordinary run cannot know of the order: nothing changed in GP
+    assert ordinary[0].customers["skipped"] == len(exp.skipped) + 1  # the archived contact's customer is left out
 
     report, writes = demo.traffic(lambda: demo.run(full=True, trigger=RunKind.FULL))
 
     assert report.exit_code is ExitCode.OK, report.error
-    # The member counts as never sent (Mailchimp lost it), so it is created, tags and all, in one call.
-    assert writes == Counter({PRODUCT_PUT: 1, MEMBER_POST: 1, ORDER_POST: 1}), writes
-    assert demo.sim.member(demo.list_id, exp.synced[number])["status"] != "archived"
+    # The deleted order is sent again; the archived contact stays archived, nothing written for it.
+    assert writes == Counter({PRODUCT_PUT: 1, ORDER_POST: 1}), writes
+    assert demo.sim.member(demo.list_id, exp.synced[archived])["status"] == "archived"
+    assert demo.sim.status_changes() == []
     assert order in demo.sim.orders(demo.store_id)
-    assert report.customers["updated"] == 1 and report.customers["unchanged"] == len(exp.synced) - 1
-    assert report.orders["created"] == 1 and report.orders["unchanged"] == len(exp.orders) - 1
+    left_out = len(exp.orders_of(archived))  # the archived contact's invoices, skipped with their customer
+    assert report.orders["created"] == 1 and report.orders["unchanged"] == len(exp.orders) - 1 - left_out
+    assert report.orders["skipped"] == len(exp.unsynced_invoices) + left_out
     events = demo.with_store(lambda pid: list(store.iter_audit(store.AuditFilter(profile_id=pid,
                                                                                  run_id=report.run_id))))
-    lost = "not in Mailchimp any more (deleted, archived or forgotten there): sent again"
-    assert {(e.entity, e.gp_key) for e in events if e.reason and e.reason.startswith(lost)} == {
-        ("customer", number), ("order", order)}
+    lost = "not in Mailchimp any more (deleted there): sent again"
+    assert {(e.entity, e.gp_key) for e in events if e.reason and e.reason.startswith(lost)} == {("order", order)}

@@ -147,6 +147,12 @@ class Inspection:
         with self.state.lock:
             return [dict(d) for d in self.state.result_downloads]
 
+    def status_changes(self, list_id: str | None = None) -> list[dict[str, Any]]:
+        """Every status change of an existing contact made through the API so far (a new contact's first status
+        is not a change): ``list_id``, ``email``, ``from``, ``to``, ``at``."""
+        with self.state.lock:
+            return [dict(c) for c in self.state.status_changes if list_id is None or c["list_id"] == list_id]
+
     def rejected_requests(self) -> list[tuple[str, str, str, str]]:
         """Every request answered 400 so far, live or in a batch: (method, path, SHA-256 of the body, "answered"
         or "unheard": whether the 400 reached the client with its answer)."""

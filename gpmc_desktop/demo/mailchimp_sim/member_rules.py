@@ -93,9 +93,18 @@ def change_status(member: Member, new_status: str, state: AccountState, clock: S
         )
     if new_status == "subscribed":
         member.timestamp_opt = clock.iso()
+    note_status_change(state, member, new_status, clock)
     member.status = new_status
     member.status_before_archive = None
     member.last_changed = clock.iso()
+
+
+def note_status_change(state: AccountState, member: Member, new_status: str, clock: SimClock) -> None:
+    """Every change of an existing contact's status through the API, for the consent checks (never cleared)."""
+    if not member.status:  # a new contact's first status is not a change
+        return
+    state.status_changes.append({"list_id": member.list_id, "email": member.email_address,
+                                 "from": member.status, "to": new_status, "at": clock.iso()})
 
 
 def _truncate(text: str) -> str:

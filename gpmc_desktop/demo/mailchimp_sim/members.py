@@ -8,7 +8,7 @@ import zlib
 from typing import Any
 
 from .errors import ApiError, detail_member_exists, invalid_resource, not_found
-from .member_rules import change_status, check_new_address, validate_merge_fields
+from .member_rules import change_status, check_new_address, note_status_change, validate_merge_fields
 from .routing import SimContext, self_link
 from .state import AudienceList, Member, subscriber_hash
 
@@ -183,6 +183,19 @@ def update_member(
         change_status(member, str(body["status"]), ctx.state, ctx.clock)  # raises before it changes anything
     member.merge_fields = merged
     _copy_plain_fields(member, body)
+    member.last_changed = ctx.clock.iso()
+
+
+def unarchive_on_store_activity(ctx: SimContext, audience: AudienceList, email: str) -> None:
+    """An archived contact who "interacts with your connected online store" is unarchived (Mailchimp's help on
+    archiving; mailchimp/mc-magento2#1381): an e-commerce customer write or an order for the address brings it back
+    with the status it had before it was archived."""
+    member = audience.members.get(subscriber_hash(email))
+    if member is None or member.status != "archived":
+        return
+    previous = member.status_before_archive or "transactional"
+    note_status_change(ctx.state, member, previous, ctx.clock)
+    member.status, member.status_before_archive = previous, None
     member.last_changed = ctx.clock.iso()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import ApiError, detail_member_exists, invalid_resource, not_found
-from .member_rules import new_merge_field
+from .member_rules import new_merge_field, note_status_change
 from .members import (
     create_member,
     hash_from_path,
@@ -306,6 +306,7 @@ def patch_member(ctx: SimContext, req: ApiRequest) -> Reply:
 def archive_member(ctx: SimContext, req: ApiRequest) -> Reply:
     member = lookup(audience_of(ctx, req.params["list_id"]), req.params["subscriber_hash"])
     if member.status != "archived":
+        note_status_change(ctx.state, member, "archived", ctx.clock)
         member.status_before_archive = member.status
         member.status = "archived"
         member.last_changed = ctx.clock.iso()

@@ -15,7 +15,7 @@ from .errors import (
     not_found,
 )
 from .member_rules import is_valid_email
-from .members import contact_for_customer
+from .members import contact_for_customer, unarchive_on_store_activity
 from .routing import ApiRequest, Reply, Router, SimContext, collection, self_link
 from .state import Store, normalise_email
 
@@ -120,6 +120,9 @@ def upsert_customer(ctx: SimContext, store: Store, customer_id: str, body: dict[
         raise invalid_resource([{"field": "id", "message": f"Must be at most {CUSTOMER_ID_MAX} characters."}])
     existing = store.customers.get(customer_id)
     email = body.get("email_address")
+    known = existing["email_address"] if existing is not None else email
+    if known and is_valid_email(str(known)):
+        unarchive_on_store_activity(ctx, ctx.state.lists[store.data["list_id"]], str(known))
     if existing is not None:
         if email is not None and normalise_email(str(email)) != normalise_email(existing["email_address"]):
             raise bad_request(DETAIL_CUSTOMER_EMAIL_IMMUTABLE)

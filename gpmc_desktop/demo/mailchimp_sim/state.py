@@ -138,6 +138,9 @@ class AccountState:
     # Event logs: order notifications / automations (suppressed ones included), confirmation e-mails, tag posts.
     notification_events: list[dict[str, Any]] = field(default_factory=list)
     member_events: list[dict[str, Any]] = field(default_factory=list)
+    # Every status change of an existing contact made through the API (list_id, email, from, to, at); the
+    # simulator's own set-up (set_member_status) is not one.  Kept across reset_counters.
+    status_changes: list[dict[str, Any]] = field(default_factory=list)
     tag_requests: list[dict[str, Any]] = field(default_factory=list)
     # Counters for tests (cleared by reset_counters).
     request_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
