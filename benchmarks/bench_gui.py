@@ -21,6 +21,7 @@ Runs offscreen when there is no display. Prints a table.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -139,6 +140,33 @@ class StallProbe:
 SCHEDSTAT = Path("/proc/thread-self/schedstat")
 
 
+class GcPauses:
+    """The collector's work while the sync runs (gc.callbacks): full collections hold the GIL, every thread waits."""
+
+    def __init__(self) -> None:
+        self.young = 0
+        self.full: list[float] = []
+        self._began = 0.0
+
+    def _note(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] < 2:
+            self.young += phase == "start"
+        elif phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.full.append((time.perf_counter() - self._began) * 1000)
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._note)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._note)
+
+    def summary(self) -> str:
+        return f"{self.young:,} / {len(self.full)}; {max(self.full, default=0):.0f}"
+
+
 def run_queue_ms() -> float:
     """Milliseconds this thread has spent runnable but waiting for a core (0 where Linux's schedstat is absent)."""
     try:
@@ -228,10 +256,12 @@ def bench_sync(customers: int, folder: Path, in_process: bool) -> list[Row]:
             rows.append(("idle event loop: most GUI-thread CPU in one gap", probe.own_work(), "ms"))
             rows.append(("idle: worst gap = own CPU + waiting for a core + blocked", probe.worst_breakdown(), "ms"))
 
+            collections = GcPauses()
             probe.start()
             began = time.perf_counter()
-            controller.sync_now(profile.name)
-            result = wait_for(controller.run_finished, 3600)[0]
+            with collections:
+                controller.sync_now(profile.name)
+                result = wait_for(controller.run_finished, 3600)[0]
             took = time.perf_counter() - began
             probe.stop()
             report = result.report
@@ -248,6 +278,7 @@ def bench_sync(customers: int, folder: Path, in_process: bool) -> list[Row]:
             rows.append(("sync: worst gap = own CPU + waiting for a core + blocked (GIL)", probe.worst_breakdown(),
                          "ms"))
             rows.append(("sync: longest blocked (GIL) within one gap", probe.most_blocked(), "ms"))
+            rows.append(("sync: garbage collections, young / full; longest full", collections.summary(), "ms"))
             live = controller.window.audit_view.model
             while live.querying:  # the last refresh, read in the pool
                 wait_for(live.loaded, 60)

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from gpmc_desktop import store
 from gpmc_desktop.cli.interrupt import cancel_on_signals
 from gpmc_desktop.cli.progress import TerminalProgress
-from gpmc_desktop.logsetup import setup_logging
+from gpmc_desktop.logsetup import register_api_key, register_secret, setup_logging
 from gpmc_desktop.profile import ConfigError, Profile, load_profile, secrets_from_env
 from gpmc_desktop.sync.check import automations_result, check_gp, check_mailchimp
 from gpmc_desktop.sync.failure_news import FailureNews
@@ -86,6 +86,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         secrets = secrets_from_env()
     except ConfigError as err:
         return _fail(str(err), args.json)
+    # Known from here on, whatever fails next: a crash's one line and the log mask them (cli/main.py).
+    register_secret(secrets.gp_password)
+    register_api_key(secrets.mailchimp_api_key)
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
     # Ctrl-C / SIGTERM / Ctrl-Break: the engine stops between records and records the run as cancelled (exit 130).
     cancel = threading.Event()

@@ -334,6 +334,21 @@ def backup_database(db: peewee.SqliteDatabase, db_path: Path, version: int, *, n
     return target
 
 
+def _restore(db: peewee.SqliteDatabase, backup: Path) -> bool:
+    """Copy *backup* over the open database (SQLite's online backup: page by page, in one go); False if that
+    failed too, logged."""
+    try:
+        source = sqlite3.connect(backup)
+        try:
+            source.backup(db.connection())
+        finally:
+            source.close()
+    except Exception:
+        log.exception("could not put back %s after a failed migration", backup)
+        return False
+    return True
+
+
 # ---------------------------------------------------------------------------------------------------------
 def _check_registry(migrations: Mapping[int, Migration]) -> int:
     versions = sorted(migrations)
@@ -386,10 +401,15 @@ def migrate(
                         created = ("created_at", to_iso(moment))
                         db.execute_sql('INSERT INTO "meta" ("key", "value") VALUES (?, ?)', created)
             except Exception as exc:
+                # Steps before this one committed: put the file back as the old build left it, so it is never
+                # left half-upgraded (and that build can still open it).
+                restored = version - 1 == current or (backup is not None and _restore(db, backup))
+                stays = current if restored else version - 1
                 raise MigrationError(
-                    f"migrating {db_path} from schema v{version - 1} to v{version} failed: {exc}; "
-                    f"the file stays at v{version - 1}" + (f", backup at {backup}" if backup else ""),
-                    version - 1,
+                    f"upgrading the state database {db_path} from schema v{current} failed at v{version}: {exc}; "
+                    f"the file stays at v{stays}, as it was" + ("" if restored else " after the steps before")
+                    + (f" (a copy from before is at {backup})" if backup else ""),
+                    stays,
                     version,
                     backup,
                 ) from exc

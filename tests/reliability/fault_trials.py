@@ -14,6 +14,7 @@ backoff would spend.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import socket
 from collections import Counter
@@ -25,11 +26,13 @@ import pytest
 from gpmc_desktop import store
 from gpmc_desktop.demo.environment import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_USER
 from gpmc_desktop.demo.mailchimp_sim import FaultMix
+from gpmc_desktop.logsetup import register_api_key, register_secret, setup_logging
 from gpmc_desktop.store import Entity
 from gpmc_desktop.sync import quiet_poll
 from gpmc_desktop.sync.batch_backfill import BatchSettings
 from gpmc_desktop.sync.report import RunReport
 from tests.reliability.kill_trials import ARMS, Arm, start
+from tests.reliability.secret_scan import needles, scan_tree
 from tests.sync.engine_support import FAST_RETRY, Demo, expected_state, snapshot, stop_demo, writes_of
 
 # The mix: 20% 429 with Retry-After, 10% 5xx, 5% 403 without a body, 2% connection resets, and writes
@@ -58,6 +61,9 @@ class FaultTrial:
     duplicates: int = 0  # the most duplicate or foreign records Mailchimp held after any run
     wrongly_synced: int = 0  # the most records the state database called synced that Mailchimp did not hold
     repeated_400: int = 0  # requests Mailchimp refused with 400 that were sent again unchanged
+    status_changes: int = 0  # contacts whose status the sync changed in Mailchimp (consent: must be 0)
+    secret_hits: int = 0  # secrets found in the data folder (database, WAL, logs) after every run
+    files_scanned: int = 0
     converged: bool = False  # the first good run ended as the clean run
     good_exit: int = -1
     writes_after: int = -1  # writes the run after the first good one sent
@@ -69,6 +75,7 @@ class FaultTrial:
     def ok(self) -> bool:
         return (self.converged and self.good_exit in (0, 1) and self.writes_after == 0 and self.lost == 0
                 and self.duplicates == self.wrongly_synced == self.repeated_400 == 0
+                and self.status_changes == self.secret_hits == 0
                 and self.exit2_changed_state == self.gp_failure_writes == 0
                 and all(code in (0, 1, 2) for code in self.exits))
 
@@ -194,6 +201,10 @@ def run_fault_trial(
     rng = random.Random(seed * 104729 + trial)
     result = FaultTrial(trial, arm_name, gp_order=rng.sample(GP_FAULTS, len(GP_FAULTS)))
     demo = start(factory, arm)
+    # As run_profile does for the app and the CLI: the secrets registered for masking, the log in the data folder.
+    register_secret(demo.env.secrets.gp_password)
+    register_api_key(demo.env.secrets.mailchimp_api_key)
+    setup_logging(demo.data_dir)
     try:
         expected = expected_state(demo)
         per_buyer = Counter(expected.buyer_of(o.customer) for o in expected.orders.values())
@@ -241,6 +252,18 @@ def run_fault_trial(
         run(demo, arm, later=RETRIES_DUE)
         result.writes_after = sum(writes_of(sim).values())
         result.repeated_400 = repeated_refusals(sim.rejected_requests(), boundaries)
+        result.status_changes = len(sim.status_changes())
+        secrets = demo.env.secrets
+        hits, result.files_scanned = scan_tree(demo.data_dir, needles(secrets.gp_password, secrets.mailchimp_api_key))
+        result.secret_hits = len(hits)
     finally:
         stop_demo(demo)
+        drop_log_handler()
     return result
+
+
+def drop_log_handler() -> None:
+    logger = logging.getLogger("gpmc_desktop")
+    for handler in [h for h in logger.handlers if getattr(h, "_gpmc", False)]:
+        logger.removeHandler(handler)
+        handler.close()

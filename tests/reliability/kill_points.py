@@ -4,7 +4,8 @@ sync (or after a delay), exactly as a power cut or a task manager's "End task" w
 
 This is fault injection, not a mock: every part of the run is real; the hooks only count passes and pull the plug.
 ``GPMC_TEST_KILL`` arms one point (JSON: ``{"point": "order-write", "nth": 7, "when": "after"}`` or
-``{"point": "any-time", "delay": 2.5}``); ``GPMC_TEST_KILL_COUNTS`` names a file where a run that was not killed
+``{"point": "any-time", "delay": 2.5}``; ``"when": "raise"`` raises instead, an exception carrying the secrets the
+process was given, as a bug's message might); ``GPMC_TEST_KILL_COUNTS`` names a file where a run that was not killed
 writes how often it passed each point, so trials can pick an nth that the run reaches.
 """
 
@@ -48,6 +49,12 @@ def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def raise_a_bug() -> None:
+    """A bug whose message holds the secrets (as one formatting a URL or a request might): what a crash prints."""
+    raise RuntimeError(f"simulated bug with {os.environ.get('GPMC_GP_PASSWORD')} and "
+                       f"{os.environ.get('GPMC_MAILCHIMP_API_KEY')} in its message")
+
+
 def _enter(point: str) -> str | None:
     """Count a pass through *point*; "before"/"after" if this pass is the armed one."""
     with _lock:
@@ -65,6 +72,8 @@ def _wrap_call(owner: Any, name: str, point: str) -> None:
         armed = _enter(point)
         if armed == "before":
             die()
+        if armed == "raise":
+            raise_a_bug()
         result = original(*args, **kwargs)
         if armed == "after":
             die()
@@ -79,7 +88,10 @@ def _wrap_items(owner: Any, name: str, point: str) -> None:
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
         for item in original(*args, **kwargs):
-            if _enter(point):
+            armed = _enter(point)
+            if armed == "raise":
+                raise_a_bug()
+            if armed:
                 die()
             yield item
 

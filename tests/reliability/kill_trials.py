@@ -27,11 +27,13 @@ from gpmc_desktop import store
 from gpmc_desktop.demo.environment import DemoEnvironment
 from gpmc_desktop.demo.mailchimp_sim import shared_validator
 from tests.reliability.kill_points import COUNTS_ENV, SECONDS_KEY, SPEC_ENV
+from tests.reliability.secret_scan import needles, scan_text, scan_tree
 from tests.sync.engine_support import (
     CliResult,
     Demo,
     contract_cache,
     expected_state,
+    preset_statuses,
     set_sync_keys,
     snapshot,
     stop_demo,
@@ -70,6 +72,7 @@ def start(factory: pytest.TempPathFactory, arm: Arm, seed: int = 7) -> Demo:
     # A few customers whose addresses Mailchimp refuses, so runs write the failure ledger (a kill point too).
     domains = Counter(email.rpartition("@")[2] for email in expected_state(demo).synced.values())
     env.mailchimp.config.fake_email_domains.update(sorted(d for d, n in domains.items() if n == 1)[:FAKE_DOMAINS])
+    preset_statuses(demo)  # consent: contacts in every status Mailchimp-side before the first sync
     return demo
 
 
@@ -136,11 +139,15 @@ class TrialResult:
     left_running: int = 0  # runs still marked running after the rerun
     writes_after: int = 0  # writes a third run sent (must be 0: nothing left to do)
     records: int = 0  # members + e-commerce customers + orders Mailchimp holds
+    status_changes: int = 0  # contacts whose status the sync changed in Mailchimp (consent: must be 0)
+    secret_hits: int = 0  # secrets found in the data folder (database, WAL, logs) or the runs' output
+    files_scanned: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return (self.converged and self.lost == self.duplicates == self.different == self.created_not_audited == 0
+                and self.status_changes == 0 and self.secret_hits == 0
                 and self.is_syncing_ok and self.left_running == 0 and self.writes_after == 0
                 and self.rerun_exit in (0, 1))
 
@@ -160,7 +167,9 @@ def run_trial(factory: pytest.TempPathFactory, ref: Reference, trial: int, seed:
     demo = start(factory, ref.arm)
     try:
         demo.sim.faults.set_latency(LATENCY)
+        outputs: list[CliResult] = []
         killed, _ = gpmc(demo, spec=spec)
+        outputs.append(killed)
         result.killed = killed.code == -signal.SIGKILL
         if not result.killed:
             result.notes.append(f"the run ended (exit {killed.code}) before the kill point")
@@ -170,6 +179,7 @@ def run_trial(factory: pytest.TempPathFactory, ref: Reference, trial: int, seed:
         wait_for(lambda: demo.sim.slots.in_flight == 0, "the killed run's requests to finish in the simulator")
         before = set(demo.sim.orders(demo.store_id)) if demo.sim.store(demo.store_id) else set()
         rerun, _ = gpmc(demo)
+        outputs.append(rerun)
         result.rerun_exit = rerun.code
         if rerun.code not in (0, 1):
             result.notes.append(rerun.stderr[-2000:])
@@ -177,12 +187,26 @@ def run_trial(factory: pytest.TempPathFactory, ref: Reference, trial: int, seed:
         measure(demo, ref, rerun, before, result)
         demo.sim.reset_counters()
         third, _ = gpmc(demo)
+        outputs.append(third)
         result.writes_after = sum(writes_of(demo.sim).values())
+        result.status_changes = len(demo.sim.status_changes())
+        scan_secrets(demo, outputs, result)
         if third.code not in (0, 1):
             result.notes.append(f"third run exit {third.code}")
     finally:
         stop_demo(demo)
     return result
+
+
+def scan_secrets(demo: Demo, outputs: list[CliResult], result: TrialResult) -> None:
+    secrets = demo.env.secrets
+    wanted = needles(secrets.gp_password, secrets.mailchimp_api_key)
+    hits, files = scan_tree(demo.data_dir, wanted)
+    for i, out in enumerate(outputs):
+        hits += scan_text(f"run {i + 1} stdout", out.stdout, wanted)
+        hits += scan_text(f"run {i + 1} stderr", out.stderr, wanted)
+    result.secret_hits, result.files_scanned = len(hits), files + 2 * len(outputs)
+    result.notes += [f"secret: {h.what} in {h.where}" for h in hits]
 
 
 def measure(demo: Demo, ref: Reference, rerun: CliResult, orders_before: set[str], result: TrialResult) -> None:

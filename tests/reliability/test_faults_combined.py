@@ -46,6 +46,8 @@ def test_faults_on_both_sides_lose_and_duplicate_nothing(
     assert result.exit2_changed_state == 0 and result.gp_failure_writes == 0, result
     assert result.duplicates == 0 and result.wrongly_synced == 0, result
     assert result.repeated_400 == 0, result
+    assert result.status_changes == 0, result  # consent: every preset status kept
+    assert result.secret_hits == 0 and result.files_scanned >= 2, result  # the database and the log at least
     assert result.good_exit in (0, 1) and result.converged and result.lost == 0, result
     assert result.writes_after == 0, result
     assert result.ok

@@ -49,4 +49,6 @@ def test_a_rerun_after_a_kill_anywhere_ends_as_a_clean_run(
     assert result.is_syncing_ok, result
     assert result.left_running == 0, result
     assert result.writes_after == 0, result
+    assert result.status_changes == 0, result  # consent: every preset status kept
+    assert result.secret_hits == 0 and result.files_scanned > 3, result
     assert result.ok

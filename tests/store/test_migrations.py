@@ -159,8 +159,9 @@ def test_failing_migration_leaves_the_file_and_version_unchanged(tmp_path: Path)
         assert st.get_profile("golden") is not None
 
 
-def test_each_version_is_its_own_transaction(tmp_path: Path) -> None:
+def test_a_failure_after_a_step_committed_puts_the_file_back_as_it_was(tmp_path: Path) -> None:
     path = build_golden_db(LATEST, tmp_path / "state.sqlite")
+    before = _dump(path)
 
     def broken_v3(db: peewee.SqliteDatabase) -> None:
         db.execute_sql('ALTER TABLE "notes" ADD COLUMN "author" TEXT')
@@ -168,9 +169,12 @@ def test_each_version_is_its_own_transaction(tmp_path: Path) -> None:
 
     with pytest.raises(MigrationError) as info:
         open_store(path, migrations=_registry(_fake_v2, broken_v3), now=T0)
-    assert (info.value.from_version, info.value.to_version) == (LATEST + 1, LATEST + 2)
-    assert _version(path) == LATEST + 1  # the first step committed before the second began
-    assert _columns(path, "notes") == ["id", "text"]
+    # Each version is its own transaction, so the first step had committed: the backup made first is put back.
+    assert (info.value.from_version, info.value.to_version) == (LATEST, LATEST + 2)
+    assert f"stays at v{LATEST}, as it was" in str(info.value) and "v3 fails" in str(info.value)
+    assert _version(path) == LATEST
+    assert _dump(path) == before
+    assert "notes" not in {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
 
 
 def test_a_migration_that_breaks_foreign_keys_is_rolled_back(tmp_path: Path) -> None:

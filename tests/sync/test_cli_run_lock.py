@@ -1,10 +1,11 @@
 """Two ``gpmc sync`` of one profile never run at once (real subprocesses, a slowed-down Mailchimp simulator):
 the second exits 2 with nothing written and names the first, or waits for it with ``--wait``; a ``kill -9``ed
-run is closed as interrupted by the next run, not left "running"."""
+run is closed as interrupted by the next run, not left "running"; the audit stays readable while a sync writes."""
 
 from __future__ import annotations
 
 import signal
+import time
 
 from gpmc_desktop import store
 from gpmc_desktop.sync.report import ExitCode
@@ -80,3 +81,26 @@ def test_a_killed_run_is_closed_as_interrupted_by_the_next_run(demo: Demo) -> No
     closed = after[left[0].id]
     assert closed.outcome == "failed" and "interrupted" in (closed.error_summary or "")
     assert [r for r in after.values() if r.outcome is None] == []
+
+
+def test_the_audit_can_be_read_while_gpmc_sync_writes_it(demo: Demo) -> None:
+    """What the app's audit view does (pages of the audit, on its own connection) while a headless sync of the
+    same database writes: every read answers, and sees the rows grow."""
+    demo.sim.faults.set_latency(LATENCY)
+    sync = demo.start_cli()
+    seen: list[int] = []
+    try:
+        with store.open_store(demo.db_path, busy_timeout_s=2.0):
+            while sync.poll() is None and len(seen) < 400:
+                page = store.audit_page(store.AuditFilter(), limit=50)
+                seen.append(store.count_audit(store.AuditFilter()))
+                assert len(page.rows) <= min(50, seen[-1])
+                time.sleep(0.02)
+        _out, err = sync.communicate(timeout=300)
+    finally:
+        demo.sim.faults.set_latency(0.0)
+        if sync.poll() is None:
+            sync.kill()
+            sync.wait()
+    assert sync.returncode in (0, 1), err
+    assert len(seen) > 10 and seen == sorted(seen) and seen[-1] > seen[0], seen[:5]

@@ -39,3 +39,25 @@ def test_cycles_frozen_during_runs_are_collected_once_the_last_run_ends() -> Non
         assert gone() is not None and gc.get_freeze_count() > 0  # the other run still goes
     gc.collect()
     assert gone() is None and gc.get_freeze_count() == 0
+
+
+def test_no_full_collection_runs_on_its_own_while_a_run_goes() -> None:
+    before = gc.get_threshold()
+    full: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    gc.callbacks.append(note)
+    try:
+        with short_gc_pauses():
+            with short_gc_pauses():
+                assert gc.get_threshold()[:2] == before[:2] and gc.get_threshold()[2] > 10**8
+                junk = [[i] for i in range(300_000)]  # enough promotions to start full collections otherwise
+                del junk
+            assert gc.get_threshold()[2] > 10**8  # the other run still goes
+        assert full == []
+        assert gc.get_threshold() == before
+    finally:
+        gc.callbacks.remove(note)
