@@ -63,9 +63,10 @@ def kill_section(rows: list[dict[str, Any]]) -> list[str]:
     by_point: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_point.setdefault(r["point"], []).append(r)
+    rest = ("" if len(killed) == len(rows) else
+            " (the rest finished before their random instant and were rerun all the same)")
     lines = [
-        f"{len(rows)} trials, {len(killed)} of them killed mid-run (the rest finished before their random "
-        "instant and were rerun all the same).",
+        f"{len(rows)} trials, {len(killed)} of them killed mid-run{rest}.",
         "",
         "| where the kill landed | trials | killed | ended as the clean run | duplicate orders or records | lost "
         "records | created but not audited | runs left running | writes a third run still had to send |",

@@ -177,6 +177,8 @@ def run_trial(factory: pytest.TempPathFactory, ref: Reference, trial: int, seed:
         # Requests the dead process had in flight still complete in Mailchimp (as they would on the real one):
         # what the rerun found is what Mailchimp holds once they have.
         wait_for(lambda: demo.sim.slots.in_flight == 0, "the killed run's requests to finish in the simulator")
+        # So do its batches, the one it submitted without learning the batch's id included.
+        wait_for(lambda: all(b.status == "finished" for b in demo.sim.batches.all()), "the killed run's batches")
         before = set(demo.sim.orders(demo.store_id)) if demo.sim.store(demo.store_id) else set()
         rerun, _ = gpmc(demo)
         outputs.append(rerun)

@@ -42,7 +42,10 @@ def test_faults_on_both_sides_lose_and_duplicate_nothing(
     assert all(code in (0, 1, 2) for code in result.exits), result
     # Each GP fault stops its run, but a half answer, which GP's next answer may put right (a GET is read again).
     stopped = [code for step, code in zip(result.gp_order, result.exits[1:6], strict=True) if step != "half-answer"]
-    assert stopped == [2] * 4 and result.half_answers >= 1, result
+    assert stopped == [2] * 4, result
+    # The half answer was served, unless Mailchimp's faults stopped that run before it read GP's invoices.
+    half_run_error = result.errors[1 + result.gp_order.index("half-answer")]
+    assert result.half_answers >= 1 or half_run_error.startswith("Mailchimp"), result
     assert result.exit2_changed_state == 0 and result.gp_failure_writes == 0, result
     assert result.duplicates == 0 and result.wrongly_synced == 0, result
     assert result.repeated_400 == 0, result
