@@ -100,7 +100,7 @@ class SimHandler(BaseHTTPRequestHandler):
             return
         self.send(response)
 
-    def send(self, response: Response) -> None:
+    def _send_head(self, response: Response) -> None:
         self.send_response(response.status)
         if response.body or response.status not in (204, 304):
             self.send_header("Content-Type", response.content_type)
@@ -108,17 +108,15 @@ class SimHandler(BaseHTTPRequestHandler):
         for name, value in response.headers:
             self.send_header(name, value)
         self.end_headers()
+
+    def send(self, response: Response) -> None:
+        self._send_head(response)
         if response.body and self.command != "HEAD":
             self.wfile.write(response.body)
         self.wfile.flush()
 
     def _send_half(self, response: Response) -> None:
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))  # the whole length, never all sent
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.end_headers()
+        self._send_head(response)  # the whole length, never all sent
         with contextlib.suppress(OSError):
             self.wfile.write(response.body[: len(response.body) // 2])
             self.wfile.flush()

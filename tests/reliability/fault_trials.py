@@ -31,7 +31,7 @@ from gpmc_desktop.store import Entity
 from gpmc_desktop.sync import quiet_poll
 from gpmc_desktop.sync.batch_backfill import BatchSettings
 from gpmc_desktop.sync.report import RunReport
-from tests.reliability.kill_trials import ARMS, Arm, start
+from tests.reliability.kill_trials import ARMS, Arm, start, write_arm_profile
 from tests.reliability.secret_scan import needles, scan_tree
 from tests.sync.engine_support import FAST_RETRY, Demo, expected_state, snapshot, stop_demo, writes_of
 
@@ -160,21 +160,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def rewrite_profile(demo: Demo, arm: Arm, **overrides: str) -> None:
-    demo.env.write_profile(demo.profile_path.name, database=str(demo.db_path), automations=arm.automations,
-                           **overrides)
-
-
 def gp_fault_run(demo: Demo, arm: Arm, fault: str) -> RunReport:
     """One run with *fault* on GP's side (and Mailchimp's mix still on); GP put right afterwards."""
     gp = demo.env.gp
     try:
         if fault == "offline":
-            rewrite_profile(demo, arm, url=f"https://127.0.0.1:{free_port()}", ca_bundle=str(gp.ca_path))
+            write_arm_profile(demo, arm, url=f"https://127.0.0.1:{free_port()}", ca_bundle=str(gp.ca_path))
         elif fault == "half-answer":
             gp.faults.half_answer_next(1, path_pattern=r"Receivables")
         elif fault == "slower-than-timeout":
-            rewrite_profile(demo, arm, ca_bundle=str(gp.ca_path), timeout_seconds=str(GP_TIMEOUT_S))
+            write_arm_profile(demo, arm, ca_bundle=str(gp.ca_path), timeout_seconds=str(GP_TIMEOUT_S))
             gp.faults.set_latency(GP_TIMEOUT_S + 1.0)
         elif fault == "certificate-replaced":
             gp.replace_certificate()
@@ -187,11 +182,11 @@ def gp_fault_run(demo: Demo, arm: Arm, fault: str) -> RunReport:
     finally:
         gp.faults.clear()
         if fault == "certificate-replaced":
-            rewrite_profile(demo, arm, ca_bundle=str(gp.ca_path))  # IT hands out the new CA
+            write_arm_profile(demo, arm, ca_bundle=str(gp.ca_path))  # IT hands out the new CA
         elif fault == "password-changed":
             gp.rotate_password(PRINCIPAL, DEMO_PASSWORD)  # as the profile's saved password again
         if fault in ("offline", "slower-than-timeout"):
-            rewrite_profile(demo, arm, ca_bundle=str(gp.ca_path))
+            write_arm_profile(demo, arm, ca_bundle=str(gp.ca_path))
 
 
 def run_fault_trial(

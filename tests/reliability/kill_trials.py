@@ -24,18 +24,16 @@ from typing import Any
 import pytest
 
 from gpmc_desktop import store
-from gpmc_desktop.demo.environment import DemoEnvironment
-from gpmc_desktop.demo.mailchimp_sim import shared_validator
 from tests.reliability.kill_points import COUNTS_ENV, SECONDS_KEY, SPEC_ENV
 from tests.reliability.secret_scan import needles, scan_text, scan_tree
 from tests.sync.engine_support import (
     CliResult,
     Demo,
-    contract_cache,
     expected_state,
     preset_statuses,
     set_sync_keys,
     snapshot,
+    start_demo,
     stop_demo,
     wait_for,
     writes_of,
@@ -61,19 +59,21 @@ ARMS = {
 
 
 def start(factory: pytest.TempPathFactory, arm: Arm, seed: int = 7) -> Demo:
-    shared_validator(None, contract_cache(factory))
-    workdir = factory.mktemp(f"kill-{arm.name}")
-    env = DemoEnvironment(customers=CUSTOMERS, seed=seed, workdir=workdir / "sims").start()
-    env.mailchimp.config.batch_step_seconds = 0.02
-    data_dir = workdir / "data"
-    profile = env.write_profile(database=str(data_dir / "state.sqlite"), automations=arm.automations)
-    demo = Demo(env, profile, data_dir)
-    set_sync_keys(demo, batch_threshold=arm.batch_threshold)
+    demo = start_demo(factory, CUSTOMERS, seed=seed)
+    demo.sim.config.batch_step_seconds = 0.02
+    write_arm_profile(demo, arm)
     # A few customers whose addresses Mailchimp refuses, so runs write the failure ledger (a kill point too).
     domains = Counter(email.rpartition("@")[2] for email in expected_state(demo).synced.values())
-    env.mailchimp.config.fake_email_domains.update(sorted(d for d, n in domains.items() if n == 1)[:FAKE_DOMAINS])
+    demo.sim.config.fake_email_domains.update(sorted(d for d, n in domains.items() if n == 1)[:FAKE_DOMAINS])
     preset_statuses(demo)  # consent: contacts in every status Mailchimp-side before the first sync
     return demo
+
+
+def write_arm_profile(demo: Demo, arm: Arm, **overrides: str) -> None:
+    """The demo's profile file as *arm* has it (its automations and batch threshold), with *overrides*."""
+    demo.env.write_profile(demo.profile_path.name, database=str(demo.db_path), automations=arm.automations,
+                           **overrides)
+    set_sync_keys(demo, batch_threshold=arm.batch_threshold)
 
 
 def gpmc(demo: Demo, *, spec: dict[str, Any] | None = None, counts: Path | None = None,
