@@ -6,6 +6,10 @@
 import sys
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--engine-child"]:  # the tray app's sync process (gpmc_desktop/sync/engine_process.py)
+        from gpmc_desktop.sync.engine_child import main as engine_child
+
+        sys.exit(engine_child())
     if "--selftest" in sys.argv[1:]:
         from gpmc_desktop.selftest import run_selftest
 

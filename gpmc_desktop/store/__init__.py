@@ -30,7 +30,7 @@ from gpmc_desktop.store.audit import (
     record_trace,
 )
 from gpmc_desktop.store.clock import Clock, from_iso, to_iso, utc_now
-from gpmc_desktop.store.connection import Store, open_store, write_transaction
+from gpmc_desktop.store.connection import Store, open_database_path, open_store, write_transaction
 from gpmc_desktop.store.engine_state import (
     AUTOMATIONS_APPLIED,
     BACKFILL_DONE,
@@ -171,6 +171,7 @@ __all__ = [
     "list_profiles",
     "list_runs",
     "next_retry_time",
+    "open_database_path",
     "open_store",
     "profile_run_lock",
     "record_audit",

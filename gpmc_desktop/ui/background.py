@@ -18,7 +18,6 @@ that the caller passes into `work`), and its queued signals need a live object t
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,9 +29,6 @@ log = logging.getLogger(__name__)
 
 Report = Callable[[Any], None]
 Work = Callable[[Report], Any]
-ProgressCallback = Callable[[str, int, int], None]  # phase, done, total: the engine's progress
-
-PROGRESS_INTERVAL_S = 0.05
 
 _live: set[Task] = set()
 
@@ -157,23 +153,6 @@ class Background(QObject):
         for task in self._running():
             QCoreApplication.sendPostedEvents(task, QEvent.Type.MetaCall)
         return done
-
-
-def throttled_progress(progress: ProgressCallback, interval_s: float = PROGRESS_INTERVAL_S) -> ProgressCallback:
-    """Pass on at most about one progress call per *interval_s* (phase changes and each phase's first and last
-    count always go through), so a 100,000-record run cannot flood the GUI's event queue while the counts
-    shown are still the engine's own."""
-    last_phase, last_emit = "", 0.0
-
-    def throttled(phase: str, done: int, total: int) -> None:
-        nonlocal last_phase, last_emit
-        now = time.monotonic()
-        if phase == last_phase and done not in (0, total) and now - last_emit < interval_s:
-            return
-        last_phase, last_emit = phase, now
-        progress(phase, done, total)
-
-    return throttled
 
 
 def release_store_connection() -> None:

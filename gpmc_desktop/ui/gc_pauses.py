@@ -1,4 +1,6 @@
-"""Short garbage-collector pauses while a sync runs in the app's process.
+"""Short garbage-collector pauses while a sync runs in the app's process (the in-process runner,
+``saved_profile_runner(..., in_process=True)``; the app itself runs its syncs in a process of their own,
+sync/engine_process.py, where the collector's pauses freeze no window).
 
 A full collection holds the GIL, so every thread waits, the GUI's included, while it walks every object the
 collector tracks. During a backfill the engine holds hundreds of thousands of them (GP's records, the plan), and

@@ -1,9 +1,11 @@
 """Sync runs off the GUI thread, through the app's background helper (`ui/background.py`), owned by
 `SyncManager`.
 
-* `run_profile` (the Qt-free core) runs on a thread of the manager's own pool, which starts every run at
-  once (one per profile, never queued behind another); its progress, throttled to about 20 calls a second,
-  reaches the GUI thread as the task's queued items.
+* Each run has a thread of the manager's own pool, which starts every run at once (one per profile, never
+  queued behind another).  The app's runner starts the engine (`run_profile`, the Qt-free core) in a process of
+  its own from that thread (`sync/engine_process.py`: the window never waits for the GIL behind the engine) and
+  relays its progress, throttled to about 20 calls a second, to the GUI thread as the task's queued items.
+  `saved_profile_runner(..., in_process=True)` runs the engine on the pool thread itself.
 * One run per profile: `start()` refuses, with a reason, while that profile's run is going.
 * `shutdown()` sets every run's cancel Event, waits for the pool and delivers the results the stopped runs
   queued; the engine stops between records.
@@ -24,9 +26,11 @@ from gpmc_desktop import store
 from gpmc_desktop.credentials import GP_PASSWORD, MAILCHIMP_API_KEY
 from gpmc_desktop.credentials import KIND_LABELS as CREDENTIAL_LABELS
 from gpmc_desktop.profile import Secrets
+from gpmc_desktop.sync.engine_process import run_in_child_process
+from gpmc_desktop.sync.progress_throttle import ProgressCallback, throttled_progress
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.runner import run_profile
-from gpmc_desktop.ui.background import Background, ProgressCallback, Report, throttled_progress
+from gpmc_desktop.ui.background import Background, Report
 from gpmc_desktop.ui.gc_pauses import freeze_survivors, short_gc_pauses
 
 log = logging.getLogger(__name__)
@@ -50,8 +54,9 @@ class MissingCredentialError(RuntimeError):
         self.kind = kind
 
 
-def saved_profile_runner(credentials: CredentialReader) -> ProfileRunner:
-    """The runner the app uses: the profile from the state database, the secrets from the credential store."""
+def saved_profile_runner(credentials: CredentialReader, *, in_process: bool = False) -> ProfileRunner:
+    """The runner the app uses: the profile from the state database, the secrets from the credential store, the
+    engine in a sync process of its own (or, *in_process*, on the calling thread)."""
 
     def run(name: str, progress: ProgressCallback, cancel: threading.Event, full: bool, *,
             trigger: store.RunKind = store.RunKind.SYNC_NOW, confirm_mass_change: bool = False) -> RunReport:
@@ -65,8 +70,20 @@ def saved_profile_runner(credentials: CredentialReader) -> ProfileRunner:
                 raise MissingCredentialError(name, kind)
             values[kind] = value
         secrets = Secrets(gp_password=values[GP_PASSWORD], mailchimp_api_key=values[MAILCHIMP_API_KEY])
-        return run_profile(row.profile(), secrets, full=full, progress=progress, cancel=cancel,
-                           confirm_mass_change=confirm_mass_change, trigger=trigger, holder=TRAY_APP)
+        if in_process:
+            def reported(phase: str, done: int, total: int) -> None:
+                freeze_survivors()  # full GC pauses would freeze the window (ui/gc_pauses.py)
+                progress(phase, done, total)
+
+            with short_gc_pauses():
+                return run_profile(row.profile(), secrets, full=full, progress=reported, cancel=cancel,
+                                   confirm_mass_change=confirm_mass_change, trigger=trigger, holder=TRAY_APP)
+        database = store.open_database_path()
+        if database is None:
+            raise RuntimeError("no state database is open")
+        return run_in_child_process(row.profile(), secrets, database=database, progress=progress, cancel=cancel,
+                                    full=full, trigger=trigger, confirm_mass_change=confirm_mass_change,
+                                    holder=TRAY_APP)
 
     return run
 
@@ -91,17 +108,11 @@ def _run(
     """One run, on a pool thread; a crash is left to the background helper (it logs it, `error` says it)."""
     if cancel.is_set():  # quit arrived before the thread got going
         return SyncResult(profile, None, "cancelled before it started", cancelled_before_start=True, full=full)
-    def reported(phase: str, done: int, total: int) -> None:
-        freeze_survivors()  # full GC pauses would freeze the window (ui/gc_pauses.py)
-        report((phase, done, total))
-
-    progress = throttled_progress(reported)
+    progress = throttled_progress(lambda phase, done, total: report((phase, done, total)))
     # Only a confirmed run passes the keyword: a runner that never confirms need not know it.
     extra = {"confirm_mass_change": True} if confirm else {}
     try:
-        with short_gc_pauses():
-            return SyncResult(profile, runner(profile, progress, cancel, full, trigger=trigger, **extra),
-                              full=full)
+        return SyncResult(profile, runner(profile, progress, cancel, full, trigger=trigger, **extra), full=full)
     except MissingCredentialError as err:
         return SyncResult(profile, None, str(err), credential_kind=err.kind, full=full)
     except store.ProfileBusyError as err:

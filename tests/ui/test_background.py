@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QThread, QThreadPool
 
-from gpmc_desktop.ui.background import Background, Task, throttled_progress
+from gpmc_desktop.sync.progress_throttle import throttled_progress
+from gpmc_desktop.ui.background import Background, Task
 
 TIMEOUT_MS = 10_000
 

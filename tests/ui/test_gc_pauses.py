@@ -1,4 +1,5 @@
-"""While a sync runs in the app, what lived through a progress report is left out of full garbage collections
+"""While a sync runs in the app's own process (the in-process runner; the app's runs go to a sync process of
+their own, sync/engine_process.py), what lived through a progress report is left out of full garbage collections
 (their pauses froze the window, benchmarks/bench_gui.py); after the last run everything is collectable again."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ import gc
 import weakref
 
 from gpmc_desktop.ui.gc_pauses import freeze_survivors, short_gc_pauses
+from gpmc_desktop.ui.worker import saved_profile_runner
 from tests.ui.conftest import wait_for_run
 
 
@@ -15,7 +17,11 @@ class Node:
         self.me = self  # a reference cycle: only the collector frees it
 
 
-def test_a_sync_freezes_survivors_while_it_runs_and_unfreezes_after(qtbot, controller):
+def test_an_in_process_sync_freezes_survivors_while_it_runs_and_unfreezes_after(
+    qtbot, make_controller, demo_profile, credentials
+):
+    controller = make_controller(runner=saved_profile_runner(credentials, in_process=True))
+    controller.start(show_window=True)
     frozen_during: list[int] = []
     controller.manager.progress.connect(lambda *_: frozen_during.append(gc.get_freeze_count()))
 

@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from gpmc_desktop.scheduling import Cadence, first_slot_after, local_zone
+from gpmc_desktop.sync.progress_throttle import throttled_progress
 from gpmc_desktop.sync.progress_words import progress_words
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.result_words import plural, sent_phrase
-from gpmc_desktop.ui.background import Task, throttled_progress
+from gpmc_desktop.ui.background import Task
 from gpmc_desktop.ui.colours import colours
 from gpmc_desktop.ui.wizard import probes
 from gpmc_desktop.ui.wizard.background import crash_text
