@@ -9,7 +9,9 @@ rows that backfill writes and with a million events (issue 14, item 8: worst eve
 1. A real first load against the demo simulators (80% of the customers are in the synced company, five
    documents each) with the main window open on its audit page, the progress bar and the live audit view
    updating. A 10 ms QTimer probe records the gaps between its ticks: the worst gap is the longest the GUI froze.
-   The simulators run in their own process (`gpmc demo --no-sync`) unless --in-process-sims is given.
+   The run goes in a sync process of its own, as the app runs it (`sync/engine_process.py`; --in-process-engine
+   runs it on a thread of this process instead, as releases before that did). The simulators run in their own
+   process (`gpmc demo --no-sync`) unless --in-process-sims is given.
 2. The audit view over the audit rows that backfill wrote: open, scroll by fetching pages, filter, search,
    trace, and a CSV export of everything (with the probe running: the export runs in a pool thread and must
    not freeze the window).
@@ -50,6 +52,7 @@ from gpmc_desktop.sync.runner import save_profile_settings
 from gpmc_desktop.ui.audit_view import AuditView
 from gpmc_desktop.ui.controller import DesktopController
 from gpmc_desktop.ui.qt_compat import binding_leaks_none
+from gpmc_desktop.ui.worker import saved_profile_runner
 
 Row = tuple[str, str, str]
 
@@ -58,8 +61,8 @@ class StallProbe:
     """A 10 ms timer; the gaps between its ticks are how long the event loop was busy elsewhere.
 
     Each gap also records the CPU time the GUI thread itself spent in it: a long gap with little of it was the
-    GUI waiting (for the GIL held by the sync's threads, or for a core on a busy machine), a long gap full of it
-    is work on the GUI thread, which is what the code can fix."""
+    GUI waiting (for the GIL held by another thread of the app, or for a core on a busy machine), a long gap full
+    of it is work on the GUI thread, which is what the code can fix."""
 
     def __init__(self, interval_ms: int = 10) -> None:
         self.timer = QTimer()
@@ -114,7 +117,7 @@ class StallProbe:
 
     def worst_breakdown(self) -> str:
         """The worst gap split into the GUI thread's own CPU, waiting for a core (the machine is busy) and the
-        rest: blocked, which with the sync in this process is mostly waiting for the GIL."""
+        rest: blocked (on the GIL another thread holds, on the disk, on Qt's paint helper threads)."""
         if not self.gaps:
             return "no ticks"
         i = max(range(len(self.gaps)), key=self.gaps.__getitem__)
@@ -228,7 +231,7 @@ def simulators(customers: int, folder: Path, in_process: bool) -> Iterator[tuple
         proc.wait(30)
 
 
-def bench_sync(customers: int, folder: Path, in_process: bool) -> list[Row]:
+def bench_sync(customers: int, folder: Path, in_process: bool, in_process_engine: bool) -> list[Row]:
     rows: list[Row] = []
     app = QApplication.instance()
     probe = StallProbe()
@@ -240,7 +243,8 @@ def bench_sync(customers: int, folder: Path, in_process: bool) -> list[Row]:
             save_profile_settings(profile)
             credentials.set(profile.name, GP_PASSWORD, secrets.gp_password)
             credentials.set(profile.name, MAILCHIMP_API_KEY, secrets.mailchimp_api_key)
-            controller = DesktopController(credentials, use_tray=False, schedule_tick_ms=3_600_000)
+            runner = saved_profile_runner(credentials, in_process=in_process_engine)
+            controller = DesktopController(credentials, use_tray=False, schedule_tick_ms=3_600_000, runner=runner)
             controller.start(show_window=True)
             controller.window.tabs.setCurrentWidget(controller.window.audit_view)  # the live audit refresh
             progress: list[str] = []
@@ -256,6 +260,8 @@ def bench_sync(customers: int, folder: Path, in_process: bool) -> list[Row]:
             rows.append(("idle event loop: most GUI-thread CPU in one gap", probe.own_work(), "ms"))
             rows.append(("idle: worst gap = own CPU + waiting for a core + blocked", probe.worst_breakdown(), "ms"))
 
+            gc.collect()
+            objects_before = len(gc.get_objects())
             collections = GcPauses()
             probe.start()
             began = time.perf_counter()
@@ -269,20 +275,26 @@ def bench_sync(customers: int, folder: Path, in_process: bool) -> list[Row]:
             records = sum(sum(v for k, v in counts.items() if k != "skipped")
                           for counts in (report.customers, report.orders))
             where = "in this process" if in_process else "in another process"
-            rows.append((f"sync ({report.outcome}, simulators {where}): records sent", f"{records:,}", "records"))
+            engine = "on a thread of this process" if in_process_engine else "in a sync process"
+            rows.append((f"sync ({report.outcome}, engine {engine}, simulators {where}): records sent",
+                         f"{records:,}", "records"))
             rows.append(("sync: duration", f"{took:.1f}", "s"))
             rows.append(("sync: progress signals delivered to the GUI", f"{len(progress):,}", "signals"))
             rows.append(("sync: GUI worst / p99 / median gap (10 ms probe; goal: worst ≤ 100)", probe.summary(), "ms"))
             rows.append(("sync: most GUI-thread CPU in one gap (the GUI's own work)", probe.own_work(), "ms"))
             rows.append(("sync: the three worst gaps (engine phase)", probe.worst_where(), "ms"))
-            rows.append(("sync: worst gap = own CPU + waiting for a core + blocked (GIL)", probe.worst_breakdown(),
+            rows.append(("sync: worst gap = own CPU + waiting for a core + blocked (GIL, I/O)", probe.worst_breakdown(),
                          "ms"))
-            rows.append(("sync: longest blocked (GIL) within one gap", probe.most_blocked(), "ms"))
-            rows.append(("sync: garbage collections, young / full; longest full", collections.summary(), "ms"))
+            rows.append(("sync: longest blocked (GIL, I/O) within one gap", probe.most_blocked(), "ms"))
+            rows.append(("sync: garbage collections in this process, young / full; longest full", collections.summary(),
+                         "ms"))
             live = controller.window.audit_view.model
             while live.querying:  # the last refresh, read in the pool
                 wait_for(live.loaded, 60)
             rows.append(("sync: audit rows shown live at the end", f"{live.rowCount():,}", "rows"))
+            gc.collect()
+            rows.append(("sync: objects the collector tracks in this process, before / after the run",
+                         f"{objects_before:,} / {len(gc.get_objects()):,}", "objects"))
             controller.shutdown()
             controller.window.close()
             pid = store.get_profile(profile.name).id
@@ -436,6 +448,8 @@ def main() -> int:
     ap.add_argument("--dir", type=Path, help="folder for the databases (default: a temporary one)")
     ap.add_argument("--in-process-sims", action="store_true",
                     help="run the simulators inside this process, as gpmc-desktop --demo does")
+    ap.add_argument("--in-process-engine", action="store_true",
+                    help="run the sync on a thread of this process, not in a sync process of its own")
     args = ap.parse_args()
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -445,7 +459,7 @@ def main() -> int:
                          "install PySide6-Essentials<6.12 for a run that does not abort\n")
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         folder = Path(tmp)
-        results = bench_sync(args.customers, folder, args.in_process_sims)
+        results = bench_sync(args.customers, folder, args.in_process_sims, args.in_process_engine)
         if args.rows:
             results += bench_audit(args.rows, folder)
     width = max(len(r[0]) for r in results)

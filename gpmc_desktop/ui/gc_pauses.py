@@ -1,6 +1,9 @@
-"""Short garbage-collector pauses while a sync runs in the app's process (the in-process runner,
-``saved_profile_runner(..., in_process=True)``; the app itself runs its syncs in a process of their own,
-sync/engine_process.py, where the collector's pauses freeze no window).
+"""Short garbage-collector pauses in the app's process while a sync runs.
+
+The app runs each sync in a process of its own (sync/engine_process.py), but its own process still collects: at
+100,000 customers a full collection there, made while the audit view and the progress kept the app busy, took
+98 ms, the longest the window froze in that backfill (benchmarks/bench_gui.py).  Where the engine runs in the
+app's process (``saved_profile_runner(..., in_process=True)``) it is worse, as follows.
 
 A full collection holds the GIL, so every thread waits, the GUI's included, while it walks every object the
 collector tracks. During a backfill the engine holds hundreds of thousands of them (GP's records, the plan), and

@@ -71,13 +71,8 @@ def saved_profile_runner(credentials: CredentialReader, *, in_process: bool = Fa
             values[kind] = value
         secrets = Secrets(gp_password=values[GP_PASSWORD], mailchimp_api_key=values[MAILCHIMP_API_KEY])
         if in_process:
-            def reported(phase: str, done: int, total: int) -> None:
-                freeze_survivors()  # full GC pauses would freeze the window (ui/gc_pauses.py)
-                progress(phase, done, total)
-
-            with short_gc_pauses():
-                return run_profile(row.profile(), secrets, full=full, progress=reported, cancel=cancel,
-                                   confirm_mass_change=confirm_mass_change, trigger=trigger, holder=TRAY_APP)
+            return run_profile(row.profile(), secrets, full=full, progress=progress, cancel=cancel,
+                               confirm_mass_change=confirm_mass_change, trigger=trigger, holder=TRAY_APP)
         database = store.open_database_path()
         if database is None:
             raise RuntimeError("no state database is open")
@@ -108,11 +103,17 @@ def _run(
     """One run, on a pool thread; a crash is left to the background helper (it logs it, `error` says it)."""
     if cancel.is_set():  # quit arrived before the thread got going
         return SyncResult(profile, None, "cancelled before it started", cancelled_before_start=True, full=full)
-    progress = throttled_progress(lambda phase, done, total: report((phase, done, total)))
+    def reported(phase: str, done: int, total: int) -> None:
+        freeze_survivors()  # full GC pauses would freeze the window (ui/gc_pauses.py)
+        report((phase, done, total))
+
+    progress = throttled_progress(reported)
     # Only a confirmed run passes the keyword: a runner that never confirms need not know it.
     extra = {"confirm_mass_change": True} if confirm else {}
     try:
-        return SyncResult(profile, runner(profile, progress, cancel, full, trigger=trigger, **extra), full=full)
+        with short_gc_pauses():
+            return SyncResult(profile, runner(profile, progress, cancel, full, trigger=trigger, **extra),
+                              full=full)
     except MissingCredentialError as err:
         return SyncResult(profile, None, str(err), credential_kind=err.kind, full=full)
     except store.ProfileBusyError as err:

@@ -1,11 +1,13 @@
-"""While a sync runs in the app's own process (the in-process runner; the app's runs go to a sync process of
-their own, sync/engine_process.py), what lived through a progress report is left out of full garbage collections
+"""While a sync runs (in a sync process of its own, or in the app's process), what lived through a progress
+report is left out of full garbage collections
 (their pauses froze the window, benchmarks/bench_gui.py); after the last run everything is collectable again."""
 
 from __future__ import annotations
 
 import gc
 import weakref
+
+import pytest
 
 from gpmc_desktop.ui.gc_pauses import freeze_survivors, short_gc_pauses
 from gpmc_desktop.ui.worker import saved_profile_runner
@@ -17,10 +19,11 @@ class Node:
         self.me = self  # a reference cycle: only the collector frees it
 
 
-def test_an_in_process_sync_freezes_survivors_while_it_runs_and_unfreezes_after(
-    qtbot, make_controller, demo_profile, credentials
+@pytest.mark.parametrize("in_process", [False, True], ids=["sync process", "in the app's process"])
+def test_a_sync_freezes_survivors_while_it_runs_and_unfreezes_after(
+    qtbot, make_controller, demo_profile, credentials, in_process
 ):
-    controller = make_controller(runner=saved_profile_runner(credentials, in_process=True))
+    controller = make_controller(runner=saved_profile_runner(credentials, in_process=in_process))
     controller.start(show_window=True)
     frozen_during: list[int] = []
     controller.manager.progress.connect(lambda *_: frozen_during.append(gc.get_freeze_count()))
