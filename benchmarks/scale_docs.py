@@ -235,8 +235,9 @@ extrapolated from its rate (the table says so).
 
 `PYTHONPATH=. python benchmarks/bench_gui.py` (10,000 customers; `--customers 100000` for the big
 one) keeps the main window open on its audit page through a first load and prints the worst event-loop stall
-(goal ≤ 100 ms), split into the GUI thread's own CPU, waiting for a core and blocked on the GIL (the engine runs
-in the app's process), then times the audit view over the rows that backfill wrote and over a million generated
-ones.
+(goal ≤ 100 ms), split into the GUI thread's own CPU, waiting for a core and blocked (on the GIL another thread
+of the app holds, on the disk); the run goes in a sync process of its own, as the app runs it
+(`--in-process-engine` puts it on a thread of the app's process, as releases before did). Then it times the audit
+view over the rows that backfill wrote and over a million generated ones.
 """
     path.write_text(text.replace("\n\n\n", "\n\n"), encoding="utf-8")

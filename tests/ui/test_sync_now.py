@@ -4,12 +4,21 @@ quitting during a run cancels it cleanly."""
 from __future__ import annotations
 
 from gpmc_desktop import store
+from gpmc_desktop.sync import runner
 from gpmc_desktop.sync.result_words import sent_phrase
+from gpmc_desktop.ui import worker
 from gpmc_desktop.ui.status import State
 from tests.ui.conftest import SYNC_TIMEOUT_MS, wait_for_run
 
 
-def test_sync_now_reports_honest_progress_and_fills_the_audit_view(qtbot, controller, demo_profile):
+def test_sync_now_reports_honest_progress_and_fills_the_audit_view(qtbot, controller, demo_profile, monkeypatch):
+    def not_here(*_args: object, **_kw: object) -> None:
+        raise AssertionError("the engine ran in the app's own process")
+
+    # The app's runs go to a sync process of their own (sync/engine_process.py): the window never waits for the
+    # GIL behind the engine. That child imports its own run_profile; this process's must not be called.
+    monkeypatch.setattr(runner, "run_profile", not_here)
+    monkeypatch.setattr(worker, "run_profile", not_here)
     events: list[tuple[str, str, int, int]] = []
     states: list[State] = []
     controller.manager.progress.connect(lambda *args: events.append(args))
