@@ -33,10 +33,15 @@ from gpmc_desktop.demo.gp_model import (
     W_DOCNUMBR,
     W_INET,
     W_PHONE,
+    W_PRCLEVEL,
+    W_PYMTRMID,
+    W_SALSTERR,
     W_SHIPMTHD,
     W_SHRTNAME,
+    W_SLPRSNID,
     W_STATE,
     W_TRXDSCRN,
+    W_USERDEF,
     W_ZIP,
     AddressRow,
     CompanyData,
@@ -245,6 +250,7 @@ class CompanyFactory:
             modifdt=modified,
             dex_row_ts=cust_stamp,
         )
+        self._segment_fields(cust, primary)
         key = key_of(custnmbr)
         addresses = [primary]
         for code in extra_codes:
@@ -257,6 +263,22 @@ class CompanyFactory:
         self.data.internet[key] = self._internet_rows(cust, addresses, locale, core, surname, first, last,
                                                       created, today, trait)
         return cust
+
+    def _segment_fields(self, cust: CustomerRow, primary: AddressRow) -> None:
+        """The salesperson, territory, price level, terms and user-defined fields, some blank, copied onto the
+        primary address as GP does.  Drawn from a stream of the customer's own, so the demo's other values stay
+        what they were before these columns existed."""
+        rng = random.Random(f"segment fields {cust.custnmbr}")
+
+        def pick(choices: tuple[str, ...], blank: float, width: int) -> str:
+            return pad_shared("" if rng.random() < blank else rng.choice(choices), width)
+
+        cust.slprsnid = primary.slprsnid = pick(names.SALESPEOPLE, 0.12, W_SLPRSNID)
+        cust.salsterr = primary.salsterr = pick(names.TERRITORIES, 0.1, W_SALSTERR)
+        cust.prclevel = pick(names.PRICE_LEVELS, 0.2, W_PRCLEVEL)
+        cust.pymtrmid = pick(names.PAYMENT_TERMS, 0.05, W_PYMTRMID)
+        cust.userdef1 = primary.userdef1 = pick(names.BUSINESS_TYPES, 0.4, W_USERDEF)
+        cust.userdef2 = primary.userdef2 = pick(names.SOURCES, 0.7, W_USERDEF)
 
     def _business_name(self, locale: names.Locale, accent: bool) -> tuple[str, str, str]:
         """(full name, core name for the short name and domain, surname used)."""

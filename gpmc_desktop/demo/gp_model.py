@@ -39,6 +39,11 @@ W_CCODE = 7
 W_PHONE = 21
 W_CURNCYID = 15
 W_SHIPMTHD = 15
+W_SLPRSNID = 15
+W_SALSTERR = 15
+W_PRCLEVEL = 11
+W_PYMTRMID = 21
+W_USERDEF = 21
 W_INET = 201
 W_DOCNUMBR = 21
 W_BACHNUMB = 15
@@ -151,6 +156,13 @@ class CustomerRow:
     creatddt: dt.date
     modifdt: dt.date
     dex_row_ts: dt.datetime  # UTC; bumped by every RM00101 update and by RM00102 inserts/updates/deletes
+    # What marketing segments by (gp/customer_fields.py); blank in older data sets.
+    slprsnid: str = ""
+    salsterr: str = ""
+    prclevel: str = ""
+    pymtrmid: str = ""
+    userdef1: str = ""
+    userdef2: str = ""
 
 
 @dataclass(slots=True)
@@ -176,6 +188,11 @@ class AddressRow:
     creatddt: dt.date
     modifdt: dt.date
     dex_row_ts: dt.datetime
+    # GP copies these from the customer onto each new address.
+    slprsnid: str = ""
+    salsterr: str = ""
+    userdef1: str = ""
+    userdef2: str = ""
 
 
 @dataclass(slots=True)

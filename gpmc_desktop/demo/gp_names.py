@@ -163,3 +163,12 @@ JUNK_EMAILS = (
 ROLE_MAILBOXES = ("ap", "accounts", "billing", "info", "office", "orders", "purchasing", "admin")
 CLASS_IDS = ("USA-ILMO-T1", "USA-ILMO-T2", "USA-WIIN-T1", "USA-US-M", "RETAIL", "WHOLESALE", "GOV", "EDU", "INTL")
 SHIP_METHODS = ("LOCAL DELIVERY", "UPS GROUND", "FEDEX", "WILL CALL", "MAIL")
+# The segmentation fields (RM00101 SLPRSNID, SALSTERR, PRCLEVEL, PYMTRMID, USERDEF1/2), as a distributor fills them:
+# unevenly, with a few hand-typed variants of the same word.
+SALESPEOPLE = ("ERIN J.", "GREG E.", "IAN M.", "NANCY B.", "PAUL W.", "SANDRA M.")
+TERRITORIES = ("TERRITORY 1", "TERRITORY 2", "TERRITORY 3", "TERRITORY 4", "TERRITORY 5", "TERRITORY 6")
+PRICE_LEVELS = ("RETAIL", "RETAIL", "WHOLESALE", "EXTPRCLVL")
+PAYMENT_TERMS = ("Net 30", "Net 30", "2% 10/Net 30", "Net 15", "Net 60", "COD", "Due on Receipt")
+BUSINESS_TYPES = ("Contractor", "Retail store", "Government", "School", "Healthcare", "Office", "contractor",
+                  "CONTRACTOR", "Retail Store")
+SOURCES = ("Trade show", "Catalog", "Website", "Referral")

@@ -104,6 +104,10 @@ def address_payload(addr: AddressRow, inet: InternetRow | None, opts: ShapeOptio
         "EmailToAddress": inet.email_to_address if inet else "",
         "EmailCcAddress": inet.email_cc_address if inet else "",
         "EmailBccAddress": inet.email_bcc_address if inet else "",
+        "SalespersonId": s(addr.slprsnid),  # GP's copies of the customer's (gp/customer_fields.py)
+        "SalesTerritoryId": s(addr.salsterr),
+        "UserDefined1": s(addr.userdef1),
+        "UserDefined2": s(addr.userdef2),
         "ModifiedDate": gp_date(addr.modifdt, opts),
     }, opts)
 
@@ -127,6 +131,13 @@ def customer_payload(data: CompanyData, cust: CustomerRow, opts: ShapeOptions) -
         "IsOnHold": bool(cust.hold),
         "CurrencyId": s(cust.curncyid),
         "PrimaryAddressId": s(cust.adrscode),
+        # The segmentation fields under our reading of GP's column names (gp/customer_fields.py: unconfirmed).
+        "SalespersonId": s(cust.slprsnid),
+        "SalesTerritoryId": s(cust.salsterr),
+        "PriceLevelId": s(cust.prclevel),
+        "PaymentTermsId": s(cust.pymtrmid),
+        "UserDefined1": s(cust.userdef1),
+        "UserDefined2": s(cust.userdef2),
         "CreatedDate": gp_date(cust.creatddt, opts),
         "ModifiedDate": gp_date(cust.modifdt, opts),
     }

@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from gpmc_desktop.gp.customer_fields import SBA_ADDRESS_NAMES, SBA_NAMES
 from gpmc_desktop.gp.model import DocumentType
 from gpmc_desktop.gp.normalize import GP_EMPTY_DATE, read_amount, read_gp_date, trim
 
@@ -144,12 +145,15 @@ CUSTOMER = (
     Field("PrimaryAddressId", Kind.TEXT, needed=False),
     Field("CurrencyId", Kind.TEXT, needed=False),
     Field("ModifiedDate", Kind.DATE, needed=False),
+    # The fields a profile may map (gp/customer_fields.py): none is known to be in every server's answer.
+    *(Field(name, Kind.TEXT, needed=False) for name in SBA_NAMES),
 )
 ADDRESS = (
     *(Field(name, Kind.TEXT) for name in ("AddressId", "ContactPerson", "Line1", "Line2", "City", "State",
                                           "PostalCode", "CountryCode", "Phone1", "EmailToAddress")),
     # Read when present (a second phone, a third line, more e-mail fields); a server without them loses nothing.
     *(Field(name, Kind.TEXT, needed=False) for name in ("Line3", "Phone2", "EmailCcAddress", "EmailBccAddress")),
+    *(Field(name, Kind.TEXT, needed=False) for name in SBA_ADDRESS_NAMES),  # GP copies these onto each address
 )
 # An entry of Sales/CustomerAddresses, for servers whose customers come without their addresses.
 ADDRESS_ENTRY = (Field("CustomerNumber", Kind.TEXT), *ADDRESS)

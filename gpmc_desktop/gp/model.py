@@ -58,6 +58,12 @@ class Customer:
     is_on_hold: bool
     modified_date: dt.date | None
     rejected_emails: tuple[str, ...] = field(default=())
+    # The other fields GP sent that a profile may map (gp/customer_fields.py), by key, the empty ones left out.
+    fields: tuple[tuple[str, str], ...] = field(default=())
+
+    def value_of(self, key: str) -> str:
+        """The value of one of `fields` ("" when GP sent none)."""
+        return next((value for name, value in self.fields if name == key), "")
 
     @property
     def display_name(self) -> str:

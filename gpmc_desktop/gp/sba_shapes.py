@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from gpmc_desktop.gp import answer_fields, data_check
 from gpmc_desktop.gp.answer_fields import LIST_KEYS, needed, readers
+from gpmc_desktop.gp.customer_fields import CUSTOMER_FIELDS
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Customer, Document, PostalAddress
 from gpmc_desktop.gp.normalize import choose_email, clean_phone, join_lines, split_contact, trim
@@ -165,7 +166,20 @@ def customer_from_sba(raw: Any, addresses: list[Mapping[str, Any]] | None = None
         is_on_hold=bool(on_hold),
         modified_date=_value(fields, raw, "ModifiedDate", what),
         rejected_emails=rejected,
+        fields=_mappable(fields, raw, primary, what),
     )
+
+
+def _mappable(
+    fields: Readers, raw: Mapping[str, Any], primary: Mapping[str, Any], what: str
+) -> tuple[tuple[str, str], ...]:
+    """The customer fields a profile may map: on the customer, else on its primary address (GP copies them)."""
+    found = []
+    for f in CUSTOMER_FIELDS:
+        value = _text(fields, raw, f.sba, what) or (_text(_ADDRESS, primary, f.sba, what) if f.on_address else "")
+        if value:
+            found.append((f.key, sys.intern(value)))  # few distinct values: shared
+    return tuple(found)
 
 
 def customers_from_sba(raws: list[Any], joined: dict[str, list[Any]] | None) -> list[Customer]:

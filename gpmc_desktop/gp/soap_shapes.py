@@ -15,6 +15,7 @@ from zeep.helpers import serialize_object
 
 from gpmc_desktop.gp import data_check
 from gpmc_desktop.gp.answer_fields import Field, Kind
+from gpmc_desktop.gp.customer_fields import CUSTOMER_FIELDS as MAPPABLE
 from gpmc_desktop.gp.errors import GPError, Stage
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
 from gpmc_desktop.gp.normalize import (
@@ -56,6 +57,7 @@ CUSTOMER_FIELDS = (
     Field("IsActive", Kind.FLAG, needed=False),
     Field("IsOnHold", Kind.FLAG, needed=False),
     Field("ModifiedDate", Kind.DATE, needed=False),
+    *(Field(".".join(f.soap), Kind.TEXT, needed=False) for f in MAPPABLE if not f.on_address),
 )
 ADDRESS_FIELDS = (
     Field("Key.Id", Kind.TEXT),
@@ -63,6 +65,7 @@ ADDRESS_FIELDS = (
         "ContactPerson", "Line1", "Line2", "Line3", "City", "State", "PostalCode", "CountryRegionCodeKey.Id",
         "Phone1.Value", "Phone1.Extension", "Phone2.Value", "Phone2.Extension", "InternetAddresses.EmailToAddress",
         "InternetAddresses.EmailCcAddress", "InternetAddresses.EmailBccAddress")),
+    *(Field(".".join(f.soap), Kind.TEXT, needed=False) for f in MAPPABLE if f.on_address),
 )
 INVOICE_FIELDS = (
     Field("Key.Id", Kind.TEXT),
@@ -160,6 +163,8 @@ def customer_from_soap(customer: Any) -> Customer:
         is_on_hold=bool(on_hold),
         modified_date=gp_day(raw.get("ModifiedDate")),
         rejected_emails=rejected,
+        fields=tuple((f.key, value) for f in MAPPABLE
+                     if (value := trim(dig(primary if f.on_address else raw, *f.soap)))),
     )
 
 

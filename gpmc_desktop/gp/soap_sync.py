@@ -190,7 +190,8 @@ def _customer_out(c: Customer) -> dict[str, Any]:
 
 def _customer_in(row: dict[str, Any]) -> Customer:
     return Customer(**{**row, "address": PostalAddress(**row["address"]), "modified_date": _day(row["modified_date"]),
-                       "rejected_emails": tuple(row.get("rejected_emails") or ())})
+                       "rejected_emails": tuple(row.get("rejected_emails") or ()),
+                       "fields": tuple((str(k), str(v)) for k, v in row.get("fields") or ())})
 
 
 def _invoice_out(d: Document) -> list[Any]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
 import sqlite3
+import sys
 import tempfile
 import zlib
 from collections import Counter
@@ -34,7 +36,7 @@ _LOOKUP_KEYS = 500  # keys per IN (...): well under SQLite's limit on parameters
 _TYPES = {int(t): t for t in DocumentType}  # a dict beats the enum's own lookup, a million times over
 _CUSTOMER_COLUMNS = ("number", "company_name", "first_name", "last_name", "email", "email_note", "line1", "line2",
                      "city", "state", "postal_code", "country_code", "phone", "class_id", "currency_id",
-                     "is_active", "is_on_hold", "modified_date", "rejected_emails")
+                     "is_active", "is_on_hold", "modified_date", "rejected_emails", "fields")
 _DOCUMENT_COLUMNS = ("number", "type", "customer_number", "date", "amount", "balance", "currency", "is_voided",
                      "void_date", "modified_date")
 _SCHEMA = f"""
@@ -83,16 +85,24 @@ def _customer_row(c: Customer) -> tuple[Any, ...]:
     rejected = "\n".join(c.rejected_emails) if c.rejected_emails else None
     return (shard_key(c), c.number, c.company_name, c.first_name, c.last_name, c.email, c.email_note, a.line1,
             a.line2, a.city, a.state, a.postal_code, a.country_code, c.phone, c.class_id, c.currency_id,
-            int(c.is_active), int(c.is_on_hold), _day(c.modified_date), rejected)
+            int(c.is_active), int(c.is_on_hold), _day(c.modified_date), rejected,
+            json.dumps(c.fields, ensure_ascii=False) if c.fields else None)
 
 
 def _customer(row: tuple[Any, ...]) -> Customer:
     (number, company, first, last, email, note, line1, line2, city, state, postal, country, phone, class_id,
-     currency_id, active, on_hold, modified, rejected) = row
+     currency_id, active, on_hold, modified, rejected, fields) = row
     return Customer(number, company, first, last, email, note,
                     PostalAddress(line1, line2, city, state, postal, country), phone, class_id, currency_id,
                     bool(active), bool(on_hold), _date(modified),
-                    tuple(rejected.split("\n")) if rejected is not None else ())
+                    tuple(rejected.split("\n")) if rejected is not None else (),
+                    _fields(fields) if fields is not None else ())
+
+
+@functools.lru_cache(maxsize=4096)
+def _fields(text: str) -> tuple[tuple[str, str], ...]:
+    """A customer's mappable fields back from their JSON: a few combinations recur, each made once."""
+    return tuple((sys.intern(k), sys.intern(v)) for k, v in json.loads(text))
 
 
 def _document_row(d: Document) -> tuple[Any, ...]:

@@ -16,6 +16,7 @@ from gpmc_desktop.cli.main import main
 from gpmc_desktop.demo.gp_model import GPDataset
 from gpmc_desktop.demo.gp_sba import GPSimulator
 from gpmc_desktop.demo.mailchimp_sim import DEMO_LIST_NAME, MailchimpSimulator
+from gpmc_desktop.gp.customer_fields import SBA_NAMES
 from gpmc_desktop.gp.model import Customer
 from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.session import build_session
@@ -348,7 +349,8 @@ def test_the_gp_data_stage_says_what_it_checked(gp_sba: GPSimulator, gp_dataset:
     facts = run_gp(gp_settings(gp_sba), PW, shown.append)
     assert facts is not None and shown[-1].stage == "data" and shown[-1].ok
     count = len(gp_dataset.companies["TWO"].customers)
-    assert shown[-1].message.startswith(f"customers: {count} read, 9 fields checked; customer addresses: ")
+    fields = 9 + len(SBA_NAMES)  # the segmentation fields (gp/customer_fields.py) are checked too
+    assert shown[-1].message.startswith(f"customers: {count} read, {fields} fields checked; customer addresses: ")
     assert "; receivables documents: " in shown[-1].message and " read, 10 fields checked; " in shown[-1].message
     assert shown[-1].message.endswith("; dates WCF /Date()/")
     assert [c.what for c in facts.checked] == ["customers", "customer addresses", "receivables documents"]
