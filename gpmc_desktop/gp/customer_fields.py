@@ -2,11 +2,11 @@
 the sales territory, the price level, the payment terms and the customer card's two user-defined fields.
 
 GP keeps them on the customer (RM00101: SLPRSNID, SALSTERR, PRCLEVEL, PYMTRMID, USERDEF1, USERDEF2) and copies the
-salesperson, territory and user-defined fields onto each address (RM00102).  The Web Services hold them where the
-WSDL puts them: PriceLevelKey and PaymentTermsKey on the Customer; SalespersonKey, SalesTerritoryKey, UserDefined1
-and UserDefined2 on each CustomerAddress (read from the primary one).  No published SBA sample shows them: the SBA
-reader looks for the names below on the customer, then on its primary address; a server that sends none of them
-simply has nothing of this kind to offer, and nothing is invented.
+salesperson, territory and user-defined fields onto each address (RM00102: ``on_address``).  The Web Services hold
+them where the WSDL puts them: PriceLevelKey and PaymentTermsKey on the Customer; SalespersonKey,
+SalesTerritoryKey, UserDefined1 and UserDefined2 on each CustomerAddress (read from the primary one).  No published
+SBA sample shows them: the SBA reader looks for the names below on the customer, then (the ``on_address`` ones) on
+its primary address; a server that sends none of them simply has nothing of this kind to offer.
 """
 
 from __future__ import annotations
@@ -33,6 +33,5 @@ CUSTOMER_FIELDS = (
     CustomerField("user_defined_1", "User-defined 1", "UserDefined1", ("UserDefined1",), on_address=True),
     CustomerField("user_defined_2", "User-defined 2", "UserDefined2", ("UserDefined2",), on_address=True),
 )
-BY_KEY = {f.key: f for f in CUSTOMER_FIELDS}
 SBA_NAMES = tuple(f.sba for f in CUSTOMER_FIELDS)
 SBA_ADDRESS_NAMES = tuple(f.sba for f in CUSTOMER_FIELDS if f.on_address)

@@ -30,7 +30,7 @@ from gpmc_desktop.store.audit import (
     record_trace,
 )
 from gpmc_desktop.store.clock import Clock, from_iso, to_iso, utc_now
-from gpmc_desktop.store.connection import Store, open_database_path, open_store, write_transaction
+from gpmc_desktop.store.connection import Store, open_store, write_transaction
 from gpmc_desktop.store.engine_state import (
     AUTOMATIONS_APPLIED,
     BACKFILL_DONE,
@@ -77,7 +77,7 @@ from gpmc_desktop.store.profiles import (
     rename_profile,
     save_profile,
 )
-from gpmc_desktop.store.run_lock import ProfileBusyError, profile_run_lock
+from gpmc_desktop.store.run_lock import ProfileBusyError, open_database_path, profile_run_lock
 from gpmc_desktop.store.runs import (
     RunRow,
     close_interrupted_runs,

@@ -125,12 +125,6 @@ class Store:
         self.close()
 
 
-def open_database_path() -> Path | None:
-    """The file of the state database this process has open (None when none is): a sync process opens the same."""
-    db = database_proxy.obj
-    return None if db is None else Path(db.database)
-
-
 def open_store(
     path: str | os.PathLike[str] | None = None,
     *,

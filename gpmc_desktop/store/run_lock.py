@@ -65,6 +65,7 @@ def lock_path(database: Path, profile: str) -> Path:
 
 
 def open_database_path() -> Path:
+    """The file of the state database this process has open (a lock beside it; a sync process opens the same)."""
     db = database_proxy.obj
     if db is None:
         raise StoreError("the state database is not open")

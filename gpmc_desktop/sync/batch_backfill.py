@@ -30,6 +30,7 @@ from gpmc_desktop.mailchimp.batches import BatchClient, BatchStatus, Operation, 
 from gpmc_desktop.mailchimp.errors import Category, MailchimpError
 from gpmc_desktop.store import batches as stored
 from gpmc_desktop.sync.batch_work import Work
+from gpmc_desktop.sync.progress_throttle import ProgressCallback
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ RESUBMITS = 3  # times an operation answered 429/5xx is sent again before it is 
 POLL_FIRST, POLL_MAX = 1.0, 30.0  # seconds between status polls, doubling while nothing finishes
 DEADLINE = 8 * 3600.0  # seconds a run waits for Mailchimp's processing before it stops (resumed next run)
 
-ProgressFn = Callable[[str, int, int], None]
+ProgressFn = ProgressCallback  # phase, done, total (sync/progress_throttle.py)
 Apply = Callable[[list[Work]], None]
 
 

@@ -73,13 +73,14 @@ from gpmc_desktop.sync.gp_read import SHARD_CUSTOMERS, GPRead
 from gpmc_desktop.sync.mass_change import MISSING_STATE, MassChange, assess, read_missing, write_missing
 from gpmc_desktop.sync.merge_fields import AudienceFields
 from gpmc_desktop.sync.plan import BuyerPlan, CustomerPlan, MemberPlan, OrderPlan, Plan, build_plan, fit_members
+from gpmc_desktop.sync.progress_throttle import ProgressCallback
 from gpmc_desktop.sync.progress_words import CHECKING
 from gpmc_desktop.sync.quiet_poll import QuietMemo, QuietStart
 from gpmc_desktop.sync.reconciliation import Holdings, Reconciliation, RecordOutcomes, Tally, held_money
 from gpmc_desktop.sync.report import RunReport
 from gpmc_desktop.sync.resumed import Resumed
 
-ProgressFn = Callable[[str, int, int], None]
+ProgressFn = ProgressCallback  # phase, done, total (sync/progress_throttle.py)
 T = TypeVar("T")
 R = TypeVar("R")
 

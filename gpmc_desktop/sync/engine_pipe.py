@@ -11,6 +11,7 @@ same user, and a frame only ever travels over the pipe between a parent and the 
 
 from __future__ import annotations
 
+import logging
 import pickle
 import struct
 import threading
@@ -41,7 +42,7 @@ class RunRequest:
     trigger: store.RunKind = store.RunKind.SYNC_NOW
     confirm_mass_change: bool = False
     holder: str = ""
-    log_level: int = 20
+    log_level: int = logging.INFO
 
 
 def read_frame(stream: IO[bytes]) -> Any | None:

@@ -22,7 +22,6 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import gpmc_desktop
@@ -30,11 +29,11 @@ from gpmc_desktop import store
 from gpmc_desktop.logsetup import mask, register_api_key, register_secret
 from gpmc_desktop.profile import Profile, Secrets
 from gpmc_desktop.sync.engine_pipe import CANCEL, FrameWriter, RunRequest, read_frame
+from gpmc_desktop.sync.progress_throttle import ProgressCallback
 from gpmc_desktop.sync.report import RunReport
 
 log = logging.getLogger(__name__)
 
-ProgressFn = Callable[[str, int, int], None]
 KILL_AFTER_S = 60.0  # after a cancel: the engine stops between records, far sooner than this
 CHILD_FLAG = "--engine-child"  # the frozen `gpmc` executable's way in (installer/entry_gpmc.py)
 
@@ -62,7 +61,7 @@ def child_environment() -> dict[str, str]:
 
 
 def run_in_child_process(
-    profile: Profile, secrets: Secrets, *, database: Path, progress: ProgressFn | None = None,
+    profile: Profile, secrets: Secrets, *, database: Path, progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None, full: bool = False, trigger: store.RunKind = store.RunKind.SYNC_NOW,
     confirm_mass_change: bool = False, holder: str = "",
 ) -> RunReport:
@@ -105,7 +104,7 @@ def run_in_child_process(
                              "last words")
 
 
-def _relay(proc: subprocess.Popen[bytes], progress: ProgressFn | None) -> tuple[object, ...] | None:
+def _relay(proc: subprocess.Popen[bytes], progress: ProgressCallback | None) -> tuple[object, ...] | None:
     """Pass on progress and log lines until the child's answer (None if it ended without one)."""
     assert proc.stdout is not None
     while True:
@@ -134,11 +133,7 @@ def _pass_cancel(proc: subprocess.Popen[bytes], cancel: threading.Event, finishe
         FrameWriter(proc.stdin).send(CANCEL)
     except OSError:
         pass  # it has ended already
-    try:
-        proc.wait(KILL_AFTER_S)
-    except subprocess.TimeoutExpired:
-        log.warning("the sync process did not stop %.0f s after it was asked to: stopping it", KILL_AFTER_S)
-        proc.kill()
+    _wait_or_kill(proc, "after it was asked to stop")
 
 
 def _copy_stderr(proc: subprocess.Popen[bytes]) -> None:
@@ -157,8 +152,14 @@ def _close(proc: subprocess.Popen[bytes]) -> None:
                 stream.close()
         except OSError:
             pass
+    _wait_or_kill(proc, "after its input closed")
+
+
+def _wait_or_kill(proc: subprocess.Popen[bytes], after: str) -> None:
+    """Give the child KILL_AFTER_S to end on its own, then end it."""
     try:
         proc.wait(KILL_AFTER_S)
     except subprocess.TimeoutExpired:
+        log.warning("the sync process did not stop %.0f s %s: stopping it", KILL_AFTER_S, after)
         proc.kill()
         proc.wait()

@@ -73,10 +73,8 @@ def saved_profile_runner(credentials: CredentialReader, *, in_process: bool = Fa
         if in_process:
             return run_profile(row.profile(), secrets, full=full, progress=progress, cancel=cancel,
                                confirm_mass_change=confirm_mass_change, trigger=trigger, holder=TRAY_APP)
-        database = store.open_database_path()
-        if database is None:
-            raise RuntimeError("no state database is open")
-        return run_in_child_process(row.profile(), secrets, database=database, progress=progress, cancel=cancel,
+        return run_in_child_process(row.profile(), secrets, database=store.open_database_path(), progress=progress,
+                                    cancel=cancel,
                                     full=full, trigger=trigger, confirm_mass_change=confirm_mass_change,
                                     holder=TRAY_APP)
 

@@ -1,6 +1,6 @@
 """While a sync runs (in a sync process of its own, or in the app's process), what lived through a progress
-report is left out of full garbage collections
-(their pauses froze the window, benchmarks/bench_gui.py); after the last run everything is collectable again."""
+report is left out of full garbage collections (their pauses froze the window, benchmarks/bench_gui.py); after
+the last run everything is collectable again."""
 
 from __future__ import annotations
 
