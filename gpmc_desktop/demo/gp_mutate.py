@@ -23,6 +23,11 @@ from gpmc_desktop.demo.gp_model import (
     FUNCTIONAL_CURRENCY,
     W_ADDRESS,
     W_CITY,
+    W_PRCLEVEL,
+    W_PYMTRMID,
+    W_SALSTERR,
+    W_SLPRSNID,
+    W_USERDEF,
     CompanyData,
     CustomerRow,
     DocType,
@@ -54,6 +59,14 @@ class Change:
 
 def _cents(amount: Decimal | float | int | str) -> int:
     return int((Decimal(str(amount)) * 100).quantize(Decimal(1)))
+
+
+# The customer-card fields a profile may map (gp/customer_fields.py): RM00101 column, width, copied to addresses.
+SEGMENT_COLUMNS = {
+    "salesperson": ("slprsnid", W_SLPRSNID, True), "sales_territory": ("salsterr", W_SALSTERR, True),
+    "price_level": ("prclevel", W_PRCLEVEL, False), "payment_terms": ("pymtrmid", W_PYMTRMID, False),
+    "user_defined_1": ("userdef1", W_USERDEF, True), "user_defined_2": ("userdef2", W_USERDEF, True),
+}
 
 
 class GPMutator:
@@ -182,6 +195,27 @@ class GPMutator:
             return Change("address", data.interid, cust.custnmbr.rstrip(), tuple(tables),
                           {"before": before, "after": {"address1": addr.address1, "city": addr.city},
                            "adrscode": code.strip(), "primary": primary})
+
+    def set_segment_field(self, customer: str, key: str, value: str, *, company: str | None = None) -> Change:
+        """Customer Maintenance saving a new salesperson, territory, ... (*key* as gp/customer_fields.py names it;
+        "" clears it): the customer row, and the primary address's copy where GP keeps one."""
+        column, width, on_address = SEGMENT_COLUMNS[key]
+        with self.dataset.lock:
+            data = self._company(company)
+            cust = self._customer(data, customer)
+            before = getattr(cust, column).strip()
+            now = self.clock.utcnow()
+            setattr(cust, column, pad_shared(value, width))
+            tables = ["RM00101"]
+            addr = data.address(cust.custnmbr, cust.adrscode)
+            if on_address and addr is not None:
+                setattr(addr, column, pad_shared(value, width))
+                addr.modifdt, addr.dex_row_ts = self.clock.today(), now
+                tables.append("RM00102")
+            cust.modifdt, cust.dex_row_ts = self.clock.today(), now
+            self.dataset.touch()
+            return Change("segment field", data.interid, cust.custnmbr.rstrip(), tuple(tables),
+                          {"field": key, "before": before, "after": value})
 
     def set_status(
         self,

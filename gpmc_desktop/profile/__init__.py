@@ -19,7 +19,15 @@ from gpmc_desktop.profile.document import (
     to_stored_document,
     to_toml,
 )
-from gpmc_desktop.profile.model import GPSettings, MailchimpSettings, Profile, Secrets, SyncFilters, SyncSettings
+from gpmc_desktop.profile.model import (
+    FieldMapping,
+    GPSettings,
+    MailchimpSettings,
+    Profile,
+    Secrets,
+    SyncFilters,
+    SyncSettings,
+)
 from gpmc_desktop.profile.schema import ENV_GP_PASSWORD, ENV_MAILCHIMP_API_KEY, KEYS, Key, Kind, Level
 
 __all__ = [
@@ -28,6 +36,7 @@ __all__ = [
     "KEYS",
     "ConfigError",
     "Document",
+    "FieldMapping",
     "GPSettings",
     "Key",
     "Kind",

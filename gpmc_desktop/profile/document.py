@@ -16,6 +16,7 @@ from typing import Any
 
 from gpmc_desktop.profile.model import (
     SECTION_TYPES,
+    FieldMapping,
     GPSettings,
     MailchimpSettings,
     Profile,
@@ -115,7 +116,7 @@ def profile_from_mapping(doc: Mapping[str, Any]) -> Profile:
     """The profile a document describes; ConfigError listing every problem when it cannot be used."""
     problems: list[str] = []
     if not isinstance(doc, Mapping):
-        raise ConfigError("a profile is a table of sections ([profile], [gp], [mailchimp], [filters], [sync])")
+        raise ConfigError("a profile is a table of sections (" + ", ".join(f"[{s}]" for s in SECTIONS) + ")")
     sections = _sections(doc, problems)
     unchosen: set[tuple[str, str]] = set()
     values = {name: _section_values(name, sections.get(name, {}), problems, unchosen) for name in SECTIONS}
@@ -132,6 +133,7 @@ def profile_from_mapping(doc: Mapping[str, Any]) -> Profile:
         filters=SyncFilters(**values["filters"]),
         unchosen=frozenset(unchosen),
         sync=SyncSettings(**values["sync"]),
+        mapping=FieldMapping(**values["mapping"]),
     )
 
 

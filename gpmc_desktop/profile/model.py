@@ -47,6 +47,22 @@ class SyncFilters:
 
 
 @dataclass(frozen=True)
+class FieldMapping:
+    """Where each GP customer field goes in Mailchimp: "off", "merge_field" or "tags" (sync/field_targets.py)."""
+
+    customer_class: str = default("mapping", "customer_class")
+    salesperson: str = default("mapping", "salesperson")
+    sales_territory: str = default("mapping", "sales_territory")
+    price_level: str = default("mapping", "price_level")
+    payment_terms: str = default("mapping", "payment_terms")
+    user_defined_1: str = default("mapping", "user_defined_1")
+    user_defined_2: str = default("mapping", "user_defined_2")
+
+    def target(self, key: str) -> str:
+        return str(getattr(self, key))
+
+
+@dataclass(frozen=True)
 class SyncSettings:
     mass_change_percent: int = default("sync", "mass_change_percent")  # 0: the mass-change guard is off
     batch_threshold: int = default("sync", "batch_threshold")  # 0: never through batch operations
@@ -63,6 +79,7 @@ class Profile:
     # name): they hold the file default, which only a profile that has already synced may run on.
     unchosen: frozenset[tuple[str, str]] = frozenset()
     sync: SyncSettings = field(default_factory=SyncSettings)
+    mapping: FieldMapping = field(default_factory=FieldMapping)
 
 
 @dataclass(frozen=True)
@@ -73,4 +90,4 @@ class Secrets:
 
 # The dataclass that holds each section's keys (the [profile] keys are Profile's own fields).
 SECTION_TYPES: dict[str, type] = {"gp": GPSettings, "mailchimp": MailchimpSettings, "filters": SyncFilters,
-                                  "sync": SyncSettings}
+                                  "mapping": FieldMapping, "sync": SyncSettings}

@@ -40,7 +40,7 @@ class Level(StrEnum):
     FILE = "file"  # profile files only: the desktop app keeps its own database, so it has no use for it
 
 
-SECTIONS = ("profile", "gp", "mailchimp", "filters", "sync")
+SECTIONS = ("profile", "gp", "mailchimp", "filters", "mapping", "sync")
 REQUIRED_SECTIONS = ("gp", "mailchimp")
 # A key named like one of these is a credential: it never belongs in a profile, whatever section it is in.
 SECRET_NAMES = frozenset({"password", "api_key", "apikey", "secret", "token"})
@@ -166,6 +166,23 @@ def _domain_problem(value: str) -> str | None:
     return f"write it with its domain, like CORP\\{value}"
 
 
+MAPPING_CHOICES = ("off", "merge_field", "tags")
+MAPPING_MEANINGS = (
+    ("off", "not sent to Mailchimp"),
+    ("merge_field", "an audience field of its own, created on the first sync"),
+    ("tags", "a tag per value; a value GP no longer holds has its tag removed"),
+)
+
+
+def _mapping_key(name: str, label: str, merge_tag: str, tag_prefix: str, default: str, *, new: str | None = None,
+                 example: str) -> Key:
+    # sync/field_targets.py holds the same merge tag and prefix (a test keeps the two alike).
+    return Key("mapping", name, Kind.CHOICE, label,
+               f"Where the sync puts the GP customer's {label.lower()} in Mailchimp: \"off\" (not sent), "
+               f"\"merge_field\" (the audience field {merge_tag}, created on the first sync) or \"tags\" (a tag "
+               f"per value, like \"{tag_prefix}<value>\").", Level.ADVANCED, default=default,
+               choices=MAPPING_CHOICES, new_profile_value=new, meanings=MAPPING_MEANINGS, example=example)
+
 KEYS: tuple[Key, ...] = (
     # ------------------------------------------------------------------------------------------------ [profile]
     Key("profile", "name", Kind.TEXT, "Profile name",
@@ -272,6 +289,18 @@ KEYS: tuple[Key, ...] = (
     Key("filters", "customer_classes", Kind.LIST, "Customer classes",
         "Only customers of these GP classes; empty: every class.", Level.BASIC, default=(),
         rule="a list of GP class ids", example=[]),
+    # ------------------------------------------------------------------------------------------------ [mapping]
+    # One key per GP customer field (gp/customer_fields.py keys, plus the class): where its value goes.  The file
+    # default of each is what a profile meant before the key existed, so an upgrade re-sends nothing.
+    _mapping_key("customer_class", "Customer class", "GPCLASS", "GP class: ", "tags", example="tags"),
+    _mapping_key("salesperson", "Salesperson", "SALESREP", "GP salesperson: ", "off", new="merge_field",
+                 example="merge_field"),
+    _mapping_key("sales_territory", "Sales territory", "TERRITORY", "GP territory: ", "off", new="tags",
+                 example="tags"),
+    _mapping_key("price_level", "Price level", "PRICELEVEL", "GP price level: ", "off", new="tags", example="tags"),
+    _mapping_key("payment_terms", "Payment terms", "PAYTERMS", "GP terms: ", "off", example="off"),
+    _mapping_key("user_defined_1", "User-defined 1", "GPUSER1", "GP user-defined 1: ", "off", example="tags"),
+    _mapping_key("user_defined_2", "User-defined 2", "GPUSER2", "GP user-defined 2: ", "off", example="off"),
     # --------------------------------------------------------------------------------------------------- [sync]
     Key("sync", "mass_change_percent", Kind.INTEGER, "Ask before changing more than (%)",
         "A run that would update, skip or no longer find more than this share of the customers or of the invoices "
@@ -309,6 +338,11 @@ def nearest_key(section: str, name: str) -> str | None:
     lowered = name.lower()
     same = [k.name for k in section_keys(section)]
     others = {k.name: k for k in KEYS if k.section != section}
+    # A near miss in its own section beats the same name elsewhere ([filters] customer_class meant the
+    # section's customer_classes, not [mapping] customer_class).
+    found = difflib.get_close_matches(lowered, same, n=1, cutoff=0.9)
+    if found and found[0] != lowered:
+        return found[0]
     if lowered in others and lowered not in same:  # the right key in the wrong section beats a look-alike
         return f"{lowered} under [{others[lowered].section}]"
     found = difflib.get_close_matches(lowered, same, n=1, cutoff=0.6)
@@ -381,6 +415,7 @@ __all__ = [
     "ENV_MAILCHIMP_API_KEY",
     "KEYS",
     "KEYS_BY_PATH",
+    "MAPPING_CHOICES",
     "REQUIRED_SECTIONS",
     "SECRET_NAMES",
     "SECTIONS",

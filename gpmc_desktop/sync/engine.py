@@ -47,7 +47,7 @@ from gpmc_desktop.store import (
 )
 from gpmc_desktop.store.bulk import chunks
 from gpmc_desktop.store.runs import RUN_NOTES
-from gpmc_desktop.sync import buyer_address, mapping, mass_change, quiet_poll
+from gpmc_desktop.sync import buyer_address, field_targets, mapping, mass_change, quiet_poll
 from gpmc_desktop.sync.archived import archived_print
 from gpmc_desktop.sync.automations import OFF, ON, keeps_store_syncing
 from gpmc_desktop.sync.batch_backfill import BatchBackfill, BatchesUnfinished, BatchSettings
@@ -147,6 +147,26 @@ class OrderSent(NamedTuple):
     action: Action  # what the order counts as
     carried_buyer: bool  # its POST carried the e-commerce customer in full
     moved: bool  # it was deleted and created again on its buyer
+
+
+# Most Mailchimp plans allow 30 audience fields, the e-mail address among them (80 on Premium).
+AUDIENCE_FIELD_LIMIT = 30
+
+
+def merge_field_refused(field_def: Mapping[str, Any], err: MailchimpError, listed: int) -> str:
+    """Why the run stopped when Mailchimp would not add an audience field, and what to do, in plain words."""
+    tag, name = field_def["tag"], field_def["name"]
+    target = field_targets.BY_TAG.get(tag)
+    if target is None:  # one of the sync's own fields: nothing to map elsewhere
+        return (f"Mailchimp would not add the audience field {name} ({tag}) the sync needs: "
+                f"{err.detail or err.title}. Delete an audience field you no longer use in Mailchimp (Audience > "
+                "Settings > Audience fields). No contact or order was sent.")
+    full = (f" The audience has {listed + 1} fields with the e-mail address; most Mailchimp plans allow "
+            f"{AUDIENCE_FIELD_LIMIT}." if listed + 1 >= AUDIENCE_FIELD_LIMIT else "")
+    return (f"Mailchimp would not add the audience field {name} ({tag}): {err.detail or err.title}.{full} Delete "
+            "an audience field you no longer use in Mailchimp (Audience > Settings > Audience fields), or send "
+            f"this GP field as tags or not at all ([mapping] {target.key}; in the app: Advanced settings, "
+            "GP fields in Mailchimp). No contact or order was sent.")
 
 
 def _audit_event(
@@ -471,7 +491,7 @@ class SyncEngine:
         except MailchimpError:
             return None  # the next poll plans as usual
         tags = {f.get("tag") for f in definitions}
-        if any(f["tag"] not in tags for f in mapping.EXTRA_MERGE_FIELDS):
+        if any(f["tag"] not in tags for f in self._merge_fields_wanted()):
             return None
         fields = AudienceFields.from_api(definitions)
         guard = self._guard_applies()
@@ -523,7 +543,7 @@ class SyncEngine:
 
         def plan_of(customers: list[Customer], documents: list[Document]) -> Plan:
             return build_plan(customers, documents, self.profile.filters, self.profile.mailchimp.status_if_new,
-                              zone=zone, currency=gp.currency, archived=archived)
+                              zone=zone, currency=gp.currency, archived=archived, field_map=self.profile.mapping)
 
         if gp.shard_count == 1:
             if 0 in skip:
@@ -905,17 +925,26 @@ class SyncEngine:
         """The audience as a quiet poll's memo depends on it: its merge fields and its archived contacts."""
         return f"{quiet_poll.fields_print(definitions)}:{archived_print(self._archived_emails())}"
 
+    def _merge_fields_wanted(self) -> tuple[dict[str, Any], ...]:
+        return mapping.merge_fields_for(self.profile.mapping)
+
     def _ensure_merge_fields(self) -> AudienceFields:
-        """Create the sync's own merge fields the audience lacks; returns every field's definition (its type and
-        options decide which values fit)."""
+        """Create the audience fields the sync writes to that the audience lacks (its own and those the profile's
+        [mapping] asks for); returns every field's definition (its type and options decide which values fit).
+        A field Mailchimp will not add stops the run here, before any contact is written."""
         list_id = self.profile.mailchimp.list_id
         definitions = self.api.merge_fields(list_id)
         self._fields_print = self._audience_print(definitions)
         existing = {f.get("tag") for f in definitions}
-        for field_def in mapping.EXTRA_MERGE_FIELDS:
+        for field_def in self._merge_fields_wanted():
             if field_def["tag"] in existing:
                 continue
-            created = self.api.create_merge_field(list_id, dict(field_def))
+            try:
+                created = self.api.create_merge_field(list_id, dict(field_def))
+            except MailchimpError as err:
+                if err.category is not Category.PERMANENT:
+                    raise
+                raise AbortRun(merge_field_refused(field_def, err, len(definitions))) from err
             definitions.append(created)
             self.book.audit(_audit_event(
                 Entity.MERGE_FIELD, str(field_def["tag"]), Action.CREATED,
@@ -929,7 +958,7 @@ class SyncEngine:
             definitions = self.api.merge_fields(self.profile.mailchimp.list_id)
         except MailchimpError as err:
             raise self._audience_abort(err) from err
-        return AudienceFields.from_api(definitions).with_missing(mapping.EXTRA_MERGE_FIELDS)
+        return AudienceFields.from_api(definitions).with_missing(self._merge_fields_wanted())
 
     def _ensure_product(self, force: bool = False) -> None:
         with self._product_lock:

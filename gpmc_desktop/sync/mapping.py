@@ -17,7 +17,8 @@ from typing import Any
 
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.mailchimp.keys import subscriber_hash
-from gpmc_desktop.sync import business_dates
+from gpmc_desktop.profile import FieldMapping
+from gpmc_desktop.sync import business_dates, field_targets
 
 # Merge tags are at most 10 characters in Mailchimp's UI.
 TAG_COMPANY = "COMPANY"
@@ -26,7 +27,13 @@ EXTRA_MERGE_FIELDS = (
     {"tag": TAG_COMPANY, "name": "Company", "type": "text", "public": False},
     {"tag": TAG_GP_NUMBER, "name": "GP customer number", "type": "text", "public": False},
 )
-CLASS_TAG_PREFIX = "GP class: "
+
+
+def merge_fields_for(field_map: FieldMapping) -> tuple[dict[str, Any], ...]:
+    """The audience fields the sync writes to beyond Mailchimp's defaults: its own and those *field_map* maps."""
+    return EXTRA_MERGE_FIELDS + field_targets.merge_fields(field_map)
+CLASS_TAG_PREFIX = field_targets.CLASS.tag_prefix
+NO_EXTRA_FIELDS = FieldMapping()  # the file defaults: no audience field beyond the fixed ones
 
 PRODUCT_ID = "gp-receivables-invoice"
 PRODUCT = {
@@ -56,17 +63,22 @@ def class_tag(class_id: str) -> str:
 
 def tag_changes(wanted: list[str], current: Any) -> list[dict[str, str]]:
     """The tag updates that bring a member from *current* (the ``tags`` of Mailchimp's member answer) to
-    *wanted*: missing tags become active, GP class tags no longer wanted inactive.  Tags without our prefix
-    were added by people in Mailchimp and are left alone."""
+    *wanted*: missing tags become active, tags of ours (sync/field_targets.py) no longer wanted inactive.  Names
+    compare case-blind, as Mailchimp matches them.  Tags without one of our prefixes were added by people in
+    Mailchimp and are left alone."""
     have = {str(t.get("name", "")) for t in current or [] if isinstance(t, dict)}
-    changes = [{"name": t, "status": "active"} for t in wanted if t not in have]
-    changes += [{"name": t, "status": "inactive"} for t in sorted(have - set(wanted))
-                if t.startswith(CLASS_TAG_PREFIX)]
+    have_folded = {t.casefold() for t in have}
+    wanted_folded = {t.casefold() for t in wanted}
+    changes = [{"name": t, "status": "active"} for t in wanted if t.casefold() not in have_folded]
+    changes += [{"name": t, "status": "inactive"} for t in sorted(have)
+                if t.casefold() not in wanted_folded and field_targets.is_ours(t)]
     return changes
 
 
-def member_payload(customer: Customer, status_if_new: str) -> dict[str, Any]:
-    """The member upsert: ``status_if_new`` only, never ``status``, so Mailchimp-side choices stay.
+def member_payload(customer: Customer, status_if_new: str, field_map: FieldMapping = NO_EXTRA_FIELDS
+                   ) -> dict[str, Any]:
+    """The member upsert: ``status_if_new`` only, never ``status``, so Mailchimp-side choices stay.  *field_map*:
+    the profile's ``[mapping]``, whose audience fields join GP's name, address and phone.
 
     The merge fields are what GP holds; :func:`gpmc_desktop.sync.plan.fit_members` then keeps what the
     audience's fields can take (a partial ADDRESS, for one, is never sent)."""
@@ -77,6 +89,7 @@ def member_payload(customer: Customer, status_if_new: str) -> dict[str, Any]:
         "PHONE": customer.phone,
         TAG_COMPANY: customer.company_name,
         TAG_GP_NUMBER: customer.number,
+        **field_targets.merge_values(customer, field_map),
     }
     addr = customer.address
     if addr.line1 or addr.city or addr.state or addr.postal_code:

@@ -15,8 +15,8 @@ from datetime import tzinfo
 from typing import Any
 
 from gpmc_desktop.gp.model import Customer, Document
-from gpmc_desktop.profile import SyncFilters
-from gpmc_desktop.sync import business_dates, mapping
+from gpmc_desktop.profile import FieldMapping, SyncFilters
+from gpmc_desktop.sync import business_dates, field_targets, mapping
 from gpmc_desktop.sync.archived import ARCHIVED_REASON, is_archived
 from gpmc_desktop.sync.merge_fields import AudienceFields, LeftOut, fit
 
@@ -47,6 +47,7 @@ class MemberPlan:
     status_if_new: str
     left_out: tuple[LeftOut, ...] = ()  # merge values the audience cannot take (see fit_members)
     fitted: dict[str, Any] | None = None  # the merge values sent, when fitting changed GP's (see fit_members)
+    field_map: FieldMapping = mapping.NO_EXTRA_FIELDS  # the profile's [mapping]: which audience fields it fills
 
     @property
     def gp_merge_fields(self) -> dict[str, Any]:
@@ -62,7 +63,7 @@ class MemberPlan:
         return payload
 
     def _gp_payload(self) -> dict[str, Any]:
-        return mapping.member_payload(self.buyer.primary, self.status_if_new)
+        return mapping.member_payload(self.buyer.primary, self.status_if_new, self.field_map)
 
 
 @dataclass(slots=True)
@@ -119,11 +120,12 @@ def skip_reason(customer: Customer, filters: SyncFilters, archived: Collection[s
 def build_plan(
     customers: Iterable[Customer], documents: Iterable[Document], filters: SyncFilters, status_if_new: str,
     *, zone: tzinfo | None = None, currency: str | None = None, archived: Collection[str] = (),
+    field_map: FieldMapping = mapping.NO_EXTRA_FIELDS,
 ) -> Plan:
     """*zone*: the company's time zone, whose calendar the GP dates are in (None: this computer's).
     *currency*: the store's (None: the one most of *documents* are in; a part of a big run is given the whole
     run's).  *archived*: the audience's archived contacts (lower case), whose customers are left out
-    (sync/archived.py)."""
+    (sync/archived.py).  *field_map*: the profile's [mapping] of GP fields to audience fields and tags."""
     zone = business_dates.company_zone(None) if zone is None else zone
     plan = Plan()
     docs = list(documents)
@@ -144,16 +146,17 @@ def build_plan(
         # Deterministic primary (lowest number), so shared members do not flip between runs.
         group.sort(key=lambda c: c.number)
         primary = group[0]
-        tags = sorted({mapping.class_tag(c.class_id) for c in group if c.class_id})
+        tags = field_targets.member_tags(group, field_map)
         buyer = mapping.ecommerce_customer_payload(primary)
         plan.members[email] = MemberPlan(
             email=email,
             primary=primary.number,
             customers=[c.number for c in group],
             tags=tags,
-            hash=member_hash(mapping.member_payload(primary, status_if_new), tags),
+            hash=member_hash(mapping.member_payload(primary, status_if_new, field_map), tags),
             buyer=BuyerPlan(buyer["id"], email, mapping.content_hash(buyer), primary),
             status_if_new=status_if_new,
+            field_map=field_map,
         )
 
     for doc in docs:
@@ -181,6 +184,14 @@ def build_plan(
 
 
 def member_hash(payload: dict[str, Any], tags: list[str]) -> str:
+    """The content hash of a member; a mapped audience field left empty is not part of it (see
+    field_targets.MAPPED_MERGE_TAGS), so a member without a salesperson hashes alike whether or not the
+    salesperson is mapped."""
+    merge = payload.get("merge_fields")
+    if isinstance(merge, dict) and any(tag in field_targets.MAPPED_MERGE_TAGS for tag in merge):
+        kept = {tag: value for tag, value in merge.items()
+                if value != "" or tag not in field_targets.MAPPED_MERGE_TAGS}
+        payload = {**payload, "merge_fields": kept}
     return mapping.content_hash({"member": payload, "tags": tags})
 
 

@@ -29,6 +29,7 @@ from gpmc_desktop.profile.schema import KEYS, Key, Kind, Level, form_problem
 from gpmc_desktop.ui.colours import colours
 
 SECTION_TITLES = {"gp": "Dynamics GP", "mailchimp": "Mailchimp", "filters": "Which customers", "profile": "Profile",
+                  "mapping": "GP fields in Mailchimp",
                   "sync": "Safety"}
 ADVANCED_KEYS: tuple[Key, ...] = tuple(k for k in KEYS if k.level is Level.ADVANCED)
 

@@ -308,6 +308,29 @@ def test_tags_post_is_204_and_records_is_syncing(sim, api):
     assert_problem(api.post(unknown, tags), 404, "Resource Not Found")
 
 
+def test_tags_are_one_per_name_whatever_its_case(sim, api):
+    """A tag is a static segment, named case-blind: the audience's first spelling is kept for every contact."""
+    other = "bo.chen@fabrikam.org"
+    api.put(MEMBER, member_body(EMAIL))
+    api.put(f"{MEMBERS}/{subscriber_hash(other)}", member_body(other))
+    assert api.post(f"{MEMBER}/tags", {"tags": [{"name": "GP terms: Net 30", "status": "active"}]}).status_code == 204
+    api.post(f"{MEMBERS}/{subscriber_hash(other)}/tags", {"tags": [{"name": "GP TERMS: NET 30", "status": "active"}]})
+    api.post(f"{MEMBER}/tags", {"tags": [{"name": "gp terms: net 30", "status": "active"}]})
+    assert sim.member(LIST, EMAIL)["tags"] == sim.member(LIST, other)["tags"] == ["GP terms: Net 30"]
+    api.post(f"{MEMBER}/tags", {"tags": [{"name": "GP Terms: NET 30", "status": "inactive"}]})
+    assert sim.member(LIST, EMAIL)["tags"] == []
+
+
+def test_an_audience_holds_at_most_30_fields_with_the_email_address(sim, api):
+    listed = len(api.get(f"/lists/{LIST}/merge-fields", params={"count": 1000}).json()["merge_fields"])
+    for n in range(29 - listed):
+        assert api.post(f"/lists/{LIST}/merge-fields", {"name": f"F{n}", "type": "text"}).status_code == 200
+    assert_problem(api.post(f"/lists/{LIST}/merge-fields", {"name": "One more", "type": "text"}), 400,
+                   "Bad Request")
+    sim.config.merge_field_limit = 0
+    assert api.post(f"/lists/{LIST}/merge-fields", {"name": "One more", "type": "text"}).status_code == 200
+
+
 def test_batch_subscribe_reports_existing_contacts(sim, api):
     api.put(MEMBER, member_body(EMAIL))
     body = {"members": [{"email_address": EMAIL, "status": "subscribed"},

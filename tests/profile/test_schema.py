@@ -68,7 +68,7 @@ def test_every_key_round_trips_toml_database_engine_toml(tmp_path: Path) -> None
         from_db = row.profile()
     # The database keeps everything but the file's own database path (it *is* the database).
     assert from_db == Profile(loaded.name, loaded.gp, loaded.mailchimp, loaded.filters, database=None,
-                              sync=loaded.sync)
+                              sync=loaded.sync, mapping=loaded.mapping)
 
     # What the engine is built from: the SOAP source and the Mailchimp transport see the stored values.
     _api, transport = make_api(from_db, "0123456789abcdef0123456789abcdef-us6")
@@ -124,7 +124,7 @@ def test_unknown_section_and_stray_keys() -> None:
         profile_from_mapping(doc)
     assert caught.value.problems == (
         "[filter] is not a section; did you mean [filters]?",
-        "tenant is not a key; keys go under a section (profile, gp, mailchimp, filters, sync)",
+        "tenant is not a key; keys go under a section (profile, gp, mailchimp, filters, mapping, sync)",
     )
 
 

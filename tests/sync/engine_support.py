@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from gpmc_desktop.gp.sba_shapes import customer_from_sba, document_from_sba
 from gpmc_desktop.mailchimp.api import MailchimpApi
 from gpmc_desktop.mailchimp.keys import api_base_for
 from gpmc_desktop.mailchimp.transport import MailchimpTransport, RetryPolicy
-from gpmc_desktop.profile import Profile, load_profile
+from gpmc_desktop.profile import Profile, load_profile, to_toml
 from gpmc_desktop.sync.batch_backfill import BatchSettings
 from gpmc_desktop.sync.bookkeeping import Bookkeeping
 from gpmc_desktop.sync.engine import ProgressFn, SyncEngine
@@ -409,3 +410,10 @@ def wait_for(condition: Callable[[], Any], what: str, deadline: float = 60.0) ->
             return value
         time.sleep(0.005)
     raise AssertionError(f"gave up waiting for {what}")
+
+
+def set_profile_keys(demo: Demo, section: str, **values: Any) -> None:
+    """Give the demo's profile file these keys under *section*, keeping every other key as written."""
+    doc = tomllib.loads(demo.profile_path.read_text(encoding="utf-8"))
+    doc.setdefault(section, {}).update(values)
+    demo.profile_path.write_text(to_toml(doc), encoding="utf-8")

@@ -32,6 +32,9 @@ class SimConfig:
     fake_email_domains: set[str] = field(default_factory=lambda: set(DEFAULT_FAKE_DOMAINS))
     # An incomplete ADDRESS on an optional field: dropped silently (reported) or rejected like a required one.
     optional_address: Literal["drop", "reject"] = "drop"
+    # Audience fields per audience, the e-mail address among them (most plans: 30; Premium: 80); 0: no limit.
+    # The error's words are an assumption: no public sample shows them.
+    merge_field_limit: int = 30
     # Merge tags the audience does not define: ignored, or a 400.
     unknown_merge_tags: Literal["ignore", "reject"] = "ignore"
     # SPEC90's PUT "Add or update order"; Mailchimp's current API answers 405.

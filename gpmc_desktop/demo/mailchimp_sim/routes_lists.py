@@ -182,7 +182,7 @@ def batch_subscribe(ctx: SimContext, req: ApiRequest) -> Reply:
             if sync_tags:
                 member.tags = {}
             for name in entry["tags"]:
-                member.tags.setdefault(str(name), ctx.clock.iso())
+                audience.add_tag(member, str(name), ctx.clock.iso())
     return Reply(200, {
         "new_members": [member_json(m) for m in created],
         "updated_members": [member_json(m) for m in updated],
@@ -228,6 +228,10 @@ def post_merge_field(ctx: SimContext, req: ApiRequest) -> Reply:
     body = req.json
     if body.get("tag"):
         _tag_taken(audience, str(body["tag"]))
+    limit = ctx.config.merge_field_limit
+    if limit and len(audience.merge_fields) + 1 >= limit:  # the e-mail address is a field too, never listed
+        raise ApiError(400, "Bad Request", f"This audience already has {limit} audience fields, the most its plan "
+                                           "allows. Delete a field you no longer use to add another.")
     extra = {k: body.get(k) for k in _MERGE_FIELD_EDITABLE if k not in ("name", "tag")}
     definition = new_merge_field(audience, str(body["name"]), str(body["type"]), body.get("tag"), **extra)
     return Reply(200, definition)
@@ -279,7 +283,7 @@ def post_member(ctx: SimContext, req: ApiRequest) -> Reply:
         ctx, audience, email, str(body.get("status") or ""), body, skip_required=req.flag("skip_merge_validation")
     )
     for name in body.get("tags") or []:
-        member.tags.setdefault(str(name), ctx.clock.iso())
+        audience.add_tag(member, str(name), ctx.clock.iso())
     return Reply(200, member_json(member))
 
 
@@ -328,14 +332,15 @@ def get_tags(ctx: SimContext, req: ApiRequest) -> Reply:
 
 
 def post_tags(ctx: SimContext, req: ApiRequest) -> Reply:
-    member = lookup(audience_of(ctx, req.params["list_id"]), req.params["subscriber_hash"])
+    audience = audience_of(ctx, req.params["list_id"])
+    member = lookup(audience, req.params["subscriber_hash"])
     tags = req.json.get("tags") or []
     for tag in tags:
         name = str(tag.get("name", ""))
         if tag.get("status") == "inactive":
-            member.tags.pop(name, None)
+            audience.remove_tag(member, name)
         elif name:
-            member.tags.setdefault(name, ctx.clock.iso())
+            audience.add_tag(member, name, ctx.clock.iso())
     # is_syncing on a tag post stops tag-triggered automations: record it so tests can check the sync sets it.
     ctx.state.tag_requests.append({
         "list_id": member.list_id, "email": member.email_address, "tags": tags,

@@ -91,6 +91,19 @@ class AudienceList:
     next_merge_id: int = 1
     members: dict[str, Member] = field(default_factory=dict)  # subscriber hash -> member
     forgotten: dict[str, str] = field(default_factory=dict)  # subscriber hash -> e-mail, after delete-permanent
+    # The audience's tags by case-folded name: a tag is a static segment, whose names Mailchimp matches case-blind
+    # (DynamoMTL/spree_chimpy#15), so "vip" given after "VIP" is the VIP tag.
+    tag_names: dict[str, str] = field(default_factory=dict)
+
+    def add_tag(self, member: Member, name: str, when: str) -> None:
+        """Give *member* the tag *name*, spelt as the audience first knew it."""
+        spelt = self.tag_names.setdefault(name.casefold(), name)
+        member.tags.setdefault(spelt, when)
+
+    def remove_tag(self, member: Member, name: str) -> None:
+        folded = name.casefold()
+        for held in [t for t in member.tags if t.casefold() == folded]:
+            del member.tags[held]
 
     def merge_field_by_tag(self, tag: str) -> dict[str, Any] | None:
         return next((f for f in self.merge_fields.values() if f["tag"] == tag), None)
