@@ -150,6 +150,9 @@ def wizard_shots(app: QApplication, env: DemoEnvironment, credentials: Credentia
     next_page(app, wizard, PageId.FILTERS)
 
     save(wizard, out, "wizard-5-what-to-sync", app)
+    next_page(app, wizard, PageId.FIELDS)
+
+    save(wizard, out, "wizard-5b-gp-fields", app)  # "5b": the names of the pictures after it stay
     next_page(app, wizard, PageId.SCHEDULE)
 
     schedule = wizard.schedule_page

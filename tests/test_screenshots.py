@@ -15,7 +15,7 @@ from gpmc_desktop.ui.wizard.wizard import PREFERRED_SIZE
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = ("summary", "failures", "tray-menu", "main-window-after-sync", "wizard-1-gp-connection",
-            "wizard-7-preview", "wizard-at-125-percent", "dark-main-window")
+            "wizard-5b-gp-fields", "wizard-7-preview", "wizard-at-125-percent", "dark-main-window")
 
 
 @pytest.fixture(scope="module")

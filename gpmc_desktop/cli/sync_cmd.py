@@ -130,6 +130,8 @@ def print_summary(report: RunReport, out: TextIO) -> None:
               f"GP), {news[FailureNews.RETRYING]} to be retried; new failures: {news[FailureNews.NEW]}", file=out)
     if report.dry_run:
         print(f"  new contacts the Mailchimp plan must cover: {report.new_contacts:,}", file=out)
+    for line in report.mapped.lines() if report.mapped is not None else ():
+        print(f"  mapped: {line}", file=out)
     for line in report.left_out_lines():
         print(f"  merge fields: {line}", file=out)
     if report.error:

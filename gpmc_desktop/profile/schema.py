@@ -180,7 +180,7 @@ def _mapping_key(name: str, label: str, merge_tag: str, tag_prefix: str, default
     return Key("mapping", name, Kind.CHOICE, label,
                f"Where the sync puts the GP customer's {label.lower()} in Mailchimp: \"off\" (not sent), "
                f"\"merge_field\" (the audience field {merge_tag}, created on the first sync) or \"tags\" (a tag "
-               f"per value, like \"{tag_prefix}<value>\").", Level.ADVANCED, default=default,
+               f"per value, like \"{tag_prefix}<value>\").", Level.BASIC, default=default,
                choices=MAPPING_CHOICES, new_profile_value=new, meanings=MAPPING_MEANINGS, example=example)
 
 KEYS: tuple[Key, ...] = (

@@ -35,7 +35,7 @@ from gpmc_desktop.mailchimp.keys import BadApiKey, api_base_for, datacenter
 from gpmc_desktop.mailchimp.transport import MailchimpTransport, RetryPolicy
 from gpmc_desktop.profile import ConfigError, GPSettings, MailchimpSettings, Profile
 from gpmc_desktop.profile.schema import key
-from gpmc_desktop.sync import automations
+from gpmc_desktop.sync import automations, field_targets
 
 if TYPE_CHECKING:
     from gpmc_desktop.gp.soap import SoapSource
@@ -71,6 +71,8 @@ class CompanySample:
     sampled: int  # read in full (all of them, except over Web Services: see SOAP_SAMPLE_SIZE)
     with_email: int  # of the sampled ones
     classes: dict[str, int] = field(default_factory=dict)  # GP customer class → customers in it (all of them)
+    # Each mappable customer field (sync/field_targets.py, the class aside) → value → sampled customers holding it.
+    fields: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -257,7 +259,7 @@ def _sample_fact(source: SbaSource | SoapSource, facts: GPFacts) -> str:
         facts.sample = CompanySample(total, 0, 0, dict(sorted(classes.items())))
         return f"{total} customers readable (the next stage checks their fields)"
     facts.sample = CompanySample(total, len(customers), sum(1 for c in customers if c.email),
-                                 dict(sorted(classes.items())))
+                                 dict(sorted(classes.items())), field_values(customers))
     return _sample_words(facts.sample, customers)
 
 
@@ -288,6 +290,17 @@ def _data_fact(source: SbaSource | SoapSource, facts: GPFacts) -> str:
             soap_shapes.invoice_from_soap(raw)
     facts.checked = checked
     return data_check.summary(checked)
+
+
+def field_values(customers: list[Customer]) -> dict[str, dict[str, int]]:
+    """What the sampled *customers* hold in each field a profile may map beside the class: value → customers,
+    most held first."""
+    values: dict[str, dict[str, int]] = {}
+    for target in field_targets.TARGETS:
+        if target is not field_targets.CLASS:
+            held = Counter(v for c in customers if (v := target.value(c)))
+            values[target.key] = dict(held.most_common())
+    return values
 
 
 def _sample_words(sample: CompanySample, customers: list[Customer]) -> str:

@@ -165,8 +165,8 @@ def merge_field_refused(field_def: Mapping[str, Any], err: MailchimpError, liste
             f"{AUDIENCE_FIELD_LIMIT}." if listed + 1 >= AUDIENCE_FIELD_LIMIT else "")
     return (f"Mailchimp would not add the audience field {name} ({tag}): {err.detail or err.title}.{full} Delete "
             "an audience field you no longer use in Mailchimp (Audience > Settings > Audience fields), or send "
-            f"this GP field as tags or not at all ([mapping] {target.key}; in the app: Advanced settings, "
-            "GP fields in Mailchimp). No contact or order was sent.")
+            f"this GP field as tags or not at all ([mapping] {target.key}; in the app: Settings, GP fields in "
+            "Mailchimp). No contact or order was sent.")
 
 
 def _audit_event(
@@ -586,6 +586,10 @@ class SyncEngine:
                 parts.append(self._assess(plan, fc if holds is None else self._forecast(plan), confirmed))
             if dry_run:
                 self._count_preview(plan, fc, report, self._tally, ledgers)
+                if report.mapped is None:
+                    report.mapped = field_targets.MappedCounts()
+                report.mapped.add_members(((m.buyer.primary, m.tags) for m in plan.members.values()),
+                                          self.profile.mapping)
             else:
                 self._money[part] = held_money(plan, self.book.synced(Entity.ORDER))
                 # Not after finishing a stopped run's batches: what they did is counted record by record.

@@ -11,7 +11,7 @@ are the same tag there and must not be retired for each other here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gpmc_desktop.gp.customer_fields import CUSTOMER_FIELDS
@@ -90,3 +90,49 @@ def member_tags(group: Iterable[Customer], field_map: FieldMapping) -> list[str]
 def is_ours(tag: str) -> bool:
     """A tag this sync sets (and so retires when GP no longer calls for it); tags people add are left alone."""
     return tag.startswith(TAG_PREFIXES)
+
+
+@dataclass
+class MappedCounts:
+    """What a preview says the mapping sends: per mapped field, the contacts carrying a value and the different
+    values (tags: the different tags) among them."""
+
+    contacts: dict[str, int] = field(default_factory=dict)
+    values: dict[str, set[str]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)  # "merge_field" or "tags"
+
+    def add_members(self, members: Iterable[tuple[Customer, list[str]]], field_map: FieldMapping) -> None:
+        """Count each member, given as its primary GP customer (whose values its audience fields carry) and its
+        tags."""
+        merge, tagged = targets(field_map, MERGE_FIELD), targets(field_map, TAGS)
+        for kind, chosen in ((MERGE_FIELD, merge), (TAGS, tagged)):
+            for target in chosen:
+                self.contacts.setdefault(target.key, 0)
+                self.values.setdefault(target.key, set())
+                self.kinds[target.key] = kind
+        for primary, tags in members:
+            for target in merge:
+                if value := target.value(primary):
+                    self.contacts[target.key] += 1
+                    self.values[target.key].add(value)
+            for target in tagged:
+                mine = [t.casefold() for t in tags if t.startswith(target.tag_prefix)]
+                if mine:
+                    self.contacts[target.key] += 1
+                    self.values[target.key].update(mine)
+
+    def lines(self) -> list[str]:
+        """One line per mapped field, in the mapping's order: where it goes and how many contacts carry it."""
+        out = []
+        for target in TARGETS:
+            if target.key not in self.contacts:
+                continue
+            n, kinds = self.contacts[target.key], len(self.values[target.key])
+            contacts = f"{n:,} contact{'s' if n != 1 else ''}"
+            if self.kinds[target.key] == MERGE_FIELD:
+                out.append(f"{target.label}: the audience field {target.merge_tag}, filled on {contacts} "
+                           f"({kinds:,} different value{'s' if kinds != 1 else ''})")
+            else:
+                out.append(f"{target.label}: {kinds:,} tag{'s' if kinds != 1 else ''} like "
+                           f"\u201c{target.tag_prefix}\u2026\u201d, on {contacts}")
+        return out

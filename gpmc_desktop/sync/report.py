@@ -10,6 +10,7 @@ from typing import Any
 from gpmc_desktop.store.vocab import Action, Entity, Outcome
 from gpmc_desktop.sync.decide import WAITING_FOR
 from gpmc_desktop.sync.failure_news import FailureNews
+from gpmc_desktop.sync.field_targets import MappedCounts
 from gpmc_desktop.sync.mass_change import MassChange
 from gpmc_desktop.sync.merge_fields import FieldMisfit, summary_line
 from gpmc_desktop.sync.reconciliation import Reconciliation, RecordOutcomes
@@ -53,6 +54,8 @@ class RunReport:
     kind: str = ""  # the run kind it is recorded as (store.vocab.RunKind), "" when no run was started
     # A run sent by Mailchimp batch operations: batches submitted, operations, operations that failed.
     batches: dict[str, int] | None = None
+    # A dry run's count of what the profile's [mapping] sends (None: not a dry run, or GP was not read).
+    mapped: MappedCounts | None = None
 
     @property
     def waits_for_decision(self) -> bool:

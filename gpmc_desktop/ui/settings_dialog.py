@@ -48,13 +48,14 @@ class SettingsDialog(QDialog):
         # Straight to one page: the saved pages count as checked, so a new schedule needs no connection check.
         self.schedule_button = QPushButton("Schedule…", self)
         self.filters_button = QPushButton("Customers to sync…", self)
+        self.fields_button = QPushButton("GP fields in Mailchimp…", self)
         self.advanced_button = QPushButton("Advanced settings…", self)
         self.gp_button = QPushButton("GP password…", self)
         self.mc_button = QPushButton("Mailchimp API key…", self)
         self.remove_button = QPushButton("Remove…", self)
         buttons = QVBoxLayout()
         for b in (self.new_button, self.edit_button, self.schedule_button, self.filters_button,
-                  self.advanced_button, self.gp_button, self.mc_button, self.remove_button):
+                  self.fields_button, self.advanced_button, self.gp_button, self.mc_button, self.remove_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         row = QHBoxLayout()
@@ -86,6 +87,7 @@ class SettingsDialog(QDialog):
         self.edit_button.clicked.connect(lambda: self._emit_for_current(self.edit_requested))
         self.schedule_button.clicked.connect(lambda: self._edit_page(PageId.SCHEDULE))
         self.filters_button.clicked.connect(lambda: self._edit_page(PageId.FILTERS))
+        self.fields_button.clicked.connect(lambda: self._edit_page(PageId.FIELDS))
         self.advanced_button.clicked.connect(lambda: self._emit_for_current(self.advanced_requested))
         self.gp_button.clicked.connect(lambda: self._credential(GP_PASSWORD))
         self.mc_button.clicked.connect(lambda: self._credential(MAILCHIMP_API_KEY))
@@ -99,7 +101,8 @@ class SettingsDialog(QDialog):
 
     def _update_buttons(self) -> None:
         chosen = self.current_profile() is not None
-        for b in (self.edit_button, self.schedule_button, self.filters_button, self.advanced_button,
+        for b in (self.edit_button, self.schedule_button, self.filters_button, self.fields_button,
+                  self.advanced_button,
                   self.gp_button, self.mc_button, self.remove_button):
             b.setEnabled(chosen)
 

@@ -132,8 +132,13 @@ def test_the_wizard_stops_after_the_stage_its_page_needs(gp_sba: GPSimulator, gp
     customers = read_customers(gp_settings(gp_sba))
     classes = Counter(c.class_id for c in customers if c.class_id)
     assert len(classes) >= 2
+    # Each field a profile may map: what the customers hold in it, most held first.
+    held = {key: Counter(v for c in customers if (v := c.value_of(key))) for key in
+            ("salesperson", "sales_territory", "price_level", "payment_terms", "user_defined_1", "user_defined_2")}
     assert facts.sample == CompanySample(len(customers), len(customers), sum(1 for c in customers if c.email),
-                                         dict(sorted(classes.items())))
+                                         dict(sorted(classes.items())),
+                                         {key: dict(count.most_common()) for key, count in held.items()})
+    assert all(held.values())
 
     shown.clear()
     assert run_gp(gp_settings(gp_sba), "wrong", shown.append, until="sample") is None

@@ -75,6 +75,17 @@ def test_a_merge_field_mapping_writes_only_the_members_with_a_value(demo: Demo) 
 
     preview = demo.run(dry_run=True)
     assert preview.customers["updated"] == len(holders)
+    # The preview says where each mapped field goes and how many contacts carry it (every planned one, a contact
+    # Mailchimp refused included); gpmc sync --dry-run prints the same line.
+    planned = gp_members(demo, held=False)
+    carrying = sum(1 for group in planned.values() if group[0].value_of("salesperson"))
+    kinds = len({group[0].value_of("salesperson") for group in planned.values()} - {""})
+    assert preview.mapped is not None and preview.mapped.kinds == {"customer_class": "tags",
+                                                                   "salesperson": "merge_field"}
+    line = f"Salesperson: the audience field SALESREP, filled on {carrying} contacts ({kinds} different values)"
+    assert line in preview.mapped.lines()
+    printed = demo.cli("--dry-run")
+    assert printed.code == 0 and f"mapped: {line}" in printed.stderr
     asked, writes = demo.traffic(demo.run)
     assert asked.waits_for_decision and writes == Counter()  # more than 20% of the contacts: a person decides
     report, writes = confirmed(demo)

@@ -62,14 +62,23 @@ def test_a_right_mailchimp_key_is_proven_then_saved(qtbot, state, demo: DemoEnvi
     assert credentials.get(demo_profile, MAILCHIMP_API_KEY) == new_key
 
 
-def open_schedule_from_settings(qtbot, controller: DesktopController, profile: str) -> SetupWizard:
+def open_schedule_from_settings(qtbot, controller: DesktopController, profile: str, *,
+                                page: PageId = PageId.SCHEDULE) -> SetupWizard:
     settings = controller.open_settings()
-    settings.schedule_button.click()
+    {PageId.SCHEDULE: settings.schedule_button, PageId.FIELDS: settings.fields_button}[page].click()
     wizard = next(d for d in controller._dialogs if isinstance(d, SetupWizard))
     qtbot.waitExposed(wizard)
-    assert wizard.editing == profile and wizard.currentId() == PageId.SCHEDULE
+    assert wizard.editing == profile and wizard.currentId() == page
     settings.close()
     return wizard
+
+
+def test_settings_open_the_gp_fields_page(qtbot, make_controller, demo_profile: str) -> None:
+    controller = make_controller()
+    controller.start(show_window=True)
+    wizard = open_schedule_from_settings(qtbot, controller, demo_profile, page=PageId.FIELDS)
+    assert wizard.fields_page.title() == "GP fields in Mailchimp"
+    wizard.close()
 
 
 def test_finish_with_wait_starts_no_sync(qtbot, make_controller, demo: DemoEnvironment, demo_profile: str) -> None:

@@ -176,6 +176,7 @@ def walk_to_preview(qtbot, wizard: SetupWizard, env: DemoEnvironment) -> None:
     pass_mailchimp(qtbot, wizard, env)
     choose_contacts(qtbot, wizard, "pending")
     choose_automations(qtbot, wizard, "off")
+    go_next(qtbot, wizard, PageId.FIELDS)
     go_next(qtbot, wizard, PageId.SCHEDULE)
     go_next(qtbot, wizard, PageId.PREVIEW)
     wait_preview(qtbot, wizard)
@@ -208,6 +209,25 @@ def test_new_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironment
     assert filters.with_email.isChecked() and not filters.with_email.isEnabled()
     assert filters.classes.count() >= 2  # the classes found in the sample
     filters.skip_on_hold.setChecked(True)
+    go_next(qtbot, wizard, PageId.FIELDS)
+
+    # What the company's sampled customers hold in each field, and a new profile's places for them.
+    fields = wizard.fields_page
+    sample = wizard.sample
+    assert sample is not None and sample.fields["salesperson"]
+    top = next(iter(sample.fields["sales_territory"]))
+    assert fields.held["sales_territory"].text().startswith(f"{sum(sample.fields['sales_territory'].values())} of ")
+    assert f"{top} ({sample.fields['sales_territory'][top]})" in fields.held["sales_territory"].text()
+    assert fields.values() == {"customer_class": "tags", "salesperson": "merge_field", "sales_territory": "tags",
+                               "price_level": "tags", "payment_terms": "off", "user_defined_1": "off",
+                               "user_defined_2": "off"}
+    territory = fields.choices["sales_territory"]
+    assert territory.currentText() == "Tags \u201cGP territory: \u2026\u201d"
+    assert territory.itemData(territory.currentIndex(), Qt.ItemDataRole.ToolTipRole) == (
+        f"Each value its own tag, like \u201cGP territory: {top}\u201d")
+    assert fields.choices["salesperson"].currentText() == "Audience field SALESREP"
+    fields.choices["price_level"].setCurrentIndex(fields.choices["price_level"].findData("off"))
+    fields.choices["user_defined_1"].setCurrentIndex(fields.choices["user_defined_1"].findData("tags"))
     go_next(qtbot, wizard, PageId.SCHEDULE)
 
     schedule = wizard.schedule_page
@@ -231,6 +251,12 @@ def test_new_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironment
     assert phones > 1
     assert html.escape(f"{phones:,} phone numbers do not fit the audience's US phone format and will be left "
                        "out") in shown
+    # Where the mapped fields go, counted by the same dry run.
+    assert report.mapped is not None and report.mapped.kinds == {
+        "customer_class": "tags", "salesperson": "merge_field", "sales_territory": "tags", "user_defined_1": "tags"}
+    for line in report.mapped.lines():
+        assert html.escape(line) in shown
+    assert "Salesperson: the audience field SALESREP, filled on" in shown
     # Nothing saved before Finish: not the profile, not a run, not a secret.
     assert store.list_profiles() == []
     name = wizard.preview_page.name.text()
@@ -248,6 +274,8 @@ def test_new_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironment
     assert settings.mailchimp.automations == "on" and settings.unchosen == frozenset()
     assert row.settings["mailchimp"]["automations"] == "on"  # stored although it is the default: it was chosen
     assert settings.filters.skip_on_hold is True
+    assert (settings.mapping.salesperson, settings.mapping.price_level, settings.mapping.user_defined_1) == (
+        "merge_field", "off", "tags")
     assert Cadence.from_dict(row.schedule) == Cadence.month_end("07:00", 2)
     assert store.list_runs(row.id) == []  # the preview recorded no run
     assert row.profile() == wizard.saved_profile
@@ -385,6 +413,7 @@ def test_edit_mode_prefills_and_updates(qtbot, state: store.Store, credentials: 
         go_next(qtbot, wizard, PageId.CONTACTS)
         go_next(qtbot, wizard, PageId.AUTOMATIONS)
         go_next(qtbot, wizard, PageId.FILTERS)
+        go_next(qtbot, wizard, PageId.FIELDS)
         go_next(qtbot, wizard, PageId.SCHEDULE)
         wizard.schedule_page.kind.setCurrentIndex(wizard.schedule_page.kind.findData("every_hours"))
         wizard.schedule_page.hours.setValue(6)
@@ -420,6 +449,7 @@ def test_editing_a_profile_that_never_chose_asks_for_the_choice(qtbot, state: st
         go_next(qtbot, wizard, PageId.AUTOMATIONS)
         assert "Order e-mails" in wizard.automations_page.title()
         choose_automations(qtbot, wizard, "on")  # asserts Next waited for the choice
+        go_next(qtbot, wizard, PageId.FIELDS)
         go_next(qtbot, wizard, PageId.SCHEDULE)
         go_next(qtbot, wizard, PageId.PREVIEW)
         wait_preview(qtbot, wizard)

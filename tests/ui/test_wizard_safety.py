@@ -149,11 +149,11 @@ def test_enter_runs_the_check_not_next(qtbot, wizard: SetupWizard, env: DemoEnvi
 
 
 def test_the_step_indicator_names_the_page(qtbot, wizard: SetupWizard, env: DemoEnvironment) -> None:
-    assert wizard.step_text() == "Step 1 of 8 — GP connection"
+    assert wizard.step_text() == "Step 1 of 9 — GP connection"
     assert wizard.steps.heading.isVisible()
     pass_gp_check(qtbot, wizard, env)
     go_next(qtbot, wizard, PageId.COMPANY)
-    assert wizard.step_text() == "Step 2 of 8 — GP company"
+    assert wizard.step_text() == "Step 2 of 9 — GP company"
     assert "<b>2. GP company</b>" in wizard.steps.list.text()
 
 
@@ -188,7 +188,7 @@ def test_edit_opens_on_the_schedule_and_finishes_without_checking_again(
     wizard.sendNow.connect(sent.append)
     try:
         assert wizard.currentId() == PageId.SCHEDULE
-        assert wizard.step_text() == "Step 7 of 8 — Schedule"
+        assert wizard.step_text() == "Step 8 of 9 — Schedule"
         assert [r.message for r in wizard.gp_page.stages.results] == [SAVED_MESSAGE]
         schedule = wizard.schedule_page
         schedule.kind.setCurrentIndex(schedule.kind.findData("daily"))
@@ -201,6 +201,33 @@ def test_edit_opens_on_the_schedule_and_finishes_without_checking_again(
     row = store.get_profile(saved)
     assert row is not None and Cadence.from_dict(row.schedule) == Cadence.daily("07:00")
     assert sent == []  # an edit waits for the schedule unless the user chooses otherwise
+
+
+def test_the_fields_page_of_a_saved_profile_reads_gp_on_request_and_saves_the_mapping(
+        qtbot, saved: str, credentials: CredentialStore, env: DemoEnvironment) -> None:
+    """Settings > GP fields in Mailchimp: the saved profile's places, GP read only when asked (its checks count as
+    passed, so there is no sample yet), and Finish keeps the new places."""
+    before = requests_served(env)
+    wizard = walk.open_wizard(qtbot, SetupWizard.edit_profile(saved, credentials, start=PageId.FIELDS))
+    try:
+        page = wizard.fields_page
+        assert wizard.currentId() == PageId.FIELDS and wizard.sample is None
+        assert page.values()["customer_class"] == "tags" and page.values()["salesperson"] == "off"  # the file's
+        assert page.held["salesperson"].text() == "not read yet" and requests_served(env) == before
+        qtbot.mouseClick(page.read_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not page.running() and wizard.sample is not None, timeout=walk.CHECK_TIMEOUT_MS)
+        assert wizard.sample is not None and page.read_status.text() == ""
+        values = wizard.sample.fields["salesperson"]
+        assert page.held["salesperson"].text().startswith(f"{sum(values.values())} of {wizard.sample.customers} ")
+        assert page.read_button.text() == "Read again"
+        page.choices["salesperson"].setCurrentIndex(page.choices["salesperson"].findData("tags"))
+        finish(qtbot, wizard)
+    finally:
+        wizard.close()
+        wizard.wait_for_checks()
+    row = store.get_profile(saved)
+    assert row is not None and row.profile().mapping.salesperson == "tags"
+    assert row.settings["mapping"]["salesperson"] == "tags"
 
 
 def test_edit_on_a_page_keeps_back_and_rechecks_what_changed(
@@ -307,7 +334,10 @@ def test_the_wizard_fits_1366x768_at_125_percent(qtbot, saved: str, credentials:
             for what, size in sizes.items():
                 assert size.width() <= SMALL_SCREEN_CLIENT.width(), (PageId(page_id).name, what, size)
                 assert size.height() <= SMALL_SCREEN_CLIENT.height(), (PageId(page_id).name, what, size)
-            assert wizard.currentPage().findChild(QScrollArea, "pageScroll") is not None  # the page scrolls
+            scroll = wizard.currentPage().findChild(QScrollArea, "pageScroll")
+            assert scroll is not None  # the page scrolls (down: sideways its text wraps, nothing is cut off)
+            body = scroll.widget().minimumSizeHint().width()
+            assert body <= scroll.viewport().width(), (PageId(page_id).name, body, scroll.viewport().width())
         button = wizard.button(QWizard.WizardButton.NextButton)
         assert wizard.rect().contains(button.geometry())
     finally:

@@ -80,6 +80,7 @@ def test_soap_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironmen
     go_next(qtbot, wizard, PageId.CONTACTS)
     choose_contacts(qtbot, wizard, "transactional")
     choose_automations(qtbot, wizard, "off")
+    go_next(qtbot, wizard, PageId.FIELDS)
     go_next(qtbot, wizard, PageId.SCHEDULE)
     go_next(qtbot, wizard, PageId.PREVIEW)
     wait_preview(qtbot, wizard)

@@ -63,6 +63,7 @@ from gpmc_desktop.ui.wizard.automations_page import AutomationsPage
 from gpmc_desktop.ui.wizard.background import Background
 from gpmc_desktop.ui.wizard.base import CheckedPage, Page
 from gpmc_desktop.ui.wizard.choices import ContactsPage, FiltersPage
+from gpmc_desktop.ui.wizard.fields_page import FieldsPage
 from gpmc_desktop.ui.wizard.gp_pages import CompanyPage, GpPage
 from gpmc_desktop.ui.wizard.mailchimp_page import MailchimpPage
 from gpmc_desktop.ui.wizard.preview_page import PreviewPage
@@ -86,14 +87,16 @@ class PageId(IntEnum):
     CONTACTS = 3
     AUTOMATIONS = 4
     FILTERS = 5
-    SCHEDULE = 6
-    PREVIEW = 7
+    FIELDS = 6
+    SCHEDULE = 7
+    PREVIEW = 8
 
 
 # What the step indicator calls each page.
 STEP_NAMES = {
     PageId.GP: "GP connection", PageId.COMPANY: "GP company", PageId.MAILCHIMP: "Mailchimp",
     PageId.CONTACTS: "New contacts", PageId.AUTOMATIONS: "Order e-mails", PageId.FILTERS: "Customers to sync",
+    PageId.FIELDS: "GP fields in Mailchimp",
     PageId.SCHEDULE: "Schedule", PageId.PREVIEW: "Preview and finish",
 }
 # The wizard must fit a 1366×768 screen at 125% (1092×614 logical pixels, less a 48-pixel taskbar and the title
@@ -221,12 +224,13 @@ class SetupWizard(QWizard):
         self.contacts_page = ContactsPage(self)
         self.automations_page = AutomationsPage(self)
         self.filters_page = FiltersPage(self)
+        self.fields_page = FieldsPage(self)
         self.schedule_page = SchedulePage(self)
         self.preview_page = PreviewPage(self)
         for page_id, page in (
             (PageId.GP, self.gp_page), (PageId.COMPANY, self.company_page), (PageId.MAILCHIMP, self.mailchimp_page),
             (PageId.CONTACTS, self.contacts_page), (PageId.AUTOMATIONS, self.automations_page),
-            (PageId.FILTERS, self.filters_page),
+            (PageId.FILTERS, self.filters_page), (PageId.FIELDS, self.fields_page),
             (PageId.SCHEDULE, self.schedule_page), (PageId.PREVIEW, self.preview_page),
         ):
             self.setPage(page_id, page)
@@ -306,6 +310,7 @@ class SetupWizard(QWizard):
             skip_inactive=bool(self.value("filters", "skip_inactive")),
             skip_on_hold=bool(self.value("filters", "skip_on_hold")),
             customer_classes=tuple(self.value("filters", "customer_classes"))))
+        self.fields_page.set_mapping({k.name: self.value("mapping", k.name) for k in schema.section_keys("mapping")})
         self.schedule_page.set_cadence(values.cadence or DEFAULT_CADENCE)
         if values.name:
             self.preview_page.name.setText(values.name)
@@ -394,6 +399,7 @@ class SetupWizard(QWizard):
             "mailchimp": {**self.mailchimp_page.values(self.contacts_page.mode() or "transactional"),
                           "automations": self.automations_page.choice()},
             "filters": self.filters_page.values(),
+            "mapping": self.fields_page.values(),
         }
         return profile_from_mapping(merge_documents(self.document, changes))
 
@@ -453,8 +459,8 @@ class SetupWizard(QWizard):
         """Everything the pages hold, to tell whether the user changed anything since the wizard opened."""
         return repr((self.gp_page.values(), self.gp_page.password.text(), self.company_page.values(),
                      self.mailchimp_page.values(), self.mailchimp_page.key(), self.contacts_page.mode(),
-                     self.automations_page.choice(), self.filters_page.values(), self.cadence(),
-                     self.preview_page.name.text(), self.document))
+                     self.automations_page.choice(), self.filters_page.values(), self.fields_page.values(),
+                     self.cadence(), self.preview_page.name.text(), self.document))
 
     def has_work(self) -> bool:
         """A check passed here or a field was changed: closing would lose something."""
