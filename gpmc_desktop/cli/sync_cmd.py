@@ -132,6 +132,8 @@ def print_summary(report: RunReport, out: TextIO) -> None:
         print(f"  new contacts the Mailchimp plan must cover: {report.new_contacts:,}", file=out)
     for line in report.mapped.lines() if report.mapped is not None else ():
         print(f"  mapped: {line}", file=out)
+    for line in report.order_lines.lines() if report.order_lines is not None else ():
+        print(f"  order lines: {line}", file=out)
     for line in report.left_out_lines():
         print(f"  merge fields: {line}", file=out)
     if report.error:

@@ -138,15 +138,18 @@ class CompanyFactory:
             d = self._dates[ordinal] = dt.date.fromordinal(ordinal)
         return d
 
-    def stamp(self, day: dt.date, start_hour: int = 7, end_hour: int = 19) -> dt.datetime:
-        """A DEX_ROW_TS (UTC, ms) for an edit made during local office hours of *day*."""
-        ms = self.rng.randrange(start_hour * 3_600_000, end_hour * 3_600_000)
+    def stamp(self, day: dt.date, start_hour: int = 7, end_hour: int = 19, *,
+              rng: random.Random | None = None) -> dt.datetime:
+        """A DEX_ROW_TS (UTC, ms) for an edit made during local office hours of *day* (drawn from *rng*, by
+        default the company's stream)."""
+        rng = rng or self.rng
+        ms = rng.randrange(start_hour * 3_600_000, end_hour * 3_600_000)
         local = dt.datetime(day.year, day.month, day.day) + dt.timedelta(milliseconds=ms)
         utc = local - self.clock.utc_offset
         if day >= self.today():  # an edit "today" happened before now, not later this afternoon
             now = self.clock.utcnow()
             if utc > now:
-                utc = now - dt.timedelta(milliseconds=self.rng.randrange(1, 3_600_000))
+                utc = now - dt.timedelta(milliseconds=rng.randrange(1, 3_600_000))
         return utc
 
     def _chance(self, rate: float) -> bool:
@@ -521,7 +524,7 @@ class CompanyFactory:
     def new_doc_number(self, rmdtypal: int) -> str:
         prefix, width = SERIES[rmdtypal]
         if rmdtypal == DocType.INVOICE and self._chance(0.3):
-            prefix, width = "INV", 8  # invoices keyed in RM, not SOP: a second number series
+            prefix, width = "INV", 8  # a second number series (whether SOP posted it is gp_sales' choice)
         n = self.data.next_number(prefix, 1000 + 37 * rmdtypal)
         return pad(f"{prefix}{n:0{width}d}", W_DOCNUMBR)
 

@@ -1,4 +1,5 @@
-"""Seeded generator of a whole simulated GP install: companies, customers, addresses, e-mails, documents.
+"""Seeded generator of a whole simulated GP install: companies, customers, addresses, e-mails, documents, items and
+the posted sales invoices behind the receivables invoices.
 
 Deterministic by seed and clock: the same arguments give the same rows, down to every DEX_ROW_TS.
 """
@@ -21,6 +22,7 @@ from gpmc_desktop.demo.gp_model import (
     pad,
 )
 from gpmc_desktop.demo.gp_profile import DEFAULT_COMPANIES, CompanySpec, DataProfile
+from gpmc_desktop.demo.gp_sales import MISMATCH_MIN_CUSTOMERS, fill_sales
 
 # Forced documents per company so that even a tiny data set has every type and every invoice state.
 GUARANTEED_DOCUMENTS: tuple[tuple[int, str | None], ...] = (
@@ -66,9 +68,9 @@ def generate_dataset(
         documents = round(customers * profile.documents_per_customer)
     dataset = GPDataset(companies={}, clock=clock, seed=seed, profile=profile)
     weights = [spec.weight for spec in companies]
-    for spec, n_cust, n_docs in zip(
+    for i, (spec, n_cust, n_docs) in enumerate(zip(
         companies, split_counts(customers, weights), split_counts(documents, weights), strict=True
-    ):
+    )):
         data = CompanyData(
             CompanyRow(spec.cmpanyid, pad(spec.interid, W_INTERID), pad(spec.name, W_CMPNYNAM)), locales=spec.locales
         )
@@ -77,6 +79,8 @@ def generate_dataset(
         factory.fixed_today = clock.today()
         _fill_customers(factory, n_cust)
         _fill_documents(factory, n_docs, profile)
+        # Last, and from streams of their own: the main stream's draws stay what they were before SOP existed.
+        fill_sales(factory, seed, mismatch=i == 0 and customers >= MISMATCH_MIN_CUSTOMERS)
     return dataset
 
 

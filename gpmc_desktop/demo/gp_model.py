@@ -1,11 +1,12 @@
 """Rows shaped like the Dynamics GP tables both GP simulators serve from.
 
 One class per table (RM00101 customers, RM00102 addresses, SY01200 internet addresses, RM20101/RM30101
-receivables, MC020102 multicurrency amounts, SY01500 companies), attributes named after the GP columns in lower
-case.  Char columns hold their values padded with trailing spaces to the column width, as SQL Server returns
-``char(n)``; text columns (the e-mail lists) are not padded.  Money is kept as integer cents (GP stores
-numeric(19,5), the data only ever has 2 decimals) and dates as ``date``/naive ``datetime`` objects; everything
-uses ``__slots__`` so that 100,000 customers and 500,000 documents fit comfortably in memory.
+receivables, MC020102 multicurrency amounts, IV00101 items, SOP30200/SOP30300 posted sales invoices and their
+lines, SY01500 companies), attributes named after the GP columns in lower case.  Char columns hold their values
+padded with trailing spaces to the column width, as SQL Server returns ``char(n)``; text columns (the e-mail
+lists) are not padded.  Money is kept as integer cents (GP stores numeric(19,5), the data only ever has 2
+decimals), quantities as ``Decimal`` with GP's 5 places, and dates as ``date``/naive ``datetime`` objects;
+everything uses ``__slots__`` so that 100,000 customers and 500,000 documents fit comfortably in memory.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import enum
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from gpmc_desktop.demo.gp_clock import SimClock
@@ -51,6 +53,12 @@ W_TRXDSCRN = 31
 W_CSPORNBR = 21
 W_INTERID = 5
 W_CMPNYNAM = 65
+W_ITEMNMBR = 31
+W_ITEMDESC = 101
+W_ITMSHNAM = 15
+W_ITMCLSCD = 11
+W_SOPNUMBE = 21
+W_DOCID = 15
 
 # ISO code and decimal places per GP currency id (Currency Setup).
 CURRENCIES: dict[str, tuple[str, int]] = {
@@ -90,6 +98,21 @@ DOC_TYPE_NAMES = {
     DocType.RETURN: "Returns",
     DocType.PAYMENT: "Payments",
 }
+
+
+class ItemType(enum.IntEnum):
+    """IV00101 ITEMTYPE."""
+
+    SALES_INVENTORY = 1
+    DISCONTINUED = 2
+    KIT = 3
+    MISC_CHARGES = 4
+    SERVICES = 5
+    FLAT_FEE = 6
+
+
+SOP_INVOICE = 3  # SOPTYPE: 1 quote, 2 order, 3 invoice, 4 return, 5 back order, 6 fulfillment order
+SOP_LINE_STEP = 16384  # LNITMSEQ of the first line, and the gap GP leaves between lines
 
 _shared: dict[tuple[str, int], str] = {}
 
@@ -245,11 +268,88 @@ class MultiCurrencyRow:
     orctrxam: int  # originating current amount, cents
 
 
+@dataclass(slots=True)
+class ItemRow:
+    """IV00101 item master (Item Maintenance)."""
+
+    itemnmbr: str  # char(31)
+    itemdesc: str  # char(101)
+    itmshnam: str  # char(15)
+    itmclscd: str  # char(11), blank for items nobody put in a class
+    itemtype: int  # ItemType
+    decplqty: int  # quantity decimals + 1 (1: whole units, 3: two places), GP's DECPLQTY
+    currcost: int  # current cost, cents
+    creatddt: dt.date
+    modifdt: dt.date
+    dex_row_ts: dt.datetime
+
+
+@dataclass(slots=True)
+class SalesHeaderRow:
+    """SOP30200 posted sales document (only invoices, SOPTYPE 3, are generated).
+
+    Posting the invoice made the RM invoice of the same number and customer, so DOCAMNT is that document's
+    ORTRXAMT.  Amounts are functional-currency cents; the ``or*`` columns hold the document's own currency, as
+    GP keeps both (the same values when the document is in the functional currency).
+    """
+
+    soptype: int
+    sopnumbe: str  # char(21), the RM document's DOCNUMBR
+    docid: str  # char(15), the SOP document type id (STDINV)
+    custnmbr: str
+    cstponbr: str  # char(21) customer PO number
+    docdate: dt.date
+    glpostdt: dt.date
+    curncyid: str
+    xchgrate: float  # functional per originating unit; 1.0 in the functional currency
+    subtotal: int  # sum of the lines' XTNDPRCE
+    trdisamt: int  # trade discount
+    frtamnt: int
+    miscamnt: int
+    taxamnt: int
+    docamnt: int  # SUBTOTAL - TRDISAMT + FRTAMNT + MISCAMNT + TAXAMNT
+    orsubtot: int
+    ortdisam: int
+    orfrtamt: int
+    ormiscamt: int
+    ortaxamt: int
+    ordocamt: int
+    voidstts: int
+    creatddt: dt.date
+    modifdt: dt.date
+    dex_row_ts: dt.datetime
+
+
+@dataclass(slots=True)
+class SalesLineRow:
+    """SOP30300 line of a posted sales document."""
+
+    soptype: int
+    sopnumbe: str
+    lnitmseq: int  # 16384, 32768, ...
+    itemnmbr: str  # may name an item since deleted from IV00101
+    itemdesc: str  # copied onto the line when it was entered
+    quantity: Decimal  # GP keeps 5 places
+    decplqty: int  # the item's DECPLQTY when the line was entered
+    unitprce: int  # cents
+    xtndprce: int  # quantity * unit price - markdown, rounded to cents
+    mrkdnamt: int  # line markdown
+    taxamnt: int
+    oruntprc: int  # the same four in the document's currency
+    oxtndprc: int
+    ormrkdam: int
+    ortaxamt: int
+
+
 DocKey = tuple[int, str]
 
 
 def doc_key(rmdtypal: int, docnumbr: str) -> DocKey:
     return (int(rmdtypal), key_of(docnumbr))
+
+
+def sales_key(soptype: int, sopnumbe: str) -> DocKey:
+    return (int(soptype), key_of(sopnumbe))
 
 
 @dataclass(slots=True)
@@ -263,6 +363,9 @@ class CompanyData:
     open_docs: dict[DocKey, DocumentRow] = field(default_factory=dict)  # RM20101
     history_docs: dict[DocKey, DocumentRow] = field(default_factory=dict)  # RM30101
     multicurrency: dict[DocKey, MultiCurrencyRow] = field(default_factory=dict)  # MC020102
+    items: dict[str, ItemRow] = field(default_factory=dict)  # IV00101
+    sales_headers: dict[DocKey, SalesHeaderRow] = field(default_factory=dict)  # SOP30200 by (SOPTYPE, SOPNUMBE)
+    sales_lines: dict[DocKey, list[SalesLineRow]] = field(default_factory=dict)  # SOP30300, in LNITMSEQ order
     sequences: dict[str, int] = field(default_factory=dict)  # next document / customer numbers
     locales: tuple[tuple[str, float], ...] = ()  # where its customers are (the mutator makes more alike)
 
@@ -302,6 +405,15 @@ class CompanyData:
             yield row, "Open"
         for row in self.history_docs.values():
             yield row, "History"
+
+    def item(self, itemnmbr: str) -> ItemRow | None:
+        return self.items.get(key_of(itemnmbr))
+
+    def sales_invoice(self, sopnumbe: str) -> SalesHeaderRow | None:
+        return self.sales_headers.get(sales_key(SOP_INVOICE, sopnumbe))
+
+    def lines_of(self, header: SalesHeaderRow) -> list[SalesLineRow]:
+        return self.sales_lines.get(sales_key(header.soptype, header.sopnumbe), [])
 
     def next_number(self, series: str, start: int = 1) -> int:
         n = self.sequences.get(series, start)
@@ -357,6 +469,9 @@ class GPDataset:
                 "RM20101": len(c.open_docs),
                 "RM30101": len(c.history_docs),
                 "MC020102": len(c.multicurrency),
+                "IV00101": len(c.items),
+                "SOP30200": len(c.sales_headers),
+                "SOP30300": sum(len(v) for v in c.sales_lines.values()),
             }
             for interid, c in self.companies.items()
         }
@@ -367,6 +482,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat(timespec="milliseconds")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     return value
 
 
@@ -387,5 +504,8 @@ def dump_tables(dataset: GPDataset) -> dict[str, Any]:
             "RM20101": [row_dict(r) for r in c.open_docs.values()],
             "RM30101": [row_dict(r) for r in c.history_docs.values()],
             "MC020102": [row_dict(r) for r in c.multicurrency.values()],
+            "IV00101": [row_dict(r) for r in c.items.values()],
+            "SOP30200": [row_dict(r) for r in c.sales_headers.values()],
+            "SOP30300": [row_dict(r) for rows in c.sales_lines.values() for r in rows],
         }
     return out

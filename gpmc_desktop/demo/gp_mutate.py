@@ -3,7 +3,9 @@
 What moves on each edit follows GP's tables (gp-api.md 4.2): an e-mail edit changes SY01200 and only SY01200's
 DEX_ROW_TS (the customer's ModifiedDate and DEX_ROW_TS stay); an address edit changes RM00102, bumps the
 customer's DEX_ROW_TS through the RM00102 trigger and, for the primary address (edited in Customer
-Maintenance), sets both MODIFDT columns to today.  Every method returns a :class:`Change` saying what it did.
+Maintenance), sets both MODIFDT columns to today.  A new invoice comes, by default, with the posted SOP invoice
+that made it (SOP30200/SOP30300); Item Maintenance edits and deletes IV00101 rows, which posted lines outlive.
+Every method returns a :class:`Change` saying what it did.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from gpmc_desktop.demo.gp_model import (
     FUNCTIONAL_CURRENCY,
     W_ADDRESS,
     W_CITY,
+    W_ITEMDESC,
+    W_ITMCLSCD,
     W_PRCLEVEL,
     W_PYMTRMID,
     W_SALSTERR,
@@ -34,6 +38,7 @@ from gpmc_desktop.demo.gp_model import (
     DocumentRow,
     GPDataset,
     InternetRow,
+    ItemRow,
     doc_key,
     key_of,
     pad,
@@ -41,6 +46,7 @@ from gpmc_desktop.demo.gp_model import (
     row_dict,
 )
 from gpmc_desktop.demo.gp_profile import DEFAULT_COMPANIES, DataProfile
+from gpmc_desktop.demo.gp_sales import SalesFactory
 
 
 class GPRuleError(ValueError):
@@ -50,9 +56,9 @@ class GPRuleError(ValueError):
 @dataclass(frozen=True)
 class Change:
     kind: str  # email, address, status, customer_added, customer_deleted, invoice_added, invoice_voided,
-    #            payment_applied, moved_to_history
+    #            payment_applied, moved_to_history, item_changed, item_deleted
     company: str  # INTERID
-    key: str  # trimmed CUSTNMBR, or "<RMDTYPAL>;<DOCNUMBR>" for documents
+    key: str  # trimmed CUSTNMBR, "<RMDTYPAL>;<DOCNUMBR>" for documents, trimmed ITEMNMBR for items
     tables: tuple[str, ...]
     detail: dict[str, Any] = field(default_factory=dict)
 
@@ -81,6 +87,7 @@ class GPMutator:
         self.seed = dataset.seed if seed is None else seed
         self.rng = random.Random(f"{self.seed}/mutate")
         self._factories: dict[str, CompanyFactory] = {}
+        self._sales: dict[str, SalesFactory] = {}
 
     # ------------------------------------------------------------------------------------------- plumbing
     @property
@@ -103,6 +110,20 @@ class GPMutator:
             factory = CompanyFactory(data, company_rng(self.seed, data.interid, "mutate"), profile, self.clock, locales)
             self._factories[data.interid] = factory
         return factory
+
+    def _sales_factory(self, data: CompanyData) -> SalesFactory:
+        """Lines come from each new document's own stream, named with the data set's seed like the generated
+        ones, so the mutator's other draws are what they were before SOP existed."""
+        sales = self._sales.get(data.interid)
+        if sales is None:
+            sales = self._sales[data.interid] = SalesFactory(self._factory(data), self.dataset.seed)
+        return sales
+
+    def _item(self, data: CompanyData, itemnmbr: str) -> ItemRow:
+        row = data.item(itemnmbr)
+        if row is None:
+            raise KeyError(f"unknown item {itemnmbr!r} in {data.interid}")
+        return row
 
     def _customer(self, data: CompanyData, customer: str | None) -> CustomerRow:
         if customer is None:
@@ -294,21 +315,34 @@ class GPMutator:
         customer: str | None = None,
         amount: Decimal | float | str | None = None,
         company: str | None = None,
+        with_lines: bool = True,
     ) -> list[Change]:
-        """Post *n* new open invoices dated today (amount in the document's currency)."""
+        """Post *n* new open invoices dated today (amount in the document's currency).
+
+        *with_lines*: each is posted from SOP, with its SOP30200 invoice and item lines adding up to the RM
+        invoice's amount; without, it was keyed in Receivables and has none.
+        """
         changes = []
         with self.dataset.lock:
             data = self._company(company)
             factory = self._factory(data)
+            if with_lines and not data.items:
+                raise GPRuleError(f"company {data.interid} has no items to put on an invoice's lines")
             for _ in range(n):
                 cust = self._customer(data, customer)
                 row = factory.add_document(
                     cust, DocType.INVOICE, docdate=self.clock.today(), status="open",
                     amount_cents=None if amount is None else _cents(amount),
                 )
-                row.dex_row_ts = self.clock.utcnow()
-                changes.append(Change("invoice_added", data.interid, self._doc_id(row), ("RM20101",),
-                                      {"row": row_dict(row)}))
+                now = self.clock.utcnow()
+                row.dex_row_ts = now
+                tables, detail = ("RM20101",), {"row": row_dict(row)}
+                if with_lines:
+                    header = self._sales_factory(data).add_invoice(row)
+                    header.modifdt, header.dex_row_ts = self.clock.today(), now
+                    tables += ("SOP30200", "SOP30300")
+                    detail["lines"] = len(data.lines_of(header))
+                changes.append(Change("invoice_added", data.interid, self._doc_id(row), tables, detail))
             self.dataset.touch()
         return changes
 
@@ -330,6 +364,10 @@ class GPMutator:
             if move_to_history:
                 self._to_history(data, row)
                 tables.append("RM30101")
+            sales = data.sales_invoice(row.docnumbr)
+            if sales is not None:  # the posted SOP invoice behind it is marked voided too
+                sales.voidstts, sales.modifdt, sales.dex_row_ts = 1, today, row.dex_row_ts
+                tables.append("SOP30200")
             self.dataset.touch()
             return Change("invoice_voided", data.interid, self._doc_id(row), tuple(tables),
                           {"curtrxam": row.curtrxam})
@@ -399,6 +437,36 @@ class GPMutator:
             if done:
                 self.dataset.touch()
             return [Change("moved_to_history", data.interid, self._doc_id(r), ("RM20101", "RM30101")) for r in done]
+
+    # ---------------------------------------------------------------------------------------------- items
+    def change_item(self, itemnmbr: str, *, description: str | None = None, class_id: str | None = None,
+                    company: str | None = None) -> Change:
+        """Item Maintenance saving an item (IV00101): a new description and/or class ("" blanks it; None keeps
+        it).  MODIFDT becomes today and DEX_ROW_TS moves even when nothing else does, as any save does; posted
+        lines keep the description they were entered with."""
+        with self.dataset.lock:
+            data = self._company(company)
+            item = self._item(data, itemnmbr)
+            before = {"description": item.itemdesc.rstrip(), "class_id": item.itmclscd.rstrip()}
+            if description is not None:
+                item.itemdesc = pad(description, W_ITEMDESC)
+            if class_id is not None:
+                item.itmclscd = pad_shared(class_id, W_ITMCLSCD)
+            item.modifdt, item.dex_row_ts = self.clock.today(), self.clock.utcnow()
+            self.dataset.touch()
+            return Change("item_changed", data.interid, item.itemnmbr.rstrip(), ("IV00101",), {
+                "before": before, "after": {"description": item.itemdesc.rstrip(), "class_id": item.itmclscd.rstrip()},
+            })
+
+    def delete_item(self, itemnmbr: str, *, company: str | None = None) -> Change:
+        """Delete an item from IV00101.  Posted SOP lines keep its number and description (GP keeps no trace of
+        the item itself), so a reader meets lines whose item no longer exists."""
+        with self.dataset.lock:
+            data = self._company(company)
+            row = self._item(data, itemnmbr)
+            del data.items[key_of(row.itemnmbr)]
+            self.dataset.touch()
+            return Change("item_deleted", data.interid, row.itemnmbr.rstrip(), ("IV00101",), {"row": row_dict(row)})
 
     def random_round(self, size: int = 5, *, company: str | None = None) -> list[Change]:
         """A plausible mix of edits between two polls (for the live demo)."""

@@ -70,11 +70,17 @@ SECURITY_OPERATIONS = {
     "GetReceivablesInvoiceList": "Query Receivables Invoices",
     "GetReceivablesInvoiceByKey": "Query Receivables Invoices",
     "GetReceivablesDocumentList": "Query Receivables Documents",
+    "GetSalesInvoiceList": "Query Sales Invoices",
+    "GetSalesInvoiceByKey": "Query Sales Invoices",
+    "GetItemByKey": "Query Items",
     "GetLoggedValidationResultByKey": "Query Logged Exceptions",
 }
 _SYSTEM_DB_OPERATIONS = {"GetCompanyList", "GetLoggedValidationResultByKey"}  # need no company in the Context
 _SCOPE_TYPES = {"GetCustomerList": "CustomerScope", "GetReceivablesInvoiceList": "ReceivablesDocumentScope",
-                "GetReceivablesDocumentList": "ReceivablesDocumentScope"}
+                "GetReceivablesDocumentList": "ReceivablesDocumentScope", "GetSalesInvoiceList": "SalesDocumentScope"}
+# The enumerated criteria members the simulator acts on, and their WSDL types (zeep keeps no facets to check).
+_RECEIVABLES_ENUMS = (("TransactionState", "ReceivablesTransactionState"), ("Type", "ReceivablesDocumentType"))
+_ENUM_MEMBERS = {"GetSalesInvoiceList": (("TransactionState", "SalesTransactionState"),)}
 
 
 class _ValueErrors(logging.Filter):
@@ -200,6 +206,9 @@ class GPSoapSimulator(GPServiceSimulator):
             "GetReceivablesInvoiceList": self._invoice_list,
             "GetReceivablesInvoiceByKey": self._invoice_by_key,
             "GetReceivablesDocumentList": self._document_list,
+            "GetSalesInvoiceList": self._sales_invoice_list,
+            "GetSalesInvoiceByKey": self._sales_invoice_by_key,
+            "GetItemByKey": self._item_by_key,
             "GetLoggedValidationResultByKey": self._validation_result,
         }
 
@@ -416,7 +425,7 @@ class GPSoapSimulator(GPServiceSimulator):
         scope = criteria.get("Scope")
         if operation in _SCOPE_TYPES and scope is not None and scope not in enum(_SCOPE_TYPES[operation]):
             return f"has an unknown Scope {scope!r}."
-        for member, kind in (("TransactionState", "ReceivablesTransactionState"), ("Type", "ReceivablesDocumentType")):
+        for member, kind in _ENUM_MEMBERS.get(operation, _RECEIVABLES_ENUMS):
             restriction = criteria.get(member) or {}
             wanted = [restriction.get("EqualValue"), restriction.get("NotEqualValue"),
                       *(shapes.items_of(restriction) or [])]
@@ -506,6 +515,35 @@ class GPSoapSimulator(GPServiceSimulator):
                 raise SoapFault(f"Receivables invoice '{number.strip()}' does not exist.",
                                 kind="ValidationException")
             return shapes.invoice_object(data, found[0], found[1], shape)
+
+    def _sales_invoice_list(self, params: Mapping[str, Any], data: CompanyData | None, shape: shapes.Shape) -> Any:
+        assert data is not None
+        criteria = params.get("criteria") or {}
+        with self.dataset.lock:
+            headers = [data.sales_headers[k] for k in sorted(data.sales_headers)]
+            found = self._cap([h for h in headers if shapes.sales_invoice_matches(criteria, data, h)])
+            return {"SalesInvoiceSummary": [shapes.sales_summary(data, h, shape) for h in found]}
+
+    def _sales_invoice_by_key(self, params: Mapping[str, Any], data: CompanyData | None,
+                              shape: shapes.Shape) -> Any:
+        assert data is not None
+        number = str((params.get("key") or {}).get("Id") or "")
+        with self.dataset.lock:
+            header = data.sales_invoice(number)
+            if header is None:
+                raise SoapFault(f"Sales invoice '{number.strip()}' does not exist.", kind="ValidationException")
+            return shapes.sales_invoice_object(data, header, shape)
+
+    def _item_by_key(self, params: Mapping[str, Any], data: CompanyData | None, shape: shapes.Shape) -> Any:
+        assert data is not None
+        number = str((params.get("key") or {}).get("Id") or "")
+        with self.dataset.lock:
+            item = data.item(number)
+            if item is None:
+                raise SoapFault(f"Item '{number.strip()}' does not exist.", kind="ValidationException")
+            type_name, values = shapes.item_object(item, shape)
+        # Item is abstract: the answer names its concrete type (xsi:type), which zeep writes for a typed value.
+        return self.contract.type(type_name)(**values)
 
     def _validation_result(self, params: Mapping[str, Any], data: CompanyData | None, shape: shapes.Shape) -> Any:
         entry = self.logged(str(params.get("logId") or ""))

@@ -2,7 +2,7 @@
 
 Values are plain dicts that zeep serialises with the types of ``DynamicsGP.wsdl`` (so a member the contract
 does not have, or a required one left out, fails here rather than on the client).  Summaries carry only what
-the WSDL's summary types carry: no e-mail, no address lines, no balance, no void flag.
+the WSDL's summary types carry: no e-mail, no address lines, no balance, no void flag, no lines.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ from gpmc_desktop.demo.gp_model import (
     DocType,
     DocumentRow,
     InternetRow,
+    ItemRow,
+    ItemType,
+    SalesHeaderRow,
+    SalesLineRow,
     doc_key,
 )
 
@@ -34,6 +38,17 @@ DOC_TYPE_NAMES = {
     DocType.WARRANTY: "Warranty", DocType.CREDIT_MEMO: "Credit Memo", DocType.RETURN: "Return",
     DocType.PAYMENT: "Cash Receipt",
 }
+
+
+SALES_INVOICE_TYPE = "Invoice"  # SalesDocumentType of SOPTYPE 3
+SALES_POSTED_STATE = "History"  # SalesTransactionState of SOP30200 rows (the unposted Work tables are not modelled)
+# Item is abstract in the WSDL: each ITEMTYPE goes out as a concrete subtype (xsi:type) with its ItemType value.
+ITEM_TYPES: dict[int, tuple[str, str]] = {
+    ItemType.SALES_INVENTORY: ("SalesItem", "Sales Item"), ItemType.DISCONTINUED: ("SalesItem", "Sales Item"),
+    ItemType.KIT: ("Kit", "Kit"), ItemType.MISC_CHARGES: ("Fee", "Miscellaneous Charges"),
+    ItemType.SERVICES: ("Service", "Service"), ItemType.FLAT_FEE: ("Fee", "Flat Fee"),
+}
+DECIMAL_PLACES = ("Zero", "One", "Two", "Three", "Four", "Five")  # QuantityDecimalPlaces
 
 
 @dataclass(frozen=True)
@@ -233,6 +248,133 @@ def invoice_object(data: CompanyData, row: DocumentRow, state: str, shape: Shape
     }
 
 
+# ---------------------------------------------------------------------------------------------- sales (SOP)
+def _sales_money(header: SalesHeaderRow, shape: Shape) -> tuple[str, bool]:
+    """(currency id, originating?): the document's own currency unless the context asks for Local amounts."""
+    if shape.local_currency or not header.curncyid.strip() or header.curncyid.rstrip() == FUNCTIONAL_CURRENCY:
+        return FUNCTIONAL_CURRENCY, False
+    return header.curncyid, True
+
+
+def _header_amounts(header: SalesHeaderRow, originating: bool) -> tuple[int, int, int, int, int, int]:
+    if originating:
+        return (header.orsubtot, header.ortdisam, header.orfrtamt, header.ormiscamt, header.ortaxamt,
+                header.ordocamt)
+    return header.subtotal, header.trdisamt, header.frtamnt, header.miscamnt, header.taxamnt, header.docamnt
+
+
+def _sales_customer_name(data: CompanyData, header: SalesHeaderRow) -> str:
+    cust = data.customer(header.custnmbr)
+    return cust.custname if cust else ""
+
+
+def sales_summary(data: CompanyData, header: SalesHeaderRow, shape: Shape) -> dict[str, Any]:
+    """A SalesInvoiceSummary: the header's amounts, no lines and no void flag (the summary type has neither)."""
+    s = _s(shape)
+    currency, originating = _sales_money(header, shape)
+    subtotal, discount, freight, misc, tax, total = _header_amounts(header, originating)
+    total_amount = money_amount(total, currency)
+    return {
+        "DocumentTypeKey": {"Type": SALES_INVOICE_TYPE, "Id": s(header.docid)},
+        "Key": {"Id": s(header.sopnumbe)},
+        "CustomerKey": {"Id": s(header.custnmbr)},
+        "CustomerPONumber": s(header.cstponbr),
+        "CustomerName": s(_sales_customer_name(data, header)),
+        "Date": midnight(header.docdate),
+        "CurrencyKey": {"ISOCode": total_amount["Currency"]},
+        "LineTotalAmount": money_amount(subtotal, currency),
+        "TradeDiscountAmount": money_amount(discount, currency),
+        "FreightAmount": money_amount(freight, currency),
+        "MiscellaneousAmount": money_amount(misc, currency),
+        "TaxAmount": money_amount(tax, currency),
+        "TotalAmount": total_amount,
+        "CreatedDate": midnight(header.creatddt),
+        "ModifiedDate": midnight(header.modifdt),
+        "LastModifiedDate": header.dex_row_ts,  # DEX_ROW_TS, as on customers
+        "TransactionState": SALES_POSTED_STATE,
+    }
+
+
+def _quantity(line: SalesLineRow) -> dict[str, Any]:
+    places = max(0, line.decplqty - 1)
+    return {"Value": line.quantity.quantize(Decimal(1).scaleb(-places)), "DecimalDigits": places}
+
+
+def sales_line(line: SalesLineRow, currency: str, originating: bool, shape: Shape) -> dict[str, Any]:
+    """A SalesInvoiceLine: TotalAmount is the extended price (XTNDPRCE); Discount only where there is a
+    markdown."""
+    s = _s(shape)
+    price, extended, markdown, tax = ((line.oruntprc, line.oxtndprc, line.ormrkdam, line.ortaxamt) if originating
+                                      else (line.unitprce, line.xtndprce, line.mrkdnamt, line.taxamnt))
+    return {
+        "Key": {"SalesDocumentKey": {"Id": s(line.sopnumbe)}, "LineSequenceNumber": line.lnitmseq},
+        "UnitPrice": money_amount(price, currency),
+        "TotalAmount": money_amount(extended, currency),
+        "Quantity": _quantity(line),
+        "Discount": {"Amount": money_amount(markdown, currency)} if markdown else None,
+        "ItemDescription": s(line.itemdesc),
+        "TaxAmount": money_amount(tax, currency),
+        "ItemKey": {"Id": s(line.itemnmbr)},
+    }
+
+
+def sales_invoice_object(data: CompanyData, header: SalesHeaderRow, shape: Shape) -> dict[str, Any]:
+    """A SalesInvoice with its lines.  TradeDiscount (a MoneyPercentChoice) and DiscountAmount both carry
+    TRDISAMT; IsVoided is VOIDSTTS."""
+    s = _s(shape)
+    currency, originating = _sales_money(header, shape)
+    subtotal, discount, freight, misc, tax, total = _header_amounts(header, originating)
+    summary = sales_summary(data, header, shape)
+    lines = [sales_line(line, currency, originating, shape) for line in data.lines_of(header)]
+    return {
+        "Key": summary["Key"],
+        "Type": SALES_INVOICE_TYPE,
+        "Date": midnight(header.docdate),
+        "FreightAmount": money_amount(freight, currency),
+        "MiscellaneousAmount": money_amount(misc, currency),
+        "TaxAmount": money_amount(tax, currency),
+        "TradeDiscount": {"Amount": money_amount(discount, currency)},
+        "DiscountAmount": money_amount(discount, currency),
+        "CustomerName": summary["CustomerName"],
+        "CustomerPONumber": summary["CustomerPONumber"],
+        "ExchangeRate": Decimal(repr(header.xchgrate)) if header.curncyid.rstrip() not in ("", FUNCTIONAL_CURRENCY)
+        else None,
+        "TransactionState": SALES_POSTED_STATE,
+        "LineTotalAmount": money_amount(subtotal, currency),
+        "TotalAmount": money_amount(total, currency),
+        "CreatedDate": summary["CreatedDate"],
+        "ModifiedDate": summary["ModifiedDate"],
+        "LastModifiedDate": header.dex_row_ts,
+        "IsVoided": bool(header.voidstts),
+        "InvoiceDate": midnight(header.docdate),
+        "DocumentTypeKey": summary["DocumentTypeKey"],
+        "CustomerKey": {"Id": s(header.custnmbr)},
+        "CurrencyKey": summary["CurrencyKey"],
+        "GeneralLedgerPostingDate": midnight(header.glpostdt),
+        "PostedDate": midnight(header.glpostdt),
+        "Lines": {"SalesInvoiceLine": lines} if lines else None,
+    }
+
+
+def item_object(item: ItemRow, shape: Shape) -> tuple[str, dict[str, Any]]:
+    """(the WSDL's concrete Item subtype, its values); a blank class leaves ClassKey out, as other blank keys."""
+    s = _s(shape)
+    type_name, item_type = ITEM_TYPES.get(item.itemtype, ITEM_TYPES[ItemType.SALES_INVENTORY])
+    return type_name, {
+        "Key": {"Id": s(item.itemnmbr)},
+        "Description": s(item.itemdesc),
+        "ShortDescription": s(item.itmshnam),
+        "ClassKey": _key(item.itmclscd, shape),
+        "Type": item_type,
+        "QuantityDecimalPlaces": DECIMAL_PLACES[max(0, item.decplqty - 1)],
+        "CurrentCost": money_amount(item.currcost, FUNCTIONAL_CURRENCY),
+        "ModifiedDate": midnight(item.modifdt),
+        "LastModifiedDate": item.dex_row_ts,
+        "CreatedDate": midnight(item.creatddt),
+        "IsDiscontinued": item.itemtype == ItemType.DISCONTINUED,
+    }
+
+
 # -------------------------------------------------------------------------------------------------- criteria
 def _like(pattern: str) -> re.Pattern[str]:
     """T-SQL LIKE: % any run, _ one character, [...] a set; case-insensitive like GP's collation."""
@@ -323,3 +465,17 @@ def invoice_matches(criteria: Mapping[str, Any], row: DocumentRow, state: str) -
 def document_matches(criteria: Mapping[str, Any], row: DocumentRow, state: str) -> bool:
     return invoice_matches(criteria, row, state) and restriction_matches(
         criteria.get("Type"), DOC_TYPE_NAMES[DocType(row.rmdtypal)])
+
+
+def sales_invoice_matches(criteria: Mapping[str, Any], data: CompanyData, header: SalesHeaderRow) -> bool:
+    """SalesInvoiceCriteria against a posted invoice (no master numbers, batches or salespeople are kept: a
+    restriction on them matches nothing)."""
+    fields: dict[str, Any] = {
+        "TransactionState": SALES_POSTED_STATE, "DocumentId": header.sopnumbe, "Date": header.docdate,
+        "CustomerId": header.custnmbr, "CustomerPONumber": header.cstponbr, "BatchId": "",
+        "DocumentTypeId": header.docid, "SalespersonId": "", "MasterNumber": None, "ModifiedDate": header.modifdt,
+        "LastModifiedDate": header.dex_row_ts, "CreatedDate": header.creatddt,
+    }
+    if not all(restriction_matches(criteria.get(name), value) for name, value in fields.items()):
+        return False
+    return restriction_matches(criteria.get("CustomerName"), _sales_customer_name(data, header))

@@ -72,6 +72,31 @@ class Customer:
 
 
 @dataclass(frozen=True, slots=True)
+class SalesLine:
+    """One item line of the sales (SOP) invoice behind a receivables invoice."""
+
+    sequence: int  # GP's line sequence number: the line's id in the order
+    item_number: str  # "" for a line without an item
+    description: str  # the item's description as GP holds it now (the line's own when the item is gone)
+    item_class: str  # "" when the item has none, or is gone
+    quantity: Decimal
+    total: Decimal  # the extended price, after the line's markdown
+
+
+@dataclass(frozen=True, slots=True)
+class SalesLines:
+    """The item lines of a sales invoice and the charges beside them, as GP totals them:
+    ``total = sum(line totals) - discount + freight + misc + tax``."""
+
+    lines: tuple[SalesLine, ...]
+    discount: Decimal  # the trade discount
+    freight: Decimal
+    misc: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     number: str
     type: DocumentType
@@ -83,6 +108,9 @@ class Document:
     is_voided: bool
     void_date: dt.date | None
     modified_date: dt.date | None
+    # The sales invoice's lines behind this invoice, when the profile reads them and GP has them (a posted SOP
+    # invoice becomes a receivables invoice of the same number); None: the order carries the placeholder line.
+    sales: SalesLines | None = None
 
     @property
     def is_invoice(self) -> bool:

@@ -277,6 +277,11 @@ class SbaSource:
             return None, f"it answered HTTP {resp.status_code}"
         return sba_help.offered_paths(resp.text), ""
 
+    def sales_documents_offered(self) -> tuple[list[str] | None, str]:
+        """The sales-document resources the tenant's help page lists (None and why when it cannot be read)."""
+        offered, unread = self._help_paths()
+        return (None, unread) if offered is None else (sba_help.sales_document_paths(offered), "")
+
     # -- resources ----------------------------------------------------------------------------------------------
     def companies(self) -> list[Company]:
         rows = self._get(f"{self.tenant_url}/Companies.json", what="the company list", not_found=self._no_tenant)

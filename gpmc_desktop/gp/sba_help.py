@@ -36,6 +36,11 @@ def offered_paths(page: str) -> list[str]:
     return list(dict.fromkeys(_SALES_PATH.findall(text)))
 
 
+def sales_document_paths(paths: list[str]) -> list[str]:
+    """The resources among *paths* that look like sales (SOP) documents: what could hold invoice lines."""
+    return [p for p in paths if re.search(r"Sales/(?:Sales|Invoice|Order)|Document", p)]
+
+
 def missing_resource(
     *, path: str, key_name: str, what: str, company: str, offered: list[str] | None, unread: str = ""
 ) -> MissingResource:

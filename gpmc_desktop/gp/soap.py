@@ -11,6 +11,7 @@ The company goes into every call's Context as GP's integer company id, found by 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import random
@@ -21,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,7 +36,7 @@ from zeep.transports import Transport
 
 from gpmc_desktop.gp import http_errors, soap_shapes
 from gpmc_desktop.gp.errors import GPError, Stage, retry_transient
-from gpmc_desktop.gp.model import Customer, Document
+from gpmc_desktop.gp.model import Customer, Document, DocumentType
 from gpmc_desktop.gp.normalize import trim
 from gpmc_desktop.gp.soap_wsdl import (
     BINDING,
@@ -63,6 +65,9 @@ SECURITY_OPERATIONS = {
     "GetReceivablesInvoiceList": "Query Receivables Invoices",
     "GetReceivablesInvoiceByKey": "Query Receivables Invoices",
     "GetReceivablesDocumentList": "Query Receivables Documents",
+    "GetSalesInvoiceList": "Query Sales Invoices",
+    "GetSalesInvoiceByKey": "Query Sales Invoices",
+    "GetItemByKey": "Query Items",
 }
 
 
@@ -189,6 +194,10 @@ APPLIED_LIST = _ListSpec(
     _typed_row_key,
 )
 
+# Posted sales invoices: a posted SOP invoice is in History, and became the receivables invoice of its number.
+SALES_LIST = _ListSpec("GetSalesInvoiceList", "sales invoices", "DocumentId",
+                       (("TransactionState", {"Items": {"SalesTransactionState": ["History"]}}),))
+
 
 class SoapSource:
     """Companies, customers and receivables invoices from GP Web Services (see module docstring)."""
@@ -221,6 +230,7 @@ class SoapSource:
         self.calls: Counter[str] = Counter()  # SOAP calls made, by operation
         self.problems: list[str] = []  # records GP could not return one by one (skipped, with the reason)
         self.unreadable: set[str] = set()  # "customer:<key>" / "invoice:<key>" of those records
+        self._items: dict[str, dict[str, Any] | None] = {}  # GetItemByKey answers by upper-case number (None: gone)
 
     # -- transport ----------------------------------------------------------------------------------------
     def _line(self, session: requests.Session) -> _Line:
@@ -490,13 +500,65 @@ class SoapSource:
                 for _key, future in pending:
                     future.cancel()
 
+    # -- sales invoices and items (the profile's order_lines = "sales_invoices") ---------------------------
+    def sales_summaries(self, since: dt.date | None = None) -> dict[str, dict[str, Any]]:
+        """Posted sales invoices modified on or after *since* (all when None), by upper-case number."""
+        return {soap_shapes.key_id(s).upper(): s for s in self._list_all(SALES_LIST, since)}
+
+    def raw_sales_invoice(self, number: str, *, line: _Line | None = None,
+                          sleep: Callable[[float], None] | None = None) -> dict[str, Any]:
+        return soap_shapes.plain(self._call("GetSalesInvoiceByKey", f"sales invoice {number}", key={"Id": number},
+                                            context=self._context(self.company().id), line=line, sleep=sleep))
+
+    def raw_item(self, number: str, *, line: _Line | None = None,
+                 sleep: Callable[[float], None] | None = None) -> dict[str, Any] | None:
+        """GetItemByKey; None when GP no longer has the item (its lines keep their own description)."""
+        try:
+            return soap_shapes.plain(self._call("GetItemByKey", f"item {number}", key={"Id": number},
+                                                context=self._context(self.company().id), line=line, sleep=sleep))
+        except GPError as err:
+            if err.transient or err.stage is not Stage.SERVER:
+                raise  # no right to read items, or GP is failing: not a deleted item
+            log.info("GP Web Services has no item %s (%s): its lines keep their own description", number,
+                     err.message)
+            return None
+
+    def sample_sales(self, count: int) -> tuple[int, int, int]:
+        """The first *count* posted sales invoices read as the sync reads them: (invoices, lines, items), so a
+        check proves the rights to read them and their items."""
+        summaries = dict(list(self.sales_summaries().items())[:count])
+        docs = [Document(number, DocumentType.INVOICE, "", None, Decimal(0), Decimal(0), "", False, None, None)
+                for number in summaries]
+        read = [d.sales for d in self.with_sales_lines(docs, summaries) if d.sales is not None]
+        return len(read), sum(len(s.lines) for s in read), len({ln.item_number for s in read for ln in s.lines})
+
+    def with_sales_lines(self, docs: list[Document], summaries: dict[str, dict[str, Any]]) -> list[Document]:
+        """*docs*, each invoice that *summaries* lists (a posted sales invoice of its number) with that sales
+        invoice's lines; items are read once per source."""
+        wanted = [d.number for d in docs if d.is_invoice and d.number.upper() in summaries]
+        raws = self._by_key("sales invoice", wanted, self.raw_sales_invoice)
+        soap_shapes.check_sales(raws, [summaries[soap_shapes.key_id(r).upper()] for r in raws])
+        numbers = sorted({n for line in soap_shapes.sales_lines(raws)
+                          if (n := trim(soap_shapes.dig(line, "ItemKey", "Id"))) and n.upper() not in self._items})
+        with contextlib.closing(self._read_all(numbers, self.raw_item)) as answers:
+            for number, answer in answers:
+                self._items[number.upper()] = answer()
+        sales = {soap_shapes.key_id(r).upper(): soap_shapes.sales_from_soap(
+            r, summaries[soap_shapes.key_id(r).upper()], self._items) for r in raws}
+        return [dataclasses.replace(d, sales=sales[d.number.upper()]) if d.number.upper() in sales else d
+                for d in docs]
+
     def customers(self, since: dt.date | None = None) -> list[Customer]:
         """Customers modified on or after *since* (every customer when None), as full objects."""
         return self.customers_by_key(soap_shapes.key_id(s) for s in self.customer_summaries(since))
 
     def documents(self, since: dt.date | None = None) -> list[Document]:
-        """Posted receivables invoices (open and history) modified on or after *since* (all when None)."""
-        return self.invoices_by_key(soap_shapes.key_id(s) for s in self.invoice_summaries(since))
+        """Posted receivables invoices (open and history) modified on or after *since* (all when None), with their
+        sales invoices' lines when the profile reads them."""
+        docs = self.invoices_by_key(soap_shapes.key_id(s) for s in self.invoice_summaries(since))
+        if self.settings.order_lines == "sales_invoices":
+            return self.with_sales_lines(docs, self.sales_summaries(since))
+        return docs
 
 
 def _log_id(fault: Fault) -> str:

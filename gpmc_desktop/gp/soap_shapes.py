@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from zeep.helpers import serialize_object
@@ -17,7 +18,7 @@ from gpmc_desktop.gp import data_check
 from gpmc_desktop.gp.answer_fields import Field, Kind
 from gpmc_desktop.gp.customer_fields import CUSTOMER_FIELDS as MAPPABLE
 from gpmc_desktop.gp.errors import GPError, Stage
-from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
+from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress, SalesLine, SalesLines
 from gpmc_desktop.gp.normalize import (
     GP_EMPTY_DATE,
     choose_email,
@@ -190,6 +191,78 @@ def invoice_from_soap(invoice: Any) -> Document:
         void_date=gp_day(raw.get("VoidDate")),
         modified_date=gp_day(raw.get("ModifiedDate")),
     )
+
+
+# What the sync reads of a sales invoice (GetSalesInvoiceByKey) and of its lines; the totals come from its summary
+# (GetSalesInvoiceList), whose names say plainly which charge is which (TradeDiscountAmount, FreightAmount, ...).
+SALES_FIELDS = (
+    Field("Key.Id", Kind.TEXT),
+    Field("TotalAmount", Kind.AMOUNT, needed=False),
+)
+SALES_LINE_FIELDS = (
+    Field("Key.LineSequenceNumber", Kind.AMOUNT),
+    Field("ItemKey.Id", Kind.TEXT, needed=False),
+    Field("ItemDescription", Kind.TEXT, needed=False),
+    Field("Quantity.Value", Kind.AMOUNT),
+    Field("TotalAmount", Kind.AMOUNT),
+)
+SALES_SUMMARY_FIELDS = tuple(Field(name, Kind.AMOUNT, needed=False) for name in (
+    "TradeDiscountAmount", "FreightAmount", "MiscellaneousAmount", "TaxAmount", "TotalAmount"))
+
+
+def sales_lines(raws: list[Any]) -> list[Mapping[str, Any]]:
+    """Every line of these GetSalesInvoiceByKey answers."""
+    rows = [r if isinstance(r, Mapping) else plain(r) for r in raws]
+    return [line for r in rows for line in dig(r, "Lines", "SalesInvoiceLine") or [] if isinstance(line, Mapping)]
+
+
+def sales_from_soap(invoice: Any, summary: Mapping[str, Any], items: Mapping[str, Mapping[str, Any] | None]
+                    ) -> SalesLines:
+    """A sales invoice's lines (GetSalesInvoiceByKey) with the charges of its *summary*; each line's item as
+    *items* holds it (by upper-case number; None: GP no longer has the item, so the line's own description)."""
+    raw = invoice if isinstance(invoice, Mapping) else plain(invoice)
+    lines = []
+    for line in sales_lines([raw]):
+        number = trim(dig(line, "ItemKey", "Id"))
+        item = items.get(number.upper()) if number else None
+        description = (trim(item.get("Description")) if item else "") or trim(line.get("ItemDescription"))
+        lines.append(SalesLine(
+            sequence=int(_number(dig(line, "Key", "LineSequenceNumber"))),
+            item_number=number,
+            description=description,
+            item_class=trim(dig(item, "ClassKey", "Id")) if item else "",
+            quantity=_number(dig(line, "Quantity", "Value")),
+            total=money(line.get("TotalAmount")),
+        ))
+    return SalesLines(
+        lines=tuple(sorted(lines, key=lambda sl: sl.sequence)),
+        discount=money(summary.get("TradeDiscountAmount")),
+        freight=money(summary.get("FreightAmount")),
+        misc=money(summary.get("MiscellaneousAmount")),
+        tax=money(summary.get("TaxAmount")),
+        total=money(summary.get("TotalAmount")),
+    )
+
+
+def _number(value: Any) -> Decimal:
+    """A quantity or a sequence number as GP sent it (all its decimals: 2.5 hours, 0.33333 of a box)."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():  # the data check stops such an answer first
+        raise GPError(Stage.DATA, f"GP's sales invoice line holds {value!r} where a number belongs.",
+                      data_check.HINT)
+    return number
+
+
+def check_sales(raws: list[Any], summaries: list[Any]) -> list[data_check.Checked]:
+    """Sales invoices, their lines and their summaries against the fields above."""
+    rows = [r if isinstance(r, Mapping) else plain(r) for r in raws]
+    return [data_check.check_records(rows, SALES_FIELDS, "sales invoices", "Key.Id"),
+            data_check.check_records(sales_lines(rows), SALES_LINE_FIELDS, "sales invoice lines", "Key.Id"),
+            data_check.check_records([s if isinstance(s, Mapping) else plain(s) for s in summaries],
+                                     SALES_SUMMARY_FIELDS, "sales invoice summaries", "Key.Id")]
 
 
 def check_customers(raws: list[Any]) -> list[data_check.Checked]:

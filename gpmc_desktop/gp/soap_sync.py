@@ -31,6 +31,7 @@ import requests
 from gpmc_desktop import store
 from gpmc_desktop.gp import soap_shapes
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
+from gpmc_desktop.gp.sales_codec import sales_in, sales_out
 from gpmc_desktop.gp.soap import SoapSource
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class SoapPollingSource:
         rows = json.loads(zlib.decompress(base64.b64decode(value["data"])))
         return (rows, _day(value.get("mark"))) if isinstance(rows, list) else None
 
-    def _save(self, key: str, rows: list[Any], dates: Iterable[dt.date | None]) -> None:
+    def _save(self, key: str, rows: list[Any], dates: Iterable[dt.date | None], *, lines: bool = False) -> None:
         # A date after tomorrow is bad data (a mistyped year): as the mark it would blind every poll until the
         # next full comparison.
         tomorrow = self.now().date() + dt.timedelta(days=1)
@@ -86,7 +87,12 @@ class SoapPollingSource:
         # Compressed text: 100,000 customers are ~30 MB as JSON, a few MB like this.
         data = base64.b64encode(zlib.compress(json.dumps(rows, separators=(",", ":")).encode(), 6)).decode()
         store.set_state(self.profile_id, key, {"v": SNAPSHOT_VERSION, "source": self._fingerprint(),
-                                               "mark": mark.isoformat() if mark else None, "data": data})
+                                               "mark": mark.isoformat() if mark else None, "data": data,
+                                               **({"lines": True} if lines else {})})
+
+    def _snapshot_has_lines(self) -> bool:
+        value = store.get_state(self.profile_id, INVOICES_KEY)
+        return isinstance(value, dict) and bool(value.get("lines"))
 
     def decide(self) -> str:
         if not self.mode:
@@ -143,9 +149,12 @@ class SoapPollingSource:
         snapshot = self._snapshot(INVOICES_KEY)
         known = {d.number.upper(): d for d in map(_invoice_in, snapshot[0] if snapshot else [])}
         extra_dates: list[dt.date | None] = []
-        if self.decide() == "full" or snapshot is None or snapshot[1] is None:
+        lines = self.source.settings.order_lines == "sales_invoices"
+        # Invoices read before the profile read sales invoices have no lines yet: all are read again, once.
+        without_lines = lines and not self._snapshot_has_lines()
+        if self.decide() == "full" or snapshot is None or snapshot[1] is None or without_lines:
             keys = [soap_shapes.key_id(s).upper() for s in self.source.invoice_summaries()]
-            fresh = {d.number.upper(): d for d in self.source.invoices_by_key(keys)}
+            fresh = {d.number.upper(): d for d in self._with_lines(self.source.invoices_by_key(keys), None, lines)}
             # Not returned now although listed: GP could not read it; its last known state beats nothing.
             found = {k: fresh.get(k) or known.get(k) for k in keys}
             result = {k: d for k, d in found.items() if d is not None}
@@ -159,14 +168,32 @@ class SoapPollingSource:
             # ModifiedDate then is unconfirmed, so the open invoices of everyone who paid are read again.
             wanted |= {k for k, d in known.items()
                        if d.customer_number.upper() in payers and d.balance != 0 and not d.is_voided}
-            result = {**known, **{d.number.upper(): d for d in self.source.invoices_by_key(sorted(wanted))}}
+            read = self.source.invoices_by_key(sorted(wanted))
+            if lines:
+                # A sales invoice is posted once; its lines are read with it, and kept from the snapshot when
+                # only the receivables side (a payment) changed.
+                read = [d if d.sales is not None or known.get(d.number.upper()) is None
+                        else dataclasses.replace(d, sales=known[d.number.upper()].sales)
+                        for d in self._with_lines(read, since, lines)]
+            else:
+                read = [dataclasses.replace(d, sales=None) for d in read]
+            result = {**{k: d if lines else dataclasses.replace(d, sales=None) for k, d in known.items()},
+                      **{d.number.upper(): d for d in read}}
             extra_dates.append(snapshot[1])
         docs = [result[k] for k in sorted(result)]
-        self._save(INVOICES_KEY, [_invoice_out(d) for d in docs], [*(d.modified_date for d in docs), *extra_dates])
+        self._save(INVOICES_KEY, [_invoice_out(d) for d in docs], [*(d.modified_date for d in docs), *extra_dates],
+                   lines=lines)
         if self.mode == "full":
             store.set_state(self.profile_id, store.LAST_FULL_COMPARE_AT, store.to_iso(self.now()))
         return _handed(docs, into)
 
+
+    def _with_lines(self, docs: list[Document], since: dt.date | None, lines: bool) -> list[Document]:
+        """*docs* with their sales invoices' lines when the profile reads them (*since*: the sales invoices
+        posted or changed since then; None: all)."""
+        if not lines:
+            return docs
+        return self.source.with_sales_lines(docs, self.source.sales_summaries(since))
 
 def _handed(records: list[T], into: Callable[[T], None] | None) -> list[T]:
     """*records*, or, given *into*, none: each has gone there (the whole list is made first all the same)."""
@@ -195,12 +222,17 @@ def _customer_in(row: dict[str, Any]) -> Customer:
 
 
 def _invoice_out(d: Document) -> list[Any]:
-    return [d.number, int(d.type), d.customer_number, d.date.isoformat() if d.date else None, str(d.amount),
-            str(d.balance), d.currency, d.is_voided, d.void_date.isoformat() if d.void_date else None,
-            d.modified_date.isoformat() if d.modified_date else None]
+    row: list[Any] = [d.number, int(d.type), d.customer_number, d.date.isoformat() if d.date else None,
+                      str(d.amount), str(d.balance), d.currency, d.is_voided,
+                      d.void_date.isoformat() if d.void_date else None,
+                      d.modified_date.isoformat() if d.modified_date else None]
+    if d.sales is not None:  # an eleventh element: rows of earlier releases have ten, and read as before
+        row.append(sales_out(d.sales))
+    return row
 
 
-def _invoice_in(row: Iterable[Any]) -> Document:
-    number, kind, customer, date, amount, balance, currency, voided, void_date, modified = row
+def _invoice_in(row: list[Any]) -> Document:
+    number, kind, customer, date, amount, balance, currency, voided, void_date, modified = row[:10]
+    sales = sales_in(row[10]) if len(row) > 10 and row[10] else None
     return Document(number, DocumentType(kind), customer, _day(date), Decimal(amount), Decimal(balance), currency,
-                    bool(voided), _day(void_date), _day(modified))
+                    bool(voided), _day(void_date), _day(modified), sales)

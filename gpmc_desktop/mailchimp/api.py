@@ -173,3 +173,7 @@ class MailchimpApi:
 
     def delete_order(self, store_id: str, order_id: str) -> None:
         self.t.request("DELETE", order_path(store_id, order_id))
+
+    def delete_order_line(self, store_id: str, order_id: str, line_id: str) -> None:
+        """A PATCH merges lines by id and keeps those it leaves out: a line GP no longer has goes this way."""
+        self.t.request("DELETE", f"{order_path(store_id, order_id)}/lines/{path_segment(line_id)}")

@@ -23,6 +23,7 @@ class GPSettings:
     full_compare_days: float = default("gp", "full_compare_days")
     spn_host: str | None = None  # None: the URL's host
     time_zone: str | None = None  # None: this computer's zone
+    order_lines: str = default("gp", "order_lines")  # "sales_invoices": SOP lines where GP has them
     # SBA resource paths under the company's address (a server may keep them elsewhere; its /help says).
     customers_path: str = default("gp", "customers_path")
     customer_addresses_path: str = default("gp", "customer_addresses_path")

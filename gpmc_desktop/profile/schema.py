@@ -247,6 +247,15 @@ KEYS: tuple[Key, ...] = (
         "The time zone of the GP company's business dates: invoices reach Mailchimp at noon on their GP date "
         "there, so they show on that day; default: this computer's zone.", Level.ADVANCED,
         rule="an IANA time zone name like America/Chicago", check=_is_time_zone, example="America/Chicago"),
+    Key("gp", "order_lines", Kind.CHOICE, "Order lines",
+        "What each order's lines are: \"receivables\" (one line at the GP invoice's total) or \"sales_invoices\" "
+        "(the item lines of the sales invoice behind each receivables invoice, where GP has one and its lines add "
+        "up to the invoice; read over Web Services; an SBA server's sales documents are not read yet).",
+        Level.BASIC, default="receivables", choices=("receivables", "sales_invoices"),
+        new_profile_value="sales_invoices",
+        meanings=(("receivables", "every order is one line at the GP invoice's total"),
+                  ("sales_invoices", "orders carry the items sold, from GP's sales invoices, where GP has them")),
+        example="sales_invoices"),
     _resource_key("customers_path", "Customers path", "customers", "Sales/Customers", "Sales/Customers"),
     _resource_key("customer_addresses_path", "Customer addresses path",
                   "customer addresses (when customers come without them)", "Sales/CustomerAddresses",

@@ -289,7 +289,27 @@ def _data_fact(source: SbaSource | SoapSource, facts: GPFacts) -> str:
         for raw in invoices:
             soap_shapes.invoice_from_soap(raw)
     facts.checked = checked
-    return data_check.summary(checked)
+    return data_check.summary(checked) + _order_lines_fact(source)
+
+
+def _order_lines_fact(source: SbaSource | SoapSource) -> str:
+    """With ``order_lines = "sales_invoices"``: the sales invoices read as the sync reads them (Web Services), or
+    what an SBA server offers of them (whose shape is not known, so they are not read: the orders keep one line)."""
+    if source.settings.order_lines != "sales_invoices":
+        return ""
+    if isinstance(source, SbaSource):
+        offered, unread = source.sales_documents_offered()
+        if offered:
+            return (f"; order lines: this server lists {', '.join(offered)}, which gpmc does not read over SBA yet "
+                    "(its shape is not known): orders keep one line at the invoice total (GP Web Services reads "
+                    "sales invoice lines)")
+        why = f" (its help page could not be read: {unread})" if offered is None else ""
+        return (f"; order lines: this server offers no sales invoices over SBA{why}: orders keep one line at the "
+                "invoice total")
+    invoices, lines, items = source.sample_sales(SOAP_DOCUMENT_SAMPLE)
+    if not invoices:
+        return "; order lines: no posted sales invoices in this company: orders keep one line at the invoice total"
+    return (f"; order lines: the first {invoices} sales invoices read with their {lines} lines and {items} items")
 
 
 def field_values(customers: list[Customer]) -> dict[str, dict[str, int]]:

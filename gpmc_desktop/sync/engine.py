@@ -47,7 +47,7 @@ from gpmc_desktop.store import (
 )
 from gpmc_desktop.store.bulk import chunks
 from gpmc_desktop.store.runs import RUN_NOTES
-from gpmc_desktop.sync import buyer_address, field_targets, mapping, mass_change, quiet_poll
+from gpmc_desktop.sync import buyer_address, field_targets, mapping, mass_change, order_lines, quiet_poll
 from gpmc_desktop.sync.archived import archived_print
 from gpmc_desktop.sync.automations import OFF, ON, keeps_store_syncing
 from gpmc_desktop.sync.batch_backfill import BatchBackfill, BatchesUnfinished, BatchSettings
@@ -590,10 +590,16 @@ class SyncEngine:
                     report.mapped = field_targets.MappedCounts()
                 report.mapped.add_members(((m.buyer.primary, m.tags) for m in plan.members.values()),
                                           self.profile.mapping)
+                if self.profile.gp.order_lines == "sales_invoices" and self.profile.gp.api == "soap":
+                    report.order_lines = report.order_lines or order_lines.LineCounts()
+                    for op in plan.orders.values():
+                        report.order_lines.add(op.doc)
             else:
                 self._money[part] = held_money(plan, self.book.synced(Entity.ORDER))
                 # Not after finishing a stopped run's batches: what they did is counted record by record.
-                if not sends and not self._resumed and self._is_quiet(plan, fc, ledgers):
+                # A part whose only news is an item's new description or class is not quiet: its product goes.
+                if not sends and not self._resumed and self._is_quiet(plan, fc, ledgers) and \
+                        not self._products_due(plan):
                     # Counted now and not planned again: a poll that finds nothing to do reads each part once.
                     self._count_preview(plan, fc, self._quiet_report, self._quiet_tally, ledgers)
                     self._quiet[part] = (len(fc.groups), len(plan.orders) + len(plan.skipped_orders))
@@ -804,6 +810,7 @@ class SyncEngine:
                 else:
                     by_batches = None
                 try:
+                    self._ensure_item_products(plan)  # before any order (a new member's first carries one)
                     carried = self._sync_customers(plan, report, fc, by_batches)
                     if self._abort:
                         raise self._abort
@@ -980,6 +987,41 @@ class SyncEngine:
                 mailchimp_id=mapping.PRODUCT_ID, payload_hash=digest,
             ))
 
+    def _products_due(self, plan: Plan) -> dict[str, tuple[dict[str, Any], str, SyncedState | None]]:
+        """The item products the plan's orders point at that Mailchimp does not hold as they are now: each with
+        its content hash and what was last sent of it (None: never)."""
+        wanted: dict[str, dict[str, Any]] = {}
+        for op in plan.orders.values():
+            wanted.update(order_lines.products(op.doc))
+        if not wanted:
+            return {}
+        synced = self.book.synced(Entity.PRODUCT)
+        due = {}
+        for product_id, body in sorted(wanted.items()):
+            digest = mapping.content_hash(body)
+            prior = synced.get(product_id)
+            if prior is None or prior.content_hash != digest:
+                due[product_id] = (body, digest, prior)
+        return due
+
+    def _ensure_item_products(self, plan: Plan) -> None:
+        """The products of GP's items that the plan's orders carry as lines (sync/order_lines.py): created before
+        the orders, and sent again when the item changed in GP (its description or class).  A product Mailchimp
+        refuses is audited; the orders that need it then fail on their own and wait in the ledger."""
+        store_id = self.profile.mailchimp.store_id
+        for product_id, (body, digest, prior) in self._products_due(plan).items():
+            try:
+                self.api.put_product(store_id, body)
+            except MailchimpError as err:
+                if err.category is Category.AUTH:
+                    raise self._as_abort(err) from err
+                self.book.audit(_audit_event(Entity.PRODUCT, product_id, Action.FAILED, reason=_error_reason(err),
+                                             mailchimp_id=product_id, payload_hash=digest, error=err))
+                continue
+            self.book.mark_synced(Entity.PRODUCT, product_id, SyncedState(digest, product_id))
+            self.book.audit(_audit_event(Entity.PRODUCT, product_id, Action.UPDATED if prior else Action.CREATED,
+                                         mailchimp_id=product_id, payload_hash=digest))
+
     # ---------------------------------------------------------------------------------- customers
     def _sync_customers(
         self, plan: Plan, report: RunReport, fc: Forecast, batcher: BatchBackfill | None = None
@@ -1100,7 +1142,11 @@ class SyncEngine:
     ) -> list[tuple[OrderPlan, OrderDecision]]:
         """Send the orders created or updated in place by batches; returns the rest for the per-record path:
         orders moved to another customer, and those the batches handed back."""
-        simple = {f"order:{op.doc.number}": (op, d) for op, d in todo if not d.repoint and not d.gone}
+        # An update of an order that may carry item lines goes record by record: its answer says which lines
+        # Mailchimp kept that GP no longer has, to delete them (a batch operation's answer is not read back).
+        lines = self.profile.gp.order_lines == "sales_invoices"
+        simple = {f"order:{op.doc.number}": (op, d) for op, d in todo
+                  if not d.repoint and not d.gone and not (lines and d.action == Action.UPDATED)}
         store_id = self.profile.mailchimp.store_id
 
         def apply(done: list[Work]) -> None:
@@ -1302,10 +1348,12 @@ class SyncEngine:
             sent = self._send_order(store_id, op, decision, buyer)
         except MailchimpError as err:
             if err.missing_product and not retried_product:
-                # Someone deleted the placeholder product in Mailchimp: put it back and try once more.  Only the
-                # API here (this is a worker thread); the product's synced state is left to the engine thread.
+                # Someone deleted a product in Mailchimp (the placeholder, or an item's): put the order's back and
+                # try once more.  Only the API here (this is a worker thread); the products' synced state is left
+                # to the engine thread.
                 with self._product_lock:
-                    self.api.put_product(store_id, mapping.PRODUCT)
+                    for body in (order_lines.products(op.doc) or {mapping.PRODUCT_ID: mapping.PRODUCT}).values():
+                        self.api.put_product(store_id, body)
                 return self._push_order(item, buyer, retried_product=True)
             if err.category is Category.AUTH:
                 self._abort = self._as_abort(err)
@@ -1337,12 +1385,14 @@ class SyncEngine:
                 self._delete_order(store_id, number)
             return self._create_order(store_id, op, buyer, Action.UPDATED, moved=True)
         if decision.action == Action.UPDATED:
+            payload = op.payload
             try:
-                answer = self.api.update_order(store_id, number, mapping.order_patch(op.payload))
+                answer = self.api.update_order(store_id, number, mapping.order_patch(payload))
             except MailchimpError as err:
                 if not err.is_not_found:
                     raise
                 return self._create_order(store_id, op, buyer, Action.CREATED)  # our state said it existed
+            self._drop_stale_lines(store_id, number, payload, answer)
             return self._settle_patched(store_id, op, answer, buyer, Action.UPDATED)
         return self._create_order(store_id, op, buyer, Action.CREATED)
 
@@ -1358,6 +1408,23 @@ class SyncEngine:
             answer = self.api.update_order(store_id, op.doc.number, mapping.order_patch(op.payload))
             return self._settle_patched(store_id, op, answer, buyer, Action.UPDATED)
         return OrderSent(action, buyer is not None, moved)
+
+    def _drop_stale_lines(self, store_id: str, number: str, payload: dict[str, Any], answer: object) -> None:
+        """Delete the lines Mailchimp's *answer* to a PATCH still holds that *payload* no longer has: a PATCH
+        merges lines by id and keeps the rest (the placeholder line of an order that now carries its items, or an
+        item line GP dropped), which would count their money twice."""
+        held = answer.get("lines") if isinstance(answer, dict) else None
+        if not isinstance(held, list):
+            return
+        sent = {str(line["id"]) for line in payload["lines"]}
+        for line in held:
+            line_id = str(line.get("id", "")) if isinstance(line, dict) else ""
+            if line_id and line_id not in sent:
+                try:
+                    self.api.delete_order_line(store_id, number, line_id)
+                except MailchimpError as err:
+                    if not err.is_not_found:
+                        raise
 
     def _settle_patched(
         self, store_id: str, op: OrderPlan, answer: object, buyer: BuyerPlan | None, action: Action

@@ -26,6 +26,7 @@ from typing import Any
 
 from gpmc_desktop.gp import data_check
 from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
+from gpmc_desktop.gp.sales_codec import sales_in, sales_out
 from gpmc_desktop.store.bulk import statement_chunks
 from gpmc_desktop.sync.mapping import DEFAULT_CURRENCY, iso_currency
 
@@ -38,7 +39,7 @@ _CUSTOMER_COLUMNS = ("number", "company_name", "first_name", "last_name", "email
                      "city", "state", "postal_code", "country_code", "phone", "class_id", "currency_id",
                      "is_active", "is_on_hold", "modified_date", "rejected_emails", "fields")
 _DOCUMENT_COLUMNS = ("number", "type", "customer_number", "date", "amount", "balance", "currency", "is_voided",
-                     "void_date", "modified_date")
+                     "void_date", "modified_date", "sales")
 _SCHEMA = f"""
 CREATE TABLE customers (seq INTEGER PRIMARY KEY, crc INTEGER NOT NULL, shard INTEGER,
                         {", ".join(_CUSTOMER_COLUMNS)});
@@ -108,14 +109,16 @@ def _fields(text: str) -> tuple[tuple[str, str], ...]:
 def _document_row(d: Document) -> tuple[Any, ...]:
     # Amounts as text: a Decimal comes back to the digit, exponent and sign included
     return (d.number, int(d.type), d.customer_number, _day(d.date), str(d.amount), str(d.balance), d.currency,
-            int(d.is_voided), _day(d.void_date), _day(d.modified_date))
+            int(d.is_voided), _day(d.void_date), _day(d.modified_date),
+            json.dumps(sales_out(d.sales), ensure_ascii=False) if d.sales is not None else None)
 
 
 def _document(row: tuple[Any, ...]) -> Document:
     """A document from its row as the shard queries give it (its place first)."""
-    _seq, number, kind, customer, date, amount, balance, currency, voided, void_date, modified = row
+    _seq, number, kind, customer, date, amount, balance, currency, voided, void_date, modified, sales = row
     return Document(number, _TYPES[kind], customer, _date(date), Decimal(amount), Decimal(balance), currency,
-                    bool(voided), _date(void_date), _date(modified))
+                    bool(voided), _date(void_date), _date(modified),
+                    sales_in(json.loads(sales)) if sales is not None else None)
 
 
 class GPRead:

@@ -18,7 +18,7 @@ from typing import Any
 from gpmc_desktop.gp.model import Customer, Document
 from gpmc_desktop.mailchimp.keys import subscriber_hash
 from gpmc_desktop.profile import FieldMapping
-from gpmc_desktop.sync import business_dates, field_targets
+from gpmc_desktop.sync import business_dates, field_targets, order_lines
 
 # Merge tags are at most 10 characters in Mailchimp's UI.
 TAG_COMPANY = "COMPANY"
@@ -151,7 +151,8 @@ ORDER_TIMESTAMPS = ("processed_at_foreign", "cancelled_at_foreign")
 
 
 def order_payload(doc: Document, customer_id: str, currency: str, zone: dt.tzinfo) -> dict[str, Any]:
-    """The order for GP invoice *doc*; its GP dates are days in the company's time zone *zone*."""
+    """The order for GP invoice *doc*: its sales invoice's lines where GP has them and they add up, else one
+    placeholder line at the invoice total; its GP dates are days in the company's time zone *zone*."""
     total = float(doc.amount)
     body: dict[str, Any] = {
         "id": doc.number,
@@ -163,6 +164,9 @@ def order_payload(doc: Document, customer_id: str, currency: str, zone: dt.tzinf
             {"id": "1", "product_id": PRODUCT_ID, "product_variant_id": PRODUCT_ID, "quantity": 1, "price": total}
         ],
     }
+    if order_lines.uses_lines(doc):  # the sales invoice's item lines (sync/order_lines.py)
+        body["lines"] = order_lines.order_lines(doc)
+        body.update(order_lines.order_totals(doc))
     if doc.date:
         body["processed_at_foreign"] = business_dates.foreign_timestamp(doc.date, zone)
     if doc.is_voided:

@@ -13,6 +13,7 @@ from gpmc_desktop.sync.failure_news import FailureNews
 from gpmc_desktop.sync.field_targets import MappedCounts
 from gpmc_desktop.sync.mass_change import MassChange
 from gpmc_desktop.sync.merge_fields import FieldMisfit, summary_line
+from gpmc_desktop.sync.order_lines import LineCounts
 from gpmc_desktop.sync.reconciliation import Reconciliation, RecordOutcomes
 
 
@@ -56,6 +57,8 @@ class RunReport:
     batches: dict[str, int] | None = None
     # A dry run's count of what the profile's [mapping] sends (None: not a dry run, or GP was not read).
     mapped: MappedCounts | None = None
+    # A dry run's count of the orders' lines, when the profile reads sales invoices (sync/order_lines.py).
+    order_lines: LineCounts | None = None
 
     @property
     def waits_for_decision(self) -> bool:

@@ -11,7 +11,7 @@ import pytest
 
 from gpmc_desktop.demo.gp_sba import GPSimulator
 from gpmc_desktop.gp.errors import GPError, Stage
-from gpmc_desktop.gp.sba_help import MissingResource, offered_paths
+from gpmc_desktop.gp.sba_help import MissingResource, offered_paths, sales_document_paths
 from gpmc_desktop.gp.session import build_session
 from gpmc_desktop.profile import ConfigError, load_profile
 from gpmc_desktop.profile.schema import form_problem, key
@@ -168,3 +168,11 @@ def test_with_the_key_set_the_run_syncs(demo: Demo) -> None:
     expected = expected_state(demo)
     assert_matches_expectation(demo, expected)
     assert expected.orders and demo.sim.orders(demo.store_id)
+
+
+def test_sales_documents_are_picked_from_what_a_help_page_lists() -> None:
+    page = ("<ul><li>Sales/Customers</li><li>Sales/Receivables/Transactions</li><li>Sales/SalesInvoices</li>"
+            "<li>Sales/SalesDocuments(Type;Number)</li><li>Sales/CustomerAddresses</li></ul>")
+    offered = offered_paths(page)
+    assert sales_document_paths(offered) == ["Sales/SalesInvoices", "Sales/SalesDocuments"]
+    assert sales_document_paths(["Sales/Customers", "Sales/Receivables"]) == []

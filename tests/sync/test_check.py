@@ -402,3 +402,14 @@ def test_automations_in_force_in_plain_words(choice: str, first_load_done: bool,
                                     "mailchimp": {"list_id": "l", "store_id": "s", "automations": choice}})
     result = automations_result(profile, first_load_done=first_load_done)
     assert result.ok and result.message == f"Order e-mails and automations: {words}"
+
+
+def test_over_sba_order_lines_say_what_the_server_offers_and_read_nothing(gp_sba: GPSimulator) -> None:
+    """SBA's sales documents, if a server has any, have no known shape: the check says whether the help page lists
+    any, and that the orders keep one line; nothing is guessed and no sales resource is asked for."""
+    gp_sba.clear_log()
+    data = {r.stage: r for r in check_gp(gp_settings(gp_sba, order_lines="sales_invoices"), PW)}["data"]
+    assert data.ok and data.message.endswith(
+        "; order lines: this server offers no sales invoices over SBA: orders keep one line at the invoice total")
+    assert any(r.path.endswith("/help") for r in gp_sba.requests())
+    assert not any("Invoice" in r.path for r in gp_sba.requests() if not r.path.endswith("/help"))

@@ -124,3 +124,22 @@ def test_customers_without_any_email_fail_the_gp_data_stage(gp_soap: GPSoapSimul
     assert [(r.stage, r.ok) for r in results][-2:] == [("sample", True), ("data", False)]
     assert results[-1].message.startswith(f"None of the {SOAP_SAMPLE_SIZE} customers GP returned has an e-mail "
                                           "address")
+
+
+def test_reading_sales_invoices_is_proven_with_their_lines_and_items(gp_soap: GPSoapSimulator) -> None:
+    """With order_lines = "sales_invoices" the data stage reads the first sales invoices and their items as the
+    sync does: the rights to both are proven before the first sync, and named when missing."""
+    lines = settings(gp_soap, order_lines="sales_invoices")
+    by_stage = {r.stage: r for r in run(lines)}
+    assert by_stage["data"].ok, by_stage["data"].message
+    found = re.search(rf"order lines: the first {SOAP_DOCUMENT_SAMPLE} sales invoices read with their (\d+) lines "
+                      r"and (\d+) items", by_stage["data"].message)
+    assert found and int(found[1]) >= SOAP_DOCUMENT_SAMPLE and int(found[2]) > 1, by_stage["data"].message
+    assert "order lines" not in {r.stage: r for r in run(settings(gp_soap))}["data"].message  # not asked for
+
+    gp_soap.deny(USER, "Query Items")
+    try:
+        data = {r.stage: r for r in run(lines)}["data"]
+    finally:
+        gp_soap.set_roles(USER, None)
+    assert not data.ok and "Query Items" in data.line()

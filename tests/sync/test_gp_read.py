@@ -13,7 +13,7 @@ import pytest
 
 from gpmc_desktop.gp import data_check
 from gpmc_desktop.gp.errors import GPError
-from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress
+from gpmc_desktop.gp.model import Customer, Document, DocumentType, PostalAddress, SalesLine, SalesLines
 from gpmc_desktop.sync import mapping
 from gpmc_desktop.sync.gp_read import GPRead
 
@@ -55,6 +55,11 @@ def odd_documents() -> list[Document]:
                  void_date=dt.date(2024, 7, 1), modified_date=None, currency=""),
         document("D3", "C2", amount=Decimal("1E+2"), balance=Decimal("0"), type=DocumentType.PAYMENT),
         document("D4", "nobody", currency="Z-US$"),
+        # A sales invoice's lines: a part quantity, a gone item's text, a trailing-zero amount kept as written.
+        document("D5", "C4", sales=SalesLines(
+            (SalesLine(16384, "PAPER A4/80", "Papier \"A4\" – 80 g", "PAPER", Decimal("2.50000"), Decimal("12.50")),
+             SalesLine(32768, "", "Zeile ohne Artikel", "", Decimal("0"), Decimal("0.00"))),
+            Decimal("1.00"), Decimal("2.00"), Decimal("0"), Decimal("0.95"), Decimal("14.45"))),
     ]
 
 
@@ -88,7 +93,7 @@ def test_every_field_comes_back_as_it_went_in(tmp_path: Path, shard: int) -> Non
         assert sorted(back_documents, key=documents.index) == documents
         assert [d.amount.as_tuple() for d in sorted(back_documents, key=documents.index)] == [
             d.amount.as_tuple() for d in documents]
-        assert (read.customer_count, read.document_count) == (4, 4)
+        assert (read.customer_count, read.document_count) == (4, 5)
         assert sorted(read.emails()) == ["shared@example.com", "solo@example.com"]
 
 

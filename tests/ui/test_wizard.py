@@ -276,6 +276,7 @@ def test_new_profile_end_to_end(qtbot, wizard: SetupWizard, env: DemoEnvironment
     assert settings.filters.skip_on_hold is True
     assert (settings.mapping.salesperson, settings.mapping.price_level, settings.mapping.user_defined_1) == (
         "merge_field", "off", "tags")
+    assert settings.gp.order_lines == "sales_invoices"  # a new profile's choice, from the same page
     assert Cadence.from_dict(row.schedule) == Cadence.month_end("07:00", 2)
     assert store.list_runs(row.id) == []  # the preview recorded no run
     assert row.profile() == wizard.saved_profile

@@ -9,8 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from gpmc_desktop.profile import ConfigError, FieldMapping
-from gpmc_desktop.profile.schema import section_keys
+from gpmc_desktop.profile import ConfigError, FieldMapping, schema
 from gpmc_desktop.sync import field_targets
 from gpmc_desktop.sync.check import CompanySample, GPFacts, StageResult, run_gp
 from gpmc_desktop.sync.field_targets import FieldTarget
@@ -25,6 +24,12 @@ ABOUT = ("An audience field is created on the first sync (most Mailchimp plans a
          "Mailchimp are never touched. Changing where a field goes later sends only the contacts that hold a "
          "value in it.")
 SHOWN_VALUES = 3
+ORDER_LINE_CHOICES = {"sales_invoices": "the items sold, from GP's sales invoices",
+                      "receivables": "one line at the invoice total"}
+ORDER_LINES_ABOUT = ("Items sold show which products each customer buys. They come from the sales invoice (Sales "
+                     "Order Processing) behind each receivables invoice, read over GP Web Services; an invoice "
+                     "without one, or whose lines do not add up to it, keeps one line. The order's total is always "
+                     "the GP invoice's.")
 
 
 def choice_texts(target: FieldTarget) -> dict[str, str]:
@@ -90,8 +95,22 @@ class FieldsPage(Page):
         read_row.addWidget(self.read_button)
         read_row.addWidget(self.read_status, 1)
         layout.addLayout(read_row)
+        layout.addSpacing(8)
+        # What each order's lines are (the profile's [gp] order_lines).
+        lines_row = QHBoxLayout()
+        self.lines_choice = QComboBox(self)
+        self.lines_choice.setObjectName("order_lines")
+        for value, text in ORDER_LINE_CHOICES.items():
+            self.lines_choice.addItem(text, value)
+        lines_label = QLabel("Each invoice's order in Mailchimp:", self)
+        lines_label.setBuddy(self.lines_choice)
+        lines_row.addWidget(lines_label)
+        lines_row.addWidget(self.lines_choice, 1)
+        layout.addLayout(lines_row)
+        layout.addWidget(hint(ORDER_LINES_ABOUT, self))
+        self.set_order_lines(schema.key("gp", "order_lines").initial)
         self._job: Task | None = None
-        self.set_mapping({k.name: k.initial for k in section_keys("mapping")})  # a new profile's places
+        self.set_mapping({k.name: k.initial for k in schema.section_keys("mapping")})  # a new profile's places
         layout.addSpacing(8)
         layout.addWidget(hint(ABOUT, self))
         layout.addStretch(1)
@@ -165,6 +184,12 @@ class FieldsPage(Page):
     def values(self) -> dict[str, Any]:
         """This page's keys as a profile document has them."""
         return {key: str(box.currentData()) for key, box in self.choices.items()}
+
+    def set_order_lines(self, value: str) -> None:
+        self.lines_choice.setCurrentIndex(max(self.lines_choice.findData(value), 0))
+
+    def order_lines(self) -> str:
+        return str(self.lines_choice.currentData())
 
     def mapping(self) -> FieldMapping:
         return FieldMapping(**self.values())

@@ -48,6 +48,10 @@ def report_html(report: RunReport) -> str:
     text += (f"<p><b>{plural(rec.new_contacts, 'new contact')}</b> will be added to the audience "
              f"({html.escape(rec.shared_text())}): make sure your Mailchimp plan covers them (Mailchimp counts "
              "subscribed and transactional contacts).</p>")
+    lines = report.order_lines.lines() if report.order_lines is not None else []
+    if lines:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+        text += f"<p style='margin-bottom:0'>Order lines:</p><ul style='margin-top:0'>{items}</ul>"
     mapped = report.mapped.lines() if report.mapped is not None else []
     if mapped:
         items = "".join(f"<li>{html.escape(line)}</li>" for line in mapped)

@@ -311,6 +311,7 @@ class SetupWizard(QWizard):
             skip_on_hold=bool(self.value("filters", "skip_on_hold")),
             customer_classes=tuple(self.value("filters", "customer_classes"))))
         self.fields_page.set_mapping({k.name: self.value("mapping", k.name) for k in schema.section_keys("mapping")})
+        self.fields_page.set_order_lines(self.value("gp", "order_lines"))
         self.schedule_page.set_cadence(values.cadence or DEFAULT_CADENCE)
         if values.name:
             self.preview_page.name.setText(values.name)
@@ -383,7 +384,8 @@ class SetupWizard(QWizard):
     # -- what the pages hold ---------------------------------------------------------------------------------
     def gp_values(self) -> dict[str, Any]:
         """The GP section as the pages show it, over the document's other GP keys."""
-        return {**self.document.get("gp", {}), **self.gp_page.values(), **self.company_page.values()}
+        return {**self.document.get("gp", {}), **self.gp_page.values(), **self.company_page.values(),
+                "order_lines": self.fields_page.order_lines()}
 
     def section(self, section: str, shown: dict[str, Any]) -> Any:
         """One section's validated settings: the document's keys with the page's *shown* values over them."""
@@ -460,6 +462,7 @@ class SetupWizard(QWizard):
         return repr((self.gp_page.values(), self.gp_page.password.text(), self.company_page.values(),
                      self.mailchimp_page.values(), self.mailchimp_page.key(), self.contacts_page.mode(),
                      self.automations_page.choice(), self.filters_page.values(), self.fields_page.values(),
+                     self.fields_page.order_lines(),
                      self.cadence(), self.preview_page.name.text(), self.document))
 
     def has_work(self) -> bool:
