@@ -149,6 +149,13 @@ class OrderSent(NamedTuple):
     moved: bool  # it was deleted and created again on its buyer
 
 
+# What the last run that went through sent GP's fields and invoice lines as (the profile's [mapping] and order_lines):
+# a run that changes much after they changed says that is why.
+SENT_WITH = "sent_with_mapping"
+MAPPING_CHANGED = ("That is expected: the profile now sends GP's customer fields or invoice lines otherwise than "
+                   "at the last sync, and every contact or order that holds them is sent again.")
+
+
 # Most Mailchimp plans allow 30 audience fields, the e-mail address among them (80 on Premium).
 AUDIENCE_FIELD_LIMIT = 30
 
@@ -617,6 +624,9 @@ class SyncEngine:
         if guard:
             report.mass_change = mass_change.merged(parts + self._absent_guard(gp),
                                                     self.profile.sync.mass_change_percent, confirmed=confirmed)
+            sent_with = self.book.get_state(SENT_WITH)
+            if report.mass_change.over_limit and sent_with is not None and sent_with != self._sends_with():
+                report.mass_change = dataclasses.replace(report.mass_change, cause=MAPPING_CHANGED)
 
     def _absent_guard(self, gp: GPRead) -> list[MassChange]:
         """The guard's count of what GP's answer lacks, which no part's plan has (a run of one part: its plan's)."""
@@ -839,6 +849,13 @@ class SyncEngine:
             self.book.set_state(BACKFILL_IN_PROGRESS, "0")
         elif repointing and automations == ON:
             self._set_is_syncing(False, "orders moved to their e-mail's customer: automations on again")
+        if self.book.get_state(SENT_WITH) != self._sends_with():
+            self.book.set_state(SENT_WITH, self._sends_with())
+
+    def _sends_with(self) -> str:
+        """The profile's choices of what GP data goes where (its [mapping] and order lines), as one print."""
+        return mapping.content_hash({"mapping": dataclasses.asdict(self.profile.mapping),
+                                     "order_lines": self.profile.gp.order_lines})
 
     def _preflight(self) -> None:
         try:

@@ -110,6 +110,7 @@ class MassChange:
     customers: EntityChange
     orders: EntityChange
     confirmed: bool = False
+    cause: str = ""  # why so much changes, when the engine knows (the profile now sends GP's fields otherwise)
 
     @property
     def over_limit(self) -> list[EntityChange]:
@@ -126,6 +127,8 @@ class MassChange:
         if not over:
             return ""
         text = MESSAGE_START + " It would also change ".join(e.sentence(self.limit) for e in over)
+        if self.cause:
+            text += f" {self.cause}"
         if self.confirmed:
             return text + " Sent, as a person confirmed."
         return text + (" A real run would stop and send nothing." if dry_run else " Nothing was sent.")

@@ -88,6 +88,7 @@ def test_a_merge_field_mapping_writes_only_the_members_with_a_value(demo: Demo) 
     assert printed.code == 0 and f"mapped: {line}" in printed.stderr
     asked, writes = demo.traffic(demo.run)
     assert asked.waits_for_decision and writes == Counter()  # more than 20% of the contacts: a person decides
+    assert asked.mass_change is not None and "the profile now sends GP's customer fields" in asked.error
     report, writes = confirmed(demo)
 
     assert report.customers["updated"] == len(holders)
