@@ -33,8 +33,10 @@ from gpmc_desktop.demo.gp_sba_shapes import (
     customer_address_payloads,
     customer_payload,
     document_payload,
+    item_payload,
     json_bytes,
     json_list_bytes,
+    sales_invoice_payload,
     xml_bytes,
     xml_list_bytes,
 )
@@ -100,21 +102,43 @@ class SBAOptions:
     company_punctuation: str = "any"
     # Where receivables documents are served (Microsoft's list reads "Receivables › Transactions"); /help says.
     receivables_path: str = "Sales/Receivables"
+    # Posted sales invoices with their lines, and the item catalog.  OUR ASSUMPTION: no public sample shows where
+    # GP SBA serves them or their JSON (see gp_sba_shapes.sales_invoice_payload); None: not offered, not listed
+    # on /help, 404 like any unknown resource.
+    sales_invoices_path: str | None = "Sales/SalesInvoices"
+    items_path: str | None = "Inventory/Items"
 
     def __post_init__(self) -> None:
         if self.company_addressing not in COMPANY_ADDRESSING:
             raise ValueError(f"company_addressing must be one of {COMPANY_ADDRESSING}")
         if self.company_punctuation not in COMPANY_PUNCTUATION:
             raise ValueError(f"company_punctuation must be one of {COMPANY_PUNCTUATION}")
-        if not self.receivables_path.strip("/") or self.receivables_path != self.receivables_path.strip("/"):
-            raise ValueError("receivables_path is a path under the company, like Sales/Receivables/Transactions")
+        _check_path("receivables_path", self.receivables_path, "Sales/Receivables/Transactions")
+        if self.sales_invoices_path is not None:
+            _check_path("sales_invoices_path", self.sales_invoices_path, "Sales/SalesInvoices")
+        if self.items_path is not None:
+            _check_path("items_path", self.items_path, "Inventory/Items")
+        # Two knobs on one path would make one resource silently hide the other.
+        paths = [p.lower() for p in (self.receivables_path, self.sales_invoices_path, self.items_path) if p]
+        if len(set(paths)) != len(paths) or set(paths) & {"sales/customers", "sales/customeraddresses"}:
+            raise ValueError("receivables_path, sales_invoices_path and items_path must name different resources")
 
     def resources(self) -> dict[str, str]:
         """The resource collections served under a company: lower-cased path -> its name in this module."""
         served = {"sales/customers": "customers", self.receivables_path.lower(): "receivables"}
         if self.separate_addresses:
             served["sales/customeraddresses"] = "customeraddresses"
+        if self.sales_invoices_path is not None:
+            served[self.sales_invoices_path.lower()] = "salesinvoices"
+        if self.items_path is not None:
+            served[self.items_path.lower()] = "items"
         return served
+
+
+def _check_path(name: str, path: str, example: str) -> None:
+    """A resource path knob must be a path under the company: not empty, no leading or trailing '/'."""
+    if not path.strip("/") or path != path.strip("/"):
+        raise ValueError(f"{name} is a path under the company, like {example}")
 
 
 def _split_call(segment: str) -> tuple[str, str | None]:
@@ -391,13 +415,11 @@ class GPSimulator(GPServiceSimulator):
             return self._answer(as_json, "Company", payload)
         last, key = _split_call(rest[-1])
         resource = options.resources().get("/".join([*rest[1:-1], last]).lower())
-        if resource == "customers":
-            return self._customers(data, key, shape, as_json, options)
-        if resource == "receivables":
-            return self._receivables(data, key, shape, as_json, options)
         if resource == "customeraddresses" and key is None:
             return self._customer_addresses(data, shape, as_json, options)
-        return not_found()
+        serve = {"customers": self._customers, "receivables": self._receivables,
+                 "salesinvoices": self._sales_invoices, "items": self._items}.get(resource or "")
+        return serve(data, key, shape, as_json, options) if serve is not None else not_found()
 
     def _may_open(self, user: GPUser, data: CompanyData) -> bool:
         with self._lock:
@@ -468,6 +490,36 @@ class GPSimulator(GPServiceSimulator):
                 return self._error(404, "DocumentNotFound", f"Receivables document '{key.strip()}' was not found.")
             return self._answer(as_json, "ReceivablesDocument", document_payload(data, found[0], found[1], shape))
 
+    def _sales_invoices(
+        self, data: CompanyData, key: str | None, shape: ShapeOptions, as_json: bool, options: SBAOptions
+    ) -> Response:
+        """The posted sales invoices, whole like Receivables (SBA has no paging), or one by DocumentNumber."""
+        with self.dataset.lock:
+            if key is None:
+                keys = sorted(data.sales_headers) if options.sort_by_key else list(data.sales_headers)
+                return self._answer_list(
+                    as_json, "SalesInvoice",
+                    (sales_invoice_payload(data, data.sales_headers[k], shape) for k in keys), shape.list_key,
+                )
+            header = data.sales_invoice(_unquote_key(key))
+            if header is None:
+                return self._error(404, "SalesInvoiceNotFound", f"Sales invoice '{key.strip()}' was not found.")
+            return self._answer(as_json, "SalesInvoice", sales_invoice_payload(data, header, shape))
+
+    def _items(
+        self, data: CompanyData, key: str | None, shape: ShapeOptions, as_json: bool, options: SBAOptions
+    ) -> Response:
+        """The item catalog (IV00101), or one item by ItemNumber; a deleted item is unknown, as in GP."""
+        with self.dataset.lock:
+            if key is None:
+                keys = sorted(data.items) if options.sort_by_key else list(data.items)
+                return self._answer_list(
+                    as_json, "Item", (item_payload(data.items[k], shape) for k in keys), shape.list_key)
+            item = data.item(_unquote_key(key))
+            if item is None:
+                return self._error(404, "ItemNotFound", f"Item '{key.strip()}' was not found.")
+            return self._answer(as_json, "Item", item_payload(item, shape))
+
     def _help(self, tenant: str, user: GPUser | None, options: SBAOptions) -> str:
         with self.dataset.lock:
             companies = [c for c in self.dataset.companies.values() if user is None or self._may_open(user, c)]
@@ -477,17 +529,7 @@ class GPSimulator(GPServiceSimulator):
             for c in companies
         )
         # The routes actually served: a client reads them to find a resource at another path.
-        resources = "".join(
-            f"<li><code>GET {base}/{html.escape(r)}</code></li>"
-            for r in (
-                "Companies[.json]",
-                "Companies({company})/Sales/Customers[.json]",
-                "Companies({company})/Sales/Customers({CustomerNumber})[.json]",
-                *(("Companies({company})/Sales/CustomerAddresses[.json]",) if options.separate_addresses else ()),
-                f"Companies({{company}})/{options.receivables_path}[.json]",
-                f"Companies({{company}})/{options.receivables_path}({{DocumentType}};{{DocumentNumber}})[.json]",
-            )
-        )
+        resources = "".join(f"<li><code>GET {base}/{html.escape(r)}</code></li>" for r in _served_routes(options))
         return (
             "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Microsoft Dynamics GP Service - Help</title>"
             f"</head><body><h1>Microsoft Dynamics GP Service</h1><p>Tenant: {html.escape(tenant)} "
@@ -496,6 +538,20 @@ class GPSimulator(GPServiceSimulator):
             f"{_COMPANY_WORDS[options.company_addressing]}, percent-encoded.</p><h2>Companies</h2><table><tr>"
             f"<th>Id</th><th>Database</th><th>Name</th></tr>{rows}</table></body></html>"
         )
+
+
+def _served_routes(options: SBAOptions) -> list[str]:
+    """The routes /help lists, each collection followed by its by-key form; only what _route serves."""
+    keyed = [("Sales/Customers", "{CustomerNumber}"), (options.receivables_path, "{DocumentType};{DocumentNumber}"),
+             (options.sales_invoices_path, "{DocumentNumber}"), (options.items_path, "{ItemNumber}")]
+    routes = ["Companies[.json]"]
+    for path, key in keyed:
+        if path is None:  # a resource switched off is not offered
+            continue
+        routes += [f"Companies({{company}})/{path}[.json]", f"Companies({{company}})/{path}({key})[.json]"]
+        if path == "Sales/Customers" and options.separate_addresses:
+            routes.append("Companies({company})/Sales/CustomerAddresses[.json]")
+    return routes
 
 
 def _unquote_key(key: str) -> str:

@@ -24,6 +24,9 @@ from gpmc_desktop.demo.gp_model import (
     CustomerRow,
     DocumentRow,
     InternetRow,
+    ItemRow,
+    SalesHeaderRow,
+    SalesLineRow,
     doc_key,
 )
 
@@ -43,7 +46,7 @@ class ShapeOptions:
     amount_shape: str = "object"  # {"Value": n, ...}, a plain number, or a numeric string
     document_type_names: bool = False  # DocumentType as GP's name ("Credit Memo") instead of RMDTYPAL
     list_key: str = ""  # "": Payload is the list; else Payload is an object holding the list under this key
-    omit_fields: tuple[str, ...] = ()  # keys left out of every customer, address and document
+    omit_fields: tuple[str, ...] = ()  # keys left out of every customer, address, document, sales line and item
     separate_addresses: bool = False  # customers without "Addresses"; they are served by Sales/CustomerAddresses
 
 
@@ -175,6 +178,87 @@ def document_payload(data: CompanyData, row: DocumentRow, state: str, opts: Shap
     }, opts)
 
 
+# ------------------------------------------------------------------------------------------ sales and items
+# OUR ASSUMPTION: no public sample shows GP SBA's sales-document or item JSON.  These shapes borrow the names the
+# Web Services contract uses (LineTotalAmount, TradeDiscountAmount, ..., ItemDescription) and this module's
+# conventions (flat ids instead of keys, money as _money, dates as gp_date); correct them here once a capture
+# from a real server exists.
+SALES_POSTED_STATE = "History"  # SOP30200 rows are posted documents; the unposted Work tables are not modelled
+
+
+def _sales_currency(header: SalesHeaderRow, opts: ShapeOptions) -> tuple[str, bool]:
+    """(the currency id the amounts are in, whether they are the OR* columns): the document's own currency, as
+    for receivables (MC020102), unless the server answers in the functional currency."""
+    own = header.curncyid.rstrip()
+    if opts.amounts != "transactional" or not own or own == FUNCTIONAL_CURRENCY:
+        return FUNCTIONAL_CURRENCY, False
+    return own, True
+
+
+def _header_amounts(header: SalesHeaderRow, originating: bool) -> tuple[int, int, int, int, int, int]:
+    """SUBTOTAL, TRDISAMT, FRTAMNT, MISCAMNT, TAXAMNT, DOCAMNT (or their OR* twins), in cents."""
+    if originating:
+        return (header.orsubtot, header.ortdisam, header.orfrtamt, header.ormiscamt, header.ortaxamt,
+                header.ordocamt)
+    return header.subtotal, header.trdisamt, header.frtamnt, header.miscamnt, header.taxamnt, header.docamnt
+
+
+def sales_line_payload(line: SalesLineRow, currency: str, originating: bool, opts: ShapeOptions) -> dict[str, Any]:
+    """One SOP30300 line.  Quantity is a plain number carrying every decimal GP keeps (2.5 hours stays 2.5, not
+    rounded to the item's quantity places), so a client sees what was posted."""
+    s = str.rstrip if opts.trim_strings else str
+    price, extended, markdown, tax = ((line.oruntprc, line.oxtndprc, line.ormrkdam, line.ortaxamt) if originating
+                                      else (line.unitprce, line.xtndprce, line.mrkdnamt, line.taxamnt))
+    return _omit({
+        "LineSequenceNumber": line.lnitmseq,
+        "ItemNumber": s(line.itemnmbr),  # may name an item since deleted from IV00101
+        "ItemDescription": s(line.itemdesc),  # copied onto the line when it was entered
+        "Quantity": float(line.quantity),
+        "UnitPrice": _money(price, currency, opts),
+        "MarkdownAmount": _money(markdown, currency, opts),
+        "ExtendedPrice": _money(extended, currency, opts),  # quantity x unit price - markdown
+        "TaxAmount": _money(tax, currency, opts),
+    }, opts)
+
+
+def sales_invoice_payload(data: CompanyData, header: SalesHeaderRow, opts: ShapeOptions) -> dict[str, Any]:
+    """A posted sales invoice (SOP30200) with its lines (SOP30300).  TotalAmount is DOCAMNT, which posting made
+    the receivables invoice's OriginalAmount."""
+    s = str.rstrip if opts.trim_strings else str
+    currency, originating = _sales_currency(header, opts)
+    subtotal, discount, freight, misc, tax, total = _header_amounts(header, originating)
+    return _omit({
+        "DocumentNumber": s(header.sopnumbe),
+        "CustomerNumber": s(header.custnmbr),
+        "DocumentDate": gp_date(header.docdate, opts),
+        "CurrencyId": s(header.curncyid),
+        "LineTotalAmount": _money(subtotal, currency, opts),
+        "TradeDiscountAmount": _money(discount, currency, opts),
+        "FreightAmount": _money(freight, currency, opts),
+        "MiscellaneousAmount": _money(misc, currency, opts),
+        "TaxAmount": _money(tax, currency, opts),
+        "TotalAmount": _money(total, currency, opts),
+        "IsVoided": bool(header.voidstts),
+        "ModifiedDate": gp_date(header.modifdt, opts),
+        "TransactionState": SALES_POSTED_STATE,
+        "Lines": [sales_line_payload(line, currency, originating, opts) for line in data.lines_of(header)],
+    }, opts)
+
+
+def item_payload(item: ItemRow, opts: ShapeOptions) -> dict[str, Any]:
+    """An IV00101 item.  A blank class is served like every other blank char column here (padded, or "" when
+    trimmed), not left out; ItemType is GP's ITEMTYPE number (1 sales inventory ... 6 flat fee)."""
+    s = str.rstrip if opts.trim_strings else str
+    return _omit({
+        "ItemNumber": s(item.itemnmbr),
+        "Description": s(item.itemdesc),
+        "ShortDescription": s(item.itmshnam),
+        "ItemClassId": s(item.itmclscd),
+        "ItemType": int(item.itemtype),
+        "ModifiedDate": gp_date(item.modifdt, opts),
+    }, opts)
+
+
 # ------------------------------------------------------------------------------------------------ encoding
 def json_bytes(payload: Any) -> bytes:
     return json.dumps({"Payload": payload}, ensure_ascii=False).encode("utf-8")
@@ -196,7 +280,8 @@ def json_list_bytes(items: Iterable[dict[str, Any]], list_key: str = "") -> byte
 
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ITEM_NAMES = {"Addresses": "Address"}  # Sales/CustomerAddresses lists are "CustomerAddress"
+# Element names of list members in XML (Sales/CustomerAddresses lists are "CustomerAddress"); anything else "Item".
+_ITEM_NAMES = {"Addresses": "Address", "Lines": "SalesInvoiceLine"}
 
 
 def _xml_value(value: Any) -> str:

@@ -44,8 +44,8 @@ def test_the_help_page_lists_the_paths_actually_served(gp_sba: GPSimulator) -> N
     def listed() -> list[str]:
         return offered_paths(session.get(gp_sba.url("help"), timeout=10, verify=str(gp_sba.ca_path)).text)
 
-    assert listed() == ["Sales/Customers", "Sales/Receivables"]
-    gp_sba.set_options(receivables_path=DEEPER, separate_addresses=True)
+    assert listed() == ["Sales/Customers", "Sales/Receivables", "Sales/SalesInvoices"]
+    gp_sba.set_options(receivables_path=DEEPER, separate_addresses=True, sales_invoices_path=None)
     assert listed() == ["Sales/Customers", "Sales/CustomerAddresses", DEEPER]
 
 
@@ -64,7 +64,7 @@ def test_a_deeper_receivables_path_names_the_key_and_what_help_offers(gp_sba: GP
     assert src.customers()  # the company answers
     err = missing(src.documents)
     assert err.message == ("GP has no Sales/Receivables resource for company TWO (Fabrikam, Inc.). The server's help "
-                           f"page lists: Sales/Customers, {DEEPER}.")
+                           f"page lists: Sales/Customers, {DEEPER}, Sales/SalesInvoices.")
     assert err.hint == ("Set [gp] receivables_path to the one that holds receivables documents (Advanced settings › "
                         "Receivables path).")
     assert (err.path, err.key_name) == ("Sales/Receivables", "receivables_path")
@@ -98,7 +98,7 @@ def test_a_missing_addresses_resource_names_its_key(gp_sba: GPSimulator) -> None
         source(gp_sba).customers()
     err = caught.value
     assert err.stage is Stage.DATA and "lack Addresses" in err.message
-    assert "The server's help page lists: Sales/Customers, Sales/Receivables." in err.hint
+    assert "The server's help page lists: Sales/Customers, Sales/Receivables, Sales/SalesInvoices." in err.hint
     assert "Set [gp] customer_addresses_path" in err.hint
 
 
@@ -156,7 +156,7 @@ def test_a_default_profile_stops_before_any_mailchimp_write_naming_the_key(demo:
     assert demo.sim.members(demo.list_id) == []
     error = result.json["error"]
     assert "GP has no Sales/Receivables resource for company TWO (Fabrikam, Inc.)" in error
-    assert f"The server's help page lists: Sales/Customers, {DEEPER}." in error
+    assert f"The server's help page lists: Sales/Customers, {DEEPER}, Sales/SalesInvoices." in error
     assert "Set [gp] receivables_path to the one that holds receivables documents" in error
 
 
