@@ -171,6 +171,22 @@ def _cents(text: str) -> Decimal | None:
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def read_number(value: object) -> Decimal:
+    """A quantity or a sequence number with all the decimals GP sent (2.5 hours, 0.33333 of a box), from a number,
+    a numeric string or ``{"Value": n}``; ValueError on anything else."""
+    if isinstance(value, dict):
+        value = value.get("Value")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError(f"not a number: {value!r}")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a number: {value!r}")
+    return number
+
+
 def money(value: object) -> Decimal:
     """:func:`read_amount`, with a missing or unreadable amount as 0.00 (for sources whose amounts are known to be
     numbers: SOAP's decimals).  GP keeps numeric(19,5); Mailchimp wants 2 decimals (float noise like 93.98999 is

@@ -7,6 +7,7 @@ explicit timeout, and idempotent GETs are retried with backoff on transient fail
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -22,7 +23,8 @@ import requests
 from gpmc_desktop.gp import answer_fields, data_check, http_errors, sba_address, sba_help, sba_shapes, sba_stream
 from gpmc_desktop.gp.answer_prints import AnswerChanged, AnswerPrint, PrintTaker
 from gpmc_desktop.gp.errors import GPError, Stage, retry_transient
-from gpmc_desktop.gp.model import Customer, Document
+from gpmc_desktop.gp.model import Customer, Document, SalesLines
+from gpmc_desktop.gp.normalize import trim
 from gpmc_desktop.gp.sba_address import CompanyAddress
 from gpmc_desktop.profile import GPSettings
 
@@ -82,6 +84,7 @@ class SbaSource:
         self._on_address = on_company_address
         self._companies: list[Company] | None = None
         self._company_entity_answers = True  # False once Companies(x) answered 404 for every spelling
+        self._sales_resources: tuple[str, str] | None = None  # (sales invoices path, items path), "" when none
 
     # -- URLs ---------------------------------------------------------------------------------------------
     @property
@@ -262,8 +265,17 @@ class SbaSource:
         return sba_help.missing_resource(path=getattr(self.settings, key_name), key_name=key_name, what=what,
                                          company=self._address.label, offered=offered, unread=unread)
 
+    def _help_page(self) -> str | None:
+        page, _unread = self._help_text()
+        return page
+
     def _help_paths(self) -> tuple[list[str] | None, str]:
         """The Sales paths the tenant's help page lists, or None and why it could not be read."""
+        page, unread = self._help_text()
+        return (None, unread) if page is None else (sba_help.offered_paths(page), "")
+
+    def _help_text(self) -> tuple[str | None, str]:
+        """The tenant's help page, or None and why it could not be read."""
         timeout = self._timeout(False)
         try:
             resp = self.session.get(f"{self.tenant_url}/help", timeout=(10.0, timeout), verify=self.session.verify)
@@ -275,12 +287,50 @@ class SbaSource:
             return None, err.message
         if resp.status_code != 200:
             return None, f"it answered HTTP {resp.status_code}"
-        return sba_help.offered_paths(resp.text), ""
+        return resp.text, ""
 
     def sales_documents_offered(self) -> tuple[list[str] | None, str]:
         """The sales-document resources the tenant's help page lists (None and why when it cannot be read)."""
         offered, unread = self._help_paths()
         return (None, unread) if offered is None else (sba_help.sales_document_paths(offered), "")
+
+    def sales_resources(self) -> tuple[str, str] | None:
+        """Where this server keeps posted sales invoices and items, from its help page (read once per source);
+        None when it lists no sales invoices (or its help page cannot be read): then no order has lines."""
+        if self._sales_resources is None:
+            page = self._help_page()
+            invoices = [p for p in sba_help.sales_document_paths(sba_help.offered_paths(page or ""))
+                        if p.endswith("SalesInvoices")]
+            items = sba_help.item_paths(page or "")
+            self._sales_resources = (invoices[0], items[0] if items else "") if invoices else ("", "")
+        return self._sales_resources if self._sales_resources[0] else None
+
+    def reads_sales_lines(self) -> bool:
+        return self.settings.order_lines == "sales_invoices" and self.sales_resources() is not None
+
+    def raw_sales(self) -> tuple[list[Any], list[Any]]:
+        """The posted sales invoices and the items, as the server answers them (whole collections)."""
+        found = self.sales_resources()
+        assert found is not None
+        invoices_path, items_path = found
+
+        def gone(path: str) -> GPError:
+            return GPError(Stage.DATA, f"GP's help page lists {path}, but the server has no such resource for "
+                                       "this company.", "Set [gp] order_lines = \"receivables\" until it does.")
+
+        raws = sba_shapes.collection(self._in_company(invoices_path, what="sales invoices", whole_collection=True,
+                                                      missing=lambda: gone(invoices_path)), "sales invoices")
+        items = sba_shapes.collection(self._in_company(items_path, what="items", whole_collection=True,
+                                                       missing=lambda: gone(items_path)), "items") if items_path else []
+        return raws, items
+
+    def sales_lines(self) -> dict[str, SalesLines]:
+        """Each posted sales invoice's lines and charges, by upper-case document number, checked whole first: an
+        answer not in the shape the client knows stops here, before anything is written, naming what it lacks."""
+        raws, items = self.raw_sales()
+        sba_shapes.check_sales(raws, items)
+        by_number = {trim(i.get("ItemNumber")).upper(): i for i in items if isinstance(i, dict)}
+        return {trim(r.get("DocumentNumber")).upper(): sba_shapes.sales_from_sba(r, by_number) for r in raws}
 
     # -- resources ----------------------------------------------------------------------------------------------
     def companies(self) -> list[Company]:
@@ -370,6 +420,19 @@ class SbaSource:
         each goes there as soon as it is made and the list is empty; with *prints*, the answer's print is taken
         on the way."""
         what = "receivables documents"
+        if self.reads_sales_lines():  # read first: each invoice then goes out with its lines
+            if into is None:
+                found: list[Document] = []
+                self.documents(into=found.append, prints=prints)
+                return found
+            lines = self.sales_lines()
+
+            def attach(doc: Document) -> Document:
+                sales = lines.get(doc.number.upper()) if doc.is_invoice else None
+                return dataclasses.replace(doc, sales=sales) if sales is not None else doc
+
+            give = into
+            into = lambda doc: give(attach(doc))  # noqa: E731
         sink = sba_stream.Resumable(into, what)
 
         def read(resp: requests.Response) -> list[Document]:
@@ -385,7 +448,10 @@ class SbaSource:
     def answers_as_printed(self, customers: AnswerPrint, documents: AnswerPrint) -> bool:
         """Whether GP's customers and receivables documents answer exactly as their prints say (taken by
         :meth:`customers` and :meth:`documents` at an earlier run), read without a record being made or checked;
-        False at the first block of records that differs, the rest of the answers left unread."""
+        False at the first block of records that differs, the rest of the answers left unread.  A profile that
+        reads sales invoice lines is always planned afresh: the prints do not cover its sales invoices and items."""
+        if self.reads_sales_lines():
+            return False
         reads = (("customers", self.settings.customers_path, "customers_path", customers),
                  ("receivables documents", self.settings.receivables_path, "receivables_path", documents))
         try:

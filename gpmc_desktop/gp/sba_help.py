@@ -36,6 +36,15 @@ def offered_paths(page: str) -> list[str]:
     return list(dict.fromkeys(_SALES_PATH.findall(text)))
 
 
+_INVENTORY_PATH = re.compile(r"(?<![A-Za-z0-9_])Inventory(?:/[A-Za-z_][A-Za-z0-9_]*)+")
+
+
+def item_paths(page: str) -> list[str]:
+    """The ``Inventory/...`` item resources a help page mentions (where a sales line's item is described)."""
+    text = html.unescape(_TAG.sub(" ", page))
+    return [p for p in dict.fromkeys(_INVENTORY_PATH.findall(text)) if p.endswith("Items")]
+
+
 def sales_document_paths(paths: list[str]) -> list[str]:
     """The resources among *paths* that look like sales (SOP) documents: what could hold invoice lines."""
     return [p for p in paths if re.search(r"Sales/(?:Sales|Invoice|Order)|Document", p)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from zeep.helpers import serialize_object
@@ -26,6 +26,7 @@ from gpmc_desktop.gp.normalize import (
     join_lines,
     money,
     parse_gp_date,
+    read_number,
     split_contact,
     trim,
 )
@@ -247,13 +248,10 @@ def sales_from_soap(invoice: Any, summary: Mapping[str, Any], items: Mapping[str
 def _number(value: Any) -> Decimal:
     """A quantity or a sequence number as GP sent it (all its decimals: 2.5 hours, 0.33333 of a box)."""
     try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite():  # the data check stops such an answer first
+        return read_number(value)
+    except ValueError:  # the data check stops such an answer first
         raise GPError(Stage.DATA, f"GP's sales invoice line holds {value!r} where a number belongs.",
-                      data_check.HINT)
-    return number
+                      data_check.HINT) from None
 
 
 def check_sales(raws: list[Any], summaries: list[Any]) -> list[data_check.Checked]:

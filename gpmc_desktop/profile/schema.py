@@ -250,7 +250,7 @@ KEYS: tuple[Key, ...] = (
     Key("gp", "order_lines", Kind.CHOICE, "Order lines",
         "What each order's lines are: \"receivables\" (one line at the GP invoice's total) or \"sales_invoices\" "
         "(the item lines of the sales invoice behind each receivables invoice, where GP has one and its lines add "
-        "up to the invoice; read over Web Services; an SBA server's sales documents are not read yet).",
+        "up to the invoice; read over Web Services, or from an SBA server whose help page lists its sales invoices).",
         Level.BASIC, default="receivables", choices=("receivables", "sales_invoices"),
         new_profile_value="sales_invoices",
         meanings=(("receivables", "every order is one line at the GP invoice's total"),

@@ -298,14 +298,17 @@ def _order_lines_fact(source: SbaSource | SoapSource) -> str:
     if source.settings.order_lines != "sales_invoices":
         return ""
     if isinstance(source, SbaSource):
-        offered, unread = source.sales_documents_offered()
-        if offered:
-            return (f"; order lines: this server lists {', '.join(offered)}, which gpmc does not read over SBA yet "
-                    "(its shape is not known): orders keep one line at the invoice total (GP Web Services reads "
-                    "sales invoice lines)")
-        why = f" (its help page could not be read: {unread})" if offered is None else ""
-        return (f"; order lines: this server offers no sales invoices over SBA{why}: orders keep one line at the "
-                "invoice total")
+        found = source.sales_resources()
+        if found is None:
+            offered, unread = source.sales_documents_offered()
+            why = f" (its help page could not be read: {unread})" if offered is None else ""
+            return (f"; order lines: this server lists no sales invoices{why}: orders keep one line at the "
+                    "invoice total")
+        sales = source.sales_lines()  # an answer in another shape than the client knows stops the check here
+        lines = sum(len(s.lines) for s in sales.values())
+        items = len({ln.item_number for s in sales.values() for ln in s.lines})
+        return (f"; order lines: {len(sales)} sales invoices read from {found[0]} with their {lines} lines and "
+                f"{items} items")
     invoices, lines, items = source.sample_sales(SOAP_DOCUMENT_SAMPLE)
     if not invoices:
         return "; order lines: no posted sales invoices in this company: orders keep one line at the invoice total"

@@ -597,7 +597,7 @@ class SyncEngine:
                     report.mapped = field_targets.MappedCounts()
                 report.mapped.add_members(((m.buyer.primary, m.tags) for m in plan.members.values()),
                                           self.profile.mapping)
-                if self.profile.gp.order_lines == "sales_invoices" and self.profile.gp.api == "soap":
+                if self._reads_lines():
                     report.order_lines = report.order_lines or order_lines.LineCounts()
                     for op in plan.orders.values():
                         report.order_lines.add(op.doc)
@@ -851,6 +851,14 @@ class SyncEngine:
             self._set_is_syncing(False, "orders moved to their e-mail's customer: automations on again")
         if self.book.get_state(SENT_WITH) != self._sends_with():
             self.book.set_state(SENT_WITH, self._sends_with())
+
+    def _reads_lines(self) -> bool:
+        """The profile asks for the sales invoices' lines and the source can read them (Web Services always; an
+        SBA server when its help page lists sales invoices)."""
+        if self.profile.gp.order_lines != "sales_invoices":
+            return False
+        reads = getattr(self.source, "reads_sales_lines", None)
+        return bool(reads()) if reads is not None else self.profile.gp.api == "soap"
 
     def _sends_with(self) -> str:
         """The profile's choices of what GP data goes where (its [mapping] and order lines), as one print."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections import Counter
 from collections.abc import Iterator
@@ -404,18 +405,24 @@ def test_automations_in_force_in_plain_words(choice: str, first_load_done: bool,
     assert result.ok and result.message == f"Order e-mails and automations: {words}"
 
 
-def test_over_sba_order_lines_say_what_the_server_offers_and_read_nothing(gp_sba: GPSimulator) -> None:
-    """SBA's sales documents have no known shape: the check says which the help page lists, if any, and that the
-    orders keep one line; nothing is guessed and no sales resource is asked for."""
-    gp_sba.clear_log()
+def test_over_sba_sales_invoices_are_found_on_the_help_page_and_read_only_in_a_shape_the_client_knows(
+        gp_sba: GPSimulator) -> None:
+    """The sales invoices' resource is discovered (the tenant's help page), never assumed: listed, it is read and
+    checked whole (lines and items included); in another shape the check stops naming what the answer lacks; not
+    listed, the orders keep one line and nothing is asked for."""
     lines = gp_settings(gp_sba, order_lines="sales_invoices")
     data = {r.stage: r for r in check_gp(lines, PW)}["data"]
-    assert data.ok and data.message.endswith(
-        "; order lines: this server lists Sales/SalesInvoices, which gpmc does not read over SBA yet (its shape is "
-        "not known): orders keep one line at the invoice total (GP Web Services reads sales invoice lines)")
-    assert any(r.path.endswith("/help") for r in gp_sba.requests())
-    assert not any("Invoice" in r.path for r in gp_sba.requests() if not r.path.endswith("/help"))
-    gp_sba.set_options(sales_invoices_path=None)
+    found = re.search(r"; order lines: (\d+) sales invoices read from Sales/SalesInvoices with their (\d+) lines and "
+                      r"(\d+) items$", data.message)
+    assert data.ok and found and int(found[2]) > int(found[1]) > 10 and int(found[3]) > 10, data.message
+
+    gp_sba.set_options(omit_fields=("ExtendedPrice",))  # a server that names the line's amount otherwise
+    data = {r.stage: r for r in check_gp(lines, PW)}["data"]
+    assert not data.ok and "ExtendedPrice" in data.line() and "sales invoice lines" in data.line()
+
+    gp_sba.set_options(omit_fields=(), sales_invoices_path=None)
+    gp_sba.clear_log()
     data = {r.stage: r for r in check_gp(lines, PW)}["data"]
     assert data.ok and data.message.endswith(
-        "; order lines: this server offers no sales invoices over SBA: orders keep one line at the invoice total")
+        "; order lines: this server lists no sales invoices: orders keep one line at the invoice total")
+    assert not any("Invoice" in r.path for r in gp_sba.requests() if not r.path.endswith("/help"))

@@ -22,6 +22,7 @@ from gpmc_desktop.demo.environment import DemoEnvironment
 from gpmc_desktop.demo.gp_mutate import GPMutator
 from gpmc_desktop.demo.mailchimp_sim import MailchimpSimulator, shared_validator
 from gpmc_desktop.gp.model import Document
+from gpmc_desktop.gp.sba import SbaSource
 from gpmc_desktop.gp.soap import SoapSource
 from gpmc_desktop.profile import Profile, load_profile
 from gpmc_desktop.sync import mapping, order_lines
@@ -64,18 +65,20 @@ class LinesDemo:
 
     def gp(self) -> dict[str, Document]:
         """Every GP receivables invoice with its sales invoice's lines, read afresh as the sync reads them."""
-        soap = make_source(self.profile, self.env.secrets.gp_password)
-        assert isinstance(soap, SoapSource)
-        docs = soap.invoices_by_key([s["Key"]["Id"] for s in soap.invoice_summaries()])
-        return {d.number: d for d in soap.with_sales_lines(docs, soap.sales_summaries())}
+        source = make_source(self.profile, self.env.secrets.gp_password)
+        if isinstance(source, SbaSource):
+            return {d.number: d for d in source.documents()}
+        assert isinstance(source, SoapSource)
+        docs = source.invoices_by_key([s["Key"]["Id"] for s in source.invoice_summaries()])
+        return {d.number: d for d in source.with_sales_lines(docs, source.sales_summaries())}
 
 
-def start(factory: pytest.TempPathFactory, customers: int) -> LinesDemo:
+def start(factory: pytest.TempPathFactory, customers: int, gp_api: str = "soap") -> LinesDemo:
     base = factory.getbasetemp()
     shared_validator(None, (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)
                      / "mailchimp-contract-cache")
     workdir = factory.mktemp("lines-demo")
-    env = DemoEnvironment(customers=customers, seed=7, workdir=workdir / "sims", gp_api="soap").start()
+    env = DemoEnvironment(customers=customers, seed=7, workdir=workdir / "sims", gp_api=gp_api).start()
     env.mailchimp.config.fake_email_domains.clear()  # every GP address is deliverable: every invoice is an order
     db = workdir / "data" / "state.sqlite"
     return LinesDemo(env, load_profile(env.write_profile(database=str(db))), db)
@@ -213,6 +216,28 @@ def test_a_first_load_with_lines_by_batches(tmp_path_factory: pytest.TempPathFac
         assert report.outcome is Outcome.OK and report.batches is not None and report.batches["operations"] > 20
         with_items, placeholder = assert_orders_match_gp(demo, demo.gp())
         assert with_items > 50 and placeholder > 10 and with_items + placeholder == report.orders["created"]
+        _quiet, writes = demo.run()
+        assert writes == Counter()
+    finally:
+        stop(demo)
+
+
+def test_over_sba_the_sales_invoices_its_help_page_lists_give_the_orders_their_items(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    demo = start(tmp_path_factory, 60, gp_api="sba")
+    try:
+        demo.set_profile("gp", order_lines="sales_invoices")
+        # A server that answers in another shape than the client knows: the run stops before any write.
+        demo.env.gp.set_options(omit_fields=("Lines",))
+        stopped, writes = demo.run()
+        assert stopped.outcome is Outcome.FAILED and writes == Counter()
+        assert "Lines" in stopped.error and "sales invoices" in stopped.error
+
+        demo.env.gp.set_options(omit_fields=())
+        report, writes = demo.run()
+        assert report.outcome is Outcome.OK, report.error
+        with_items, placeholder = assert_orders_match_gp(demo, demo.gp())
+        assert with_items > 50 and placeholder > 10
         _quiet, writes = demo.run()
         assert writes == Counter()
     finally:

@@ -27,8 +27,9 @@ SHOWN_VALUES = 3
 ORDER_LINE_CHOICES = {"sales_invoices": "the items sold, from GP's sales invoices",
                       "receivables": "one line at the invoice total"}
 ORDER_LINES_ABOUT = ("Items sold show which products each customer buys. They come from the sales invoice (Sales "
-                     "Order Processing) behind each receivables invoice, read over GP Web Services; an invoice "
-                     "without one, or whose lines do not add up to it, keeps one line. The order's total is always "
+                     "Order Processing) behind each receivables invoice (GP Web Services, or an SBA server that "
+                     "lists its sales invoices); an invoice without one, or whose lines do not add up to it, keeps "
+                     "one line. The order's total is always "
                      "the GP invoice's.")
 
 
