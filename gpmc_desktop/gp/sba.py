@@ -324,10 +324,12 @@ class SbaSource:
                                                        missing=lambda: gone(items_path)), "items") if items_path else []
         return raws, items
 
-    def sales_lines(self) -> dict[str, SalesLines]:
+    def sales_lines(self, raws: list[Any] | None = None, items: list[Any] | None = None) -> dict[str, SalesLines]:
         """Each posted sales invoice's lines and charges, by upper-case document number, checked whole first: an
-        answer not in the shape the client knows stops here, before anything is written, naming what it lacks."""
-        raws, items = self.raw_sales()
+        answer not in the shape the client knows stops here, before anything is written, naming what it lacks.
+        *raws* and *items*: the answers when already read."""
+        if raws is None or items is None:
+            raws, items = self.raw_sales()
         sba_shapes.check_sales(raws, items)
         by_number = {trim(i.get("ItemNumber")).upper(): i for i in items if isinstance(i, dict)}
         return {trim(r.get("DocumentNumber")).upper(): sba_shapes.sales_from_sba(r, by_number) for r in raws}
@@ -420,12 +422,15 @@ class SbaSource:
         each goes there as soon as it is made and the list is empty; with *prints*, the answer's print is taken
         on the way."""
         what = "receivables documents"
+        ahead: list[Any] = []  # the sales invoices and items: in the answer's print, so a poll sees them change
         if self.reads_sales_lines():  # read first: each invoice then goes out with its lines
             if into is None:
                 found: list[Document] = []
                 self.documents(into=found.append, prints=prints)
                 return found
-            lines = self.sales_lines()
+            raws, items = self.raw_sales()
+            lines = self.sales_lines(raws, items)
+            ahead = [*raws, *items]
 
             def attach(doc: Document) -> Document:
                 sales = lines.get(doc.number.upper()) if doc.is_invoice else None
@@ -439,6 +444,8 @@ class SbaSource:
             items = _items(resp, what)
             if prints is not None:
                 prints.restart()
+                for raw in ahead:
+                    prints.add(raw)
                 items = prints.watch(items)
             return sink.run(lambda give: sba_stream.read_documents(items, into=give))
 
@@ -449,9 +456,12 @@ class SbaSource:
         """Whether GP's customers and receivables documents answer exactly as their prints say (taken by
         :meth:`customers` and :meth:`documents` at an earlier run), read without a record being made or checked;
         False at the first block of records that differs, the rest of the answers left unread.  A profile that
-        reads sales invoice lines is always planned afresh: the prints do not cover its sales invoices and items."""
+        reads sales invoice lines has its sales invoices and items in the receivables documents' print, ahead of
+        them (see :meth:`documents`)."""
+        ahead: list[Any] = []
         if self.reads_sales_lines():
-            return False
+            sales, items = self.raw_sales()
+            ahead = [*sales, *items]
         reads = (("customers", self.settings.customers_path, "customers_path", customers),
                  ("receivables documents", self.settings.receivables_path, "receivables_path", documents))
         try:
@@ -460,6 +470,9 @@ class SbaSource:
 
                 def read(resp: requests.Response, taker: PrintTaker = taker, what: str = what) -> None:
                     taker.restart()
+                    if what == "receivables documents":
+                        for raw in ahead:
+                            taker.add(raw)
                     for raw in taker.watch(_items(resp, what)):
                         if what == "customers" and not sba_shapes.has_addresses(raw):
                             raise AnswerChanged  # its print cannot see its addresses (see customers())

@@ -240,5 +240,16 @@ def test_over_sba_the_sales_invoices_its_help_page_lists_give_the_orders_their_i
         assert with_items > 50 and placeholder > 10
         _quiet, writes = demo.run()
         assert writes == Counter()
+        _quiet, writes = demo.run()  # GP answers as printed: the run ends as the last one did
+        assert writes == Counter()
+
+        # An item changed in GP changes the answers the quiet poll compares: the product follows at once.
+        gp = demo.gp()
+        item = sorted({ln.item_number for d in gp.values() if order_lines.uses_lines(d)
+                       for ln in d.sales.lines if ln.item_number and ln.quantity > 0})[0]  # type: ignore[union-attr]
+        GPMutator(demo.env.dataset).change_item(item, description="Archive box, 10 pack", company=COMPANY)
+        _report, writes = demo.run()
+        assert writes == Counter({PRODUCT_PUT: 1})
+        assert demo.mc.products(demo.store_id)[f"gp-item-{item}"]["title"] == "Archive box, 10 pack"
     finally:
         stop(demo)
