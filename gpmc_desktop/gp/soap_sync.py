@@ -180,6 +180,14 @@ class SoapPollingSource:
             result = {**{k: d if lines else dataclasses.replace(d, sales=None) for k, d in known.items()},
                       **{d.number.upper(): d for d in read}}
             extra_dates.append(snapshot[1])
+        if lines:
+            # A sales invoice GP could not return this time (a fault on that one record) keeps the lines last read,
+            # as an unreadable invoice keeps its last state: its order is not sent back to the one placeholder line.
+            for k, d in result.items():
+                prior = known.get(k)
+                if d.sales is None and prior is not None and prior.sales is not None and \
+                        f"sales invoice:{k}" in self.source.unreadable:
+                    result[k] = dataclasses.replace(d, sales=prior.sales)
         docs = [result[k] for k in sorted(result)]
         self._save(INVOICES_KEY, [_invoice_out(d) for d in docs], [*(d.modified_date for d in docs), *extra_dates],
                    lines=lines)

@@ -96,6 +96,7 @@ class FieldsPage(Page):
         read_row.addWidget(self.read_button)
         read_row.addWidget(self.read_status, 1)
         layout.addLayout(read_row)
+        layout.addWidget(hint(ABOUT, self))
         layout.addSpacing(8)
         # What each order's lines are (the profile's [gp] order_lines).
         lines_row = QHBoxLayout()
@@ -112,8 +113,6 @@ class FieldsPage(Page):
         self.set_order_lines(schema.key("gp", "order_lines").initial)
         self._job: Task | None = None
         self.set_mapping({k.name: k.initial for k in schema.section_keys("mapping")})  # a new profile's places
-        layout.addSpacing(8)
-        layout.addWidget(hint(ABOUT, self))
         layout.addStretch(1)
 
     def initializePage(self) -> None:
