@@ -18,6 +18,8 @@ said, rather than sending revenue that disagrees with GP.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -32,10 +34,23 @@ MISC_PRODUCT = {"id": MISC_ID, "title": "GP miscellaneous charges",
                 "description": "The miscellaneous charges of GP sales invoices.",
                 "variants": [{"id": MISC_ID, "title": "GP miscellaneous charges"}]}
 CENT = Decimal("0.01")
+ID_LIMIT = 50  # Mailchimp's e-commerce ids (the reference gives 50 for customers; the stricter reading for all)
+_UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
 
 
 def product_id(line: SalesLine) -> str:
-    return f"{ITEM_PREFIX}{line.item_number}" if line.item_number else NO_ITEM_ID
+    return item_product_id(line.item_number) if line.item_number else NO_ITEM_ID
+
+
+def item_product_id(item_number: str) -> str:
+    """The product id of a GP item number: its letters, digits, dots and hyphens as they are, anything else (a
+    space, a slash) as _XX per UTF-8 byte, so the id is safe in a URL path (a %2F there is refused by many web
+    servers) and two items never share one; a number that would make it longer than Mailchimp's 50 characters is
+    hashed instead.  The item number itself is the variant's SKU."""
+    safe = _UNSAFE.sub(lambda m: "".join(f"_{b:02X}" for b in m.group().encode()), item_number)
+    if len(ITEM_PREFIX) + len(safe) <= ID_LIMIT:
+        return f"{ITEM_PREFIX}{safe}"
+    return f"{ITEM_PREFIX}h{hashlib.sha256(item_number.encode()).hexdigest()[:32]}"
 
 
 def product(line: SalesLine) -> dict[str, Any]:

@@ -192,7 +192,7 @@ def an_item_changed_in_gp_reaches_its_product(demo: LinesDemo) -> None:
     # A sales invoice is posted once: its lines (and their items) are read again at a full comparison.
     report, writes = demo.run(full=True)
 
-    product = demo.mc.products(demo.store_id)[f"gp-item-{item}"]
+    product = demo.mc.products(demo.store_id)[order_lines.item_product_id(item)]
     assert (product["title"], product["type"]) == ("Recycled copy paper, 500 sheets", "ECO")
     # That product, and the placeholder a full comparison always puts back; no order is sent again.
     assert writes == Counter({PRODUCT_PUT: 2}) and report.orders["updated"] == 0
@@ -271,6 +271,6 @@ def test_over_sba_the_sales_invoices_its_help_page_lists_give_the_orders_their_i
         GPMutator(demo.env.dataset).change_item(item, description="Archive box, 10 pack", company=COMPANY)
         _report, writes = demo.run()
         assert writes == Counter({PRODUCT_PUT: 1})
-        assert demo.mc.products(demo.store_id)[f"gp-item-{item}"]["title"] == "Archive box, 10 pack"
+        assert demo.mc.products(demo.store_id)[order_lines.item_product_id(item)]["title"] == "Archive box, 10 pack"
     finally:
         stop(demo)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from decimal import Decimal
 
 from gpmc_desktop.gp.model import Document, DocumentType, SalesLine, SalesLines
@@ -76,6 +77,19 @@ def test_lines_that_do_not_add_up_keep_the_one_line_and_say_why() -> None:
     empty = invoice("0.00", SalesLines((line(1, "X", "0", "0.00"),), D(0), D(0), D(0), D(0), D(0)))
     assert order_lines.lines_problem(empty) == "the sales invoice has no line with a quantity"
     assert order_lines.lines_problem(invoice()) == ""
+
+
+def test_item_numbers_become_ids_safe_in_a_url_and_never_shared() -> None:
+    ids = {n: order_lines.item_product_id(n) for n in ("PAPER-A4", "PEN/BLU-12", "DSK 60X30", "DSK_60X30", "Café.1",
+                                                         "X" * 31, "Y" * 30 + "/")}
+    assert ids["PAPER-A4"] == "gp-item-PAPER-A4" and ids["PEN/BLU-12"] == "gp-item-PEN_2FBLU-12"
+    assert ids["DSK 60X30"] == "gp-item-DSK_2060X30" and ids["DSK_60X30"] == "gp-item-DSK_5F60X30"
+    assert ids["Café.1"] == "gp-item-Caf_C3_A9.1"
+    assert len(set(ids.values())) == len(ids)
+    assert all(len(i) <= 50 and re.fullmatch(r"[A-Za-z0-9._-]+", i) for i in ids.values())
+    body = order_lines.product(line(1, "PEN/BLU-12", "1", "3.00"))
+    assert body["id"] == body["variants"][0]["id"] == "gp-item-PEN_2FBLU-12"
+    assert body["variants"][0]["sku"] == "PEN/BLU-12"  # GP's own number, as people read it
 
 
 def test_an_order_changes_its_hash_only_when_its_lines_do() -> None:
