@@ -1034,18 +1034,29 @@ class SyncEngine:
         the orders, and sent again when the item changed in GP (its description or class).  A product Mailchimp
         refuses is audited; the orders that need it then fail on their own and wait in the ledger."""
         store_id = self.profile.mailchimp.store_id
-        for product_id, (body, digest, prior) in self._products_due(plan).items():
+        due = self._products_due(plan)
+
+        def put(product_id: str) -> tuple[str, MailchimpError | None]:  # on the pool: the API call only
             try:
-                self.api.put_product(store_id, body)
+                self.api.put_product(store_id, due[product_id][0])
             except MailchimpError as err:
+                return product_id, err
+            return product_id, None
+
+        # A first load may bring hundreds of items: they go on the run's connections, as records do.
+        for product_id, err in self._parallel(sorted(due), put):
+            _body, digest, prior = due[product_id]
+            if err is not None:
                 if err.category is Category.AUTH:
-                    raise self._as_abort(err) from err
+                    self._abort = self._as_abort(err)
                 self.book.audit(_audit_event(Entity.PRODUCT, product_id, Action.FAILED, reason=_error_reason(err),
                                              mailchimp_id=product_id, payload_hash=digest, error=err))
                 continue
             self.book.mark_synced(Entity.PRODUCT, product_id, SyncedState(digest, product_id))
             self.book.audit(_audit_event(Entity.PRODUCT, product_id, Action.UPDATED if prior else Action.CREATED,
                                          mailchimp_id=product_id, payload_hash=digest))
+        if self._abort is not None:
+            raise self._abort
 
     # ---------------------------------------------------------------------------------- customers
     def _sync_customers(
