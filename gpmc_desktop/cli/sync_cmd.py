@@ -136,6 +136,8 @@ def print_summary(report: RunReport, out: TextIO) -> None:
         print(f"  order lines: {line}", file=out)
     for line in report.left_out_lines():
         print(f"  merge fields: {line}", file=out)
+    if report.field_room_line():
+        print(f"  audience fields: {report.field_room_line()}", file=out)
     if report.error:
         print(f"  error: {report.error}", file=out)
     elif report.mass_change is not None and report.mass_change.over_limit:

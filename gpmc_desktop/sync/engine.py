@@ -679,7 +679,7 @@ class SyncEngine:
         """Count what :meth:`_sync` would do, from the same decisions, without a single Mailchimp write (the
         audience's merge fields are read: what fits them decides what members carry).  Says whether a real run
         would stop (from what was synced, as the real run's guard counts)."""
-        self._survey(gp, report, fields=self._audience_fields(), holds=self._read_holds() if full else None,
+        self._survey(gp, report, fields=self._audience_fields(report), holds=self._read_holds() if full else None,
                      dry_run=True)
 
     def _count_preview(
@@ -988,12 +988,17 @@ class SyncEngine:
             ))
         return AudienceFields.from_api(definitions)
 
-    def _audience_fields(self) -> AudienceFields:
-        """The dry run's read of the merge fields, with those :meth:`_ensure_merge_fields` would create."""
+    def _audience_fields(self, report: RunReport | None = None) -> AudienceFields:
+        """The dry run's read of the merge fields, with those :meth:`_ensure_merge_fields` would create; into
+        *report*, the fields the audience would then hold when that is more than most plans allow."""
         try:
             definitions = self.api.merge_fields(self.profile.mailchimp.list_id)
         except MailchimpError as err:
             raise self._audience_abort(err) from err
+        held = {f.get("tag") for f in definitions}
+        new = [f for f in self._merge_fields_wanted() if f["tag"] not in held]
+        if report is not None and new and len(definitions) + 1 + len(new) > AUDIENCE_FIELD_LIMIT:
+            report.fields_over_limit = (len(definitions) + 1, [str(f["name"]) for f in new])
         return AudienceFields.from_api(definitions).with_missing(self._merge_fields_wanted())
 
     def _ensure_product(self, force: bool = False) -> None:

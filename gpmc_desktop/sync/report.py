@@ -59,6 +59,9 @@ class RunReport:
     mapped: MappedCounts | None = None
     # A dry run's count of the orders' lines, when the profile reads sales invoices (sync/order_lines.py).
     order_lines: LineCounts | None = None
+    # A dry run's finding that the audience would hold more fields than most plans allow: (the fields it holds
+    # with the e-mail address, the names of those the sync would add).  None: room enough, or not a dry run.
+    fields_over_limit: tuple[int, list[str]] | None = None
 
     @property
     def waits_for_decision(self) -> bool:
@@ -87,6 +90,15 @@ class RunReport:
     def left_out_lines(self) -> list[str]:
         """The merge values left out, in plain words, largest count first (a dry run says "will be")."""
         return [summary_line(key, n, done=not self.dry_run) for key, n in self.fields_left_out.most_common()]
+
+    def field_room_line(self) -> str:
+        """The dry run's warning that the first sync would stop for want of room for its audience fields."""
+        if self.fields_over_limit is None:
+            return ""
+        held, new = self.fields_over_limit
+        return (f"The audience holds {held} fields with the e-mail address and the sync would add {len(new)} "
+                f"({', '.join(new)}): most Mailchimp plans allow 30, so the sync may stop before writing any contact. "
+                "Delete audience fields you no longer use in Mailchimp, or send those GP fields as tags.")
 
     def notes(self) -> dict[str, int]:
         """What the runs table keeps beside the counts (under store.runs.RUN_NOTES), for the status after a restart."""

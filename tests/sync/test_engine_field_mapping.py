@@ -180,6 +180,11 @@ def test_an_audience_without_room_for_a_field_stops_before_any_contact_is_writte
             new_merge_field(audience, f"Survey {audience.next_merge_id}", "text")
     set_profile_keys(demo, "mapping", price_level="merge_field")
 
+    # The preview says so first (the wizard's last page, gpmc sync --dry-run).
+    preview = demo.run(dry_run=True)
+    assert preview.fields_over_limit == (30, ["GP price level"])
+    assert preview.field_room_line().startswith("The audience holds 30 fields with the e-mail address and the sync "
+                                                "would add 1 (GP price level): most Mailchimp plans allow 30")
     report, writes = confirmed(demo)  # 61 of 80 contacts would get a price level: the guard would ask first
 
     assert report.outcome is Outcome.FAILED, report.error

@@ -56,6 +56,8 @@ def report_html(report: RunReport) -> str:
     if mapped:
         items = "".join(f"<li>{html.escape(line)}</li>" for line in mapped)
         text += f"<p style='margin-bottom:0'>GP fields in Mailchimp:</p><ul style='margin-top:0'>{items}</ul>"
+    if report.field_room_line():
+        text += f"<p><b>{html.escape(report.field_room_line())}</b></p>"
     left_out = report.left_out_lines()
     if left_out:
         items = "".join(f"<li>{html.escape(line)}</li>" for line in left_out)
