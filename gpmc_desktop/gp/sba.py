@@ -85,6 +85,7 @@ class SbaSource:
         self._companies: list[Company] | None = None
         self._company_entity_answers = True  # False once Companies(x) answered 404 for every spelling
         self._sales_resources: tuple[str, str] | None = None  # (sales invoices path, items path), "" when none
+        self.help_unread = ""  # why the help page could not be read, when sales_resources() could not read it
 
     # -- URLs ---------------------------------------------------------------------------------------------
     @property
@@ -265,10 +266,6 @@ class SbaSource:
         return sba_help.missing_resource(path=getattr(self.settings, key_name), key_name=key_name, what=what,
                                          company=self._address.label, offered=offered, unread=unread)
 
-    def _help_page(self) -> str | None:
-        page, _unread = self._help_text()
-        return page
-
     def _help_paths(self) -> tuple[list[str] | None, str]:
         """The Sales paths the tenant's help page lists, or None and why it could not be read."""
         page, unread = self._help_text()
@@ -289,16 +286,12 @@ class SbaSource:
             return None, f"it answered HTTP {resp.status_code}"
         return resp.text, ""
 
-    def sales_documents_offered(self) -> tuple[list[str] | None, str]:
-        """The sales-document resources the tenant's help page lists (None and why when it cannot be read)."""
-        offered, unread = self._help_paths()
-        return (None, unread) if offered is None else (sba_help.sales_document_paths(offered), "")
-
     def sales_resources(self) -> tuple[str, str] | None:
         """Where this server keeps posted sales invoices and items, from its help page (read once per source);
-        None when it lists no sales invoices (or its help page cannot be read): then no order has lines."""
+        None when it lists no sales invoices (or its help page cannot be read: :attr:`help_unread` says why):
+        then no order has lines."""
         if self._sales_resources is None:
-            page = self._help_page()
+            page, self.help_unread = self._help_text()
             invoices = [p for p in sba_help.sales_document_paths(sba_help.offered_paths(page or ""))
                         if p.endswith("SalesInvoices")]
             items = sba_help.item_paths(page or "")

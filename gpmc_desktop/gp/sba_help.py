@@ -17,6 +17,7 @@ _TAG = re.compile(r"<[^>]*>")
 # "Sales/Customers", "Sales/Receivables/Transactions": a path under Sales, stopping at a key "(…)", a "[.json]"
 # or ".json" suffix, or anything else that is not part of a name.
 _SALES_PATH = re.compile(r"(?<![A-Za-z0-9_])Sales(?:/[A-Za-z_][A-Za-z0-9_]*)+")
+_INVENTORY_PATH = re.compile(r"(?<![A-Za-z0-9_])Inventory(?:/[A-Za-z_][A-Za-z0-9_]*)+")  # where items are kept
 
 
 class MissingResource(GPError):
@@ -32,17 +33,17 @@ class MissingResource(GPError):
 def offered_paths(page: str) -> list[str]:
     """Every ``Sales/...`` resource path a help page mentions, in order, once each (tags and entities read as
     text, so a path split by markup still counts)."""
-    text = html.unescape(_TAG.sub(" ", page))
-    return list(dict.fromkeys(_SALES_PATH.findall(text)))
+    return _mentioned(page, _SALES_PATH)
 
 
-_INVENTORY_PATH = re.compile(r"(?<![A-Za-z0-9_])Inventory(?:/[A-Za-z_][A-Za-z0-9_]*)+")
+def _mentioned(page: str, path: re.Pattern[str]) -> list[str]:
+    """Every path of *path*'s kind a help page mentions, once each, tags and entities read as text."""
+    return list(dict.fromkeys(path.findall(html.unescape(_TAG.sub(" ", page)))))
 
 
 def item_paths(page: str) -> list[str]:
     """The ``Inventory/...`` item resources a help page mentions (where a sales line's item is described)."""
-    text = html.unescape(_TAG.sub(" ", page))
-    return [p for p in dict.fromkeys(_INVENTORY_PATH.findall(text)) if p.endswith("Items")]
+    return [p for p in _mentioned(page, _INVENTORY_PATH) if p.endswith("Items")]
 
 
 def sales_document_paths(paths: list[str]) -> list[str]:

@@ -24,7 +24,7 @@ import logging
 import zlib
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import requests
 
@@ -41,6 +41,12 @@ CUSTOMERS_KEY = "soap_customers_snapshot"
 INVOICES_KEY = "soap_invoices_snapshot"
 OVERLAP = dt.timedelta(days=1)
 SNAPSHOT_VERSION = 2
+
+
+class _Snapshot(NamedTuple):
+    rows: list[Any]
+    mark: dt.date | None  # the newest ModifiedDate read
+    lines: bool  # invoices read with their sales invoices' lines
 
 
 class SoapPollingSource:
@@ -69,15 +75,16 @@ class SoapPollingSource:
     def _fingerprint(self) -> str:
         return f"{self.source.endpoint}|{self.source.company().id}"
 
-    def _snapshot(self, key: str) -> tuple[list[Any], dt.date | None] | None:
-        """The rows of the last read and the newest ModifiedDate in them (None: no usable snapshot)."""
+    def _snapshot(self, key: str) -> _Snapshot | None:
+        """The rows of the last read, the newest ModifiedDate in them and whether invoices were read with their
+        sales invoices' lines (None: no usable snapshot)."""
         value = store.get_state(self.profile_id, key)
         if not isinstance(value, dict) or value.get("v") != SNAPSHOT_VERSION:
             return None
         if value.get("source") != self._fingerprint():
             return None  # another server or company: nothing in it is known to be true any more
         rows = json.loads(zlib.decompress(base64.b64decode(value["data"])))
-        return (rows, _day(value.get("mark"))) if isinstance(rows, list) else None
+        return _Snapshot(rows, _day(value.get("mark")), bool(value.get("lines"))) if isinstance(rows, list) else None
 
     def _save(self, key: str, rows: list[Any], dates: Iterable[dt.date | None], *, lines: bool = False) -> None:
         # A date after tomorrow is bad data (a mistyped year): as the mark it would blind every poll until the
@@ -89,10 +96,6 @@ class SoapPollingSource:
         store.set_state(self.profile_id, key, {"v": SNAPSHOT_VERSION, "source": self._fingerprint(),
                                                "mark": mark.isoformat() if mark else None, "data": data,
                                                **({"lines": True} if lines else {})})
-
-    def _snapshot_has_lines(self) -> bool:
-        value = store.get_state(self.profile_id, INVOICES_KEY)
-        return isinstance(value, dict) and bool(value.get("lines"))
 
     def decide(self) -> str:
         if not self.mode:
@@ -128,9 +131,9 @@ class SoapPollingSource:
     def customers(self, *, into: Callable[[Customer], None] | None = None) -> list[Customer]:
         """Every customer, complete; with *into*, each goes there and the list is empty."""
         snapshot = self._snapshot(CUSTOMERS_KEY)
-        if self.decide() == "incremental" and (snapshot is None or snapshot[1] is None):
+        if self.decide() == "incremental" and (snapshot is None or snapshot.mark is None):
             self.mode, self.reason = "full", "no snapshot of the last read"
-        known = {c.number.upper(): c for c in map(_customer_in, snapshot[0] if snapshot else [])}
+        known = {c.number.upper(): c for c in map(_customer_in, snapshot.rows if snapshot else [])}
         if self.mode == "full":
             read = self.source.customers()
             # A record GP could not return this time keeps its last known state instead of vanishing.
@@ -138,7 +141,7 @@ class SoapPollingSource:
             known = {**kept, **{c.number.upper(): c for c in read}}
         else:
             assert snapshot is not None
-            known.update((c.number.upper(), c) for c in self.source.customers(self._since(snapshot[1])))
+            known.update((c.number.upper(), c) for c in self.source.customers(self._since(snapshot.mark)))
         result = [known[k] for k in sorted(known)]
         self._save(CUSTOMERS_KEY, [_customer_out(c) for c in result], (c.modified_date for c in result))
         return _handed(result, into)
@@ -147,19 +150,21 @@ class SoapPollingSource:
     def documents(self, *, into: Callable[[Document], None] | None = None) -> list[Document]:
         """Every receivables invoice, complete; with *into*, each goes there and the list is empty."""
         snapshot = self._snapshot(INVOICES_KEY)
-        known = {d.number.upper(): d for d in map(_invoice_in, snapshot[0] if snapshot else [])}
-        extra_dates: list[dt.date | None] = []
         lines = self.source.settings.order_lines == "sales_invoices"
+        # A snapshot read with lines, the profile reading them no more: the orders go back to the one line.
+        known = {d.number.upper(): d if lines or d.sales is None else dataclasses.replace(d, sales=None)
+                 for d in map(_invoice_in, snapshot.rows if snapshot else [])}
+        extra_dates: list[dt.date | None] = []
         # Invoices read before the profile read sales invoices have no lines yet: all are read again, once.
-        without_lines = lines and not self._snapshot_has_lines()
-        if self.decide() == "full" or snapshot is None or snapshot[1] is None or without_lines:
+        without_lines = lines and not (snapshot is not None and snapshot.lines)
+        if self.decide() == "full" or snapshot is None or snapshot.mark is None or without_lines:
             keys = [soap_shapes.key_id(s).upper() for s in self.source.invoice_summaries()]
             fresh = {d.number.upper(): d for d in self._with_lines(self.source.invoices_by_key(keys), None, lines)}
             # Not returned now although listed: GP could not read it; its last known state beats nothing.
             found = {k: fresh.get(k) or known.get(k) for k in keys}
             result = {k: d for k, d in found.items() if d is not None}
         else:
-            since = self._since(snapshot[1])
+            since = self._since(snapshot.mark)
             assert since is not None
             changed = self.source.invoice_summaries(since)
             payers = self.source.paying_customers(since)
@@ -175,11 +180,8 @@ class SoapPollingSource:
                 read = [d if d.sales is not None or known.get(d.number.upper()) is None
                         else dataclasses.replace(d, sales=known[d.number.upper()].sales)
                         for d in self._with_lines(read, since, lines)]
-            else:
-                read = [dataclasses.replace(d, sales=None) for d in read]
-            result = {**{k: d if lines else dataclasses.replace(d, sales=None) for k, d in known.items()},
-                      **{d.number.upper(): d for d in read}}
-            extra_dates.append(snapshot[1])
+            result = {**known, **{d.number.upper(): d for d in read}}
+            extra_dates.append(snapshot.mark)
         if lines:
             # A sales invoice GP could not return this time (a fault on that one record) keeps the lines last read,
             # as an unreadable invoice keeps its last state: its order is not sent back to the one placeholder line.

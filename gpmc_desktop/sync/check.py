@@ -300,8 +300,7 @@ def _order_lines_fact(source: SbaSource | SoapSource) -> str:
     if isinstance(source, SbaSource):
         found = source.sales_resources()
         if found is None:
-            offered, unread = source.sales_documents_offered()
-            why = f" (its help page could not be read: {unread})" if offered is None else ""
+            why = f" (its help page could not be read: {source.help_unread})" if source.help_unread else ""
             return (f"; order lines: this server lists no sales invoices{why}: orders keep one line at the "
                     "invoice total")
         sales = source.sales_lines()  # an answer in another shape than the client knows stops the check here
